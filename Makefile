@@ -1,0 +1,110 @@
+# tokentap — out-of-tree build in build/. `make V=1` shows the commands.
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+ARCH      ?= x86
+CC        ?= cc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+PYTHON    ?= /usr/bin/python3
+B         := build
+PREFIX    ?= /usr/local
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -Iuser -Iuser/abi -I$(B)
+LDLIBS   := -lbpf -lelf -lz -lcjson -lcrypto
+
+# Pure cores: no BPF, no root; linked into unit tests and the agent.
+CORE_SRCS := $(wildcard user/core/*.c)
+# OS adapters and commands.
+AGENT_SRCS := $(wildcard user/agent/*.c) user/main.c
+CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
+AGENT_OBJS := $(AGENT_SRCS:%.c=$(B)/%.o)
+
+UNIT_SRCS := $(wildcard tests/unit/*_test.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+
+BPF_SRC   := bpf/tokentap.bpf.c
+BPF_OBJ   := $(B)/bpf/tokentap.bpf.o
+BPF_LINK  := $(B)/bpf/tokentap.o
+SKEL      := $(B)/tokentap.skel.h
+
+BENCH_BIN := $(B)/bench/ssl_rtt
+
+.PHONY: all deps test unit e2e bench clean install fmt-check
+all: $(B)/tokentap
+
+$(BPF_OBJ): $(BPF_SRC) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
+		-Ivmlinux/$(ARCH) -Iuser/abi -Wall -Werror -c $< -o $@
+
+$(BPF_LINK): $(BPF_OBJ)
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(SKEL): $(BPF_LINK)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name tokentap_bpf > $@
+
+# Every object waits for the skeleton: simple and always correct.
+$(B)/%.o: %.c $(SKEL) $(wildcard user/*/*.h user/*.h)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+
+$(B)/tokentap: $(CORE_OBJS) $(AGENT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(CORE_OBJS) tests/unit/tt_test.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(WARN) $< $(CORE_OBJS) -o $@ $(LDLIBS)
+
+$(BENCH_BIN): bench/ssl_rtt.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -fno-inline $< -o $@ -lssl -lcrypto -lpthread
+
+# Debian packages for build, tests and benchmarks (idempotent, quiet).
+DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcjson-dev \
+	libssl-dev pkg-config make gcc curl openssl ca-certificates python3 \
+	nodejs iproute2 util-linux procps
+deps:
+	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing $$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "deps: all present"; fi
+
+unit: $(UNIT_BINS)
+	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_BINS)
+
+e2e: $(B)/tokentap
+	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
+
+# Unit tests need no root; end-to-end tests need root and real BPF.
+test: $(B)/tokentap $(UNIT_BINS)
+	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_BINS)
+	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
+
+bench: $(B)/tokentap $(BENCH_BIN)
+	$(Q)$(PYTHON) bench/run_bench.py --agent $(B)/tokentap --bench $(BENCH_BIN)
+
+install: $(B)/tokentap
+	install -D -m 0755 $(B)/tokentap $(DESTDIR)$(PREFIX)/bin/tokentap
+
+clean:
+	rm -rf $(B)

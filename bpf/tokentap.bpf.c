@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * TLS plaintext capture for OpenSSL-family libraries.
+ *
+ * Entry probes stash the call's arguments per thread; return probes read
+ * what was actually transferred (Node retries SSL_write while the handshake
+ * completes, so only the return value says what went out). Each call is
+ * sent as chunks of at most TT_CHUNK_MAX bytes, each sized to its payload,
+ * and every byte has a stream offset: user space sees any hole, even one
+ * caused by a lost event. Connections user space has classified as not AI
+ * traffic cost one map lookup per call and emit nothing.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "tt_abi.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* OpenSSL: SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name */
+#define OSSL_CTRL_SET_HOSTNAME 55
+#define OSSL_NAMETYPE_HOST 0
+
+/* Sized by user space before load (--ringbuf-size). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+/* Process events (exec, ld.so loads) in their own small ring, so that the
+ * agent sees a new process before a backlog of data drains. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 << 10);
+} proc_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct tt_conn_key);
+	__type(value, struct tt_conn_val);
+} conns SEC(".maps");
+
+struct call_args {
+	__u64 ssl;
+	__u64 buf;
+	__u64 nbytes_ptr; /* size_t * of the _ex calls, else 0 */
+	__u8 dir;
+	__u8 pad[7];
+};
+
+/* In-flight calls, one per thread inside an SSL call. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct call_args);
+} calls SEC(".maps");
+
+/* Processes with at least one tracked connection: only their exit matters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TT_C_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tt_ev_data);
+} scratch SEC(".maps");
+
+static __always_inline void count(__u32 idx, __u64 n)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+
+	if (c)
+		*c += n;
+}
+
+static __always_inline void fill_hdr(struct tt_ev_hdr *h, __u16 type,
+				     __u64 conn)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	h->type = type;
+	h->dir = 0;
+	h->flags = 0;
+	h->lib = TT_LIB_OPENSSL;
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->ts_ns = bpf_ktime_get_ns();
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->conn = conn;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* Emits a small fixed-size event; counts it if the ring is full. */
+static __always_inline void emit_small(void *ring, __u16 type, __u64 conn)
+{
+	struct tt_ev_hdr h = {};
+
+	fill_hdr(&h, type, conn);
+	if (bpf_ringbuf_output(ring, &h, sizeof(h), 0))
+		count(TT_C_RB_LOST_EVENTS, 1);
+}
+
+static __always_inline struct tt_conn_val *conn_get(__u32 pid, __u64 ssl,
+						    bool create)
+{
+	struct tt_conn_key key = { .pid = pid, .ptr = ssl };
+	struct tt_conn_val *val, zero = {};
+	__u8 one = 1;
+
+	val = bpf_map_lookup_elem(&conns, &key);
+	if (val || !create)
+		return val;
+	zero.lib = TT_LIB_OPENSSL;
+	if (bpf_map_update_elem(&conns, &key, &zero, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&conns, &key)) {
+		count(TT_C_CONN_MAP_FULL, 1);
+		return NULL;
+	}
+	bpf_map_update_elem(&procs, &pid, &one, BPF_ANY);
+	return bpf_map_lookup_elem(&conns, &key);
+}
+
+static __always_inline int call_enter(__u64 ssl, __u64 buf, __u64 nptr,
+				      __u8 dir)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct tt_conn_val *conn = conn_get(id >> 32, ssl, false);
+	struct call_args args = {
+		.ssl = ssl, .buf = buf, .nbytes_ptr = nptr, .dir = dir,
+	};
+
+	if (conn && conn->verdict == TT_VERDICT_FILTER) {
+		count(TT_C_FILTERED_CALLS, 1);
+		return 0;
+	}
+	if (bpf_map_update_elem(&calls, &id, &args, BPF_ANY))
+		count(TT_C_STASH_FULL, 1);
+	return 0;
+}
+
+struct chunk_ctx {
+	__u64 buf;
+	__u64 stream_off;
+	__u64 conn;
+	__u32 total;
+	__u8 dir;
+};
+
+/* bpf_loop callback: emits chunk i of one call. */
+static long emit_chunk(__u32 i, void *data)
+{
+	struct chunk_ctx *cc = data;
+	struct tt_ev_data *ev;
+	__u64 off, len;
+	__u32 zero = 0;
+
+	off = (__u64)i * TT_CHUNK_MAX;
+	if (off >= cc->total)
+		return 1;
+	len = cc->total - off;
+	if (len > TT_CHUNK_MAX)
+		len = TT_CHUNK_MAX;
+	/* Hide len from clang, then bound it to [1, TT_CHUNK_MAX] in a way
+	 * the verifier can follow: clang would drop a check it can prove. */
+	len -= 1;
+	asm volatile("" : "+r"(len));
+	len &= TT_CHUNK_MAX - 1;
+	len += 1;
+	ev = bpf_map_lookup_elem(&scratch, &zero);
+	if (!ev)
+		return 1;
+	fill_hdr(&ev->hdr, TT_EV_DATA, cc->conn);
+	ev->hdr.dir = cc->dir;
+	ev->stream_off = cc->stream_off + off;
+	ev->call_len = cc->total;
+	ev->len = len;
+	ev->cap_len = len;
+	ev->pad = 0;
+	if (bpf_probe_read_user(ev->data, len, (void *)(cc->buf + off))) {
+		ev->hdr.flags = TT_F_GAP | TT_F_READ_FAULT;
+		ev->cap_len = 0;
+		count(TT_C_FAULT_BYTES, len);
+		if (bpf_ringbuf_output(&events, ev, TT_EV_DATA_SIZE(0), 0))
+			count(TT_C_RB_LOST_EVENTS, 1);
+		return 0;
+	}
+	if (bpf_ringbuf_output(&events, ev, TT_EV_DATA_SIZE(len), 0)) {
+		count(TT_C_RB_LOST_EVENTS, 1);
+		count(TT_C_RB_LOST_BYTES, len);
+	}
+	return 0;
+}
+
+static __always_inline int call_exit(long ret, bool ex)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct call_args *args = bpf_map_lookup_elem(&calls, &id);
+	struct tt_conn_val *conn;
+	struct chunk_ctx cc = {};
+	__u64 n = 0, done;
+	__u32 nchunks;
+
+	if (!args)
+		return 0;
+	if (ex) {
+		if (ret == 1 && args->nbytes_ptr)
+			bpf_probe_read_user(&n, sizeof(n),
+					    (void *)args->nbytes_ptr);
+	} else if (ret > 0) {
+		n = ret;
+	}
+	cc.buf = args->buf;
+	cc.dir = args->dir & 1;
+	cc.conn = args->ssl;
+	bpf_map_delete_elem(&calls, &id);
+	if (!n || n > 0x7fffffff)
+		return 0;
+
+	conn = conn_get(id >> 32, cc.conn, true);
+	if (!conn)
+		return 0;
+	if (conn->verdict == TT_VERDICT_FILTER) {
+		count(TT_C_FILTERED_CALLS, 1);
+		return 0;
+	}
+	cc.stream_off = conn->off[cc.dir];
+	conn->off[cc.dir] += n;
+	cc.total = n;
+	count(TT_C_CAPTURED_CALLS, 1);
+
+	nchunks = (n + TT_CHUNK_MAX - 1) / TT_CHUNK_MAX;
+	if (nchunks > TT_CHUNKS_PER_CALL_MAX) {
+		nchunks = TT_CHUNKS_PER_CALL_MAX;
+		cc.total = TT_CHUNKS_PER_CALL_MAX * TT_CHUNK_MAX;
+	}
+	bpf_loop(nchunks, emit_chunk, &cc, 0);
+	done = cc.total;
+	count(TT_C_CAPTURED_BYTES, done);
+	if (done < n) {
+		/* The tail of a huge call: say exactly which bytes are missing. */
+		struct tt_ev_data *ev;
+		__u32 zero = 0;
+
+		count(TT_C_TRUNC_BYTES, n - done);
+		ev = bpf_map_lookup_elem(&scratch, &zero);
+		if (!ev)
+			return 0;
+		fill_hdr(&ev->hdr, TT_EV_DATA, cc.conn);
+		ev->hdr.dir = cc.dir;
+		ev->hdr.flags = TT_F_GAP | TT_F_TRUNCATED;
+		ev->stream_off = cc.stream_off + done;
+		ev->call_len = n;
+		ev->len = n - done;
+		ev->cap_len = 0;
+		if (bpf_ringbuf_output(&events, ev, TT_EV_DATA_SIZE(0), 0))
+			count(TT_C_RB_LOST_EVENTS, 1);
+	}
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ossl_write_enter, void *ssl, const void *buf, int num)
+{
+	return call_enter((__u64)ssl, (__u64)buf, 0, TT_DIR_EGRESS);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ossl_write_exit, int ret)
+{
+	return call_exit(ret, false);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ossl_write_ex_enter, void *ssl, const void *buf, size_t num,
+	       size_t *written)
+{
+	return call_enter((__u64)ssl, (__u64)buf, (__u64)written,
+			  TT_DIR_EGRESS);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ossl_write_ex_exit, int ret)
+{
+	return call_exit(ret, true);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ossl_read_enter, void *ssl, void *buf, int num)
+{
+	return call_enter((__u64)ssl, (__u64)buf, 0, TT_DIR_INGRESS);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ossl_read_exit, int ret)
+{
+	return call_exit(ret, false);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ossl_read_ex_enter, void *ssl, void *buf, size_t num,
+	       size_t *readbytes)
+{
+	return call_enter((__u64)ssl, (__u64)buf, (__u64)readbytes,
+			  TT_DIR_INGRESS);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ossl_read_ex_exit, int ret)
+{
+	return call_exit(ret, true);
+}
+
+/* SSL_set_tlsext_host_name() is a macro over SSL_ctrl(). */
+SEC("uprobe")
+int BPF_KPROBE(ossl_ctrl_enter, void *ssl, int cmd, long larg, void *parg)
+{
+	struct tt_ev_sni *ev;
+	__u32 zero = 0;
+	long n;
+
+	if (cmd != OSSL_CTRL_SET_HOSTNAME || larg != OSSL_NAMETYPE_HOST ||
+	    !parg)
+		return 0;
+	if (!conn_get(bpf_get_current_pid_tgid() >> 32, (__u64)ssl, true))
+		return 0;
+	/* The scratch slot is large enough for an SNI event as well. */
+	ev = bpf_map_lookup_elem(&scratch, &zero);
+	if (!ev)
+		return 0;
+	fill_hdr(&ev->hdr, TT_EV_SNI, (__u64)ssl);
+	n = bpf_probe_read_user_str(ev->name, sizeof(ev->name), parg);
+	if (n <= 0)
+		return 0;
+	ev->name_len = n - 1;
+	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0))
+		count(TT_C_RB_LOST_EVENTS, 1);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ossl_free_enter, void *ssl)
+{
+	struct tt_conn_key key = {
+		.pid = bpf_get_current_pid_tgid() >> 32, .ptr = (__u64)ssl,
+	};
+
+	if (bpf_map_delete_elem(&conns, &key))
+		return 0; /* never tracked */
+	emit_small(&events, TT_EV_CLOSE, (__u64)ssl);
+	return 0;
+}
+
+/* ld.so calls _dl_debug_state() after it maps or unmaps objects: the moment
+ * a process may have gained a TLS library, before it can use it. */
+SEC("uprobe")
+int BPF_KPROBE(ldso_debug_state_enter)
+{
+	emit_small(&proc_events, TT_EV_LIBLOAD, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_exec, struct task_struct *p)
+{
+	emit_small(&proc_events, TT_EV_EXEC, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_exit, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+
+	/* Only the last thread's exit ends the process's connections. */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	if (!bpf_map_lookup_elem(&procs, &tgid))
+		return 0;
+	bpf_map_delete_elem(&procs, &tgid);
+	emit_small(&events, TT_EV_EXIT, 0);
+	return 0;
+}
+
+/* Benchmark floor: an empty program, attached by `tokentap bench-floor`. */
+SEC("uprobe")
+int BPF_KPROBE(bench_empty)
+{
+	return 0;
+}

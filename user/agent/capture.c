@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "tokentap.skel.h"
+#include "core/log.h"
+#include "agent/capture.h"
+
+const char *const tt_counter_names[TT_C_MAX] = {
+	[TT_C_RB_LOST_EVENTS] = "ringbuf_lost_events",
+	[TT_C_RB_LOST_BYTES] = "ringbuf_lost_bytes",
+	[TT_C_FILTERED_CALLS] = "filtered_calls",
+	[TT_C_CAPTURED_CALLS] = "captured_calls",
+	[TT_C_CAPTURED_BYTES] = "captured_bytes",
+	[TT_C_TRUNC_BYTES] = "truncated_bytes",
+	[TT_C_FAULT_BYTES] = "read_fault_bytes",
+	[TT_C_CONN_MAP_FULL] = "conn_map_full",
+	[TT_C_STASH_FULL] = "calls_map_full",
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	enum tt_log_level lvl = level == LIBBPF_WARN ? TT_LOG_WARN : TT_LOG_DEBUG;
+	char msg[1024];
+	size_t n;
+
+	if (lvl > tt_log_get_level())
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	tt_log(lvl, "libbpf: %s", msg);
+	return 0;
+}
+
+void tt_capture_setup_libbpf_log(void)
+{
+	libbpf_set_print(libbpf_print);
+}
+
+int tt_capture_open(struct tt_capture *cap, size_t ringbuf_bytes,
+		    tt_event_cb cb, void *ctx)
+{
+	struct tokentap_bpf *skel;
+	int err;
+
+	memset(cap, 0, sizeof(*cap));
+	cap->ncpu = libbpf_num_possible_cpus();
+	if (cap->ncpu <= 0)
+		return -EINVAL;
+	skel = tokentap_bpf__open();
+	if (!skel) {
+		tt_err("cannot open BPF object: %s", strerror(errno));
+		return -errno ? -errno : -EINVAL;
+	}
+	err = bpf_map__set_max_entries(skel->maps.events, (uint32_t)ringbuf_bytes);
+	if (!err)
+		err = tokentap_bpf__load(skel);
+	if (err) {
+		tt_err("cannot load BPF programs: %s (run `tokentap doctor`)",
+		       strerror(-err));
+		goto fail;
+	}
+	skel->links.sched_exec = bpf_program__attach(skel->progs.sched_exec);
+	err = libbpf_get_error(skel->links.sched_exec);
+	if (err) {
+		skel->links.sched_exec = NULL;
+		tt_err("cannot attach exec tracepoint: %s", strerror(-err));
+		goto fail;
+	}
+	skel->links.sched_exit = bpf_program__attach(skel->progs.sched_exit);
+	err = libbpf_get_error(skel->links.sched_exit);
+	if (err) {
+		skel->links.sched_exit = NULL;
+		tt_err("cannot attach exit tracepoint: %s", strerror(-err));
+		goto fail;
+	}
+	/* Process events first: a new process is looked at before data. */
+	cap->rb = ring_buffer__new(bpf_map__fd(skel->maps.proc_events), cb, ctx,
+				   NULL);
+	if (!cap->rb) {
+		err = -errno;
+		goto fail;
+	}
+	err = ring_buffer__add(cap->rb, bpf_map__fd(skel->maps.events), cb, ctx);
+	if (err)
+		goto fail;
+	cap->skel = skel;
+	return 0;
+fail:
+	ring_buffer__free(cap->rb);
+	cap->rb = NULL;
+	tokentap_bpf__destroy(skel);
+	return err ? err : -EINVAL;
+}
+
+void tt_capture_close(struct tt_capture *cap)
+{
+	ring_buffer__free(cap->rb);
+	tokentap_bpf__destroy(cap->skel);
+	cap->rb = NULL;
+	cap->skel = NULL;
+}
+
+int tt_capture_poll(struct tt_capture *cap, int timeout_ms)
+{
+	return ring_buffer__poll(cap->rb, timeout_ms);
+}
+
+int tt_capture_set_verdict(struct tt_capture *cap, uint32_t pid, uint64_t ptr,
+			   int verdict)
+{
+	struct tt_conn_key key = { .pid = pid, .ptr = ptr };
+	struct tt_conn_val val;
+	int fd = bpf_map__fd(cap->skel->maps.conns);
+
+	/* Keep the offsets BPF has counted; absent means closed already. */
+	if (bpf_map_lookup_elem(fd, &key, &val))
+		return -ENOENT;
+	val.verdict = (uint8_t)verdict;
+	return bpf_map_update_elem(fd, &key, &val, BPF_EXIST) ? -errno : 0;
+}
+
+int tt_capture_counters(struct tt_capture *cap, uint64_t *out)
+{
+	int fd = bpf_map__fd(cap->skel->maps.counters);
+	uint64_t *vals = calloc((size_t)cap->ncpu, sizeof(*vals));
+
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < TT_C_MAX; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, vals))
+			continue;
+		for (int c = 0; c < cap->ncpu; c++)
+			out[i] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+int tt_capture_sweep(struct tt_capture *cap)
+{
+	int fd = bpf_map__fd(cap->skel->maps.conns);
+	struct tt_conn_key key, next, dead[256];
+	int ndead = 0, first = 1;
+
+	/* Collect first: deleting while iterating restarts the walk. */
+	while (ndead < 256 &&
+	       !bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		first = 0;
+		key = next;
+		if (kill((pid_t)key.pid, 0) && errno == ESRCH)
+			dead[ndead++] = key;
+	}
+	for (int i = 0; i < ndead; i++)
+		bpf_map_delete_elem(fd, &dead[i]);
+	return ndead;
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `tokentap doctor`: says whether the agent can run on this host and what
+ * it would attach to. Loads the real BPF programs (then unloads them): the
+ * verifier is the only reliable judge of "can run".
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "tokentap.skel.h"
+#include "core/log.h"
+#include "agent/attach.h"
+#include "agent/run.h"
+
+struct doc {
+	int fatal;
+};
+
+static void line(struct doc *d, int ok, int fatal, const char *what,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void line(struct doc *d, int ok, int fatal, const char *what,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%-5s %-22s ", ok ? "ok" : fatal ? "FAIL" : "warn", what);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!ok && fatal)
+		d->fatal++;
+}
+
+/* CapEff bit test from /proc/self/status. */
+static int has_cap(int bit)
+{
+	unsigned long long eff = 0;
+	char buf[256];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(buf, sizeof(buf), f))
+		if (sscanf(buf, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return (int)((eff >> bit) & 1);
+}
+
+/* First cgroup2 mount point from mountinfo: unified or hybrid layouts. */
+static int cgroup2_mount(char *out, size_t len)
+{
+	char buf[4096], mnt[2048], fstype[64];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(buf, sizeof(buf), f)) {
+		char *sep = strstr(buf, " - ");
+
+		if (!sep || sscanf(buf, "%*s %*s %*s %*s %2047s", mnt) != 1 ||
+		    sscanf(sep + 3, "%63s", fstype) != 1)
+			continue;
+		if (!strcmp(fstype, "cgroup2")) {
+			snprintf(out, len, "%s", mnt);
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void check_kernel(struct doc *d)
+{
+	struct utsname u;
+	int maj = 0, min = 0;
+	char where[2048];
+
+	uname(&u);
+	sscanf(u.release, "%d.%d", &maj, &min);
+	line(d, maj > 5 || (maj == 5 && min >= 17), 1, "kernel",
+	     "%s %s (need >= 5.17: ring buffer, bpf_loop, BTF tracepoints)",
+	     u.release, u.machine);
+	line(d, !access("/sys/kernel/btf/vmlinux", R_OK), 1, "btf",
+	     "/sys/kernel/btf/vmlinux%s", access("/sys/kernel/btf/vmlinux", R_OK)
+					     ? " missing: CO-RE cannot relocate" : "");
+	line(d, geteuid() == 0 || (has_cap(39) && has_cap(38)), 1, "privileges",
+	     "euid %d, CAP_BPF %s, CAP_PERFMON %s, CAP_SYS_ADMIN %s", (int)geteuid(),
+	     has_cap(39) ? "yes" : "no", has_cap(38) ? "yes" : "no",
+	     has_cap(21) ? "yes" : "no");
+	line(d, !access("/sys/bus/event_source/devices/uprobe/type", R_OK), 1,
+	     "uprobes", "uprobe PMU %s",
+	     access("/sys/bus/event_source/devices/uprobe/type", R_OK) ? "absent"
+								       : "present");
+	line(d, libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1, 1,
+	     "ring buffer", "BPF_MAP_TYPE_RINGBUF %s",
+	     libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1
+		     ? "supported" : "unsupported");
+	if (cgroup2_mount(where, sizeof(where)))
+		line(d, 1, 0, "cgroup v2", "mounted at %s", where);
+	else
+		line(d, 0, 0, "cgroup v2",
+		     "not mounted: events carry cgroup ids but no paths");
+}
+
+static struct tokentap_bpf *check_load(struct doc *d)
+{
+	struct tokentap_bpf *skel = tokentap_bpf__open_and_load();
+
+	line(d, skel != NULL, 1, "bpf programs", "%s",
+	     skel ? "load and pass the verifier"
+		  : "do not load (run with --log-level debug for the verifier log)");
+	return skel;
+}
+
+static void list_targets(struct doc *d, struct tt_attach *am, int verbose)
+{
+	size_t n, ssl = 0;
+
+	tt_attach_scan_system(am);
+	tt_attach_scan_all(am);
+	n = tt_attach_count(am);
+	for (size_t i = 0; i < n; i++) {
+		const struct tt_target *t = tt_attach_get(am, i);
+		int is_ssl = t->kind == TT_TGT_OPENSSL;
+
+		ssl += is_ssl;
+		if (!is_ssl && !verbose)
+			continue;
+		line(d, !t->attach_err, 0, is_ssl ? "tls openssl" : "ld.so",
+		     "%s (%d functions%s%s)", t->path, t->nsyms,
+		     strcmp(t->path, t->open_path) ? ", via " : "",
+		     strcmp(t->path, t->open_path) ? t->open_path : "");
+	}
+	line(d, ssl > 0, 0, "tls libraries", "%zu OpenSSL-family files found", ssl);
+}
+
+int tt_doctor(int verbose)
+{
+	struct doc d = { 0 };
+	struct tokentap_bpf *skel;
+	struct tt_attach *am;
+
+	check_kernel(&d);
+	skel = check_load(&d);
+	am = tt_attach_new(NULL);
+	if (am)
+		list_targets(&d, am, verbose);
+	tt_attach_free(am);
+	tokentap_bpf__destroy(skel);
+	printf("%s\n", d.fatal ? "doctor: the agent cannot run here (see FAIL lines)"
+			       : "doctor: the agent can run here");
+	return d.fatal ? 1 : 0;
+}

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `tokentap run`: the agent loop. Loads the capture, attaches to every TLS
+ * library in use, classifies each connection from its server name or first
+ * request and tells the kernel to stop capturing non-AI connections, and
+ * writes one record per captured connection.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "tt_abi.h"
+#include "core/classify.h"
+#include "core/config.h"
+#include "core/conntab.h"
+#include "core/log.h"
+#include "agent/attach.h"
+#include "agent/capture.h"
+#include "agent/output.h"
+#include "agent/run.h"
+
+struct agent_stats {
+	uint64_t events, bad_events, untracked_events, after_filter_events;
+	uint64_t conns_captured, conns_filtered, conns_unclassified;
+	uint64_t records, verdict_errors, proc_events, swept;
+};
+
+struct agent {
+	const struct tt_run_opts *opts;
+	struct tt_config cfg;
+	struct tt_capture cap;
+	struct tt_attach *am;
+	struct tt_conntab *conns;
+	struct tt_output out;
+	int64_t mono_to_real_ns; /* add to bpf_ktime_get_ns() for wall time */
+	struct agent_stats st;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void iso_time(int64_t real_ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(real_ns / 1000000000LL);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06ldZ",
+		 (long)((real_ns % 1000000000LL) / 1000));
+}
+
+static cJSON *dir_json(const struct tt_conn *conn, int dir)
+{
+	const struct tt_dirstat *ds = &conn->dir[dir];
+	cJSON *o = cJSON_CreateObject();
+	char hex[65];
+
+	cJSON_AddNumberToObject(o, "bytes", (double)ds->bytes);
+	cJSON_AddNumberToObject(o, "captured_bytes", (double)ds->cap_bytes);
+	cJSON_AddNumberToObject(o, "gap_bytes", (double)ds->gap_bytes);
+	cJSON_AddNumberToObject(o, "events", (double)ds->calls);
+	tt_conn_digest_hex(conn, dir, hex);
+	if (hex[0])
+		cJSON_AddStringToObject(o, "sha256", hex);
+	return o;
+}
+
+/* One record per captured connection. Names and counts only: never a
+ * header value other than Host, never a body byte. */
+static void emit_record(struct agent *a, const struct tt_conn *conn,
+			const char *end)
+{
+	cJSON *o = cJSON_CreateObject();
+	char when[40];
+
+	cJSON_AddStringToObject(o, "type", "connection");
+	cJSON_AddNumberToObject(o, "version", 1);
+	iso_time((int64_t)conn->t_first_ns + a->mono_to_real_ns, when, sizeof(when));
+	cJSON_AddStringToObject(o, "start", when);
+	cJSON_AddNumberToObject(o, "duration_ms",
+				(double)(conn->t_last_ns - conn->t_first_ns) / 1e6);
+	cJSON_AddNumberToObject(o, "pid", conn->pid);
+	cJSON_AddNumberToObject(o, "tid", conn->tid);
+	cJSON_AddStringToObject(o, "comm", conn->comm);
+	cJSON_AddNumberToObject(o, "cgroup_id", (double)conn->cgroup_id);
+	cJSON_AddStringToObject(o, "library", "openssl");
+	cJSON_AddStringToObject(o, "server_name", conn->sni);
+	cJSON_AddStringToObject(o, "provider",
+				conn->cls.provider ? conn->cls.provider : "");
+	cJSON_AddStringToObject(o, "classified_by", conn->cls.reason);
+	if (conn->cls.req.method[0]) {
+		cJSON *req = cJSON_AddObjectToObject(o, "first_request");
+
+		cJSON_AddStringToObject(req, "method", conn->cls.req.method);
+		cJSON_AddStringToObject(req, "path", conn->cls.req.path);
+		cJSON_AddStringToObject(req, "host", conn->cls.req.host);
+	}
+	cJSON_AddItemToObject(o, "egress", dir_json(conn, TT_DIR_EGRESS));
+	cJSON_AddItemToObject(o, "ingress", dir_json(conn, TT_DIR_INGRESS));
+	cJSON_AddStringToObject(o, "end", end);
+	tt_output_write(&a->out, o);
+	cJSON_Delete(o);
+	a->st.records++;
+}
+
+static void finish_conn(struct agent *a, struct tt_conn *conn, const char *end)
+{
+	if (conn->verdict == TT_VERDICT_CAPTURE)
+		emit_record(a, conn, end);
+	else if (conn->verdict == TT_VERDICT_PENDING)
+		a->st.conns_unclassified++;
+	tt_conntab_remove(a->conns, conn);
+}
+
+static void classify(struct agent *a, struct tt_conn *conn)
+{
+	int ret = tt_classify(&a->cfg.hosts, conn->sni, conn->first_dir,
+			      conn->peek, conn->peek_len, &conn->cls);
+
+	if (ret == -EAGAIN)
+		return;
+	conn->verdict = conn->cls.verdict;
+	tt_conn_peek_drop(conn);
+	if (conn->verdict == TT_VERDICT_CAPTURE)
+		a->st.conns_captured++;
+	else
+		a->st.conns_filtered++;
+	tt_dbg("conn pid %u %s: %s (%s)", conn->pid, conn->sni[0] ? conn->sni : "-",
+	       conn->verdict == TT_VERDICT_CAPTURE ? "capture" : "filter",
+	       conn->cls.reason);
+	/* PENDING already captures: only a filter verdict changes the kernel. */
+	if (conn->verdict == TT_VERDICT_FILTER &&
+	    tt_capture_set_verdict(&a->cap, conn->pid, conn->ptr, conn->verdict))
+		a->st.verdict_errors++;
+}
+
+static struct tt_conn *conn_for(struct agent *a, const struct tt_ev_hdr *h)
+{
+	struct tt_conn *conn = tt_conntab_get(a->conns, h->pid, h->conn, 1);
+
+	if (!conn) {
+		a->st.untracked_events++;
+		return NULL;
+	}
+	if (!conn->t_first_ns) {
+		conn->t_first_ns = h->ts_ns;
+		conn->tid = h->tid;
+		conn->cgroup_id = h->cgroup_id;
+		memcpy(conn->comm, h->comm, sizeof(conn->comm));
+		conn->comm[sizeof(conn->comm) - 1] = '\0';
+	}
+	conn->t_last_ns = h->ts_ns;
+	return conn;
+}
+
+static void on_data(struct agent *a, const struct tt_ev_data *ev, size_t size)
+{
+	struct tt_conn *conn;
+	int dir = ev->hdr.dir & 1;
+
+	if (size < TT_EV_DATA_HDR_SIZE || ev->cap_len > ev->len ||
+	    size < TT_EV_DATA_SIZE(ev->cap_len)) {
+		a->st.bad_events++;
+		return;
+	}
+	conn = conn_for(a, &ev->hdr);
+	if (!conn)
+		return;
+	if (conn->verdict == TT_VERDICT_FILTER) {
+		a->st.after_filter_events++; /* sent before the verdict landed */
+		return;
+	}
+	if (conn->first_dir < 0)
+		conn->first_dir = dir;
+	tt_conn_account(a->conns, conn, dir, ev->stream_off, ev->len, ev->data,
+			ev->cap_len);
+	if (conn->verdict != TT_VERDICT_PENDING)
+		return;
+	if (dir == TT_DIR_EGRESS && ev->cap_len &&
+	    tt_conn_peek_append(conn, ev->data, ev->cap_len))
+		return;
+	classify(a, conn);
+}
+
+static void on_sni(struct agent *a, const struct tt_ev_sni *ev, size_t size)
+{
+	struct tt_conn *conn;
+	size_t n;
+
+	if (size < sizeof(*ev)) {
+		a->st.bad_events++;
+		return;
+	}
+	conn = conn_for(a, &ev->hdr);
+	if (!conn)
+		return;
+	n = ev->name_len < sizeof(conn->sni) - 1 ? ev->name_len : sizeof(conn->sni) - 1;
+	memcpy(conn->sni, ev->name, n);
+	conn->sni[n] = '\0';
+	if (conn->verdict == TT_VERDICT_PENDING)
+		classify(a, conn);
+}
+
+struct exit_ctx {
+	struct agent *a;
+};
+
+static void finish_exited(struct tt_conn *conn, void *arg)
+{
+	struct exit_ctx *ec = arg;
+
+	finish_conn(ec->a, conn, "exit");
+}
+
+static void finish_stopped(struct tt_conn *conn, void *arg)
+{
+	struct exit_ctx *ec = arg;
+
+	finish_conn(ec->a, conn, "agent_stop");
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct agent *a = ctx;
+	const struct tt_ev_hdr *h = data;
+	struct exit_ctx ec = { a };
+	struct tt_conn *conn;
+
+	a->st.events++;
+	if (size < sizeof(*h)) {
+		a->st.bad_events++;
+		return 0;
+	}
+	switch (h->type) {
+	case TT_EV_DATA:
+		on_data(a, data, size);
+		break;
+	case TT_EV_SNI:
+		on_sni(a, data, size);
+		break;
+	case TT_EV_CLOSE:
+		conn = tt_conntab_get(a->conns, h->pid, h->conn, 0);
+		if (conn) {
+			conn->t_last_ns = h->ts_ns;
+			finish_conn(a, conn, "close");
+		}
+		break;
+	case TT_EV_EXIT:
+		tt_conntab_each(a->conns, h->pid, finish_exited, &ec);
+		break;
+	case TT_EV_EXEC:
+	case TT_EV_LIBLOAD:
+		a->st.proc_events++;
+		tt_attach_scan_pid(a->am, (pid_t)h->pid);
+		break;
+	default:
+		a->st.bad_events++;
+	}
+	return 0;
+}
+
+#define ADD(o, name, v) cJSON_AddNumberToObject(o, name, (double)(v))
+
+static void emit_stats(struct agent *a)
+{
+	uint64_t bpf[TT_C_MAX] = { 0 };
+	struct tt_conntab_stats cs;
+	struct tt_attach_stats as;
+	cJSON *o = cJSON_CreateObject(), *c, *at;
+
+	tt_conntab_get_stats(a->conns, &cs);
+	tt_attach_get_stats(a->am, &as);
+	cJSON_AddStringToObject(o, "type", "agent_stats");
+	cJSON_AddNumberToObject(o, "version", 1);
+	c = cJSON_AddObjectToObject(o, "capture");
+	if (!tt_capture_counters(&a->cap, bpf))
+		for (int i = 0; i < TT_C_MAX; i++)
+			ADD(c, tt_counter_names[i], bpf[i]);
+	ADD(c, "events", a->st.events);
+	ADD(c, "bad_events", a->st.bad_events);
+	ADD(c, "untracked_events", a->st.untracked_events);
+	ADD(c, "events_after_filter", a->st.after_filter_events);
+	ADD(c, "connections_captured", a->st.conns_captured);
+	ADD(c, "connections_filtered", a->st.conns_filtered);
+	ADD(c, "connections_unclassified", a->st.conns_unclassified);
+	ADD(c, "connections_live", cs.live);
+	ADD(c, "connection_table_full", cs.table_full);
+	ADD(c, "stream_gap_bytes", cs.gap_bytes);
+	ADD(c, "stream_duplicate_bytes", cs.dup_bytes);
+	ADD(c, "verdict_errors", a->st.verdict_errors);
+	ADD(c, "conn_map_swept", a->st.swept);
+	ADD(c, "records", a->st.records);
+	at = cJSON_AddObjectToObject(o, "attach");
+	ADD(at, "targets", tt_attach_count(a->am));
+	ADD(at, "attached", as.attached);
+	ADD(at, "attach_failed", as.attach_failed);
+	ADD(at, "files_checked", as.files_checked);
+	ADD(at, "pids_scanned", as.pids_scanned);
+	ADD(at, "process_events", a->st.proc_events);
+	ADD(at, "seen_table_full", as.seen_full);
+	ADD(at, "targets_table_full", as.targets_full);
+	tt_output_write(&a->out, o);
+	if (bpf[TT_C_RB_LOST_EVENTS])
+		tt_warn("ring buffer full: %llu events lost (raise capture.ringbuf_bytes)",
+			(unsigned long long)bpf[TT_C_RB_LOST_EVENTS]);
+	tt_info("stopped: %llu connections captured, %llu filtered, %llu records",
+		(unsigned long long)a->st.conns_captured,
+		(unsigned long long)a->st.conns_filtered,
+		(unsigned long long)a->st.records);
+	cJSON_Delete(o);
+}
+
+static int write_ready(const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\n", (int)getpid());
+	if (fclose(f) || rename(tmp, path))
+		return -errno;
+	return 0;
+}
+
+static int load_config(struct agent *a)
+{
+	const struct tt_run_opts *o = a->opts;
+	char err[512];
+
+	tt_config_defaults(&a->cfg);
+	if (o->config_path || !access(TT_DEFAULT_CONFIG, F_OK)) {
+		const char *path = o->config_path ? o->config_path : TT_DEFAULT_CONFIG;
+
+		if (tt_config_load(path, &a->cfg, err, sizeof(err))) {
+			tt_err("config %s: %s", path, err);
+			return -EINVAL;
+		}
+		tt_info("config: %s (%zu host rules)", path, a->cfg.hosts.n);
+	}
+	if (o->ringbuf_bytes)
+		a->cfg.ringbuf_bytes = o->ringbuf_bytes;
+	return 0;
+}
+
+static int setup(struct agent *a)
+{
+	int err;
+
+	err = load_config(a);
+	if (err)
+		return err;
+	a->mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	a->conns = tt_conntab_new(a->cfg.max_connections, a->opts->stream_digest);
+	if (!a->conns)
+		return -ENOMEM;
+	err = tt_output_open(&a->out, a->opts->events_path);
+	if (err) {
+		tt_err("events %s: %s", a->opts->events_path, strerror(-err));
+		return err;
+	}
+	tt_capture_setup_libbpf_log();
+	err = tt_capture_open(&a->cap, a->cfg.ringbuf_bytes, on_event, a);
+	if (err)
+		return err;
+	a->am = tt_attach_new(a->cap.skel);
+	if (!a->am)
+		return -ENOMEM;
+	/* On-disk libraries first, so the scan below only adds copies. */
+	if (a->cfg.attach_all_libraries)
+		tt_attach_scan_system(a->am);
+	tt_attach_scan_all(a->am);
+	tt_info("ready: %zu TLS files attached, ring buffer %zu bytes",
+		tt_attach_count(a->am), a->cfg.ringbuf_bytes);
+	if (a->opts->ready_file && (err = write_ready(a->opts->ready_file))) {
+		tt_err("ready file %s: %s", a->opts->ready_file, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static void loop(struct agent *a)
+{
+	int64_t start = clock_ns(CLOCK_MONOTONIC), last_sweep = start;
+	int64_t limit = a->opts->duration > 0
+				? start + (int64_t)(a->opts->duration * 1e9) : 0;
+
+	while (!stop_requested) {
+		int64_t now;
+		int ret = tt_capture_poll(&a->cap, 100);
+
+		if (ret < 0 && ret != -EINTR) {
+			tt_err("ring buffer poll: %s", strerror(-ret));
+			break;
+		}
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (limit && now >= limit)
+			break;
+		if (now - last_sweep > 10000000000LL) {
+			a->st.swept += (uint64_t)tt_capture_sweep(&a->cap);
+			last_sweep = now;
+		}
+	}
+	/* Drain what the kernel already wrote before reporting. */
+	tt_capture_poll(&a->cap, 0);
+}
+
+int tt_run(const struct tt_run_opts *opts)
+{
+	struct agent *a = calloc(1, sizeof(*a));
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct exit_ctx ec;
+	int err;
+
+	if (!a)
+		return -ENOMEM;
+	a->opts = opts;
+	ec.a = a;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	err = setup(a);
+	if (!err) {
+		loop(a);
+		tt_conntab_each(a->conns, 0, finish_stopped, &ec);
+		emit_stats(a);
+	}
+	tt_attach_free(a->am);
+	if (a->cap.skel)
+		tt_capture_close(&a->cap);
+	tt_output_close(&a->out);
+	tt_conntab_free(a->conns);
+	free(a);
+	return err;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TT_RUN_H
+#define TT_RUN_H
+
+#include <stddef.h>
+
+#define TT_DEFAULT_CONFIG "/etc/tokentap/config.json"
+#define TT_DEFAULT_EVENTS "/var/lib/tokentap/events.jsonl"
+
+struct tt_run_opts {
+	const char *config_path;  /* NULL: TT_DEFAULT_CONFIG if present */
+	const char *events_path;  /* "-" for stdout */
+	const char *ready_file;   /* written once start-up probes are attached */
+	double duration;          /* seconds; 0 runs until a signal */
+	size_t ringbuf_bytes;     /* 0: from config */
+	int stream_digest;        /* SHA-256 per stream direction in records */
+};
+
+/* Runs the agent until a signal or the duration. 0 or a negative errno. */
+int tt_run(const struct tt_run_opts *opts);
+
+/* `tokentap doctor`: 0 when the agent can run here. */
+int tt_doctor(int verbose);
+
+#endif

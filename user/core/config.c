@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/config.h"
+
+#define CONFIG_FILE_MAX (4u << 20)
+
+void tt_config_defaults(struct tt_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	tt_hosts_init_builtin(&cfg->hosts);
+	cfg->ringbuf_bytes = 8u << 20;
+	cfg->max_connections = 16384;
+	cfg->attach_all_libraries = 1;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Rejects keys of obj not in allowed (NULL-terminated). */
+static int check_keys(const cJSON *obj, const char *where,
+		      const char *const *allowed, char *err, size_t errlen)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, obj) {
+		const char *const *a;
+
+		for (a = allowed; *a && strcmp(*a, it->string); a++)
+			;
+		if (!*a)
+			return fail(err, errlen, "%s%s%s: unknown key", where,
+				    *where ? "." : "", it->string);
+	}
+	return 0;
+}
+
+static int parse_endpoints(const cJSON *arr, struct tt_config *cfg, char *err,
+			   size_t errlen)
+{
+	static const char *const keys[] = { "host", "provider", NULL };
+	const cJSON *ep;
+	int i = 0, ret;
+
+	if (!cJSON_IsArray(arr))
+		return fail(err, errlen, "endpoints: must be an array");
+	cJSON_ArrayForEach(ep, arr) {
+		const cJSON *host = cJSON_GetObjectItemCaseSensitive(ep, "host");
+		const cJSON *prov = cJSON_GetObjectItemCaseSensitive(ep, "provider");
+		char where[32];
+
+		snprintf(where, sizeof(where), "endpoints[%d]", i);
+		if (!cJSON_IsObject(ep))
+			return fail(err, errlen, "%s: must be an object", where);
+		ret = check_keys(ep, where, keys, err, errlen);
+		if (ret)
+			return ret;
+		if (!cJSON_IsString(host))
+			return fail(err, errlen, "%s.host: must be a string", where);
+		if (!cJSON_IsString(prov))
+			return fail(err, errlen, "%s.provider: must be a string", where);
+		ret = tt_hosts_add(&cfg->hosts, host->valuestring, prov->valuestring);
+		if (ret == -E2BIG)
+			return fail(err, errlen, "%s: more than %d host rules", where,
+				    TT_HOSTS_MAX);
+		if (ret)
+			return fail(err, errlen,
+				    "%s.host: \"%s\" is not a host name or glob", where,
+				    host->valuestring);
+		i++;
+	}
+	return 0;
+}
+
+static int get_size(const cJSON *obj, const char *key, size_t lo, size_t hi,
+		    size_t *out, char *err, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (!v)
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(size_t)v->valuedouble ||
+	    v->valuedouble < (double)lo || v->valuedouble > (double)hi)
+		return fail(err, errlen, "capture.%s: must be an integer in [%zu, %zu]",
+			    key, lo, hi);
+	*out = (size_t)v->valuedouble;
+	return 0;
+}
+
+static int parse_capture(const cJSON *obj, struct tt_config *cfg, char *err,
+			 size_t errlen)
+{
+	static const char *const keys[] = { "ringbuf_bytes", "max_connections",
+					    "attach_system_libraries", NULL };
+	const cJSON *v;
+	int ret;
+
+	if (!cJSON_IsObject(obj))
+		return fail(err, errlen, "capture: must be an object");
+	ret = check_keys(obj, "capture", keys, err, errlen);
+	if (!ret)
+		ret = get_size(obj, "ringbuf_bytes", 4096, 1u << 30,
+			       &cfg->ringbuf_bytes, err, errlen);
+	if (!ret && (cfg->ringbuf_bytes & (cfg->ringbuf_bytes - 1)))
+		return fail(err, errlen, "capture.ringbuf_bytes: must be a power of two");
+	if (!ret)
+		ret = get_size(obj, "max_connections", 16, 1u << 20,
+			       &cfg->max_connections, err, errlen);
+	v = cJSON_GetObjectItemCaseSensitive(obj, "attach_system_libraries");
+	if (!ret && v) {
+		if (!cJSON_IsBool(v))
+			return fail(err, errlen,
+				    "capture.attach_system_libraries: must be true or false");
+		cfg->attach_all_libraries = cJSON_IsTrue(v);
+	}
+	return ret;
+}
+
+int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
+		    size_t errlen)
+{
+	static const char *const keys[] = { "version", "endpoints", "capture", NULL };
+	cJSON *root = cJSON_Parse(text);
+	const cJSON *v;
+	int ret;
+
+	if (!root) {
+		const char *at = cJSON_GetErrorPtr();
+		return fail(err, errlen, "not valid JSON near offset %ld",
+			    at ? (long)(at - text) : 0L);
+	}
+	if (!cJSON_IsObject(root)) {
+		ret = fail(err, errlen, "top level: must be an object");
+		goto out;
+	}
+	ret = check_keys(root, "", keys, err, errlen);
+	if (ret)
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(root, "version");
+	if (v && (!cJSON_IsNumber(v) || v->valueint != 1)) {
+		ret = fail(err, errlen, "version: must be 1");
+		goto out;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "endpoints");
+	if (v && (ret = parse_endpoints(v, cfg, err, errlen)))
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(root, "capture");
+	if (v && (ret = parse_capture(v, cfg, err, errlen)))
+		goto out;
+out:
+	cJSON_Delete(root);
+	return ret;
+}
+
+int tt_config_load(const char *path, struct tt_config *cfg, char *err,
+		   size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t n;
+	int ret;
+
+	if (!f)
+		return fail(err, errlen, "%s: %s", path, strerror(errno));
+	text = malloc(CONFIG_FILE_MAX + 1);
+	if (!text) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	n = fread(text, 1, CONFIG_FILE_MAX + 1, f);
+	fclose(f);
+	if (n > CONFIG_FILE_MAX) {
+		free(text);
+		return fail(err, errlen, "%s: larger than %u bytes", path,
+			    CONFIG_FILE_MAX);
+	}
+	text[n] = '\0';
+	ret = tt_config_parse(text, cfg, err, errlen);
+	free(text);
+	return ret;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The agent's JSON configuration. Parsing is pure (text in, struct out);
+ * unknown keys are errors, and every error names the field and why.
+ */
+#ifndef TT_CONFIG_H
+#define TT_CONFIG_H
+
+#include <stddef.h>
+#include "core/hosts.h"
+
+struct tt_config {
+	struct tt_hosts hosts;     /* built-ins plus "endpoints" */
+	size_t ringbuf_bytes;      /* capture.ringbuf_bytes */
+	size_t max_connections;    /* capture.max_connections */
+	int attach_all_libraries;  /* capture.attach_system_libraries */
+};
+
+void tt_config_defaults(struct tt_config *cfg);
+/* Parses text over the defaults in *cfg. Returns 0, or -EINVAL with a
+ * message naming the field in err. */
+int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
+		    size_t errlen);
+/* Reads and parses a file; a missing file is an error here (the caller
+ * decides whether the default path may be absent). */
+int tt_config_load(const char *path, struct tt_config *cfg, char *err,
+		   size_t errlen);
+
+#endif

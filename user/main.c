@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/* tokentap: command-line entry. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/log.h"
+#include "agent/run.h"
+
+#define TT_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tokentap <command> [options]\n"
+		"\n"
+		"commands:\n"
+		"  run       run the agent\n"
+		"  doctor    check whether the agent can run here, list TLS libraries\n"
+		"  version   print the version\n"
+		"\n"
+		"run options:\n"
+		"  --config PATH        configuration (default " TT_DEFAULT_CONFIG
+		" if present)\n"
+		"  --events PATH|-      where records go (default " TT_DEFAULT_EVENTS ")\n"
+		"  --ready-file PATH    written once start-up probes are attached\n"
+		"  --duration SECONDS   stop by itself after this long\n"
+		"  --ringbuf-size BYTES capture ring buffer (power of two, >= 4096)\n"
+		"  --stream-digest      add SHA-256 of each stream direction to records\n"
+		"  --log-level LEVEL    error, warn, info (default), debug\n");
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 0);
+
+	if (*end || v < 4096 || v > (1ULL << 30) || (v & (v - 1)))
+		return -EINVAL;
+	*out = (size_t)v;
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "ready-file", required_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "ringbuf-size", required_argument, NULL, 'b' },
+		{ "stream-digest", no_argument, NULL, 's' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct tt_run_opts o = { .events_path = TT_DEFAULT_EVENTS };
+	enum tt_log_level lvl;
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o.config_path = optarg; break;
+		case 'e': o.events_path = optarg; break;
+		case 'r': o.ready_file = optarg; break;
+		case 'd':
+			o.duration = strtod(optarg, &end);
+			if (*end || o.duration < 0) {
+				fprintf(stderr, "tokentap: --duration: not a number of seconds: %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'b':
+			if (parse_size(optarg, &o.ringbuf_bytes)) {
+				fprintf(stderr, "tokentap: --ringbuf-size: need a power of two from 4096 to 1 GiB: %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 's': o.stream_digest = 1; break;
+		case 'l':
+			if (tt_log_level_parse(optarg, &lvl)) {
+				fprintf(stderr, "tokentap: --log-level: unknown level %s\n", optarg);
+				return 2;
+			}
+			tt_log_set_level(lvl);
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tokentap run: unexpected argument %s\n", argv[optind]);
+		return 2;
+	}
+	return tt_run(&o) ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "doctor")) {
+		int verbose = argc > 2 && !strcmp(argv[2], "-v");
+		tt_log_set_level(TT_LOG_ERROR);
+		return tt_doctor(verbose);
+	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("tokentap %s\n", TT_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "tokentap: unknown command %s\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
