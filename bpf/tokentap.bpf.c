@@ -66,6 +66,18 @@ struct {
 	__type(value, __u8);
 } procs SEC(".maps");
 
+/* Server-name rules compiled by user space (core/sni_rules.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TT_SNI_RULES_MAX);
+	__type(key, __u64);
+	__type(value, __u8);
+} sni_rules SEC(".maps");
+
+/* Verdict for a server name no rule matches. User space sets FILTER once
+ * the rules are loaded and complete; until then everything is captured. */
+volatile __u8 sni_unmatched_verdict = TT_VERDICT_PENDING;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, TT_C_MAX);
@@ -115,22 +127,27 @@ static __always_inline void emit_small(void *ring, __u16 type, __u64 conn)
 		count(TT_C_RB_LOST_EVENTS, 1);
 }
 
+/* Looks up a connection; with init_verdict >= 0, creates it with that
+ * verdict when absent. */
 static __always_inline struct tt_conn_val *conn_get(__u32 pid, __u64 ssl,
-						    bool create)
+						    int init_verdict)
 {
 	struct tt_conn_key key = { .pid = pid, .ptr = ssl };
 	struct tt_conn_val *val, zero = {};
 	__u8 one = 1;
 
 	val = bpf_map_lookup_elem(&conns, &key);
-	if (val || !create)
+	if (val || init_verdict < 0)
 		return val;
 	zero.lib = TT_LIB_OPENSSL;
+	zero.verdict = init_verdict;
 	if (bpf_map_update_elem(&conns, &key, &zero, BPF_NOEXIST) &&
 	    !bpf_map_lookup_elem(&conns, &key)) {
 		count(TT_C_CONN_MAP_FULL, 1);
 		return NULL;
 	}
+	if (init_verdict == TT_VERDICT_FILTER)
+		count(TT_C_SERVER_CONNS, 1);
 	bpf_map_update_elem(&procs, &pid, &one, BPF_ANY);
 	return bpf_map_lookup_elem(&conns, &key);
 }
@@ -139,7 +156,7 @@ static __always_inline int call_enter(__u64 ssl, __u64 buf, __u64 nptr,
 				      __u8 dir)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct tt_conn_val *conn = conn_get(id >> 32, ssl, false);
+	struct tt_conn_val *conn = conn_get(id >> 32, ssl, -1);
 	struct call_args args = {
 		.ssl = ssl, .buf = buf, .nbytes_ptr = nptr, .dir = dir,
 	};
@@ -231,7 +248,13 @@ static __always_inline int call_exit(long ret, bool ex)
 	if (!n || n > 0x7fffffff)
 		return 0;
 
-	conn = conn_get(id >> 32, cc.conn, true);
+	/* Unknown so far means no SNI was set. If its first transfer is a read,
+	 * the peer spoke first: this process is the TLS server (tokentap traces
+	 * outbound calls). Decided here, not in user space, so that not even
+	 * the first reads of an inbound upload are copied. */
+	conn = conn_get(id >> 32, cc.conn,
+			cc.dir == TT_DIR_INGRESS ? TT_VERDICT_FILTER
+						 : TT_VERDICT_PENDING);
 	if (!conn)
 		return 0;
 	if (conn->verdict == TT_VERDICT_FILTER) {
@@ -325,10 +348,49 @@ int BPF_KRETPROBE(ossl_read_ex_exit, int ret)
 	return call_exit(ret, true);
 }
 
-/* SSL_set_tlsext_host_name() is a macro over SSL_ctrl(). */
+struct sni_ctx {
+	__u64 h;
+	__u32 len;
+	__u8 best; /* strongest rule seen: CAPTURE (1) beats MAYBE (2) */
+};
+
+static __always_inline void sni_consider(struct sni_ctx *sc, __u64 key)
+{
+	__u8 *rule = bpf_map_lookup_elem(&sni_rules, &key);
+
+	if (rule && (!sc->best || *rule < sc->best))
+		sc->best = *rule;
+}
+
+/* bpf_loop callback: one byte of the name, from the end. */
+static long sni_step(__u32 i, void *data)
+{
+	struct sni_ctx *sc = data;
+	struct tt_ev_sni *ev;
+	__u32 zero = 0, pos;
+	unsigned char c;
+
+	if (i >= sc->len)
+		return 1;
+	ev = bpf_map_lookup_elem(&scratch, &zero);
+	if (!ev)
+		return 1;
+	pos = (sc->len - 1 - i) & (TT_SNI_MAX - 1);
+	c = ev->name[pos];
+	sc->h = tt_sni_hash_step(sc->h, c);
+	if (c == '.')
+		sni_consider(sc, sc->h ^ TT_SNI_SUFFIX);
+	return 0;
+}
+
+/* SSL_set_tlsext_host_name() is a macro over SSL_ctrl(). The name decides
+ * the connection here, before the handshake: a non-AI connection is never
+ * copied, not even its first bytes. */
 SEC("uprobe")
 int BPF_KPROBE(ossl_ctrl_enter, void *ssl, int cmd, long larg, void *parg)
 {
+	struct sni_ctx sc = { .h = TT_SNI_FNV_OFFSET };
+	struct tt_conn_val *conn;
 	struct tt_ev_sni *ev;
 	__u32 zero = 0;
 	long n;
@@ -336,7 +398,9 @@ int BPF_KPROBE(ossl_ctrl_enter, void *ssl, int cmd, long larg, void *parg)
 	if (cmd != OSSL_CTRL_SET_HOSTNAME || larg != OSSL_NAMETYPE_HOST ||
 	    !parg)
 		return 0;
-	if (!conn_get(bpf_get_current_pid_tgid() >> 32, (__u64)ssl, true))
+	conn = conn_get(bpf_get_current_pid_tgid() >> 32, (__u64)ssl,
+			TT_VERDICT_PENDING);
+	if (!conn)
 		return 0;
 	/* The scratch slot is large enough for an SNI event as well. */
 	ev = bpf_map_lookup_elem(&scratch, &zero);
@@ -347,6 +411,16 @@ int BPF_KPROBE(ossl_ctrl_enter, void *ssl, int cmd, long larg, void *parg)
 	if (n <= 0)
 		return 0;
 	ev->name_len = n - 1;
+	sc.len = n - 1;
+	if (sc.len && ev->name[(sc.len - 1) & (TT_SNI_MAX - 1)] == '.')
+		sc.len--; /* the root label */
+	bpf_loop(TT_SNI_MAX, sni_step, &sc, 0);
+	sni_consider(&sc, sc.h);
+	if (!sc.best && sni_unmatched_verdict == TT_VERDICT_FILTER) {
+		conn->verdict = TT_VERDICT_FILTER;
+		count(TT_C_SNI_FILTERED, 1);
+		return 0;
+	}
 	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0))
 		count(TT_C_RB_LOST_EVENTS, 1);
 	return 0;

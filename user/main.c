@@ -19,6 +19,8 @@ static void usage(FILE *f)
 		"  run       run the agent\n"
 		"  doctor    check whether the agent can run here, list TLS libraries\n"
 		"  version   print the version\n"
+		"  probe-floor BINARY SYMBOL [SECONDS [READY]]\n"
+		"            attach an empty uprobe (benchmark floor)\n"
 		"\n"
 		"run options:\n"
 		"  --config PATH        configuration (default " TT_DEFAULT_CONFIG
@@ -109,6 +111,14 @@ int main(int argc, char **argv)
 		int verbose = argc > 2 && !strcmp(argv[2], "-v");
 		tt_log_set_level(TT_LOG_ERROR);
 		return tt_doctor(verbose);
+	}
+	if (!strcmp(argv[1], "probe-floor")) {
+		if (argc < 4) {
+			fprintf(stderr, "usage: tokentap probe-floor BINARY SYMBOL [SECONDS [READY_FILE]]\n");
+			return 2;
+		}
+		return tt_probe_floor(argv[2], argv[3], argc > 4 ? atof(argv[4]) : 60,
+				      argc > 5 ? argv[5] : NULL) ? 1 : 0;
 	}
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("tokentap %s\n", TT_VERSION);

@@ -63,6 +63,8 @@ enum tt_counter {
 	TT_C_FAULT_BYTES,    /* bytes whose user-memory read failed */
 	TT_C_CONN_MAP_FULL,  /* new connection not tracked: map full */
 	TT_C_STASH_FULL,     /* call not tracked: too many calls in flight */
+	TT_C_SERVER_CONNS,   /* filtered in-kernel: first transfer was a read */
+	TT_C_SNI_FILTERED,   /* filtered in-kernel: server name not an AI host */
 	TT_C_MAX,
 };
 
@@ -109,6 +111,30 @@ struct tt_ev_sni {
 	__u32 pad;
 	char name[TT_SNI_MAX];
 };
+
+/*
+ * In-kernel server-name matching. The name is hashed from its last byte to
+ * its first (lower-cased); at each '.' the hash so far names the suffix
+ * starting there, so one pass checks the exact name and every suffix.
+ * User space stores exact names under their hash and suffix rules
+ * ("*.openai.azure.com" -> ".openai.azure.com") under hash ^ TT_SNI_SUFFIX.
+ */
+#define TT_SNI_FNV_OFFSET 0xcbf29ce484222325ULL
+#define TT_SNI_FNV_PRIME 0x100000001b3ULL
+#define TT_SNI_SUFFIX 0x5bd1e9955bd1e995ULL
+#define TT_SNI_RULES_MAX 1024
+
+enum tt_sni_rule {
+	TT_SNI_CAPTURE = 1, /* an AI endpoint: capture */
+	TT_SNI_MAYBE = 2,   /* may be one: capture until user space decides */
+};
+
+static inline __u64 tt_sni_hash_step(__u64 h, unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		c = (unsigned char)(c - 'A' + 'a');
+	return (h ^ c) * TT_SNI_FNV_PRIME;
+}
 
 #define TT_EV_DATA_HDR_SIZE __builtin_offsetof(struct tt_ev_data, data)
 #define TT_EV_DATA_SIZE(cap) (TT_EV_DATA_HDR_SIZE + (cap))

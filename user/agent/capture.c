@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "tokentap.skel.h"
 #include "core/log.h"
+#include "core/sni_rules.h"
 #include "agent/capture.h"
 
 const char *const tt_counter_names[TT_C_MAX] = {
@@ -21,6 +22,8 @@ const char *const tt_counter_names[TT_C_MAX] = {
 	[TT_C_FAULT_BYTES] = "read_fault_bytes",
 	[TT_C_CONN_MAP_FULL] = "conn_map_full",
 	[TT_C_STASH_FULL] = "calls_map_full",
+	[TT_C_SERVER_CONNS] = "server_role_connections",
+	[TT_C_SNI_FILTERED] = "sni_filtered_connections",
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
@@ -126,6 +129,28 @@ int tt_capture_set_verdict(struct tt_capture *cap, uint32_t pid, uint64_t ptr,
 		return -ENOENT;
 	val.verdict = (uint8_t)verdict;
 	return bpf_map_update_elem(fd, &key, &val, BPF_EXIST) ? -errno : 0;
+}
+
+int tt_capture_load_sni_rules(struct tt_capture *cap, const struct tt_hosts *hosts)
+{
+	int fd = bpf_map__fd(cap->skel->maps.sni_rules);
+	struct tt_sni_table *t = malloc(sizeof(*t));
+	int err = 0;
+
+	if (!t)
+		return -ENOMEM;
+	tt_sni_compile(hosts, t);
+	for (size_t i = 0; i < t->n && !err; i++)
+		if (bpf_map_update_elem(fd, &t->e[i].key, &t->e[i].rule, BPF_ANY))
+			err = -errno;
+	/* Only a complete, fully loaded table may filter in the kernel. */
+	if (!err && t->complete)
+		cap->skel->bss->sni_unmatched_verdict = TT_VERDICT_FILTER;
+	else if (!err)
+		tt_warn("a host rule has no literal domain suffix: server names "
+			"are classified in user space only");
+	free(t);
+	return err;
 }
 
 int tt_capture_counters(struct tt_capture *cap, uint64_t *out)

@@ -27,6 +27,10 @@ void tt_capture_close(struct tt_capture *cap);
 int tt_capture_poll(struct tt_capture *cap, int timeout_ms);
 int tt_capture_set_verdict(struct tt_capture *cap, uint32_t pid, uint64_t ptr,
 			   int verdict);
+struct tt_hosts;
+/* Loads the host table's server-name rules into the kernel and, when they
+ * are complete, lets it filter unmatched names itself. */
+int tt_capture_load_sni_rules(struct tt_capture *cap, const struct tt_hosts *hosts);
 /* Sums the per-CPU counters into out[TT_C_MAX]. */
 int tt_capture_counters(struct tt_capture *cap, uint64_t *out);
 /* Deletes conn map entries of processes that no longer exist (their exit

@@ -145,9 +145,11 @@ static void classify(struct agent *a, struct tt_conn *conn)
 		a->st.conns_captured++;
 	else
 		a->st.conns_filtered++;
-	tt_dbg("conn pid %u %s: %s (%s)", conn->pid, conn->sni[0] ? conn->sni : "-",
+	tt_dbg("conn pid %u %s: %s (%s), %.3f ms after its first event",
+	       conn->pid, conn->sni[0] ? conn->sni : "-",
 	       conn->verdict == TT_VERDICT_CAPTURE ? "capture" : "filter",
-	       conn->cls.reason);
+	       conn->cls.reason,
+	       (double)(clock_ns(CLOCK_MONOTONIC) - (int64_t)conn->t_first_ns) / 1e6);
 	/* PENDING already captures: only a filter verdict changes the kernel. */
 	if (conn->verdict == TT_VERDICT_FILTER &&
 	    tt_capture_set_verdict(&a->cap, conn->pid, conn->ptr, conn->verdict))
@@ -194,8 +196,13 @@ static void on_data(struct agent *a, const struct tt_ev_data *ev, size_t size)
 		conn->first_dir = dir;
 	tt_conn_account(a->conns, conn, dir, ev->stream_off, ev->len, ev->data,
 			ev->cap_len);
-	if (conn->verdict != TT_VERDICT_PENDING)
+	if (conn->verdict != TT_VERDICT_PENDING) {
+		/* Classified by SNI before any data: note the request line. */
+		if (dir == TT_DIR_EGRESS && ev->stream_off == 0 && ev->cap_len &&
+		    !conn->cls.req.method[0])
+			tt_http_peek_request(ev->data, ev->cap_len, &conn->cls.req);
 		return;
+	}
 	if (dir == TT_DIR_EGRESS && ev->cap_len &&
 	    tt_conn_peek_append(conn, ev->data, ev->cap_len))
 		return;
@@ -385,6 +392,11 @@ static int setup(struct agent *a)
 	err = tt_capture_open(&a->cap, a->cfg.ringbuf_bytes, on_event, a);
 	if (err)
 		return err;
+	err = tt_capture_load_sni_rules(&a->cap, &a->cfg.hosts);
+	if (err) {
+		tt_err("cannot load server-name rules: %s", strerror(-err));
+		return err;
+	}
 	a->am = tt_attach_new(a->cap.skel);
 	if (!a->am)
 		return -ENOMEM;

@@ -19,6 +19,11 @@ struct tt_run_opts {
 /* Runs the agent until a signal or the duration. 0 or a negative errno. */
 int tt_run(const struct tt_run_opts *opts);
 
+/* `tokentap probe-floor`: attaches an empty uprobe to binary:symbol for
+ * seconds, the floor the benchmark compares the capture against. */
+int tt_probe_floor(const char *binary, const char *symbol, double seconds,
+		   const char *ready_file);
+
 /* `tokentap doctor`: 0 when the agent can run here. */
 int tt_doctor(int verbose);
 
