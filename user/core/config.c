@@ -70,6 +70,9 @@ static int parse_endpoints(const cJSON *arr, struct tt_config *cfg, char *err,
 			return fail(err, errlen, "%s.host: must be a string", where);
 		if (!cJSON_IsString(prov))
 			return fail(err, errlen, "%s.provider: must be a string", where);
+		if (strlen(prov->valuestring) >= sizeof(cfg->hosts.rules[0].provider))
+			return fail(err, errlen, "%s.provider: longer than %zu bytes",
+				    where, sizeof(cfg->hosts.rules[0].provider) - 1);
 		ret = tt_hosts_add(&cfg->hosts, host->valuestring, prov->valuestring);
 		if (ret == -E2BIG)
 			return fail(err, errlen, "%s: more than %d host rules", where,
@@ -90,8 +93,10 @@ static int get_size(const cJSON *obj, const char *key, size_t lo, size_t hi,
 
 	if (!v)
 		return 0;
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(size_t)v->valuedouble ||
-	    v->valuedouble < (double)lo || v->valuedouble > (double)hi)
+	/* Range first: casting an out-of-range double to size_t is undefined. */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)lo) ||
+	    v->valuedouble > (double)hi ||
+	    v->valuedouble != (double)(size_t)v->valuedouble)
 		return fail(err, errlen, "capture.%s: must be an integer in [%zu, %zu]",
 			    key, lo, hi);
 	*out = (size_t)v->valuedouble;
@@ -131,7 +136,8 @@ int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 		    size_t errlen)
 {
 	static const char *const keys[] = { "version", "endpoints", "capture", NULL };
-	cJSON *root = cJSON_Parse(text);
+	/* Whole text: a second object after the first is not silently dropped. */
+	cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
 	const cJSON *v;
 	int ret;
 
@@ -148,7 +154,7 @@ int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 	if (ret)
 		goto out;
 	v = cJSON_GetObjectItemCaseSensitive(root, "version");
-	if (v && (!cJSON_IsNumber(v) || v->valueint != 1)) {
+	if (v && (!cJSON_IsNumber(v) || v->valuedouble != 1)) {
 		ret = fail(err, errlen, "version: must be 1");
 		goto out;
 	}

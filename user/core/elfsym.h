@@ -12,7 +12,8 @@
 
 /*
  * names[i] found → offs[i] = file offset, else 0. Returns the number found
- * (>= 0), or -ENOEXEC (not ELF / no symbols), -EIO, -ENOMEM.
+ * (>= 0; 0 also when the file has no symbol table), or -ENOEXEC (not
+ * ELF), -EIO, -ENOMEM.
  */
 int tt_elf_find_syms(int fd, const char *const *names, size_t n,
 		     uint64_t *offs);
