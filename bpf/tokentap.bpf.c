@@ -432,10 +432,17 @@ int BPF_KPROBE(ossl_free_enter, void *ssl)
 	struct tt_conn_key key = {
 		.pid = bpf_get_current_pid_tgid() >> 32, .ptr = (__u64)ssl,
 	};
+	struct tt_conn_val *conn = bpf_map_lookup_elem(&conns, &key);
+	struct tt_ev_close ev = {};
 
-	if (bpf_map_delete_elem(&conns, &key))
+	if (!conn)
 		return 0; /* never tracked */
-	emit_small(&events, TT_EV_CLOSE, (__u64)ssl);
+	fill_hdr(&ev.hdr, TT_EV_CLOSE, (__u64)ssl);
+	ev.off[0] = conn->off[0];
+	ev.off[1] = conn->off[1];
+	bpf_map_delete_elem(&conns, &key);
+	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
+		count(TT_C_RB_LOST_EVENTS, 1);
 	return 0;
 }
 
@@ -470,9 +477,16 @@ int BPF_PROG(sched_exit, struct task_struct *p)
 	return 0;
 }
 
-/* Benchmark floor: an empty program, attached by `tokentap bench-floor`. */
+/* Benchmark floor: empty programs, attached by `tokentap probe-floor` at
+ * the entry and return of one function, as the capture probes each SSL call. */
 SEC("uprobe")
 int BPF_KPROBE(bench_empty)
+{
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(bench_empty_ret)
 {
 	return 0;
 }

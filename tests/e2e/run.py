@@ -208,9 +208,16 @@ def test_tiny_ringbuf(env):
         agent.stop()
     check(agent.stats["ringbuf_lost_events"] > 0, "no loss counted")
     recs = agent.conns(pid)
-    if recs:  # the SNI event may itself be lost; then there is no record
-        gaps = recs[0]["ingress"]["gap_bytes"] + recs[0]["egress"]["gap_bytes"]
-        check(gaps > 0, "loss not visible as a stream gap")
+    # The SNI event (300 bytes) fits an idle ring; full 16 KiB chunks never do.
+    check(len(recs) == 1, "expected one record, got %d" % len(recs))
+    for d in ("egress", "ingress"):
+        ds = recs[0][d]
+        check(ds["gap_bytes"] > 0, "%s loss not visible as a gap: %s" % (d, ds))
+        check(ds["captured_bytes"] + ds["gap_bytes"] == ds["bytes"],
+              "%s: captured + gap != bytes: %s" % (d, ds))
+    # Even the response's tail, lost with no later event, is accounted for.
+    check(recs[0]["ingress"]["bytes"] > 1048576,
+          "ingress bytes %d: the lost tail is missing" % recs[0]["ingress"]["bytes"])
     check(slow < base * 3 + 1.0, "client slowed down: %.2fs vs %.2fs" % (slow, base))
 
 

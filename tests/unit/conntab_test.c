@@ -210,6 +210,36 @@ out:
 	tt_conntab_free(tab);
 }
 
+TT_TEST(account_end_adds_trailing_gap_once)
+{
+	struct tt_conntab *tab = tt_conntab_new(8, 0);
+	struct tt_conn *c = tab ? tt_conntab_get(tab, 1, 5, 1) : NULL;
+	struct tt_conntab_stats st;
+
+	TT_CHECK(c != NULL);
+	if (!c)
+		goto out;
+	tt_conn_account(tab, c, TT_DIR_INGRESS, 0, 4, u8("abcd"), 4);
+	/* The kernel counted 1000 bytes: the last 996 never arrived. */
+	TT_CHECK_EQ_U64(tt_conn_account_end(tab, c, TT_DIR_INGRESS, 1000), 996);
+	TT_CHECK_EQ_U64(c->dir[1].gap_bytes, 996);
+	TT_CHECK_EQ_U64(c->dir[1].bytes, 1000);
+	TT_CHECK_EQ_U64(c->dir[1].cap_bytes, 4);
+	TT_CHECK_EQ_U64(c->dir[1].calls, 1);
+	/* Idempotent, and never shrinks what was seen. */
+	TT_CHECK_EQ_U64(tt_conn_account_end(tab, c, TT_DIR_INGRESS, 1000), 0);
+	TT_CHECK_EQ_U64(tt_conn_account_end(tab, c, TT_DIR_INGRESS, 10), 0);
+	TT_CHECK_EQ_U64(c->dir[1].bytes, 1000);
+	/* The other direction is untouched; a complete stream adds nothing. */
+	tt_conn_account(tab, c, TT_DIR_EGRESS, 0, 2, u8("hi"), 2);
+	TT_CHECK_EQ_U64(tt_conn_account_end(tab, c, TT_DIR_EGRESS, 2), 0);
+	TT_CHECK_EQ_U64(c->dir[0].gap_bytes, 0);
+	tt_conntab_get_stats(tab, &st);
+	TT_CHECK_EQ_U64(st.gap_bytes, 996);
+out:
+	tt_conntab_free(tab);
+}
+
 TT_TEST(duplicate_and_overlap)
 {
 	struct tt_conntab *tab = tt_conntab_new(8, 1);

@@ -105,6 +105,13 @@ struct tt_ev_data {
 	__u8 data[TT_CHUNK_MAX];
 };
 
+/* SSL_free of a tracked connection: the kernel's final stream offsets, so
+ * that bytes whose events were lost at the very end still show as a gap. */
+struct tt_ev_close {
+	struct tt_ev_hdr hdr;
+	__u64 off[2];
+};
+
 struct tt_ev_sni {
 	struct tt_ev_hdr hdr;
 	__u32 name_len;
@@ -143,6 +150,7 @@ _Static_assert(sizeof(struct tt_ev_hdr) == 56, "tt_ev_hdr layout");
 _Static_assert(TT_EV_DATA_HDR_SIZE == 80, "tt_ev_data header layout");
 _Static_assert(sizeof(struct tt_ev_sni) == 64 + TT_SNI_MAX, "tt_ev_sni");
 _Static_assert(sizeof(struct tt_conn_val) == 24, "tt_conn_val layout");
+_Static_assert(sizeof(struct tt_ev_close) == 72, "tt_ev_close layout");
 _Static_assert((TT_CHUNK_MAX & (TT_CHUNK_MAX - 1)) == 0, "chunk pow2");
 
 #endif

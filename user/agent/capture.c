@@ -131,6 +131,19 @@ int tt_capture_set_verdict(struct tt_capture *cap, uint32_t pid, uint64_t ptr,
 	return bpf_map_update_elem(fd, &key, &val, BPF_EXIST) ? -errno : 0;
 }
 
+int tt_capture_conn_offsets(struct tt_capture *cap, uint32_t pid, uint64_t ptr,
+			    uint64_t off[2])
+{
+	struct tt_conn_key key = { .pid = pid, .ptr = ptr };
+	struct tt_conn_val val;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(cap->skel->maps.conns), &key, &val))
+		return -ENOENT;
+	off[0] = val.off[0];
+	off[1] = val.off[1];
+	return 0;
+}
+
 int tt_capture_load_sni_rules(struct tt_capture *cap, const struct tt_hosts *hosts)
 {
 	int fd = bpf_map__fd(cap->skel->maps.sni_rules);

@@ -27,6 +27,10 @@ void tt_capture_close(struct tt_capture *cap);
 int tt_capture_poll(struct tt_capture *cap, int timeout_ms);
 int tt_capture_set_verdict(struct tt_capture *cap, uint32_t pid, uint64_t ptr,
 			   int verdict);
+/* The kernel's next stream offset per direction of a live connection;
+ * -ENOENT once it is closed or swept. */
+int tt_capture_conn_offsets(struct tt_capture *cap, uint32_t pid, uint64_t ptr,
+			    uint64_t off[2]);
 struct tt_hosts;
 /* Loads the host table's server-name rules into the kernel and, when they
  * are complete, lets it filter unmatched names itself. */

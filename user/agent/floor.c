@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * `tokentap probe-floor BINARY SYMBOL`: the cost of a uprobe that does
- * nothing, measured in the same run as the capture (bench/). A uprobe trap
- * costs microseconds in a VM and far less on bare metal, so only ratios to
- * this floor compare across machines.
+ * `tokentap probe-floor BINARY SYMBOL`: an entry and a return uprobe that
+ * do nothing, the least every probed SSL call pays, measured in the same
+ * run as the capture (bench/). A uprobe trap costs microseconds in a VM and
+ * far less on bare metal, so only ratios to this floor compare across
+ * machines.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,7 @@ int tt_probe_floor(const char *binary, const char *symbol, double seconds,
 		   const char *ready_file)
 {
 	struct tokentap_bpf *skel = NULL;
-	struct bpf_link *link = NULL;
+	struct bpf_link *link = NULL, *rlink = NULL;
 	const char *names[1] = { symbol };
 	uint64_t off = 0;
 	int fd, err = 0;
@@ -45,6 +46,14 @@ int tt_probe_floor(const char *binary, const char *symbol, double seconds,
 		tt_err("probe-floor: attach: %s", strerror(-err));
 		goto out;
 	}
+	rlink = bpf_program__attach_uprobe(skel->progs.bench_empty_ret, true,
+					   -1, binary, off);
+	err = libbpf_get_error(rlink);
+	if (err) {
+		rlink = NULL;
+		tt_err("probe-floor: attach return: %s", strerror(-err));
+		goto out;
+	}
 	if (ready_file && (f = fopen(ready_file, "we"))) {
 		fprintf(f, "%d\n", (int)getpid());
 		fclose(f);
@@ -52,6 +61,7 @@ int tt_probe_floor(const char *binary, const char *symbol, double seconds,
 	/* The caller stops us with a signal or lets the time run out. */
 	usleep((useconds_t)(seconds * 1e6));
 out:
+	bpf_link__destroy(rlink);
 	bpf_link__destroy(link);
 	tokentap_bpf__destroy(skel);
 	if (fd >= 0)

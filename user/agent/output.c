@@ -4,9 +4,29 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "core/log.h"
 #include "agent/output.h"
+
+/* The default /var/lib/tokentap may not exist on a fresh host: create the
+ * last directory (only that one) as 0750, like a package would. */
+static int mkdir_parent(const char *path)
+{
+	char dir[4096];
+	char *slash;
+
+	if (strlen(path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return -ENOENT;
+	*slash = '\0';
+	if (mkdir(dir, 0750) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
 
 int tt_output_open(struct tt_output *out, const char *path)
 {
@@ -20,6 +40,8 @@ int tt_output_open(struct tt_output *out, const char *path)
 	}
 	/* Records name processes and hosts: not for every local user. */
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0 && errno == ENOENT && mkdir_parent(path) == 0)
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -errno;
 	out->f = fdopen(fd, "a");

@@ -123,8 +123,23 @@ static void emit_record(struct agent *a, const struct tt_conn *conn,
 	a->st.records++;
 }
 
-static void finish_conn(struct agent *a, struct tt_conn *conn, const char *end)
+/* final_off: the kernel's stream offsets at the end, or NULL to read them
+ * from the conns map (exit, agent stop: the entry is still there). */
+static void finish_conn(struct agent *a, struct tt_conn *conn, const char *end,
+			const uint64_t *final_off)
 {
+	uint64_t off[2];
+
+	if (!final_off && !tt_capture_conn_offsets(&a->cap, conn->pid,
+						   conn->ptr, off))
+		final_off = off;
+	if (final_off && conn->verdict == TT_VERDICT_CAPTURE) {
+		/* Events lost at the very end leave no offset jump behind. */
+		tt_conn_account_end(a->conns, conn, TT_DIR_EGRESS,
+				    final_off[TT_DIR_EGRESS]);
+		tt_conn_account_end(a->conns, conn, TT_DIR_INGRESS,
+				    final_off[TT_DIR_INGRESS]);
+	}
 	if (conn->verdict == TT_VERDICT_CAPTURE)
 		emit_record(a, conn, end);
 	else if (conn->verdict == TT_VERDICT_PENDING)
@@ -161,7 +176,12 @@ static struct tt_conn *conn_for(struct agent *a, const struct tt_ev_hdr *h)
 	struct tt_conn *conn = tt_conntab_get(a->conns, h->pid, h->conn, 1);
 
 	if (!conn) {
+		/* Table full: nothing would read this connection's bytes, so
+		 * stop the kernel copying them. Counted, never silent. */
 		a->st.untracked_events++;
+		if (tt_capture_set_verdict(&a->cap, h->pid, h->conn,
+					   TT_VERDICT_FILTER))
+			a->st.verdict_errors++;
 		return NULL;
 	}
 	if (!conn->t_first_ns) {
@@ -236,14 +256,14 @@ static void finish_exited(struct tt_conn *conn, void *arg)
 {
 	struct exit_ctx *ec = arg;
 
-	finish_conn(ec->a, conn, "exit");
+	finish_conn(ec->a, conn, "exit", NULL);
 }
 
 static void finish_stopped(struct tt_conn *conn, void *arg)
 {
 	struct exit_ctx *ec = arg;
 
-	finish_conn(ec->a, conn, "agent_stop");
+	finish_conn(ec->a, conn, "agent_stop", NULL);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -266,10 +286,17 @@ static int on_event(void *ctx, void *data, size_t size)
 		on_sni(a, data, size);
 		break;
 	case TT_EV_CLOSE:
+		if (size < sizeof(struct tt_ev_close)) {
+			a->st.bad_events++;
+			break;
+		}
 		conn = tt_conntab_get(a->conns, h->pid, h->conn, 0);
 		if (conn) {
+			const struct tt_ev_close *ce = data;
+			uint64_t off[2] = { ce->off[0], ce->off[1] };
+
 			conn->t_last_ns = h->ts_ns;
-			finish_conn(a, conn, "close");
+			finish_conn(a, conn, "close", off);
 		}
 		break;
 	case TT_EV_EXIT:

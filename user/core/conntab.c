@@ -175,6 +175,22 @@ int tt_conn_account(struct tt_conntab *tab, struct tt_conn *conn, int dir,
 	return 0;
 }
 
+uint64_t tt_conn_account_end(struct tt_conntab *tab, struct tt_conn *conn,
+			     int dir, uint64_t final_off)
+{
+	struct tt_dirstat *ds = &conn->dir[dir & 1];
+	uint64_t missing;
+
+	if (final_off <= ds->next_off)
+		return 0;
+	missing = final_off - ds->next_off;
+	ds->gap_bytes += missing;
+	ds->bytes += missing;
+	ds->next_off = final_off;
+	tab->st.gap_bytes += missing;
+	return missing;
+}
+
 void tt_conn_digest_hex(const struct tt_conn *conn, int dir, char out[65])
 {
 	const struct tt_dirstat *ds = &conn->dir[dir & 1];

@@ -66,6 +66,14 @@ int tt_conn_account(struct tt_conntab *tab, struct tt_conn *conn, int dir,
 		    uint64_t off, uint32_t len, const uint8_t *data,
 		    uint32_t cap_len);
 
+/*
+ * The stream of one direction is known to end at final_off (the kernel's
+ * count): bytes past what was accounted are a trailing gap, events lost at
+ * the very end. Returns the bytes added as a gap.
+ */
+uint64_t tt_conn_account_end(struct tt_conntab *tab, struct tt_conn *conn,
+			     int dir, uint64_t final_off);
+
 /* Hex SHA-256 of a direction so far (65 bytes); "" when digests are off. */
 void tt_conn_digest_hex(const struct tt_conn *conn, int dir, char out[65]);
 
