@@ -78,6 +78,11 @@ struct {
  * the rules are loaded and complete; until then everything is captured. */
 volatile __u8 sni_unmatched_verdict = TT_VERDICT_PENDING;
 
+/* Data events wake the agent only once this many bytes wait (set before
+ * load; 0 = wake on every event). In a VM a wakeup per event costs the
+ * agent more than the event itself; the agent polls on a short timer. */
+const volatile __u64 data_wakeup_bytes = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, TT_C_MAX);
@@ -115,6 +120,15 @@ static __always_inline void fill_hdr(struct tt_ev_hdr *h, __u16 type,
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->conn = conn;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+static __always_inline __u64 data_rb_flags(void)
+{
+	if (!data_wakeup_bytes)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= data_wakeup_bytes
+		       ? BPF_RB_FORCE_WAKEUP
+		       : BPF_RB_NO_WAKEUP;
 }
 
 /* Emits a small fixed-size event; counts it if the ring is full. */
@@ -212,11 +226,13 @@ static long emit_chunk(__u32 i, void *data)
 		ev->hdr.flags = TT_F_GAP | TT_F_READ_FAULT;
 		ev->cap_len = 0;
 		count(TT_C_FAULT_BYTES, len);
-		if (bpf_ringbuf_output(&events, ev, TT_EV_DATA_SIZE(0), 0))
+		if (bpf_ringbuf_output(&events, ev, TT_EV_DATA_SIZE(0),
+				       data_rb_flags()))
 			count(TT_C_RB_LOST_EVENTS, 1);
 		return 0;
 	}
-	if (bpf_ringbuf_output(&events, ev, TT_EV_DATA_SIZE(len), 0)) {
+	if (bpf_ringbuf_output(&events, ev, TT_EV_DATA_SIZE(len),
+			       data_rb_flags())) {
 		count(TT_C_RB_LOST_EVENTS, 1);
 		count(TT_C_RB_LOST_BYTES, len);
 	}
@@ -290,7 +306,8 @@ static __always_inline int call_exit(long ret, bool ex)
 		ev->call_len = n;
 		ev->len = n - done;
 		ev->cap_len = 0;
-		if (bpf_ringbuf_output(&events, ev, TT_EV_DATA_SIZE(0), 0))
+		if (bpf_ringbuf_output(&events, ev, TT_EV_DATA_SIZE(0),
+				       data_rb_flags()))
 			count(TT_C_RB_LOST_EVENTS, 1);
 	}
 	return 0;

@@ -64,6 +64,9 @@ int tt_capture_open(struct tt_capture *cap, size_t ringbuf_bytes,
 		return -errno ? -errno : -EINVAL;
 	}
 	err = bpf_map__set_max_entries(skel->maps.events, (uint32_t)ringbuf_bytes);
+	/* Wake the agent for data at an eighth full; the poll timer
+	 * (TT_POLL_MS) bounds the delay otherwise. */
+	skel->rodata->data_wakeup_bytes = ringbuf_bytes / 8;
 	if (!err)
 		err = tokentap_bpf__load(skel);
 	if (err) {
@@ -114,7 +117,13 @@ void tt_capture_close(struct tt_capture *cap)
 
 int tt_capture_poll(struct tt_capture *cap, int timeout_ms)
 {
-	return ring_buffer__poll(cap->rb, timeout_ms);
+	int n = ring_buffer__poll(cap->rb, timeout_ms);
+
+	if (n < 0)
+		return n;
+	/* poll() reads only rings that signalled, and data events mostly do
+	 * not (data_wakeup_bytes): read every ring, process events first. */
+	return ring_buffer__consume(cap->rb);
 }
 
 int tt_capture_set_verdict(struct tt_capture *cap, uint32_t pid, uint64_t ptr,

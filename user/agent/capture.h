@@ -24,6 +24,8 @@ int tt_capture_open(struct tt_capture *cap, size_t ringbuf_bytes,
 		    tt_event_cb cb, void *ctx);
 void tt_capture_close(struct tt_capture *cap);
 
+/* Waits up to timeout_ms for a wakeup, then hands every event waiting in
+ * either ring to the callback. Returns the events consumed or -errno. */
 int tt_capture_poll(struct tt_capture *cap, int timeout_ms);
 int tt_capture_set_verdict(struct tt_capture *cap, uint32_t pid, uint64_t ptr,
 			   int verdict);

@@ -440,6 +440,11 @@ static int setup(struct agent *a)
 	return 0;
 }
 
+/* Data events do not wake the agent one by one (see data_wakeup_bytes):
+ * this bounds how long they wait, and so how soon a connection without a
+ * server name is classified. */
+#define TT_POLL_MS 20
+
 static void loop(struct agent *a)
 {
 	int64_t start = clock_ns(CLOCK_MONOTONIC), last_sweep = start;
@@ -448,7 +453,7 @@ static void loop(struct agent *a)
 
 	while (!stop_requested) {
 		int64_t now;
-		int ret = tt_capture_poll(&a->cap, 100);
+		int ret = tt_capture_poll(&a->cap, TT_POLL_MS);
 
 		if (ret < 0 && ret != -EINTR) {
 			tt_err("ring buffer poll: %s", strerror(-ret));
