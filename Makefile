@@ -21,10 +21,11 @@ endif
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -Iuser -Iuser/abi -I$(B)
-LDLIBS   := -lbpf -lelf -lz -lcjson -lcrypto
+LDLIBS   := -lbpf -lelf -lz -lcjson -lcrypto -lbrotlidec -lzstd
 
-# Pure cores: no BPF, no root; linked into unit tests and the agent.
-CORE_SRCS := $(wildcard user/core/*.c)
+# Pure cores: no BPF, no root; linked into unit tests, fuzzers and the agent.
+CORE_DIRS := user/core user/http user/body user/framing user/provider user/decode
+CORE_SRCS := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 # OS adapters and commands.
 AGENT_SRCS := $(wildcard user/agent/*.c) user/main.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
@@ -40,7 +41,16 @@ SKEL      := $(B)/tokentap.skel.h
 
 BENCH_BIN := $(B)/bench/ssl_rtt
 
-.PHONY: all deps test unit e2e bench clean install fmt-check
+# libFuzzer targets: tests/fuzz/<name>_fuzz.c, cores rebuilt with sanitizers.
+FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
+FUZZ_CORE_OBJS := $(CORE_SRCS:%.c=$(B)/fuzz-obj/%.o)
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 5
+.SECONDARY: $(FUZZ_CORE_OBJS)
+
+.PHONY: all deps test unit e2e bench bench-decode clean install fuzz fuzz-smoke golden
 all: $(B)/tokentap
 
 $(BPF_OBJ): $(BPF_SRC) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
@@ -67,10 +77,37 @@ $(B)/tokentap: $(CORE_OBJS) $(AGENT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+$(B)/fuzz-obj/%.o: %.c $(SKEL) $(wildcard user/*/*.h user/*.h)
+	@mkdir -p $(@D)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) $(WARN) -c $< -o $@
+
+$(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE_OBJS)
+	@mkdir -p $(@D)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined $(WARN) $< $(FUZZ_CORE_OBJS) -o $@ $(LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+
+# Each target briefly from its checked-in corpus (make test); run longer
+# with FUZZ_SECONDS=600.
+fuzz-smoke: $(FUZZ_BINS)
+	$(Q)$(PYTHON) tests/run_fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
+
 $(B)/tests/%: tests/unit/%.c $(CORE_OBJS) tests/unit/tt_test.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(WARN) $< $(CORE_OBJS) -o $@ $(LDLIBS)
+
+$(B)/bench/decode_bench: bench/decode_bench.c $(CORE_OBJS)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< $(CORE_OBJS) -o $@ $(LDLIBS)
+
+# Decode throughput on one core (no root): docs/performance.md.
+bench-decode: $(B)/bench/decode_bench
+	$(Q)$(PYTHON) bench/run_decode_bench.py --bench $(B)/bench/decode_bench
 
 $(BENCH_BIN): bench/ssl_rtt.c
 	@mkdir -p $(@D)
@@ -79,8 +116,9 @@ $(BENCH_BIN): bench/ssl_rtt.c
 
 # Debian packages for build, tests and benchmarks (idempotent, quiet).
 DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcjson-dev \
-	libssl-dev pkg-config make gcc curl openssl ca-certificates python3 \
-	nodejs iproute2 util-linux procps
+	libssl-dev libbrotli-dev libzstd-dev libclang-rt-14-dev pkg-config make \
+	gcc curl openssl ca-certificates python3 python3-requests python3-brotli \
+	python3-zstandard nodejs iproute2 util-linux procps
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -88,6 +126,10 @@ deps:
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else echo "deps: all present"; fi
+	@# The official SDKs the end-to-end tests drive (npm registry).
+	@if [ ! -d tests/e2e/node/node_modules ]; then \
+		echo "deps: npm ci in tests/e2e/node"; \
+		cd tests/e2e/node && npm ci --silent --no-audit --no-fund; fi
 
 unit: $(UNIT_BINS)
 	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_BINS)
@@ -95,9 +137,16 @@ unit: $(UNIT_BINS)
 e2e: $(B)/tokentap
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
 
-# Unit tests need no root; end-to-end tests need root and real BPF.
-test: $(B)/tokentap $(UNIT_BINS)
+# Golden replay: recorded capture streams in, expected records out.
+golden: $(B)/tokentap
+	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
+
+# Unit, golden and fuzz smoke need no root; end-to-end tests need root and
+# real BPF.
+test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS)
 	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_BINS)
+	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/run_fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
 
 bench: $(B)/tokentap $(BENCH_BIN)

@@ -1,17 +1,31 @@
 #!/usr/bin/env python3
-"""Fake AI provider HTTPS server for tokentap tests (stdlib only, Python >= 3.9).
+"""Fake AI provider HTTPS server for tokentap tests (stdlib only, Python >= 3.9;
+brotli and zstandard are used when importable).
 
 HTTP/1.1 is hand-rolled (not http.server) so every plaintext byte read from /
 written to the TLS socket is counted and sha256-hashed per connection, for
 comparison with what tokentap captured. Routes, in priority order:
   X-Fake-Body-Bytes: N       -> 200 octet-stream, body fakeai_pattern.pattern(N)
-  X-Fake-Status: NNN         -> NNN + OpenAI-style error body (200 = no override)
-  POST .../chat/completions  -> OpenAI chat.completion JSON;  else 404 JSON error
-Log: JSON Lines, one "conn" event per connection (at close) and "error" events
-for failed handshakes. Bodies and header values are never logged.
+  anything else              -> fakeai_providers.route(): OpenAI, Azure, Anthropic,
+                                Gemini/Vertex, Bedrock, OpenAI-compatible hosts and
+                                Ollama by path (and Host); errors in each one's shape
+Modes, by request header: X-Fake-Status, X-Fake-Fail-Times (+ X-Stainless-Retry-Count),
+X-Fake-Tokens, X-Fake-Events, X-Fake-Response-Model (fakeai_providers.py), and here:
+  X-Fake-Encoding: gzip|br|zstd|deflate|identity  (default: Accept-Encoding, non-stream
+                   JSON only, preferring br, gzip, deflate, zstd)
+  X-Fake-Chunked: 1          non-stream body chunked instead of Content-Length
+  X-Fake-Abort-After: N      send N stream events (or N body bytes), then drop the
+                             connection without the terminator or close_notify
+Log: JSON Lines: one "exchange" event per answered request (what was sent: ids,
+models, usage as sent and normalized, and "expect": the same in tokentap's record
+field names, see fakeai_providers.record_view), one "conn" event per connection (at close)
+and "error" events for failed handshakes. Bodies and header values are never
+logged. --record DIR writes each connection's plaintext in the tokentap capture
+format (see Recorder).
 """
 
 import argparse
+import base64
 import hashlib
 import itertools
 import json
@@ -22,18 +36,27 @@ import ssl
 import sys
 import threading
 import time
+import zlib
 from http import HTTPStatus  # status phrases only; http.server is not used
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakeai_providers as fp  # noqa: E402
 from fakeai_pattern import pattern_chunks  # noqa: E402
+
+try:
+    import brotli
+except ImportError:
+    brotli = None
+try:
+    import zstandard
+except ImportError:
+    zstandard = None
 
 MAX_HEAD = 64 * 1024          # request line + headers (and chunked trailers)
 MAX_BODY = 64 * 1024 * 1024
 PIECE = 16 * 1024             # X-Fake-Body-Bytes streaming granularity
 SOCK_TIMEOUT = 30.0
-DEFAULT_MODEL = "gpt-4o-mini"
-ERROR_TYPES = {401: "authentication_error", 403: "permission_error",
-               404: "not_found_error", 429: "rate_limit_error"}
+ENCODINGS = ("br", "gzip", "deflate", "zstd")  # preference order when negotiating
 
 _counter = itertools.count(1)
 _counter_lock = threading.Lock()
@@ -53,12 +76,90 @@ class HttpError(Exception):
         self.status = status
 
 
+class Recorder:
+    """One connection's plaintext in the tokentap capture format: JSON Lines,
+    first {"tokentap_capture": 1}, then {"ts_ns", "conn", "open": {host, pid,
+    comm}}, {"ts_ns", "conn", "dir": "egress"|"ingress", "data": base64} per
+    socket read/write (direction from the client's point of view: what the
+    server read is egress), and {"ts_ns", "conn", "close": true}. Written to
+    conn-N.capture.jsonl.part, renamed without .part once closed."""
+
+    _lock = threading.Lock()
+    _last_ts = 0
+
+    def __init__(self, directory, conn_id):
+        self.conn_id = conn_id
+        self.path = os.path.join(directory, "conn-%06d.capture.jsonl" % conn_id)
+        self.f = open(self.path + ".part", "w", encoding="ascii")
+        self.f.write('{"tokentap_capture":1}\n')
+
+    @classmethod
+    def now(cls):
+        # Strictly increasing across connections, so a merge has one order.
+        with cls._lock:
+            cls._last_ts = max(time.time_ns(), cls._last_ts + 1)
+            return cls._last_ts
+
+    def event(self, **kw):
+        obj = {"ts_ns": self.now(), "conn": self.conn_id}
+        obj.update(kw)
+        self.f.write(json.dumps(obj, separators=(",", ":")) + "\n")
+
+    def data(self, direction, data):
+        self.event(dir=direction, data=base64.b64encode(data).decode("ascii"))
+
+    def close(self):
+        self.event(close=True)
+        self.f.close()
+        os.replace(self.path + ".part", self.path)
+
+    def discard(self):
+        self.f.close()
+        os.unlink(self.path + ".part")
+
+
+def peer_process(client_port, server_port):
+    """(pid, comm) of the local process owning the client end of a loopback
+    TCP connection, from /proc/net/tcp* and /proc/*/fd; (0, "") if unknown."""
+    inode = None
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    cols = line.split()
+                    lport = int(cols[1].rsplit(":", 1)[1], 16)
+                    rport = int(cols[2].rsplit(":", 1)[1], 16)
+                    if lport == client_port and rport == server_port:
+                        inode = cols[9]
+                        break
+        except (OSError, ValueError, IndexError, StopIteration):
+            continue
+        if inode:
+            break
+    if not inode or inode == "0":
+        return 0, ""
+    target = "socket:[%s]" % inode
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            for fd in os.listdir("/proc/%s/fd" % pid):
+                if os.readlink("/proc/%s/fd/%s" % (pid, fd)) == target:
+                    with open("/proc/%s/comm" % pid) as f:
+                        return int(pid), f.read().strip()
+        except OSError:
+            continue
+    return 0, ""
+
+
 class Conn:
     """Buffered TLS socket. All plaintext passes through recv()/sendall(), so
     the counts and hashes are exactly the decrypted byte streams, in order."""
 
-    def __init__(self, sock):
+    def __init__(self, sock, recorder=None):
         self.sock = sock
+        self.rec = recorder
         self.buf = bytearray()
         self.bytes_in = self.bytes_out = 0
         self.h_in = hashlib.sha256()
@@ -70,6 +171,8 @@ class Conn:
         if data:
             self.bytes_in += len(data)
             self.h_in.update(data)
+            if self.rec:
+                self.rec.data("egress", data)
         return data
 
     def sendall(self, data):
@@ -79,6 +182,8 @@ class Conn:
             n = self.sock.send(view)
             self.bytes_out += n
             self.h_out.update(view[:n])
+            if self.rec:
+                self.rec.data("ingress", bytes(view[:n]))
             view = view[n:]
 
     def fill(self, eof_ok=False):
@@ -120,7 +225,8 @@ class Conn:
 
 
 def read_head(conn):
-    """Parse request line + headers. Returns None on clean EOF between requests."""
+    """Parse request line + headers -> (method, path, query, version, headers).
+    Returns None on clean EOF between requests."""
     budget, line = MAX_HEAD, b""
     while not line.strip():  # RFC 9112 2.2: ignore empty lines before the request line
         if not conn.buf and not conn.fill(eof_ok=True):
@@ -135,8 +241,9 @@ def read_head(conn):
     path = target
     if "://" in path:  # absolute-form: drop scheme and authority
         path = "/" + path.split("://", 1)[1].partition("/")[2]
-    path = path.split("?", 1)[0].split("#", 1)[0]
-    return method, path, version, headers
+    path = path.split("#", 1)[0]
+    path, _, query = path.partition("?")
+    return method, path, query, version, headers
 
 
 def read_fields(conn, budget):
@@ -199,80 +306,218 @@ def read_body(conn, headers, version):
             raise HttpError(400, "missing CRLF after chunk")
 
 
-def json_bytes(obj):
-    return json.dumps(obj, separators=(",", ":")).encode()
+# ---- content encodings -------------------------------------------------------
+
+def encoding_available(name):
+    return name in ("gzip", "deflate") or (name == "br" and brotli is not None) \
+        or (name == "zstd" and zstandard is not None)
 
 
-def error_body(status, message):
-    etype = ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
-    return json_bytes({"error": {"message": message, "type": etype}})
+class Encoder:
+    """Streaming compressor: feed() returns the bytes of a flushed block, so a
+    stream event stays decodable on arrival; finish() ends the stream."""
+
+    def __init__(self, name):
+        self.name = name
+        if name in ("gzip", "deflate"):  # "deflate" is the zlib format (RFC 9110 8.4.1.2)
+            self.c = zlib.compressobj(6, zlib.DEFLATED, 31 if name == "gzip" else 15)
+        elif name == "br":
+            self.c = brotli.Compressor()
+        else:
+            self.c = zstandard.ZstdCompressor().compressobj()
+
+    def feed(self, data):
+        if self.name == "br":
+            return self.c.process(data) + self.c.flush()
+        if self.name == "zstd":
+            return self.c.compress(data) + self.c.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+        return self.c.compress(data) + self.c.flush(zlib.Z_SYNC_FLUSH)
+
+    def finish(self):
+        if self.name == "br":
+            return self.c.finish()
+        if self.name == "zstd":
+            return self.c.flush(zstandard.COMPRESSOBJ_FLUSH_FINISH)
+        return self.c.flush()
+
+    def whole(self, data):
+        if self.name == "br":
+            return self.c.process(data) + self.c.finish()
+        if self.name == "zstd":
+            return zstandard.ZstdCompressor().compress(data)
+        return self.c.compress(data) + self.c.flush()
 
 
-def send_response(conn, rec, status, ctype, body, *, head_only, close, length=None, rid):
-    """Send head + body; body is bytes or an iterable of pieces with `length`."""
+def negotiate(accept):
+    """Best of ENCODINGS that Accept-Encoding allows (q > 0), or None."""
+    q = {}
+    for item in accept.split(","):
+        name, _, params = item.strip().lower().partition(";")
+        value = 1.0
+        for p in params.split(";"):
+            k, _, v = p.strip().partition("=")
+            if k == "q":
+                try:
+                    value = float(v)
+                except ValueError:
+                    value = 0.0
+        q[name.strip()] = value
+    for name in ENCODINGS:
+        if encoding_available(name) and q.get(name, q.get("*", 0.0)) > 0:
+            return name
+    return None
+
+
+def pick_encoding(req, reply):
+    """(encoding or None, error message or None)."""
+    forced = req.header("x-fake-encoding")
+    if forced is not None:
+        forced = forced.strip().lower()
+        if forced == "identity":
+            return None, None
+        if forced not in ENCODINGS:
+            return None, "bad X-Fake-Encoding: gzip|br|zstd|deflate|identity"
+        if not encoding_available(forced):
+            return None, "X-Fake-Encoding %s: python module missing on the server" % forced
+        return forced, None
+    if reply.events is None and "json" in reply.ctype and reply.body:
+        return negotiate(req.header("accept-encoding") or ""), None
+    return None, None
+
+
+# ---- sending -------------------------------------------------------------------
+
+def head_bytes(status, ctype, headers, framing, close):
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
-        phrase = "Unknown"
-    head = ["HTTP/1.1 %d %s" % (status, phrase), "Server: fakeai",
+        phrase = {529: "Site Overloaded"}.get(status, "Unknown")
+    lines = ["HTTP/1.1 %d %s" % (status, phrase),
+             "Date: " + time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime()),
+             "Content-Type: " + ctype]
+    lines += ["%s: %s" % kv for kv in headers]
+    if not any(k.lower() == "server" for k, _ in headers):
+        lines.append("Server: fakeai")
+    lines += framing
+    lines.append("Connection: " + ("close" if close else "keep-alive"))
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def chunk(data):
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def send_reply(conn, req, reply, *, version, head_only, close):
+    """Send reply with the transport modes. Returns the transport facts for
+    the log; "aborted" means the caller must drop the connection."""
+    out = {"encoding": None, "chunked": False, "aborted": False,
+           "events_total": None, "events_sent": None, "body_bytes": 0}
+    enc, problem = pick_encoding(req, reply)
+    if problem:
+        reply = fp.error_reply(req, fp.find_route(req), 400, problem)
+    abort = req.header("x-fake-abort-after")
+    if abort is not None and not is_uint(abort):
+        reply, abort = fp.error_reply(req, fp.find_route(req), 400, "bad X-Fake-Abort-After"), None
+    abort = int(abort) if abort is not None else None
+    out["encoding"] = enc
+    encoder = Encoder(enc) if enc else None
+    headers = list(reply.headers)
+    if enc:
+        headers.append(("Content-Encoding", enc))
+    stream = reply.events is not None
+    can_chunk = version == "HTTP/1.1"
+    if stream:
+        out["events_total"] = len(reply.events)
+        out["chunked"] = can_chunk
+        close = close or not can_chunk  # HTTP/1.0: the end of the stream is the close
+        conn.sendall(head_bytes(reply.status, reply.ctype, headers,
+                                ["Transfer-Encoding: chunked"] if can_chunk else [], close))
+        if head_only:
+            out["events_sent"] = 0
+            return out, reply, close
+        limit = len(reply.events) if abort is None else min(abort, len(reply.events) - 1)
+        for ev in reply.events[:limit]:
+            data = encoder.feed(ev.data) if encoder else ev.data
+            conn.sendall(chunk(data) if can_chunk else data)
+            out["body_bytes"] += len(data)
+        out["events_sent"] = limit
+        if abort is not None:
+            out["aborted"] = True
+            return out, reply, True
+        tail = encoder.finish() if encoder else b""
+        if tail:
+            conn.sendall(chunk(tail) if can_chunk else tail)
+            out["body_bytes"] += len(tail)
+        if can_chunk:
+            conn.sendall(b"0\r\n\r\n")
+        return out, reply, close
+    body = encoder.whole(reply.body) if encoder else reply.body
+    chunked = can_chunk and req.header("x-fake-chunked") == "1"
+    out["chunked"] = chunked
+    framing = ["Transfer-Encoding: chunked"] if chunked else ["Content-Length: %d" % len(body)]
+    conn.sendall(head_bytes(reply.status, reply.ctype, headers, framing, close))
+    if head_only:
+        return out, reply, close
+    if abort is not None:
+        part = body[:min(abort, len(body) - 1)]
+        if part:  # an empty chunk would be the terminator
+            conn.sendall(chunk(part) if chunked else part)
+        out["body_bytes"] = len(part)
+        out["aborted"] = True
+        return out, reply, True
+    out["body_bytes"] = len(body)
+    if chunked:
+        third = max(1, (len(body) + 2) // 3)
+        for i in range(0, len(body), third):
+            conn.sendall(chunk(body[i:i + third]))
+        conn.sendall(b"0\r\n\r\n")
+    else:
+        conn.sendall(body)
+    return out, reply, close
+
+
+def pattern_reply(conn, rec, raw_n, close, head_only, rid):
+    """Legacy X-Fake-Body-Bytes route: octet-stream pattern body."""
+    head = ["HTTP/1.1 200 OK", "Server: fakeai",
             "Date: " + time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime()),
-            "Content-Type: " + ctype, "Content-Length: %d" % (len(body) if length is None else length),
+            "Content-Type: application/octet-stream", "Content-Length: %d" % raw_n,
             "x-request-id: req_fake%d" % rid, "Connection: " + ("close" if close else "keep-alive")]
-    rec["status"] = status
     conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
-    for piece in [] if head_only else [body] if isinstance(body, bytes) else body:
-        conn.sendall(piece)
-        rec["resp_body_bytes"] += len(piece)
+    if not head_only:
+        for piece in pattern_chunks(raw_n, PIECE):
+            conn.sendall(piece)
+            rec["resp_body_bytes"] += len(piece)
 
 
-def route(method, path, headers, body, rid):
-    """Pick (status, content-type, body, length) for a fully read request."""
-    def err(status, message):
-        return status, "application/json", error_body(status, message), None
-
-    raw_n = header(headers, "x-fake-body-bytes")
-    if raw_n is not None:
-        if not is_uint(raw_n):
-            return err(400, "bad X-Fake-Body-Bytes")
-        return 200, "application/octet-stream", pattern_chunks(int(raw_n), PIECE), int(raw_n)
-    forced = header(headers, "x-fake-status")
-    if forced is not None and forced != "200":
-        # 204/304 cannot carry the error body (nor Content-Length), so refuse them.
-        if not is_uint(forced) or not 200 <= int(forced) <= 599 or forced in ("204", "304"):
-            return err(400, "bad X-Fake-Status")
-        return err(int(forced), "forced status " + forced)
-    if not path.endswith("/chat/completions"):
-        return err(404, "unknown url")
-    if method != "POST":
-        return err(405, "use POST")
-    try:
-        req = json.loads(body.decode("utf-8"))
-        if not isinstance(req, dict):
-            raise ValueError("not an object")
-    except (ValueError, RecursionError):  # ValueError covers Unicode/JSON errors
-        return err(400, "invalid JSON body")
-    model = req.get("model") if isinstance(req.get("model"), str) else DEFAULT_MODEL
-    p, c = 11 + len(body) % 97, 7 + len(body) % 13
-    return 200, "application/json", json_bytes({
-        "id": "chatcmpl-fake%d" % rid, "object": "chat.completion",
-        "created": int(time.time()), "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"},
-                     "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c},
-    }), None
+def usage_log(reply, out):
+    """Usage carriers that actually went out, and their normalized values."""
+    if reply.events is None:
+        carriers = {k: v for k, v in reply.carriers.items()
+                    if not out["aborted"] or k == "headers"}
+    else:
+        carriers = {}
+        for ev in reply.events[:out["events_sent"] or 0]:
+            if ev.carrier:
+                carriers[ev.carrier] = ev.usage
+    expected = reply.norm(carriers) if reply.norm and carriers else None
+    return carriers or None, expected
 
 
-def serve_http(conn, requests):
-    """Request/response loop until EOF, error or Connection: close."""
-    while True:
+def serve_http(conn, requests, log_exchange):
+    """Request/response loop until EOF, error or Connection: close. Returns
+    True when the connection must be dropped without close_notify (abort)."""
+    host0 = (_tls.sni or "").lower()
+    for seq in itertools.count():
         rec = {"method": None, "path": None, "status": None,
                "req_body_bytes": 0, "resp_body_bytes": 0}
         failed = None
+        query, version, headers, body = "", "HTTP/1.1", {}, b""
         try:
             head = read_head(conn)
             if head is None:
-                return
-            rec["method"], rec["path"], version, headers = head
+                return False
+            rec["method"], rec["path"], query, version, headers = head
+            ts_ns = time.time_ns()
             ctoks = tokens(headers, "connection")
             # HTTP/1.0 closes by default; TE + CL together is a smuggling smell.
             close = "close" in ctoks or (version == "HTTP/1.0" and "keep-alive" not in ctoks) \
@@ -282,20 +527,49 @@ def serve_http(conn, requests):
             body = read_body(conn, headers, version)
             rec["req_body_bytes"] = len(body)
         except HttpError as e:
-            failed, close = e, True
+            failed, close, ts_ns = e, True, time.time_ns()
         requests.append(rec)
         rid = next_id()
+        head_only = rec["method"] == "HEAD"
+        raw_n = header(headers, "x-fake-body-bytes")
+        if not failed and raw_n is not None and is_uint(raw_n):
+            pattern_reply(conn, rec, int(raw_n), close, head_only, rid)
+            rec["status"] = 200
+            log_exchange({"seq": seq, "ts_ns": ts_ns, "method": rec["method"],
+                          "path": rec["path"], "provider": None, "operation": "pattern",
+                          "status": 200, "attempt": None, "aborted": False})
+            if close:
+                return False
+            continue
+        host = (header(headers, "host") or host0).lower()
+        host = host.rsplit(":", 1)[0] if not host.startswith("[") else host
+        req = fp.Req(rec["method"] or "", rec["path"] or "", query, host, headers, body, rid)
         if failed:
-            status, ctype, rbody, length = \
-                failed.status, "application/json", error_body(failed.status, str(failed)), None
+            reply = fp.error_reply(req, None, failed.status, str(failed))
+        elif raw_n is not None:
+            reply = fp.error_reply(req, None, 400, "bad X-Fake-Body-Bytes")
         else:
-            status, ctype, rbody, length = route(rec["method"], rec["path"], headers, body, rid)
-        send_response(conn, rec, status, ctype, rbody, head_only=(rec["method"] == "HEAD"),
-                      close=close, length=length, rid=rid)
+            reply = fp.route(req)
+        out, reply, close = send_reply(conn, req, reply, version=version,
+                                       head_only=head_only, close=close)
+        rec["status"] = reply.status
+        rec["resp_body_bytes"] = out.pop("body_bytes")  # as sent: encoded, unchunked
+        attempt = req.header("x-stainless-retry-count")
+        usage_sent, expected = usage_log(reply, out)
+        line = {"seq": seq, "ts_ns": ts_ns, "method": rec["method"], "path": rec["path"]}
+        line.update(reply.info)
+        line.update(status=reply.status,
+                    attempt=int(attempt) if attempt and is_uint(attempt) else None, **out)
+        line.update(usage_sent=usage_sent, usage_expected=expected)
+        line["expect"] = fp.record_view(line)
+        log_exchange(line)
+        if out["aborted"]:
+            return True
         if failed:
             conn.drain()
         if close:
-            return
+            return False
+    return False
 
 
 class Server:
@@ -306,6 +580,9 @@ class Server:
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
         self.active = {}  # thread -> ssl socket, for shutdown
         self.active_lock = threading.Lock()
+        self.conn_ids = itertools.count(1)
+        if args.record:
+            os.makedirs(args.record, exist_ok=True)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(args.cert, args.key)
@@ -325,11 +602,13 @@ class Server:
             self.log.write(line)
             self.log.flush()
 
-    def handle(self, sock, peer_port):
+    def handle(self, sock, peer_port, conn_id):
         t_start = time.time()
         _tls.sni = None
+        recorder = None
         try:
             sock.settimeout(SOCK_TIMEOUT)
+            owner = peer_process(peer_port, sock.getsockname()[1]) if self.args.record else None
             try:
                 sock.do_handshake()
             except (OSError, ValueError) as e:  # reason is e.g. TLSV1_ALERT_UNKNOWN_CA
@@ -338,25 +617,46 @@ class Server:
                                 "error": str(getattr(e, "reason", None) or type(e).__name__)})
                 return
             alpn = sock.selected_alpn_protocol()  # before unwrap() drops the SSL object
-            conn, requests = Conn(sock), []
+            if self.args.record:
+                recorder = Recorder(self.args.record, conn_id)
+                recorder.event(open={"host": _tls.sni, "pid": owner[0], "comm": owner[1]})
+            conn, requests = Conn(sock, recorder), []
+
+            def log_exchange(line):
+                obj = {"event": "exchange", "conn": conn_id, "sni": _tls.sni}
+                obj.update(line)
+                self.write_log(obj)
+            aborted = False
             try:
-                serve_http(conn, requests)
+                aborted = serve_http(conn, requests, log_exchange)
             except OSError:  # peer went away; still log what we saw
                 pass
-            try:  # non-blocking unwrap: send close_notify, don't wait for the peer's
-                sock.settimeout(0)
-                sock.unwrap()
-            except (OSError, ValueError):
-                pass
+            if aborted:  # no close_notify: the peer sees a bare TCP close
+                try:
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            else:
+                try:  # non-blocking unwrap: send close_notify, don't wait for the peer's
+                    sock.settimeout(0)
+                    sock.unwrap()
+                except (OSError, ValueError):
+                    pass
+            if recorder:
+                recorder.close()
+                recorder = None
             self.write_log({
-                "event": "conn", "sni": _tls.sni, "alpn": alpn,
+                "event": "conn", "conn": conn_id, "sni": _tls.sni, "alpn": alpn,
                 "peer_port": peer_port, "bytes_in": conn.bytes_in, "bytes_out": conn.bytes_out,
                 "sha256_in": conn.h_in.hexdigest(), "sha256_out": conn.h_out.hexdigest(),
-                "requests": requests, "t_start": t_start, "t_end": time.time()})
+                "requests": requests, "aborted": aborted,
+                "t_start": t_start, "t_end": time.time()})
         except Exception as e:  # never let one connection kill the server
             self.write_log({"event": "error", "stage": "internal", "peer_port": peer_port,
                             "error": type(e).__name__, "t": time.time()})
         finally:
+            if recorder:
+                recorder.close()
             sock.close()
             with self.active_lock:
                 self.active.pop(threading.current_thread(), None)
@@ -386,7 +686,8 @@ class Server:
             except (OSError, ValueError):
                 raw.close()
                 continue
-            t = threading.Thread(target=self.handle, args=(sock, addr[1]), daemon=True)
+            t = threading.Thread(target=self.handle, args=(sock, addr[1], next(self.conn_ids)),
+                                 daemon=True)
             with self.active_lock:
                 self.active[t] = sock
             t.start()
@@ -417,6 +718,8 @@ def main():
     ap.add_argument("--key", default="server.key")
     ap.add_argument("--log", help="JSON Lines log, appended")
     ap.add_argument("--ready-file", help="written with the port once listening")
+    ap.add_argument("--record", metavar="DIR",
+                    help="write each connection's plaintext as DIR/conn-N.capture.jsonl")
     args = ap.parse_args()
     server = Server(args)
     for sig in (signal.SIGTERM, signal.SIGINT):  # handler only flags; serve() exits its loop

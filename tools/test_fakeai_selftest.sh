@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Self-test for tools/fakeai.py (not part of CI). Needs root (unshare -m +
-# bind-mounting /etc/hosts), curl, openssl, node and /usr/bin/python3.
+# bind-mounting /etc/hosts), curl, openssl, node and /usr/bin/python3 (with
+# python3-requests, python3-brotli and python3-zstandard for the route checks).
 # PYTHON=... selects the interpreter that runs the server (default python3).
 set -euo pipefail
 
@@ -69,16 +70,16 @@ ok "curl: 200 KiB up, 1 MiB pattern down, sha256 matches pattern(1048576)"
 curl_ "$base/v1/chat/completions" -H 'Content-Type: application/json' \
     -H 'Expect: 100-continue' -d '{"model":"gpt-test","messages":[{"role":"user","content":"hi"}]}' \
     -D "$work/chat.hdr" -o "$work/chat.json"
-grep -qi '^x-request-id: req_fake' "$work/chat.hdr" || fail "no x-request-id"
+grep -qi '^x-request-id: req_[0-9a-f]\{32\}' "$work/chat.hdr" || fail "no x-request-id"
 grep -q '^HTTP/1.1 100 Continue' "$work/chat.hdr" || fail "no 100 Continue"
 "$PY" - "$work/chat.json" <<'EOF' || fail "bad chat completion"
-import json, sys
+import json, sys, zlib
 r = json.load(open(sys.argv[1]))
-n = len('{"model":"gpt-test","messages":[{"role":"user","content":"hi"}]}')
+n = zlib.crc32(b'{"model":"gpt-test","messages":[{"role":"user","content":"hi"}]}')
 u = r["usage"]
-assert r["object"] == "chat.completion" and r["model"] == "gpt-test", r
-assert r["choices"][0]["message"]["content"] == "ok", r
-assert (u["prompt_tokens"], u["completion_tokens"]) == (11 + n % 97, 7 + n % 13), u
+assert r["object"] == "chat.completion" and r["model"] == "gpt-test-2024-07-18", r
+assert r["choices"][0]["message"]["content"] == "Hello from fakeai", r
+assert (u["prompt_tokens"], u["completion_tokens"]) == (11 + n % 97, 7 + (n >> 8) % 13), u
 assert u["total_tokens"] == u["prompt_tokens"] + u["completion_tokens"], u
 EOF
 ok "curl: chat completion JSON and usage correct, 100-continue honoured"
@@ -105,7 +106,7 @@ from fakeai_pattern import pattern
 req = urllib.request.Request(base + "/v1/chat/completions", data=b'{"model":"m"}',
                              headers={"Content-Type": "application/json"})
 with urllib.request.urlopen(req) as r:
-    assert r.status == 200 and json.load(r)["model"] == "m"
+    assert r.status == 200 and json.load(r)["model"] == "m-2024-07-18"
 req = urllib.request.Request(base + "/v1/files", headers={"X-Fake-Body-Bytes": "100003"})
 with urllib.request.urlopen(req) as r:
     assert r.read() == pattern(100003)
@@ -119,7 +120,7 @@ NODE_EXTRA_CA_CERTS=$work/certs/ca.pem with_hosts node -e '
   const r = await fetch(process.argv[1] + "/v1/chat/completions", {method: "POST",
     headers: {"content-type": "application/json"}, body: JSON.stringify({model: "n"})});
   const j = await r.json();
-  if (r.status !== 200 || j.model !== "n" || !r.headers.get("x-request-id")) process.exit(1);
+  if (r.status !== 200 || j.model !== "n-2024-07-18" || !r.headers.get("x-request-id")) process.exit(1);
 })().catch(e => { console.error(e); process.exit(1); });' "$base" || fail "node fetch client"
 ok "node $(node -v) fetch: chat completion"
 
@@ -155,7 +156,20 @@ print("ok - log: %d conn lines, curl connection sha256_in/out match (%d/%d bytes
       % (len(conns), c["bytes_in"], c["bytes_out"]))
 EOF
 
-# 7. Clean shutdown on SIGTERM.
+# 7. Every provider route and mode, driven by curl against a second server
+#    (own certificates with all provider names, --record): the recorded bytes
+#    are decoded independently and must match the "exchange" log lines. Then
+#    the checked-in fixtures get the same check.
+/usr/bin/python3 "$here/test_fakeai_routes.py" live >"$work/routes.out" 2>&1 ||
+    { cat "$work/routes.out" >&2; fail "provider routes"; }
+ok "$(tail -n1 "$work/routes.out") (provider routes, live)"
+if compgen -G "$here/../tests/fixtures/*.capture.jsonl" >/dev/null; then
+    /usr/bin/python3 "$here/test_fakeai_routes.py" fixtures >"$work/fixtures.out" 2>&1 ||
+        { cat "$work/fixtures.out" >&2; fail "fixtures"; }
+    ok "$(tail -n1 "$work/fixtures.out") (tests/fixtures)"
+fi
+
+# 8. Clean shutdown on SIGTERM.
 kill -TERM "$srv_pid"
 rc=0; wait "$srv_pid" || rc=$?
 srv_pid=

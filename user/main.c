@@ -19,6 +19,8 @@ static void usage(FILE *f)
 		"  run       run the agent\n"
 		"  doctor    check whether the agent can run here, list TLS libraries\n"
 		"  version   print the version\n"
+		"  replay [--config PATH] [--events PATH] FILE\n"
+		"            decode a recorded capture stream (FILE or -), print records\n"
 		"  probe-floor BINARY SYMBOL [SECONDS [READY]]\n"
 		"            attach an empty uprobe (benchmark floor)\n"
 		"\n"
@@ -31,6 +33,44 @@ static void usage(FILE *f)
 		"  --ringbuf-size BYTES capture ring buffer (power of two, >= 4096)\n"
 		"  --stream-digest      add SHA-256 of each stream direction to records\n"
 		"  --log-level LEVEL    error, warn, info (default), debug\n");
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ 0 },
+	};
+	const char *config = NULL, *events = NULL;
+	enum tt_log_level lvl;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'e':
+			events = optarg;
+			break;
+		case 'l':
+			if (tt_log_level_parse(optarg, &lvl)) {
+				fprintf(stderr, "tokentap: --log-level: unknown level %s\n", optarg);
+				return 2;
+			}
+			tt_log_set_level(lvl);
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: tokentap replay [--config PATH] [--events PATH] FILE\n");
+		return 2;
+	}
+	return tt_replay(argv[optind], config, events) ? 1 : 0;
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -112,6 +152,8 @@ int main(int argc, char **argv)
 		tt_log_set_level(TT_LOG_ERROR);
 		return tt_doctor(verbose);
 	}
+	if (!strcmp(argv[1], "replay"))
+		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "probe-floor")) {
 		if (argc < 4) {
 			fprintf(stderr, "usage: tokentap probe-floor BINARY SYMBOL [SECONDS [READY_FILE]]\n");

@@ -72,7 +72,8 @@ class Env:
         self.ca = os.path.join(self.certs, "ca.pem")
         self.hosts = os.path.join(self.dir, "hosts")
         with open(self.hosts, "w") as f:
-            f.write("127.0.0.1 localhost %s %s\n" % (AI_NAME, OTHER_NAME))
+            f.write("127.0.0.1 localhost %s %s api.anthropic.com\n"
+                    % (AI_NAME, OTHER_NAME))
         self.server_log = os.path.join(self.dir, "server.jsonl")
         self.cg_parent = os.path.join(cgroup2_root(), "tokentap-e2e-%d" % os.getpid())
         os.mkdir(self.cg_parent)

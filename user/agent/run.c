@@ -20,6 +20,7 @@
 #include "core/conntab.h"
 #include "core/log.h"
 #include "agent/attach.h"
+#include "agent/calls.h"
 #include "agent/capture.h"
 #include "agent/output.h"
 #include "agent/run.h"
@@ -37,6 +38,7 @@ struct agent {
 	struct tt_attach *am;
 	struct tt_conntab *conns;
 	struct tt_output out;
+	struct tt_calls calls;  /* decoding of captured connections */
 	int64_t mono_to_real_ns; /* add to bpf_ktime_get_ns() for wall time */
 	struct agent_stats st;
 };
@@ -140,9 +142,10 @@ static void finish_conn(struct agent *a, struct tt_conn *conn, const char *end,
 		tt_conn_account_end(a->conns, conn, TT_DIR_INGRESS,
 				    final_off[TT_DIR_INGRESS]);
 	}
-	if (conn->verdict == TT_VERDICT_CAPTURE)
+	if (conn->verdict == TT_VERDICT_CAPTURE) {
+		tt_calls_end(&a->calls, conn, conn->t_last_ns);
 		emit_record(a, conn, end);
-	else if (conn->verdict == TT_VERDICT_PENDING)
+	} else if (conn->verdict == TT_VERDICT_PENDING)
 		a->st.conns_unclassified++;
 	tt_conntab_remove(a->conns, conn);
 }
@@ -155,6 +158,8 @@ static void classify(struct agent *a, struct tt_conn *conn)
 	if (ret == -EAGAIN)
 		return;
 	conn->verdict = conn->cls.verdict;
+	if (conn->verdict == TT_VERDICT_CAPTURE)
+		tt_calls_start(&a->calls, conn, conn->t_last_ns);
 	tt_conn_peek_drop(conn);
 	if (conn->verdict == TT_VERDICT_CAPTURE)
 		a->st.conns_captured++;
@@ -199,6 +204,7 @@ static void on_data(struct agent *a, const struct tt_ev_data *ev, size_t size)
 {
 	struct tt_conn *conn;
 	int dir = ev->hdr.dir & 1;
+	uint64_t next_off;
 
 	if (size < TT_EV_DATA_HDR_SIZE || ev->cap_len > ev->len ||
 	    size < TT_EV_DATA_SIZE(ev->cap_len)) {
@@ -214,8 +220,12 @@ static void on_data(struct agent *a, const struct tt_ev_data *ev, size_t size)
 	}
 	if (conn->first_dir < 0)
 		conn->first_dir = dir;
+	next_off = conn->dir[dir].next_off;
 	tt_conn_account(a->conns, conn, dir, ev->stream_off, ev->len, ev->data,
 			ev->cap_len);
+	if (conn->verdict == TT_VERDICT_CAPTURE)
+		tt_calls_data(&a->calls, conn, dir, ev->hdr.ts_ns, next_off,
+			      ev->stream_off, ev->len, ev->data, ev->cap_len);
 	if (conn->verdict != TT_VERDICT_PENDING) {
 		/* Classified by SNI before any data: note the request line. */
 		if (dir == TT_DIR_EGRESS && ev->stream_off == 0 && ev->cap_len &&
@@ -353,6 +363,7 @@ static void emit_stats(struct agent *a)
 	ADD(at, "process_events", a->st.proc_events);
 	ADD(at, "seen_table_full", as.seen_full);
 	ADD(at, "targets_table_full", as.targets_full);
+	tt_calls_stats_json(&a->calls, cJSON_AddObjectToObject(o, "decode"));
 	tt_output_write(&a->out, o);
 	if (bpf[TT_C_RB_LOST_EVENTS])
 		tt_warn("ring buffer full: %llu events lost (raise capture.ringbuf_bytes)",
@@ -407,6 +418,8 @@ static int setup(struct agent *a)
 	if (err)
 		return err;
 	a->mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	a->calls.mono_to_real_ns = a->mono_to_real_ns;
+	a->calls.out = &a->out;
 	a->conns = tt_conntab_new(a->cfg.max_connections, a->opts->stream_digest);
 	if (!a->conns)
 		return -ENOMEM;

@@ -18,6 +18,8 @@ struct tt_run_opts {
 
 /* Runs the agent until a signal or the duration. 0 or a negative errno. */
 int tt_run(const struct tt_run_opts *opts);
+/* `tokentap replay`: records of a capture file (docs/decode.md). */
+int tt_replay(const char *path, const char *config_path, const char *events);
 
 /* `tokentap probe-floor`: attaches an empty uprobe to binary:symbol for
  * seconds, the floor the benchmark compares the capture against. */

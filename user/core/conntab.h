@@ -39,6 +39,7 @@ struct tt_conn {
 	uint8_t *peek;     /* first egress bytes while undecided */
 	size_t peek_len;
 	struct tt_dirstat dir[2];
+	void *decoder;     /* the agent's decoding state; freed by the agent */
 };
 
 struct tt_conntab_stats {

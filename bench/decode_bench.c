@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Decode throughput on one core: the exchange pipeline (HTTP/1, body
+ * decoding, framing, provider decoders, record building) over synthetic
+ * OpenAI traffic held in memory, so that only decoding is timed.
+ *
+ *   decode_bench small N          N keep-alive non-stream chat exchanges
+ *   decode_bench stream EVENTS R  R streamed responses of EVENTS SSE events
+ *
+ * Prints one JSON line: exchanges/s, MB/s, ns per exchange (and per event).
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "tt_abi.h"
+#include "decode/exchange.h"
+#include "decode/record.h"
+
+struct sink {
+	uint64_t records, usage_sum;
+};
+
+static void emit(void *ctx, const struct tt_xrec *rec)
+{
+	struct sink *s = ctx;
+	struct tt_rec_origin origin = { .pid = 1, .comm = "bench",
+					.server_name = "api.openai.com" };
+	cJSON *o = tt_record_build(rec, &origin);
+	char *line = o ? cJSON_PrintUnformatted(o) : NULL;
+
+	/* Build and print the record as the agent does; do not write it. */
+	s->records++;
+	if (rec->call->usage.output_tokens > 0)
+		s->usage_sum += (uint64_t)rec->call->usage.output_tokens;
+	free(line);
+	cJSON_Delete(o);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char REQ_BODY[] =
+	"{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\","
+	"\"content\":\"Say hello in five words.\"}],\"max_tokens\":32}";
+
+static size_t request(char *out, size_t cap, int stream)
+{
+	char body[512];
+	int blen = snprintf(body, sizeof(body), "%.*s%s}",
+			    (int)sizeof(REQ_BODY) - 2, REQ_BODY,
+			    stream ? ",\"stream\":true,\"stream_options\":"
+				     "{\"include_usage\":true}"
+				   : "");
+
+	return (size_t)snprintf(out, cap,
+		"POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\n"
+		"Authorization: Bearer sk-bench-0123456789abcdef\r\n"
+		"Content-Type: application/json\r\nUser-Agent: OpenAI/Python 1.50.0\r\n"
+		"X-Stainless-Lang: python\r\nX-Stainless-Retry-Count: 0\r\n"
+		"Content-Length: %d\r\n\r\n%s", blen, body);
+}
+
+static size_t small_response(char *out, size_t cap, int i)
+{
+	char body[1024];
+	int blen = snprintf(body, sizeof(body),
+		"{\"id\":\"chatcmpl-%d\",\"object\":\"chat.completion\",\"created\":1726623632,"
+		"\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"message\":"
+		"{\"role\":\"assistant\",\"content\":\"Hello there, how are you?\"},"
+		"\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":%d,"
+		"\"completion_tokens\":7,\"total_tokens\":%d,\"prompt_tokens_details\":"
+		"{\"cached_tokens\":0},\"completion_tokens_details\":{\"reasoning_tokens\":0}},"
+		"\"system_fingerprint\":\"fp_0123456789\"}", i, 12 + i % 7, 19 + i % 7);
+
+	return (size_t)snprintf(out, cap,
+		"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		"x-request-id: req_%08d\r\nopenai-processing-ms: 81\r\n"
+		"Content-Length: %d\r\n\r\n%s", i, blen, body);
+}
+
+/* A chunked SSE response of n content events plus the usage chunk. */
+static char *stream_response(int n, size_t *len)
+{
+	size_t cap = (size_t)n * 400 + 4096, o = 0;
+	char *out = malloc(cap), ev[512];
+
+	if (!out)
+		return NULL;
+	o += (size_t)snprintf(out + o, cap - o,
+		"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+		"x-request-id: req_stream\r\nTransfer-Encoding: chunked\r\n\r\n");
+	for (int i = 0; i <= n + 1; i++) {
+		int el;
+
+		if (i < n)
+			el = snprintf(ev, sizeof(ev),
+				"data: {\"id\":\"chatcmpl-S\",\"object\":\"chat.completion.chunk\","
+				"\"created\":1726623632,\"model\":\"gpt-4o-mini-2024-07-18\","
+				"\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tok%d \"},"
+				"\"finish_reason\":null}],\"usage\":null}\n\n", i);
+		else if (i == n)
+			el = snprintf(ev, sizeof(ev),
+				"data: {\"id\":\"chatcmpl-S\",\"object\":\"chat.completion.chunk\","
+				"\"created\":1726623632,\"model\":\"gpt-4o-mini-2024-07-18\","
+				"\"choices\":[],\"usage\":{\"prompt_tokens\":12,"
+				"\"completion_tokens\":%d,\"total_tokens\":%d}}\n\ndata: [DONE]\n\n",
+				n, n + 12);
+		else
+			break;
+		o += (size_t)snprintf(out + o, cap - o, "%x\r\n%s\r\n", el, ev);
+	}
+	o += (size_t)snprintf(out + o, cap - o, "0\r\n\r\n");
+	*len = o;
+	return out;
+}
+
+int main(int argc, char **argv)
+{
+	struct sink sink = { 0 };
+	struct tt_xconn_info info = { .provider_hint = "openai",
+				      .server_name = "api.openai.com" };
+	struct tt_xconn *x = tt_xconn_new(&info, emit, &sink);
+	char req[1024], resp[2048];
+	uint64_t bytes = 0, ts = 1;
+	double t0, t1;
+	long n, r = 1, events = 0;
+
+	if (argc < 3 || !x) {
+		fprintf(stderr, "usage: decode_bench small N | stream EVENTS R\n");
+		return 2;
+	}
+	n = atol(argv[2]);
+	if (!strcmp(argv[1], "small")) {
+		t0 = now_s();
+		for (long i = 0; i < n; i++) {
+			size_t ql = request(req, sizeof(req), 0);
+			size_t rl = small_response(resp, sizeof(resp), (int)i);
+
+			tt_xconn_data(x, TT_DIR_EGRESS, ts++, (uint8_t *)req, ql);
+			tt_xconn_data(x, TT_DIR_INGRESS, ts++, (uint8_t *)resp, rl);
+			bytes += ql + rl;
+		}
+		t1 = now_s();
+	} else {
+		size_t rl, ql = request(req, sizeof(req), 1);
+		char *sr = stream_response((int)n, &rl);
+
+		r = argc > 3 ? atol(argv[3]) : 10;
+		events = n;
+		if (!sr)
+			return 1;
+		t0 = now_s();
+		for (long i = 0; i < r; i++) {
+			tt_xconn_data(x, TT_DIR_EGRESS, ts++, (uint8_t *)req, ql);
+			/* as TLS records arrive: 16 KiB pieces */
+			for (size_t off = 0; off < rl; off += 16384)
+				tt_xconn_data(x, TT_DIR_INGRESS, ts++,
+					      (uint8_t *)sr + off,
+					      rl - off < 16384 ? rl - off : 16384);
+			bytes += ql + rl;
+		}
+		t1 = now_s();
+		free(sr);
+		n = r;
+	}
+	tt_xconn_close(x, ts);
+	tt_xconn_free(x);
+	if ((long)sink.records != n) {
+		fprintf(stderr, "decode_bench: %llu records for %ld exchanges\n",
+			(unsigned long long)sink.records, n);
+		return 1;
+	}
+	printf("{\"mode\":\"%s\",\"exchanges\":%ld,\"events_per_exchange\":%ld,"
+	       "\"seconds\":%.6f,\"exchanges_per_s\":%.0f,\"mb_per_s\":%.1f,"
+	       "\"ns_per_exchange\":%.0f,\"ns_per_event\":%.1f}\n",
+	       argv[1], n, events, t1 - t0, (double)n / (t1 - t0),
+	       (double)bytes / (t1 - t0) / 1e6, (t1 - t0) * 1e9 / (double)n,
+	       events ? (t1 - t0) * 1e9 / (double)n / (double)events : 0.0);
+	return 0;
+}

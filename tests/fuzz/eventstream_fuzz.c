@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Fuzz target for user/framing/eventstream.c. Input: a cap byte, a flags
+ * byte, two seed bytes, then the stream.
+ *
+ * 1. The stream (with flag bit 0, its CRCs first rewritten along the chain
+ *    of messages its lengths describe, so header blocks get parsed) is fed
+ *    whole, in pieces drawn from the seed, and byte by byte. Invariants:
+ *    every message is within the cap, its header block walks to the end
+ *    and the picked headers lie inside it; after -EINVAL nothing more is
+ *    emitted; the three runs agree exactly.
+ * 2. Round trip: a valid message built around the input (an :event-type
+ *    from its first bytes, one header of every type, the input as the
+ *    payload) is sent twice in pieces and must come back exactly.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include "framing/eventstream.h"
+
+#define CHECK(c)                                                             \
+	do {                                                                 \
+		if (!(c))                                                    \
+			abort();                                             \
+	} while (0)
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_be(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint32_t next(uint32_t *seed)
+{
+	*seed ^= *seed << 13;
+	*seed ^= *seed >> 17;
+	*seed ^= *seed << 5;
+	return *seed;
+}
+
+/* ---- 1. arbitrary streams ---- */
+
+struct fz {
+	size_t cap;
+	int failed;
+	uint64_t hash, messages;
+};
+
+static void mix(struct fz *f, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	f->hash = (f->hash ^ n) * 0x100000001b3ull;
+	for (size_t i = 0; i < n; i++)
+		f->hash = (f->hash ^ b[i]) * 0x100000001b3ull;
+}
+
+static int inside(const struct tt_eventstream_msg *m, const char *p, size_t n)
+{
+	const char *lo = (const char *)m->headers;
+
+	return !n || (p >= lo && p + n <= lo + m->headers_len);
+}
+
+static void on_msg(void *ctx, const struct tt_eventstream_msg *m)
+{
+	struct fz *f = ctx;
+	struct tt_eventstream_header h;
+	size_t off = 0;
+	int ret;
+
+	CHECK(!f->failed);
+	CHECK(m->payload_len + m->headers_len + TT_EVENTSTREAM_OVERHEAD <=
+	      f->cap);
+	CHECK(m->payload == (const char *)m->headers + m->headers_len);
+	while ((ret = tt_eventstream_header_next(m->headers, m->headers_len,
+						 &off, &h)) > 0)
+		CHECK(off <= m->headers_len);
+	CHECK(ret == 0 && off == m->headers_len);
+	CHECK(inside(m, m->event_type, m->event_type_len));
+	CHECK(inside(m, m->message_type, m->message_type_len));
+	CHECK(inside(m, m->content_type, m->content_type_len));
+	CHECK(inside(m, m->exception_type, m->exception_type_len));
+	CHECK(inside(m, m->error_code, m->error_code_len));
+	CHECK(inside(m, m->error_message, m->error_message_len));
+	f->messages++;
+	mix(f, m->headers, m->headers_len);
+	mix(f, m->payload, m->payload_len);
+	mix(f, m->event_type, m->event_type_len);
+}
+
+struct outcome {
+	struct fz fz;
+	struct tt_eventstream_stats stats;
+	int finish;
+};
+
+/* mode 0: whole; 1: pieces from the seed; 2: byte by byte. */
+static void run(const uint8_t *p, size_t n, size_t cap, uint32_t seed,
+		int mode, struct outcome *o)
+{
+	struct tt_eventstream *es = tt_eventstream_new(cap);
+	size_t off = 0, k;
+	int ret;
+
+	memset(o, 0, sizeof(*o));
+	o->fz.cap = cap;
+	o->fz.hash = 0xcbf29ce484222325ull;
+	CHECK(es);
+	while (off < n) {
+		k = n - off;
+		if (mode == 2)
+			k = 1;
+		else if (mode == 1 && k > 1)
+			k = next(&seed) % (k > 64 ? 64 : k) + 1;
+		ret = tt_eventstream_feed(es, p + off, k, on_msg, &o->fz);
+		CHECK(ret == 0 || ret == -EINVAL);
+		CHECK(!o->fz.failed || ret == -EINVAL);
+		if (ret)
+			o->fz.failed = 1;
+		off += k;
+	}
+	o->stats = *tt_eventstream_get_stats(es);
+	o->finish = tt_eventstream_finish(es);
+	CHECK((o->finish == -EINVAL) == o->fz.failed);
+	CHECK(o->finish >= -EINVAL && o->finish <= 1);
+	CHECK(o->stats.prelude_crc_errors + o->stats.message_crc_errors +
+	      o->stats.bad_lengths == (uint64_t)o->fz.failed);
+	CHECK(tt_eventstream_finish(es) == 0);
+	CHECK(o->stats.bytes == n);
+	CHECK(o->stats.messages == o->fz.messages);
+	CHECK(o->stats.nomem == 0);
+	tt_eventstream_free(es);
+}
+
+static void same(const struct outcome *a, const struct outcome *b)
+{
+	CHECK(a->fz.hash == b->fz.hash);
+	CHECK(!memcmp(&a->stats, &b->stats, sizeof(a->stats)));
+	CHECK(a->finish == b->finish);
+}
+
+/* Rewrites the CRCs of the messages the length fields chain together. */
+static void reseal(uint8_t *p, size_t n)
+{
+	size_t off = 0, total;
+
+	while (n - off >= TT_EVENTSTREAM_OVERHEAD) {
+		total = be32(p + off);
+		if (total < TT_EVENTSTREAM_OVERHEAD || total > n - off)
+			break;
+		put_be(p + off + 8, crc32(0, p + off, 8), 4);
+		put_be(p + off + total - 4,
+		       crc32(0, p + off, (uInt)(total - 4)), 4);
+		off += total;
+	}
+}
+
+/* ---- 2. round trip ---- */
+
+struct rt {
+	const uint8_t *payload, *event_type, *hdrs;
+	size_t payload_len, event_type_len, hdrs_len;
+	int messages;
+};
+
+static void on_rt(void *ctx, const struct tt_eventstream_msg *m)
+{
+	struct rt *r = ctx;
+
+	r->messages++;
+	CHECK(m->payload_len == r->payload_len);
+	CHECK(!memcmp(m->payload, r->payload, r->payload_len));
+	CHECK(m->event_type_len == r->event_type_len);
+	CHECK(!memcmp(m->event_type, r->event_type, r->event_type_len));
+	CHECK(m->message_type_len == 5 && !memcmp(m->message_type, "event", 5));
+	CHECK(m->headers_len == r->hdrs_len);
+	CHECK(!memcmp(m->headers, r->hdrs, r->hdrs_len));
+}
+
+/* Appends a header; values come from v (at least 16 bytes). */
+static size_t put_header(uint8_t *p, const char *name, int type,
+			 const uint8_t *v, size_t vlen)
+{
+	static const size_t fixed[] = { 0, 0, 1, 2, 4, 8, 0, 0, 8, 16 };
+	size_t o = 0, nl = strlen(name);
+
+	p[o++] = (uint8_t)nl;
+	memcpy(p + o, name, nl);
+	o += nl;
+	p[o++] = (uint8_t)type;
+	if (type == TT_EVENTSTREAM_BYTES || type == TT_EVENTSTREAM_STRING) {
+		put_be(p + o, vlen, 2);
+		memcpy(p + o + 2, v, vlen);
+		return o + 2 + vlen;
+	}
+	memcpy(p + o, v, fixed[type]);
+	return o + fixed[type];
+}
+
+static void round_trip(const uint8_t *data, size_t size, uint32_t seed)
+{
+	static const uint8_t pad[16] = "0123456789abcdef";
+	size_t et_len = size ? data[0] % 40 : 0, hl = 0, total, len, off;
+	uint8_t *msg = malloc(2 * (size + 512));
+	const uint8_t *vals = size >= 16 ? data : pad;
+	struct tt_eventstream *es = tt_eventstream_new(TT_EVENTSTREAM_SPEC_MAX);
+	struct rt r = { 0 };
+	int type;
+
+	CHECK(msg && es);
+	if (et_len > size)
+		et_len = size;
+	hl += put_header(msg + 12 + hl, ":event-type", TT_EVENTSTREAM_STRING,
+			 data, et_len);
+	hl += put_header(msg + 12 + hl, ":message-type", TT_EVENTSTREAM_STRING,
+			 (const uint8_t *)"event", 5);
+	for (type = TT_EVENTSTREAM_TRUE; type <= TT_EVENTSTREAM_UUID; type++)
+		hl += put_header(msg + 12 + hl, "h", type, vals,
+				 type == TT_EVENTSTREAM_BYTES ? 16 : 3);
+	total = TT_EVENTSTREAM_OVERHEAD + hl + size;
+	memcpy(msg + 12 + hl, data, size);
+	put_be(msg, total, 4);
+	put_be(msg + 4, hl, 4);
+	put_be(msg + 8, crc32(0, msg, 8), 4);
+	put_be(msg + total - 4, crc32(0, msg, (uInt)(total - 4)), 4);
+	memcpy(msg + total, msg, total);
+	len = 2 * total;
+
+	r.payload = msg + 12 + hl;
+	r.payload_len = size;
+	r.event_type = data;
+	r.event_type_len = et_len;
+	r.hdrs = msg + 12;
+	r.hdrs_len = hl;
+	for (off = 0; off < len;) {
+		size_t k = len - off;
+
+		if (k > 1)
+			k = next(&seed) % (k > 256 ? 256 : k) + 1;
+		CHECK(tt_eventstream_feed(es, msg + off, k, on_rt, &r) == 0);
+		off += k;
+	}
+	CHECK(r.messages == 2);
+	CHECK(tt_eventstream_finish(es) == 0);
+	tt_eventstream_free(es);
+	free(msg);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct outcome whole, cut, bytes;
+	uint8_t *copy;
+	size_t cap;
+	uint32_t seed;
+	int flags;
+
+	if (size < 4)
+		return 0;
+	cap = data[0] & 0x80 ? (size_t)1 << 20 : (size_t)data[0] * 8;
+	flags = data[1];
+	seed = (uint32_t)data[2] << 8 | data[3] | 1u << 16;
+	data += 4;
+	size -= 4;
+	copy = malloc(size + 1);
+	CHECK(copy);
+	memcpy(copy, data, size);
+	if (flags & 1)
+		reseal(copy, size);
+	run(copy, size, cap, seed, 0, &whole);
+	run(copy, size, cap, seed, 1, &cut);
+	same(&whole, &cut);
+	if (size <= 8192) {
+		run(copy, size, cap, seed, 2, &bytes);
+		same(&whole, &bytes);
+	}
+	free(copy);
+	round_trip(data, size, seed);
+	return 0;
+}

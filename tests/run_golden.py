@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Golden replay tests: recorded capture streams in, expected records out.
+
+For every tests/fixtures/<name>.capture.jsonl:
+  1. `tokentap replay` it; the records must equal tests/golden/<name>.jsonl
+     exactly (as JSON values, in order);
+  2. the records must agree with what the fake provider says it sent
+     (tests/fixtures/<name>.expect.jsonl, written by tools/fakeai.py while
+     the fixture was recorded): model, status, stream, attempt, outcome and
+     every normalized token count. So a golden file cannot be "blessed"
+     wrong: --update refuses to write records that fail step 2.
+
+Usage: run_golden.py --agent build/tokentap [--update] [-k NAME]
+Last line: "golden: N passed, N failed".
+"""
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+FIX = os.path.join(ROOT, "tests", "fixtures")
+GOLD = os.path.join(ROOT, "tests", "golden")
+USAGE_KEYS = ("input_tokens", "output_tokens", "cache_read_input_tokens",
+              "cache_creation_input_tokens", "reasoning_tokens")
+
+
+# Endpoints the fixtures use beyond the built-in host table (Ollama).
+CONFIG = os.path.join(FIX, "replay-config.json")
+
+
+def replay(agent, capture):
+    res = subprocess.run([agent, "replay", "--config", CONFIG, capture],
+                         capture_output=True,
+                         text=True, timeout=120)
+    if res.returncode != 0:
+        raise AssertionError("replay exited %d: %s" % (res.returncode,
+                                                       res.stderr.strip()[-2000:]))
+    return [json.loads(ln) for ln in res.stdout.splitlines() if ln.strip()]
+
+
+def load_jsonl(path):
+    with open(path) as f:
+        return [json.loads(ln) for ln in f if ln.strip()]
+
+
+def check_truth(records, expect):
+    """Every exchange the server answered has exactly its record: the
+    fake provider's log says what it sent (tools/fakeai.py "exchange")."""
+    problems = []
+    calls = [r for r in records if r.get("type") == "ai_call"]
+    if len(calls) != len(expect):
+        problems.append("%d records for %d exchanges the server answered"
+                        % (len(calls), len(expect)))
+    for i, (rec, ex) in enumerate(zip(calls, expect)):
+        def want(key, val):
+            if rec.get(key) != val:
+                problems.append("#%d %s = %r, server sent %r" % (i, key, rec.get(key), val))
+        for key in ("request_model", "stream", "status", "attempt"):
+            if key in ex:
+                want(key, ex[key])
+        if ex.get("response_model") is not None and not (
+                rec.get("problem") == "gap" and rec.get("response_model") is None):
+            want("response_model", ex["response_model"])
+        if ex.get("aborted"):
+            want("outcome", "incomplete")
+        exp = ex.get("usage_expected")
+        if rec.get("problem") == "gap" and exp is not None:
+            # Bytes were lost: never a wrong number, at most a lower bound.
+            if rec.get("usage_status") not in ("partial", "lost"):
+                problems.append("#%d usage_status %r after a gap"
+                                % (i, rec.get("usage_status")))
+            for uk, val in exp.items():
+                got = rec["usage"].get(uk)
+                if got is not None and val is not None and got > val:
+                    problems.append("#%d usage.%s = %r above the %r sent"
+                                    % (i, uk, got, val))
+            continue
+        if exp is None:
+            if ex.get("status", 200) >= 400 and any(
+                    v is not None for v in rec["usage"].values()):
+                problems.append("#%d usage %r on an error" % (i, rec["usage"]))
+            continue
+        for uk, val in exp.items():
+            if uk in rec["usage"] and rec["usage"][uk] != val:
+                problems.append("#%d usage.%s = %r, server sent %r"
+                                % (i, uk, rec["usage"][uk], val))
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--agent", required=True)
+    ap.add_argument("--update", action="store_true",
+                    help="write goldens (only for fixtures that match the truth)")
+    ap.add_argument("-k", default="")
+    a = ap.parse_args()
+    passed = failed = 0
+    captures = sorted(glob.glob(os.path.join(FIX, "*.capture.jsonl")))
+    if not captures:
+        print("golden: no fixtures in %s" % FIX)
+    for cap in captures:
+        name = os.path.basename(cap)[:-len(".capture.jsonl")]
+        if a.k not in name:
+            continue
+        try:
+            recs = replay(a.agent, cap)
+            exp_path = os.path.join(FIX, name + ".expect.jsonl")
+            problems = check_truth(recs, load_jsonl(exp_path)) \
+                if os.path.exists(exp_path) else ["no %s" % exp_path]
+            gold_path = os.path.join(GOLD, name + ".jsonl")
+            if a.update and not problems:
+                os.makedirs(GOLD, exist_ok=True)
+                with open(gold_path, "w") as f:
+                    for r in recs:
+                        f.write(json.dumps(r, sort_keys=True) + "\n")
+            if not os.path.exists(gold_path):
+                problems.append("no golden file %s" % gold_path)
+            else:
+                gold = load_jsonl(gold_path)
+                if gold != recs:
+                    for i, (g, r) in enumerate(zip(gold, recs)):
+                        if g != r:
+                            diff = sorted(k for k in set(g) | set(r)
+                                          if g.get(k) != r.get(k))
+                            problems.append("record %d differs from golden in %s"
+                                            % (i, ", ".join(diff)))
+                            break
+                    if len(gold) != len(recs):
+                        problems.append("%d records, golden has %d"
+                                        % (len(recs), len(gold)))
+        except (AssertionError, OSError, ValueError, subprocess.SubprocessError) as e:
+            problems = [str(e)]
+        if problems:
+            failed += 1
+            print("FAIL %s" % name)
+            for p in problems[:10]:
+                print("  " + p)
+        else:
+            passed += 1
+            print("PASS %s" % name)
+    print("golden: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: MIT
+/* Tests for user/framing/ndjson.c: newline-delimited JSON framing. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "framing/ndjson.h"
+#include "tt_test.h"
+
+/* realloc() that fails on demand (only while fail_in >= 0). */
+static int fail_in = -1;
+
+/* Sanitizer runtimes own malloc: no hook there (the test is skipped). */
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_REALLOC_HOOK
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define NO_REALLOC_HOOK
+#endif
+#endif
+
+#ifndef NO_REALLOC_HOOK
+extern void *__libc_realloc(void *p, size_t n);
+
+void *realloc(void *p, size_t n)
+{
+	if (fail_in == 0)
+		return NULL;
+	if (fail_in > 0)
+		fail_in--;
+	return __libc_realloc(p, n);
+}
+#endif
+
+/* Whether realloc() above is the one in use: valgrind replaces it, and
+ * sanitizer builds go without it. */
+static int realloc_hooked(void)
+{
+	void *(*volatile fn)(void *, size_t) = realloc;
+	void *p;
+
+	fail_in = 0;
+	p = fn(NULL, 1);
+	fail_in = -1;
+	free(p);
+	if (!p)
+		return 1;
+	TT_NOTE("realloc() is not the test's own: skipped");
+	return 0;
+}
+
+/* Callback trace: "[line]" per line, bytes other than printable ASCII
+ * escaped as \xHH. */
+struct trace {
+	char s[4096];
+	size_t len;
+};
+
+static void put(struct trace *t, const char *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n && t->len + 5 < sizeof(t->s); i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			t->s[t->len++] = (char)c;
+		} else {
+			t->s[t->len++] = '\\';
+			t->s[t->len++] = 'x';
+			t->s[t->len++] = hex[c >> 4];
+			t->s[t->len++] = hex[c & 15];
+		}
+	}
+	t->s[t->len] = '\0';
+}
+
+static void on_line(void *ctx, const char *line, size_t len)
+{
+	struct trace *t = ctx;
+
+	TT_CHECK(len > 0);
+	put(t, "[", 1);
+	put(t, line, len);
+	put(t, "]", 1);
+}
+
+struct nd_case {
+	const char *name;
+	const char *in;
+	size_t len;      /* 0: strlen(in) */
+	size_t max_line; /* 0: 1024 */
+	const char *trace;
+	int cut;
+	uint64_t lines, empty, oversize;
+};
+
+static const struct nd_case cases[] = {
+	{ "ollama_chat",
+	  "{\"model\":\"llama3\",\"done\":false}\n"
+	  "{\"model\":\"llama3\",\"done\":true,\"prompt_eval_count\":26,"
+	  "\"eval_count\":290}\n", 0, 0,
+	  "[{\"model\":\"llama3\",\"done\":false}]"
+	  "[{\"model\":\"llama3\",\"done\":true,\"prompt_eval_count\":26,"
+	  "\"eval_count\":290}]", 0, 2, 0, 0 },
+	{ "crlf_and_empty_lines",
+	  "{\"a\":1}\r\n\r\n\n{\"b\":2}\r\n", 0, 0,
+	  "[{\"a\":1}][{\"b\":2}]", 0, 2, 2, 0 },
+	{ "whitespace_trimmed_and_blank_lines",
+	  "  {\"a\":1}  \t\r\n \t \n\r\n", 0, 0, "[{\"a\":1}]", 0, 1, 2, 0 },
+	{ "bare_cr_is_not_a_line_end",
+	  "{\"a\":1}\r{\"b\":2}\n", 0, 0, "[{\"a\":1}\\x0d{\"b\":2}]", 0, 1, 0, 0 },
+	{ "nul_bytes_passed_on", "a\0b\n", 4, 0, "[a\\x00b]", 0, 1, 0, 0 },
+	{ "cut_last_line", "{\"a\":1}\n{\"b\":", 0, 0, "[{\"a\":1}]", 1, 1, 0, 0 },
+	{ "trailing_whitespace_is_not_cut", "{\"a\":1}\n  \r", 0, 0,
+	  "[{\"a\":1}]", 0, 1, 0, 0 },
+	{ "oversize_skipped_next_intact",
+	  "{\"a\":123456789}\n{\"b\":2}\n", 0, 8, "[{\"b\":2}]", 0, 1, 0, 1 },
+	{ "cap_is_on_content_not_crlf",
+	  "{\"b\":22}\n{\"b\":2}\n{\"b\":3}\r\n{\"b\":4} \r\n  {\"b\":5}\n"
+	  "{\"b\":6}\r\r\n", 0, 7,
+	  "[{\"b\":2}][{\"b\":3}]", 0, 2, 0, 4 },
+	{ "cut_oversize", "{\"a\":1}\n123456", 0, 4, "", 1, 0, 0, 1 },
+	{ "empty_stream", "", 0, 0, "", 0, 0, 0, 0 },
+	{ "only_newlines", "\n\n\r\n", 0, 0, "", 0, 0, 3, 0 },
+};
+
+struct result {
+	struct trace trace;
+	int cut, feed_ret;
+	struct tt_ndjson_stats stats;
+};
+
+/* Feeds c->in in pieces ending at cuts[], each in its own allocation. */
+static void run(const struct nd_case *c, const size_t *cuts, size_t ncuts,
+		struct result *r)
+{
+	size_t len = c->len ? c->len : strlen(c->in), from = 0;
+	struct tt_ndjson *nd = tt_ndjson_new(c->max_line ? c->max_line : 1024);
+
+	memset(r, 0, sizeof(*r));
+	if (!nd)
+		abort();
+	for (size_t k = 0; k <= ncuts; k++) {
+		size_t to = k < ncuts ? cuts[k] : len;
+		uint8_t *piece = malloc(to - from + 1);
+		int ret;
+
+		if (!piece)
+			abort();
+		memcpy(piece, c->in + from, to - from);
+		ret = tt_ndjson_feed(nd, piece, to - from, on_line, &r->trace);
+		if (ret && !r->feed_ret)
+			r->feed_ret = ret;
+		free(piece);
+		from = to;
+	}
+	r->stats = *tt_ndjson_get_stats(nd);
+	r->cut = tt_ndjson_finish(nd);
+	tt_ndjson_free(nd);
+}
+
+static void same(const struct result *a, const struct result *b)
+{
+	TT_CHECK_EQ_STR(a->trace.s, b->trace.s);
+	TT_CHECK_EQ_INT(a->cut, b->cut);
+	TT_CHECK_EQ_INT(a->feed_ret, b->feed_ret);
+	TT_CHECK(!memcmp(&a->stats, &b->stats, sizeof(a->stats)));
+}
+
+TT_TEST(whole_inputs)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct nd_case *c = &cases[i];
+		size_t len = c->len ? c->len : strlen(c->in);
+		struct result r;
+
+		tt_case("%s", c->name);
+		run(c, NULL, 0, &r);
+		TT_CHECK_EQ_STR(r.trace.s, c->trace);
+		TT_CHECK_EQ_INT(r.cut, c->cut);
+		TT_CHECK_EQ_INT(r.feed_ret, 0);
+		TT_CHECK_EQ_U64(r.stats.lines, c->lines);
+		TT_CHECK_EQ_U64(r.stats.empty, c->empty);
+		TT_CHECK_EQ_U64(r.stats.oversize, c->oversize);
+		TT_CHECK_EQ_U64(r.stats.nomem, 0);
+		TT_CHECK_EQ_U64(r.stats.bytes, len);
+	}
+}
+
+TT_TEST(every_split_point_and_pair)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct nd_case *c = &cases[i];
+		size_t len = c->len ? c->len : strlen(c->in), cuts[2];
+		struct result whole, r;
+
+		tt_case("%s", c->name);
+		run(c, NULL, 0, &whole);
+		for (cuts[0] = 0; cuts[0] <= len; cuts[0]++) {
+			run(c, cuts, 1, &r);
+			same(&r, &whole);
+			for (cuts[1] = cuts[0]; cuts[1] <= len; cuts[1]++) {
+				run(c, cuts, 2, &r);
+				same(&r, &whole);
+			}
+		}
+	}
+}
+
+TT_TEST(byte_by_byte)
+{
+	size_t cuts[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct nd_case *c = &cases[i];
+		size_t len = c->len ? c->len : strlen(c->in);
+		struct result whole, r;
+
+		tt_case("%s", c->name);
+		TT_CHECK(len < 512);
+		for (size_t k = 0; k < len; k++)
+			cuts[k] = k + 1;
+		run(c, NULL, 0, &whole);
+		run(c, cuts, len, &r);
+		same(&r, &whole);
+	}
+}
+
+TT_TEST(reuse_after_finish)
+{
+	struct tt_ndjson *nd = tt_ndjson_new(64);
+	struct trace t = { .len = 0 };
+
+	TT_CHECK_EQ_INT(tt_ndjson_feed(nd, (const uint8_t *)"{\"a\"", 4,
+				       on_line, &t), 0);
+	TT_CHECK_EQ_INT(tt_ndjson_feed(nd, NULL, 0, on_line, &t), 0);
+	TT_CHECK_EQ_INT(tt_ndjson_finish(nd), 1);
+	TT_CHECK_EQ_INT(tt_ndjson_finish(nd), 0);
+	TT_CHECK_EQ_INT(tt_ndjson_feed(nd, (const uint8_t *)"1\n", 2,
+				       on_line, &t), 0);
+	TT_CHECK_EQ_STR(t.s, "[1]");
+	TT_CHECK_EQ_U64(tt_ndjson_get_stats(nd)->bytes, 6);
+	tt_ndjson_free(nd);
+	tt_ndjson_free(NULL);
+}
+
+/* A line whose start could not be kept is dropped whole; the next is
+ * intact. */
+TT_TEST(out_of_memory_drops_the_line)
+{
+	struct tt_ndjson *nd = tt_ndjson_new(1 << 20);
+	struct trace t = { .len = 0 };
+
+	if (!realloc_hooked())
+		goto out;
+	fail_in = 0;
+	TT_CHECK_EQ_INT(tt_ndjson_feed(nd, (const uint8_t *)"{\"a\"", 4,
+				       on_line, &t), -ENOMEM);
+	fail_in = -1;
+	TT_CHECK_EQ_INT(tt_ndjson_feed(nd, (const uint8_t *)":1}\n{\"b\"", 8,
+				       on_line, &t), 0);
+	TT_CHECK_EQ_INT(tt_ndjson_feed(nd, (const uint8_t *)":2}\n", 4,
+				       on_line, &t), 0);
+	TT_CHECK_EQ_INT(tt_ndjson_finish(nd), 0);
+	TT_CHECK_EQ_STR(t.s, "[{\"b\":2}]");
+	TT_CHECK_EQ_U64(tt_ndjson_get_stats(nd)->nomem, 1);
+	TT_CHECK_EQ_U64(tt_ndjson_get_stats(nd)->lines, 1);
+out:
+	tt_ndjson_free(nd);
+}
+
+/* Memory stays within the cap: a 1 MiB line in 4 KiB pieces. */
+TT_TEST(long_line_bounded)
+{
+	struct tt_ndjson *nd = tt_ndjson_new(4096);
+	struct trace t = { .len = 0 };
+	uint8_t piece[4096];
+
+	memset(piece, 'x', sizeof(piece));
+	for (int i = 0; i < 256; i++)
+		TT_CHECK_EQ_INT(tt_ndjson_feed(nd, piece, sizeof(piece),
+					       on_line, &t), 0);
+	TT_CHECK_EQ_INT(tt_ndjson_feed(nd, (const uint8_t *)"\n{}\n", 4,
+				       on_line, &t), 0);
+	TT_CHECK_EQ_STR(t.s, "[{}]");
+	TT_CHECK_EQ_U64(tt_ndjson_get_stats(nd)->oversize, 1);
+	tt_ndjson_free(nd);
+}

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+#include "tt_abi.h"
+#include "decode/record.h"
+#include "agent/calls.h"
+
+struct dconn {
+	struct tt_calls *cs;
+	struct tt_conn *conn;
+	struct tt_xconn *x;
+};
+
+static void emit(void *ctx, const struct tt_xrec *rec)
+{
+	struct dconn *d = ctx;
+	struct tt_rec_origin origin = {
+		.pid = d->conn->pid,
+		.comm = d->conn->comm,
+		.cgroup_id = d->conn->cgroup_id,
+		.server_name = d->conn->sni,
+	};
+	cJSON *o = tt_record_build(rec, &origin);
+
+	if (!o)
+		return;
+	tt_output_write(d->cs->out, o);
+	cJSON_Delete(o);
+	d->cs->records++;
+}
+
+static uint64_t real_ns(const struct tt_calls *cs, uint64_t mono)
+{
+	return (uint64_t)((int64_t)mono + cs->mono_to_real_ns);
+}
+
+void tt_calls_start(struct tt_calls *cs, struct tt_conn *conn, uint64_t ts)
+{
+	struct dconn *d;
+	struct tt_xconn_info info = {
+		.provider_hint = conn->cls.provider,
+		.server_name = conn->sni,
+	};
+	uint64_t t = real_ns(cs, ts);
+
+	if (conn->decoder)
+		return;
+	d = calloc(1, sizeof(*d));
+	if (d)
+		d->x = tt_xconn_new(&info, emit, d);
+	if (!d || !d->x) {
+		free(d);
+		cs->decoder_alloc_failures++;
+		return;
+	}
+	d->cs = cs;
+	d->conn = conn;
+	conn->decoder = d;
+	cs->decoders++;
+	/* What arrived while the connection was undecided. */
+	if (conn->peek_len)
+		tt_xconn_data(d->x, TT_DIR_EGRESS, t, conn->peek, conn->peek_len);
+	if (conn->dir[TT_DIR_EGRESS].next_off > conn->peek_len)
+		tt_xconn_gap(d->x, TT_DIR_EGRESS, t,
+			     conn->dir[TT_DIR_EGRESS].next_off - conn->peek_len);
+	if (conn->dir[TT_DIR_INGRESS].next_off)
+		tt_xconn_gap(d->x, TT_DIR_INGRESS, t,
+			     conn->dir[TT_DIR_INGRESS].next_off);
+}
+
+void tt_calls_data(struct tt_calls *cs, struct tt_conn *conn, int dir,
+		   uint64_t ts, uint64_t next_off, uint64_t off, uint64_t len,
+		   const uint8_t *data, uint64_t cap_len)
+{
+	struct dconn *d = conn->decoder;
+	uint64_t t = real_ns(cs, ts), skip;
+
+	if (!d)
+		return;
+	if (off > next_off) { /* events lost before this one */
+		tt_xconn_gap(d->x, dir, t, off - next_off);
+		next_off = off;
+	}
+	if (off + len <= next_off)
+		return; /* seen already */
+	skip = next_off - off;
+	if (cap_len)
+		tt_xconn_data(d->x, dir, t, data + skip, cap_len - skip);
+	else
+		tt_xconn_gap(d->x, dir, t, len - skip);
+}
+
+void tt_calls_end(struct tt_calls *cs, struct tt_conn *conn, uint64_t ts)
+{
+	struct dconn *d = conn->decoder;
+
+	if (!d)
+		return;
+	tt_xconn_close(d->x, real_ns(cs, ts));
+	tt_xconn_stats_add(&cs->st, tt_xconn_get_stats(d->x));
+	tt_xconn_free(d->x);
+	free(d);
+	conn->decoder = NULL;
+}
+
+#define ADD(o, name, v) cJSON_AddNumberToObject(o, name, (double)(v))
+
+void tt_calls_stats_json(const struct tt_calls *cs, cJSON *o)
+{
+	ADD(o, "records", cs->records);
+	ADD(o, "connections_decoded", cs->decoders);
+	ADD(o, "decoder_alloc_failures", cs->decoder_alloc_failures);
+	ADD(o, "exchanges", cs->st.exchanges);
+	ADD(o, "incomplete", cs->st.incomplete);
+	ADD(o, "orphan_responses", cs->st.orphan_responses);
+	ADD(o, "pending_overflow", cs->st.pending_overflow);
+	ADD(o, "unknown_api", cs->st.unknown_api);
+	ADD(o, "interim_responses", cs->st.interim_responses);
+	ADD(o, "body_too_large", cs->st.body_too_large);
+	ADD(o, "decode_errors", cs->st.decode_errors);
+	ADD(o, "decompression_bombs", cs->st.bombs);
+	ADD(o, "framing_errors", cs->st.framing_errors);
+	ADD(o, "gaps", cs->st.gaps);
+}

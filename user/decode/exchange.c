@@ -1,0 +1,788 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Connection → exchanges. Requests are queued in order (HTTP/1.1 answers
+ * in order, pipelined or not); each final response takes the oldest
+ * request without one. A response body goes through content decoding,
+ * then the framing the provider decoder asked for, then the decoder.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "tt_abi.h"
+#include "body/decode.h"
+#include "decode/exchange.h"
+#include "framing/eventstream.h"
+#include "framing/jsonarray.h"
+#include "framing/ndjson.h"
+#include "framing/sse.h"
+#include "http/h1.h"
+#include "provider/reqscan.h"
+
+#define MULTIPART_PREFIX_MAX (64u << 10)
+
+/* Request headers the decoders and the record need, copied out of the
+ * parser's buffer (names are kept lower-case). */
+static const char *const kept_headers[] = {
+	"host", "user-agent", "content-type", "content-encoding",
+	"x-stainless-lang", "x-stainless-package-version",
+	"x-stainless-runtime", "x-stainless-runtime-version",
+	"x-stainless-retry-count",
+};
+
+/* Credential headers: reduced to a fingerprint at once, never stored. */
+static const char *const key_headers[] = {
+	"authorization", "x-api-key", "api-key", "x-goog-api-key",
+};
+
+struct exchange {
+	/* request */
+	char method[16];
+	char host[256];            /* Host header, "" when none */
+	char target[1024];
+	size_t target_len;
+	struct tt_hdrs hdrs;       /* points into hbuf */
+	char hbuf[TT_X_KEPT_HDRS];
+	size_t hbuf_len;
+	struct tt_keyfp key;
+	struct tt_reqscan scan;
+	int req_enc;
+	struct tt_body_dec *req_dec;
+	int multipart;
+	char boundary[128];
+	uint8_t *mp;               /* multipart prefix */
+	size_t mp_len;
+	int req_done;
+	uint64_t start_ns, req_bytes;
+	/* response */
+	int has_response;
+	struct tt_pdec *pdec;
+	int framing;
+	int enc;
+	struct tt_body_dec *dec;
+	struct tt_sse *sse;
+	struct tt_ndjson *nd;
+	struct tt_jsonarray *ja;
+	struct tt_eventstream *es;
+	char *whole;               /* TT_FRAME_WHOLE body */
+	size_t whole_len, whole_cap;
+	size_t whole_gap_at;       /* bytes of whole before the last gap */
+	int gapped;                /* the body lost bytes (recoverably so far) */
+	uint64_t resp_bytes, first_body_ns;
+	const char *problem;
+	int broken;                /* stop decoding this body */
+};
+
+struct tt_xconn {
+	struct tt_xconn_info info;
+	char server_name[256];
+	char hint[32];
+	tt_x_emit emit;
+	void *ctx;
+	struct tt_h1 *req_parser, *resp_parser;
+	struct exchange *q[TT_X_PENDING_MAX]; /* FIFO, q[head] oldest */
+	size_t head, n;
+	struct exchange *cur_req;  /* request whose body is arriving */
+	struct exchange *cur_resp; /* exchange whose response is arriving */
+	uint64_t now_ns;
+	struct tt_xconn_stats st;
+};
+
+/* ------------------------------------------------------------ exchanges */
+
+static void xfree(struct exchange *e)
+{
+	if (!e)
+		return;
+	tt_body_dec_free(e->req_dec);
+	tt_body_dec_free(e->dec);
+	tt_sse_free(e->sse);
+	tt_ndjson_free(e->nd);
+	tt_jsonarray_free(e->ja);
+	tt_eventstream_free(e->es);
+	tt_pdec_free(e->pdec);
+	free(e->whole);
+	free(e->mp);
+	free(e);
+}
+
+static void keep_header(struct exchange *e, const struct tt_hdr *h)
+{
+	struct tt_hdr *k;
+
+	if (e->hdrs.n >= TT_HDRS_MAX ||
+	    e->hbuf_len + h->name_len + h->value_len > sizeof(e->hbuf))
+		return;
+	k = &e->hdrs.h[e->hdrs.n++];
+	k->name = e->hbuf + e->hbuf_len;
+	for (size_t i = 0; i < h->name_len; i++) {
+		char ch = h->name[i];
+
+		e->hbuf[e->hbuf_len++] = ch >= 'A' && ch <= 'Z' ? ch | 0x20 : ch;
+	}
+	k->name_len = h->name_len;
+	k->value = e->hbuf + e->hbuf_len;
+	memcpy(e->hbuf + e->hbuf_len, h->value, h->value_len);
+	e->hbuf_len += h->value_len;
+	k->value_len = h->value_len;
+}
+
+static int name_is(const struct tt_hdr *h, const char *name)
+{
+	return h->name_len == strlen(name) &&
+	       !strncasecmp(h->name, name, h->name_len);
+}
+
+static void take_request_head(struct exchange *e, const struct tt_h1_head *head)
+{
+	size_t len;
+	const char *ct;
+
+	memcpy(e->method, head->method, sizeof(e->method));
+	e->method[sizeof(e->method) - 1] = '\0';
+	e->target_len = head->target_len < sizeof(e->target) - 1
+				? head->target_len : sizeof(e->target) - 1;
+	memcpy(e->target, head->target, e->target_len);
+	e->target[e->target_len] = '\0';
+	for (size_t i = 0; i < head->hdrs.n; i++) {
+		const struct tt_hdr *h = &head->hdrs.h[i];
+		size_t k;
+
+		for (k = 0; k < sizeof(key_headers) / sizeof(key_headers[0]); k++)
+			if (name_is(h, key_headers[k]))
+				break;
+		if (k < sizeof(key_headers) / sizeof(key_headers[0])) {
+			if (!e->key.id[0])
+				tt_keyfp_from_header(h->value, h->value_len,
+						     &e->key);
+			continue;
+		}
+		for (k = 0; k < sizeof(kept_headers) / sizeof(kept_headers[0]); k++)
+			if (name_is(h, kept_headers[k]))
+				keep_header(e, h);
+	}
+	tt_hdrs_copy(&e->hdrs, "host", e->host, sizeof(e->host));
+	ct = tt_hdrs_get(&e->hdrs, "content-type", &len);
+	if (ct && len >= 19 && !strncasecmp(ct, "multipart/form-data", 19) &&
+	    tt_multipart_boundary(ct, len, e->boundary, sizeof(e->boundary)) > 0)
+		e->multipart = 1;
+	ct = tt_hdrs_get(&e->hdrs, "content-encoding", &len);
+	e->req_enc = ct ? tt_enc_parse(ct, len) : TT_ENC_IDENTITY;
+	if (e->req_enc != TT_ENC_IDENTITY && e->req_enc != TT_ENC_UNSUPPORTED)
+		e->req_dec = tt_body_dec_new(e->req_enc, TT_X_DECODED_MAX);
+}
+
+static void finish_exchange(struct tt_xconn *x, struct exchange *e,
+			    int complete);
+static void pop(struct tt_xconn *x, struct exchange *e);
+
+/* --------------------------------------------------------- request side */
+
+static int req_on_head(void *ctx, const struct tt_h1_head *head)
+{
+	struct tt_xconn *x = ctx;
+	struct exchange *e;
+
+	if (x->n == TT_X_PENDING_MAX) {
+		/* The peer does not answer: give up on the oldest request. */
+		struct exchange *old = x->q[x->head];
+
+		x->st.pending_overflow++;
+		finish_exchange(x, old, 0);
+		pop(x, old);
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return 0;
+	tt_reqscan_init(&e->scan);
+	e->start_ns = x->now_ns;
+	take_request_head(e, head);
+	x->q[(x->head + x->n) % TT_X_PENDING_MAX] = e;
+	x->n++;
+	x->cur_req = e;
+	return 0;
+}
+
+static void req_scan(void *ctx, const uint8_t *p, size_t n)
+{
+	struct exchange *e = ctx;
+
+	if (e->multipart) {
+		size_t room = MULTIPART_PREFIX_MAX - e->mp_len;
+
+		if (!e->mp)
+			e->mp = malloc(MULTIPART_PREFIX_MAX);
+		if (!e->mp)
+			return;
+		if (n > room)
+			n = room;
+		memcpy(e->mp + e->mp_len, p, n);
+		e->mp_len += n;
+		return;
+	}
+	tt_reqscan_feed(&e->scan, p, n);
+}
+
+static void req_on_body(void *ctx, const uint8_t *p, size_t n)
+{
+	struct tt_xconn *x = ctx;
+	struct exchange *e = x->cur_req;
+
+	if (!e)
+		return;
+	e->req_bytes += n;
+	if (e->req_enc == TT_ENC_UNSUPPORTED)
+		return;
+	if (e->req_dec)
+		tt_body_dec_feed(e->req_dec, p, n, req_scan, e);
+	else
+		req_scan(e, p, n);
+}
+
+static void req_on_gap(void *ctx, uint64_t n)
+{
+	struct tt_xconn *x = ctx;
+
+	x->st.gaps++;
+	if (x->cur_req)
+		x->cur_req->req_bytes += n; /* the prompt is not needed */
+}
+
+static void req_on_end(void *ctx, int end)
+{
+	struct tt_xconn *x = ctx;
+	struct exchange *e = x->cur_req;
+
+	if (!e)
+		return;
+	e->req_done = 1;
+	x->cur_req = NULL;
+	(void)end; /* an aborted request is still answered or timed out */
+}
+
+/* -------------------------------------------------------- response side */
+
+static struct exchange *oldest_unanswered(struct tt_xconn *x)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		struct exchange *e = x->q[(x->head + i) % TT_X_PENDING_MAX];
+
+		if (!e->has_response)
+			return e;
+	}
+	return NULL;
+}
+
+static const struct tt_req_fields *request_fields(struct exchange *e,
+						  struct tt_req_fields *tmp)
+{
+	*tmp = *tt_reqscan_fields(&e->scan);
+	if (e->multipart && e->mp &&
+	    tt_multipart_field(e->mp, e->mp_len, e->boundary, "model",
+			       tmp->model, sizeof(tmp->model)) > 0)
+		tmp->has_model = 1;
+	return tmp;
+}
+
+static void begin_decoder(struct tt_xconn *x, struct exchange *e)
+{
+	struct tt_req_fields fields;
+	struct tt_req_info req = {
+		.provider_hint = x->info.provider_hint,
+		.method = e->method,
+		.target = e->target,
+		.target_len = e->target_len,
+		.hdrs = &e->hdrs,
+		.body = request_fields(e, &fields),
+	};
+	req.host = e->host[0] ? e->host : x->server_name;
+	if (!e->pdec)
+		e->pdec = tt_pdec_new();
+	if (e->pdec && tt_pdec_begin(e->pdec, &req) == -ENOENT)
+		x->st.unknown_api++;
+}
+
+static void on_document(struct exchange *e, const char *event, size_t elen,
+			const char *doc, size_t len)
+{
+	if (e->pdec)
+		tt_pdec_json(e->pdec, event, elen, doc, len);
+}
+
+static void sse_cb(void *ctx, const struct tt_sse_event *ev)
+{
+	on_document(ctx, ev->event, ev->event_len, ev->data, ev->data_len);
+}
+
+static void line_cb(void *ctx, const char *line, size_t len)
+{
+	on_document(ctx, NULL, 0, line, len);
+}
+
+static void es_cb(void *ctx, const struct tt_eventstream_msg *m)
+{
+	if (m->exception_type_len)
+		on_document(ctx, m->exception_type, m->exception_type_len,
+			    m->payload, m->payload_len);
+	else
+		on_document(ctx, m->event_type, m->event_type_len, m->payload,
+			    m->payload_len);
+}
+
+static void set_problem(struct exchange *e, const char *problem)
+{
+	if (!e->problem)
+		e->problem = problem;
+	e->broken = 1;
+}
+
+/* Decoded body bytes, into the framing the decoder asked for. */
+static void body_sink(void *ctx, const uint8_t *p, size_t n)
+{
+	struct exchange *e = ctx;
+	int err = 0;
+
+	if (e->broken)
+		return;
+	switch (e->framing) {
+	case TT_FRAME_WHOLE:
+		if (e->whole_len + n > TT_X_WHOLE_BODY_MAX) {
+			set_problem(e, "body_too_large");
+			return;
+		}
+		if (e->whole_len + n > e->whole_cap) {
+			size_t cap = e->whole_cap ? e->whole_cap : 4096;
+			char *nb;
+
+			while (cap < e->whole_len + n)
+				cap *= 2;
+			nb = realloc(e->whole, cap);
+			if (!nb) {
+				set_problem(e, "body_too_large");
+				return;
+			}
+			e->whole = nb;
+			e->whole_cap = cap;
+		}
+		memcpy(e->whole + e->whole_len, p, n);
+		e->whole_len += n;
+		break;
+	case TT_FRAME_SSE:
+		err = tt_sse_feed(e->sse, p, n, sse_cb, e);
+		break;
+	case TT_FRAME_NDJSON:
+		err = tt_ndjson_feed(e->nd, p, n, line_cb, e);
+		break;
+	case TT_FRAME_JSON_ARRAY:
+		err = tt_jsonarray_feed(e->ja, p, n, line_cb, e);
+		break;
+	case TT_FRAME_EVENTSTREAM:
+		err = tt_eventstream_feed(e->es, p, n, es_cb, e);
+		break;
+	default:
+		break;
+	}
+	if (err)
+		set_problem(e, "framing_error");
+}
+
+static int setup_framing(struct exchange *e)
+{
+	switch (e->framing) {
+	case TT_FRAME_SSE:
+		e->sse = tt_sse_new(TT_X_EVENT_MAX);
+		return e->sse ? 0 : -ENOMEM;
+	case TT_FRAME_NDJSON:
+		e->nd = tt_ndjson_new(TT_X_EVENT_MAX);
+		return e->nd ? 0 : -ENOMEM;
+	case TT_FRAME_JSON_ARRAY:
+		e->ja = tt_jsonarray_new(TT_X_EVENT_MAX);
+		return e->ja ? 0 : -ENOMEM;
+	case TT_FRAME_EVENTSTREAM:
+		e->es = tt_eventstream_new(TT_X_EVENT_MAX);
+		return e->es ? 0 : -ENOMEM;
+	default:
+		return 0;
+	}
+}
+
+static int resp_on_head(void *ctx, const struct tt_h1_head *head)
+{
+	struct tt_xconn *x = ctx;
+	struct exchange *e;
+	const char *ce;
+	size_t len;
+
+	x->cur_resp = NULL;
+	if (head->status < 200) {
+		x->st.interim_responses++; /* 100 Continue: the request goes on */
+		return 0;
+	}
+	e = oldest_unanswered(x);
+	if (!e) {
+		x->st.orphan_responses++; /* joined midway: no request seen */
+		return 0;
+	}
+	e->has_response = 1;
+	x->cur_resp = e;
+	begin_decoder(x, e);
+	e->framing = e->pdec ? tt_pdec_response(e->pdec, head->status,
+						&head->hdrs)
+			     : TT_FRAME_IGNORE;
+	ce = tt_hdrs_get(&head->hdrs, "content-encoding", &len);
+	e->enc = ce ? tt_enc_parse(ce, len) : TT_ENC_IDENTITY;
+	if (e->framing != TT_FRAME_IGNORE) {
+		if (e->enc == TT_ENC_UNSUPPORTED)
+			set_problem(e, "unsupported_encoding");
+		else if (!(e->dec = tt_body_dec_new(e->enc, TT_X_DECODED_MAX)) ||
+			 setup_framing(e))
+			set_problem(e, "decode_error");
+	}
+	return strcmp(e->method, "HEAD") ? 0 : TT_H1_BODY_NONE;
+}
+
+static void resp_on_body(void *ctx, const uint8_t *p, size_t n)
+{
+	struct tt_xconn *x = ctx;
+	struct exchange *e = x->cur_resp;
+	int err;
+
+	if (!e)
+		return;
+	if (!e->resp_bytes)
+		e->first_body_ns = x->now_ns;
+	e->resp_bytes += n;
+	if (e->broken || !e->dec)
+		return;
+	err = tt_body_dec_feed(e->dec, p, n, body_sink, e);
+	if (err == -E2BIG) {
+		x->st.bombs++;
+		set_problem(e, "bomb");
+	} else if (err) {
+		x->st.decode_errors++;
+		set_problem(e, "decode_error");
+	}
+}
+
+/*
+ * Bytes of the response body were lost. Compressed bodies and binary
+ * framings cannot continue. Text framings resynchronize: the event cut by
+ * the gap is closed off (it fails to parse and is counted) and the next
+ * one starts clean, so a later cumulative usage event still counts. A
+ * whole JSON body keeps its tail for salvage_usage().
+ */
+static void resp_on_gap(void *ctx, uint64_t n)
+{
+	struct tt_xconn *x = ctx;
+	struct exchange *e = x->cur_resp;
+
+	x->st.gaps++;
+	if (!e)
+		return;
+	e->resp_bytes += n;
+	if (e->broken)
+		return;
+	if (!e->problem)
+		e->problem = "gap";
+	e->gapped = 1;
+	if (e->enc != TT_ENC_IDENTITY) {
+		e->broken = 1;
+		return;
+	}
+	switch (e->framing) {
+	case TT_FRAME_SSE:
+		tt_sse_feed(e->sse, (const uint8_t *)"\n\n", 2, sse_cb, e);
+		break;
+	case TT_FRAME_NDJSON:
+		tt_ndjson_feed(e->nd, (const uint8_t *)"\n", 1, line_cb, e);
+		break;
+	case TT_FRAME_WHOLE:
+		e->whole_gap_at = e->whole_len;
+		break;
+	case TT_FRAME_IGNORE:
+		break;
+	default:
+		e->broken = 1;
+	}
+}
+
+/*
+ * A whole JSON body with a hole cannot be parsed, but the usage object
+ * usually sits after the content that was lost. A raw `"usage":` after
+ * the gap is a key (inside a JSON string the quote would be escaped), so
+ * the object that follows is parsed on its own and handed to the decoder
+ * as {"usage": ..., "model": ...}.
+ */
+/* The last raw `"key":` in [p, p + len) whose value parses inside it. */
+static cJSON *salvage_key(const char *p, size_t len, const char *key)
+{
+	char pat[32];
+	const char *hit, *end, *q = p;
+	size_t plen = (size_t)snprintf(pat, sizeof(pat), "\"%s\":", key);
+	cJSON *best = NULL;
+
+	while ((hit = memmem(q, len - (size_t)(q - p), pat, plen))) {
+		q = hit + plen;
+		if (hit > p && hit[-1] == '\\')
+			continue;
+		cJSON *v = cJSON_ParseWithLengthOpts(q, len - (size_t)(q - p),
+						     &end, 0);
+		if (v) {
+			cJSON_Delete(best);
+			best = v;
+		}
+	}
+	return best;
+}
+
+static void salvage_usage(struct exchange *e)
+{
+	static const char *const keys[] = { "usage", "usageMetadata", "model",
+					    "modelVersion" };
+	size_t gap = e->whole_gap_at;
+	cJSON *doc = cJSON_CreateObject();
+	char *text;
+
+	for (size_t k = 0; doc && k < sizeof(keys) / sizeof(keys[0]); k++) {
+		/* After the gap first; else what came before it, parsed
+		 * only up to the gap so that no value spans the hole. */
+		cJSON *v = salvage_key(e->whole + gap, e->whole_len - gap, keys[k]);
+
+		if (!v)
+			v = salvage_key(e->whole, gap, keys[k]);
+		if (v)
+			cJSON_AddItemToObject(doc, keys[k], v);
+	}
+	text = doc && doc->child ? cJSON_PrintUnformatted(doc) : NULL;
+	if (text)
+		on_document(e, NULL, 0, text, strlen(text));
+	free(text);
+	cJSON_Delete(doc);
+}
+
+/* Ends framing and decoding; returns 1 when the body was whole. */
+static int settle_body(struct tt_xconn *x, struct exchange *e, int complete)
+{
+	int partial = 0;
+
+	if (e->dec && !e->broken) {
+		int err = tt_body_dec_finish(e->dec);
+
+		if (err == -EPIPE)
+			set_problem(e, "truncated");
+		else if (err)
+			set_problem(e, "decode_error");
+	}
+	if (e->sse)
+		partial = tt_sse_finish(e->sse);
+	else if (e->nd)
+		partial = tt_ndjson_finish(e->nd);
+	else if (e->ja)
+		partial = tt_jsonarray_finish(e->ja);
+	else if (e->es)
+		partial = tt_eventstream_finish(e->es);
+	if (partial > 0 && complete)
+		set_problem(e, "truncated");
+	if (e->framing == TT_FRAME_WHOLE && !e->broken && complete &&
+	    e->whole_len) {
+		if (e->gapped)
+			salvage_usage(e);
+		else
+			on_document(e, NULL, 0, e->whole, e->whole_len);
+	}
+	if (e->problem && !strcmp(e->problem, "framing_error"))
+		x->st.framing_errors++;
+	if (e->problem && !strcmp(e->problem, "body_too_large"))
+		x->st.body_too_large++;
+	/* A gap the framing recovered from leaves the exchange whole:
+	 * the record still says "gap". */
+	return complete && !e->broken &&
+	       (!e->problem || !strcmp(e->problem, "gap"));
+}
+
+static void finish_exchange(struct tt_xconn *x, struct exchange *e,
+			    int complete)
+{
+	struct tt_call call;
+	struct tt_xrec rec = { 0 };
+
+	if (!e->has_response) {
+		/* Sent, never answered: still an attempted call. */
+		begin_decoder(x, e);
+		set_problem(e, "no_response");
+		complete = 0;
+	} else {
+		complete = settle_body(x, e, complete);
+	}
+	if (!e->pdec) {
+		memset(&call, 0, sizeof(call));
+		call.outcome = TT_OUT_INCOMPLETE;
+		call.attempt = -1;
+	} else {
+		tt_pdec_finish(e->pdec, complete, &call);
+	}
+	/* Bytes lost in the body: what was read is a lower bound at best. */
+	if (e->gapped && call.usage_status == TT_USAGE_REPORTED)
+		call.usage_status = TT_USAGE_PARTIAL;
+	else if (e->gapped && call.usage_status == TT_USAGE_MISSING)
+		call.usage_status = TT_USAGE_LOST;
+	rec.call = &call;
+	rec.host = e->host[0] ? e->host : x->server_name;
+	rec.key = e->key;
+	rec.start_ns = e->start_ns;
+	rec.end_ns = x->now_ns;
+	rec.ttfb_ns = e->first_body_ns ? (int64_t)(e->first_body_ns - e->start_ns)
+				       : -1;
+	rec.request_bytes = e->req_bytes;
+	rec.response_bytes = e->resp_bytes;
+	rec.response_encoding = tt_enc_name(e->enc);
+	rec.problem = e->problem;
+	x->st.exchanges++;
+	if (call.outcome == TT_OUT_INCOMPLETE)
+		x->st.incomplete++;
+	if (x->emit)
+		x->emit(x->ctx, &rec);
+}
+
+/* Removes e (the oldest answered, normally q[head]) from the queue. */
+static void pop(struct tt_xconn *x, struct exchange *e)
+{
+	size_t i;
+
+	for (i = 0; i < x->n; i++)
+		if (x->q[(x->head + i) % TT_X_PENDING_MAX] == e)
+			break;
+	if (i == x->n)
+		return;
+	for (; i > 0; i--)
+		x->q[(x->head + i) % TT_X_PENDING_MAX] =
+			x->q[(x->head + i - 1) % TT_X_PENDING_MAX];
+	x->head = (x->head + 1) % TT_X_PENDING_MAX;
+	x->n--;
+	if (x->cur_req == e)
+		x->cur_req = NULL;
+	if (x->cur_resp == e)
+		x->cur_resp = NULL;
+	xfree(e);
+}
+
+static void resp_on_end(void *ctx, int end)
+{
+	struct tt_xconn *x = ctx;
+	struct exchange *e = x->cur_resp;
+
+	if (!e)
+		return;
+	finish_exchange(x, e, end == TT_H1_END_COMPLETE);
+	pop(x, e);
+}
+
+/* ------------------------------------------------------------ interface */
+
+static const struct tt_h1_callbacks req_cb = {
+	.on_head = req_on_head,
+	.on_body = req_on_body,
+	.on_body_gap = req_on_gap,
+	.on_end = req_on_end,
+};
+
+static const struct tt_h1_callbacks resp_cb = {
+	.on_head = resp_on_head,
+	.on_body = resp_on_body,
+	.on_body_gap = resp_on_gap,
+	.on_end = resp_on_end,
+};
+
+struct tt_xconn *tt_xconn_new(const struct tt_xconn_info *info,
+			      tt_x_emit emit, void *ctx)
+{
+	struct tt_xconn *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	if (info->server_name)
+		snprintf(x->server_name, sizeof(x->server_name), "%s",
+			 info->server_name);
+	if (info->provider_hint) {
+		snprintf(x->hint, sizeof(x->hint), "%s", info->provider_hint);
+		x->info.provider_hint = x->hint;
+	}
+	x->info.server_name = x->server_name;
+	x->emit = emit;
+	x->ctx = ctx;
+	x->req_parser = tt_h1_new(TT_H1_REQUEST, &req_cb, x);
+	x->resp_parser = tt_h1_new(TT_H1_RESPONSE, &resp_cb, x);
+	if (!x->req_parser || !x->resp_parser) {
+		tt_xconn_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+void tt_xconn_data(struct tt_xconn *x, int dir, uint64_t ts_ns,
+		   const uint8_t *p, size_t n)
+{
+	x->now_ns = ts_ns;
+	tt_h1_feed(dir == TT_DIR_EGRESS ? x->req_parser : x->resp_parser, p, n);
+}
+
+void tt_xconn_gap(struct tt_xconn *x, int dir, uint64_t ts_ns, uint64_t len)
+{
+	x->now_ns = ts_ns;
+	/* Say why, even when the parser has to give the message up. */
+	if (dir == TT_DIR_INGRESS && x->cur_resp) {
+		if (!x->cur_resp->problem)
+			x->cur_resp->problem = "gap";
+		x->cur_resp->gapped = 1;
+	}
+	tt_h1_gap(dir == TT_DIR_EGRESS ? x->req_parser : x->resp_parser, len);
+}
+
+void tt_xconn_close(struct tt_xconn *x, uint64_t ts_ns)
+{
+	x->now_ns = ts_ns;
+	tt_h1_eof(x->req_parser);
+	tt_h1_eof(x->resp_parser); /* may complete a close-delimited body */
+	while (x->n) {
+		struct exchange *e = x->q[x->head];
+
+		finish_exchange(x, e, 0);
+		pop(x, e);
+	}
+}
+
+void tt_xconn_free(struct tt_xconn *x)
+{
+	if (!x)
+		return;
+	while (x->n) {
+		xfree(x->q[x->head]);
+		x->head = (x->head + 1) % TT_X_PENDING_MAX;
+		x->n--;
+	}
+	tt_h1_free(x->req_parser);
+	tt_h1_free(x->resp_parser);
+	free(x);
+}
+
+const struct tt_xconn_stats *tt_xconn_get_stats(const struct tt_xconn *x)
+{
+	return &x->st;
+}
+
+void tt_xconn_stats_add(struct tt_xconn_stats *a, const struct tt_xconn_stats *b)
+{
+	a->exchanges += b->exchanges;
+	a->incomplete += b->incomplete;
+	a->orphan_responses += b->orphan_responses;
+	a->pending_overflow += b->pending_overflow;
+	a->unknown_api += b->unknown_api;
+	a->interim_responses += b->interim_responses;
+	a->body_too_large += b->body_too_large;
+	a->decode_errors += b->decode_errors;
+	a->bombs += b->bombs;
+	a->framing_errors += b->framing_errors;
+	a->gaps += b->gaps;
+}

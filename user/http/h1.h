@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Incremental HTTP/1.x message parser, one instance per direction of a
+ * connection (requests on egress, responses on ingress), fed the decrypted
+ * byte stream in arbitrary pieces. It reports each message as a head, its
+ * de-chunked body bytes (straight from the fed buffer, never copied) and an
+ * end; lost stream bytes (tt_h1_gap) are either absorbed inside a body of
+ * known length or end the message as aborted.
+ *
+ * Whatever does not parse is counted and skipped: the parser then discards
+ * bytes up to the next start line of its kind (requests: "METHOD SP target
+ * SP HTTP/1.x" CRLF, METHOD 3-7 upper-case letters; responses: "HTTP/1.x SP
+ * 3DIGIT [SP reason]" CRLF), looked for at every offset since a next message
+ * follows a body with no line break. A new parser is in that mode too, so an
+ * agent that joins a connection midway picks up at the next message.
+ *
+ * Memory per parser: the struct plus a head buffer allocated lazily, capped
+ * at TT_H1_HEAD_MAX and shrunk back after each head. Callbacks must not call
+ * back into the same parser.
+ */
+#ifndef TT_H1_H
+#define TT_H1_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "http/hdr.h"
+
+#define TT_H1_HEAD_MAX 16384 /* start line + headers (+ chunked trailers) */
+
+enum tt_h1_kind { TT_H1_REQUEST = 0, TT_H1_RESPONSE = 1 };
+enum tt_h1_end { TT_H1_END_COMPLETE = 0, TT_H1_END_ABORTED = 1 };
+
+/* on_head's answer: no body follows (the response to HEAD). Only
+ * meaningful for responses; request bodies are always explicit. */
+#define TT_H1_BODY_NONE 1
+
+struct tt_h1_head {
+	int kind;
+	char method[16];    /* requests */
+	const char *target; /* requests: request target as sent */
+	size_t target_len;
+	int status;         /* responses */
+	int minor;          /* HTTP/1.minor */
+	struct tt_hdrs hdrs;
+	int64_t content_length; /* -1 when absent */
+	int chunked;
+	int keep_alive;     /* from version and Connection */
+};
+
+/* Any may be NULL. Pointers in the head (target, header names and values)
+ * are valid only during on_head. on_end is called exactly once for every
+ * on_head. */
+struct tt_h1_callbacks {
+	int (*on_head)(void *ctx, const struct tt_h1_head *head);
+	void (*on_body)(void *ctx, const uint8_t *p, size_t n); /* de-chunked */
+	void (*on_body_gap)(void *ctx, uint64_t n); /* body bytes lost */
+	void (*on_end)(void *ctx, int end);         /* enum tt_h1_end */
+};
+
+struct tt_h1_stats {
+	uint64_t messages;        /* ended COMPLETE (1xx included) */
+	uint64_t aborted;         /* ended ABORTED */
+	uint64_t parse_errors;    /* bad start line, header, length, chunk */
+	uint64_t resyncs;         /* times the parser lost sync and scanned */
+	uint64_t head_too_large;  /* head or trailers over TT_H1_HEAD_MAX */
+	uint64_t skipped_bytes;   /* discarded without being parsed */
+	uint64_t gaps_skipped;    /* gaps absorbed inside a body */
+	uint64_t gaps_aborted;    /* gaps that forced a resync */
+	uint64_t headers_dropped; /* headers beyond TT_HDRS_MAX */
+	uint64_t nomem;           /* head buffer allocations that failed */
+	uint64_t head_buf_bytes;  /* head buffer held now (a gauge) */
+};
+
+/* NULL on allocation failure. kind is enum tt_h1_kind. */
+struct tt_h1 *tt_h1_new(int kind, const struct tt_h1_callbacks *cb,
+			void *ctx);
+void tt_h1_free(struct tt_h1 *p);
+
+/* Parses len more bytes of the stream. Returns 0, or -ENOMEM when the head
+ * buffer could not grow (the head in progress is then dropped, counted in
+ * nomem, and the parser resynchronizes; it stays usable). */
+int tt_h1_feed(struct tt_h1 *p, const uint8_t *data, size_t len);
+
+/* len bytes of the stream were lost here. Inside a body region of known
+ * length (remaining Content-Length, or the rest of the current chunk) that
+ * holds them, or inside a close-delimited body, reports on_body_gap and
+ * stays in sync; otherwise ends the message in progress as aborted and
+ * resynchronizes. */
+void tt_h1_gap(struct tt_h1 *p, uint64_t len);
+
+/* The connection ended: a close-delimited body ends COMPLETE, any other
+ * message in progress ABORTED. The parser is then as new. */
+void tt_h1_eof(struct tt_h1 *p);
+
+const struct tt_h1_stats *tt_h1_get_stats(const struct tt_h1 *p);
+
+#endif

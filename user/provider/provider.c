@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Provider decoder dispatch and the rules every provider shares: endpoint
+ * without query, SDK identity headers, request id, outcome from status and
+ * stream state, usage status, totals.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "provider/pdec_impl.h"
+
+/* Most specific first: the OpenAI decoder also takes any unknown host that
+ * speaks its paths (compatible gateways). */
+static const struct tt_provider_ops *const decoders[] = {
+	&tt_bedrock_ops, &tt_anthropic_ops, &tt_gemini_ops, &tt_ollama_ops,
+	&tt_openai_ops,
+};
+
+struct tt_pdec *tt_pdec_new(void)
+{
+	return calloc(1, sizeof(struct tt_pdec));
+}
+
+void tt_pdec_free(struct tt_pdec *d)
+{
+	free(d);
+}
+
+const struct tt_pdec_stats *tt_pdec_stats(const struct tt_pdec *d)
+{
+	return &d->stats;
+}
+
+void tt_copy(char *out, size_t outlen, const char *src, size_t len)
+{
+	if (!outlen)
+		return;
+	if (len > outlen - 1)
+		len = outlen - 1;
+	memcpy(out, src, len);
+	out[len] = '\0';
+}
+
+static void hdr_copy(const struct tt_hdrs *hs, const char *name, char *out,
+		     size_t outlen)
+{
+	if (hs)
+		tt_hdrs_copy(hs, name, out, outlen);
+}
+
+static void reset_usage(struct tt_usage *u)
+{
+	u->input_tokens = u->output_tokens = -1;
+	u->cache_read_input_tokens = u->cache_creation_input_tokens = -1;
+	u->reasoning_tokens = u->total_tokens = -1;
+}
+
+int tt_pdec_begin(struct tt_pdec *d, const struct tt_req_info *req)
+{
+	struct tt_pdec_stats stats = d->stats; /* counters outlive exchanges */
+	const char *q;
+	char path[256], num[16];
+	size_t plen;
+
+	memset(d, 0, sizeof(*d));
+	d->stats = stats;
+	d->call.attempt = -1;
+	reset_usage(&d->call.usage);
+	d->req = *req->body;
+	q = memchr(req->target, '?', req->target_len);
+	plen = q ? (size_t)(q - req->target) : req->target_len;
+	tt_copy(path, sizeof(path), req->target, plen);
+	tt_copy(d->call.endpoint, sizeof(d->call.endpoint), path, strlen(path));
+	if (req->provider_hint)
+		tt_copy(d->call.provider, sizeof(d->call.provider),
+			req->provider_hint, strlen(req->provider_hint));
+	hdr_copy(req->hdrs, "user-agent", d->call.user_agent,
+		 sizeof(d->call.user_agent));
+	hdr_copy(req->hdrs, "x-stainless-lang", d->call.sdk_lang,
+		 sizeof(d->call.sdk_lang));
+	hdr_copy(req->hdrs, "x-stainless-package-version", d->call.sdk_version,
+		 sizeof(d->call.sdk_version));
+	hdr_copy(req->hdrs, "x-stainless-runtime", d->call.runtime,
+		 sizeof(d->call.runtime));
+	hdr_copy(req->hdrs, "x-stainless-runtime-version",
+		 d->call.runtime_version, sizeof(d->call.runtime_version));
+	if (req->hdrs && tt_hdrs_copy(req->hdrs, "x-stainless-retry-count", num,
+				      sizeof(num)) > 0) {
+		char *end;
+		long v = strtol(num, &end, 10);
+
+		if (!*end && v >= 0 && v < 1000)
+			d->call.attempt = (int)v;
+	}
+	if (d->req.stream > 0)
+		d->call.stream = 1;
+	if (d->req.has_model)
+		tt_copy(d->call.request_model, sizeof(d->call.request_model),
+			d->req.model, strlen(d->req.model));
+	if (d->req.service_tier[0])
+		tt_copy(d->call.service_tier, sizeof(d->call.service_tier),
+			d->req.service_tier, strlen(d->req.service_tier));
+	for (size_t i = 0; i < sizeof(decoders) / sizeof(decoders[0]); i++) {
+		if (decoders[i]->match(req, path)) {
+			d->ops = decoders[i];
+			break;
+		}
+	}
+	if (!d->ops)
+		return -ENOENT;
+	d->ops->begin(d, req, path);
+	return 0;
+}
+
+/* Request id headers, most specific first. */
+static const char *const request_id_headers[] = {
+	"x-request-id", "request-id", "apim-request-id", "x-amzn-requestid",
+};
+
+int tt_pdec_response(struct tt_pdec *d, int status, const struct tt_hdrs *hdrs)
+{
+	d->call.status = status;
+	for (size_t i = 0; i < sizeof(request_id_headers) /
+				    sizeof(request_id_headers[0]); i++)
+		if (hdrs && tt_hdrs_copy(hdrs, request_id_headers[i],
+					 d->call.request_id,
+					 sizeof(d->call.request_id)) > 0)
+			break;
+	d->framing = d->ops ? d->ops->response(d, status, hdrs)
+			    : TT_FRAME_IGNORE;
+	return d->framing;
+}
+
+/* OpenAI's "data: [DONE]" (chat and text completion streams), with any
+ * surrounding whitespace. */
+static int is_done_marker(const char *s, size_t len)
+{
+	while (len && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
+		s++;
+		len--;
+	}
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
+		       s[len - 1] == '\r' || s[len - 1] == '\n'))
+		len--;
+	return len == 6 && !memcmp(s, "[DONE]", 6);
+}
+
+void tt_pdec_json(struct tt_pdec *d, const char *event, size_t event_len,
+		  const char *json, size_t len)
+{
+	cJSON *doc;
+
+	if (!d->ops)
+		return;
+	/* The stream's terminal marker, not a malformed document. */
+	if (is_done_marker(json, len)) {
+		d->terminal_seen = 1;
+		return;
+	}
+	doc = cJSON_ParseWithLength(json, len);
+	if (!doc) {
+		d->stats.json_errors++;
+		return;
+	}
+	d->ops->json(d, event, event_len, doc);
+	cJSON_Delete(doc);
+}
+
+int tt_outcome_from_status(int status)
+{
+	if (status >= 200 && status < 400)
+		return TT_OUT_SUCCESS;
+	if (status == 401 || status == 403)
+		return TT_OUT_AUTH_ERROR;
+	if (status == 429)
+		return TT_OUT_RATE_LIMITED;
+	if (status == 529)
+		return TT_OUT_OVERLOADED;
+	if (status >= 500)
+		return TT_OUT_SERVER_ERROR;
+	if (status >= 400)
+		return TT_OUT_CLIENT_ERROR;
+	return TT_OUT_INCOMPLETE; /* no final response */
+}
+
+static int64_t sum_known(int64_t a, int64_t b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a + b;
+}
+
+void tt_pdec_finish(struct tt_pdec *d, int complete, struct tt_call *out)
+{
+	struct tt_call *c = &d->call;
+
+	if (d->ops)
+		d->ops->finish(d, complete);
+	if (!c->outcome)
+		c->outcome = tt_outcome_from_status(c->status);
+	/* A 2xx that ended early, or whose stream reported a failure, is not
+	 * a success: what it used may still be billed. */
+	if (c->outcome == TT_OUT_SUCCESS && (!complete || d->stream_error))
+		c->outcome = TT_OUT_INCOMPLETE;
+	if (c->usage_status == TT_USAGE_NONE && c->status >= 200 &&
+	    c->status < 300 && d->framing != TT_FRAME_IGNORE &&
+	    !d->no_usage_expected)
+		c->usage_status = d->usage_seen ? (c->outcome == TT_OUT_SUCCESS
+						   ? TT_USAGE_REPORTED
+						   : TT_USAGE_PARTIAL)
+						: TT_USAGE_MISSING;
+	if (c->usage.input_tokens >= 0 || c->usage.output_tokens >= 0)
+		c->usage.total_tokens = sum_known(c->usage.input_tokens,
+						  c->usage.output_tokens);
+	*out = *c;
+}
+
+static const char *const outcome_names[] = {
+	[TT_OUT_SUCCESS] = "success",
+	[TT_OUT_CLIENT_ERROR] = "client_error",
+	[TT_OUT_AUTH_ERROR] = "auth_error",
+	[TT_OUT_RATE_LIMITED] = "rate_limited",
+	[TT_OUT_SERVER_ERROR] = "server_error",
+	[TT_OUT_OVERLOADED] = "overloaded",
+	[TT_OUT_INCOMPLETE] = "incomplete",
+};
+
+const char *tt_outcome_name(int outcome)
+{
+	if (outcome < 0 || outcome > TT_OUT_INCOMPLETE)
+		return "unknown";
+	return outcome_names[outcome];
+}
+
+static const char *const usage_status_names[] = {
+	[TT_USAGE_NONE] = "none",
+	[TT_USAGE_REPORTED] = "reported",
+	[TT_USAGE_MISSING] = "missing",
+	[TT_USAGE_PARTIAL] = "partial",
+	[TT_USAGE_LOST] = "lost",
+};
+
+const char *tt_usage_status_name(int status)
+{
+	if (status < 0 || status > TT_USAGE_LOST)
+		return "unknown";
+	return usage_status_names[status];
+}
+
+/* ------------------------------------------------------------ JSON helpers */
+
+int64_t tt_pj_int(const cJSON *obj, const char *key)
+{
+	const cJSON *v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+	    v->valuedouble > 9.0e15)
+		return -1;
+	return (int64_t)v->valuedouble;
+}
+
+int64_t tt_pj_path_int(const cJSON *obj, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while ((dot = strchr(path, '.'))) {
+		tt_copy(key, sizeof(key), path, (size_t)(dot - path));
+		obj = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+		if (!cJSON_IsObject(obj))
+			return -1;
+		path = dot + 1;
+	}
+	return tt_pj_int(obj, path);
+}
+
+int tt_pj_str(const cJSON *obj, const char *key, char *out, size_t outlen)
+{
+	const cJSON *v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+
+	if (!cJSON_IsString(v) || !v->valuestring)
+		return 0;
+	tt_copy(out, outlen, v->valuestring, strlen(v->valuestring));
+	return 1;
+}
+
+/* A copy of usage with only what accounting needs: never free text. */
+static cJSON *usage_filtered(const cJSON *usage, int depth)
+{
+	cJSON *o = cJSON_CreateObject();
+	const cJSON *it;
+
+	if (!o)
+		return NULL;
+	cJSON_ArrayForEach(it, usage) {
+		cJSON *v = NULL;
+
+		if (!it->string)
+			continue;
+		if (cJSON_IsNumber(it))
+			v = cJSON_CreateNumber(it->valuedouble);
+		else if (cJSON_IsBool(it))
+			v = cJSON_CreateBool(cJSON_IsTrue(it));
+		else if (cJSON_IsString(it) && strlen(it->valuestring) <= 32)
+			v = cJSON_CreateString(it->valuestring);
+		else if (cJSON_IsObject(it) && depth < 3)
+			v = usage_filtered(it, depth + 1);
+		else if (cJSON_IsArray(it) && depth < 3) {
+			/* Gemini's per-modality details: arrays of objects */
+			const cJSON *el;
+
+			v = cJSON_CreateArray();
+			cJSON_ArrayForEach(el, it)
+				if (v && cJSON_IsObject(el))
+					cJSON_AddItemToArray(
+						v, usage_filtered(el, depth + 1));
+		}
+		if (v)
+			cJSON_AddItemToObject(o, it->string, v);
+	}
+	return o;
+}
+
+static void store_raw(struct tt_call *c, cJSON *obj)
+{
+	char *s = obj ? cJSON_PrintUnformatted(obj) : NULL;
+
+	if (!s)
+		return;
+	c->usage_raw_truncated = strlen(s) >= sizeof(c->usage_raw);
+	if (c->usage_raw_truncated)
+		c->usage_raw[0] = '\0'; /* half a JSON object is worse than none */
+	else
+		tt_copy(c->usage_raw, sizeof(c->usage_raw), s, strlen(s));
+	free(s);
+}
+
+void tt_call_set_usage_raw(struct tt_call *c, const cJSON *usage)
+{
+	cJSON *f = cJSON_IsObject(usage) ? usage_filtered(usage, 0) : NULL;
+
+	store_raw(c, f);
+	cJSON_Delete(f);
+}
+
+void tt_call_merge_usage_raw(struct tt_call *c, const char *key,
+			     const cJSON *usage)
+{
+	cJSON *all = c->usage_raw[0] ? cJSON_Parse(c->usage_raw) : NULL;
+	cJSON *f = cJSON_IsObject(usage) ? usage_filtered(usage, 0) : NULL;
+
+	if (!cJSON_IsObject(all)) {
+		cJSON_Delete(all);
+		all = cJSON_CreateObject();
+	}
+	if (all && f) {
+		cJSON_DeleteItemFromObjectCaseSensitive(all, key);
+		cJSON_AddItemToObject(all, key, f);
+		f = NULL;
+		store_raw(c, all);
+	}
+	cJSON_Delete(f);
+	cJSON_Delete(all);
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+void tt_url_decode(const char *in, size_t len, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	if (!outlen)
+		return;
+	for (size_t i = 0; i < len && o + 1 < outlen; i++) {
+		int hi, lo;
+
+		if (in[i] == '%' && i + 2 < len &&
+		    (hi = hexval(in[i + 1])) >= 0 &&
+		    (lo = hexval(in[i + 2])) >= 0) {
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			out[o++] = in[i];
+		}
+	}
+	out[o] = '\0';
+}
+
+int tt_hdr_has(const struct tt_hdrs *hs, const char *name, const char *needle)
+{
+	size_t len, nlen = strlen(needle);
+	const char *v = hs ? tt_hdrs_get(hs, name, &len) : NULL;
+
+	if (!v || !nlen)
+		return 0;
+	for (size_t i = 0; i + nlen <= len; i++)
+		if (!strncasecmp(v + i, needle, nlen))
+			return 1;
+	return 0;
+}
