@@ -19,12 +19,14 @@ static void emit(void *ctx, const struct tt_xrec *rec)
 		.cgroup_id = d->conn->cgroup_id,
 		.server_name = d->conn->sni,
 	};
-	cJSON *o = tt_record_build(rec, &origin);
+	char line[TT_RECORD_MAX];
+	long n = tt_record_write(rec, &origin, line, sizeof(line));
 
-	if (!o)
+	if (n < 0) {
+		d->cs->record_errors++;
 		return;
-	tt_output_write(d->cs->out, o);
-	cJSON_Delete(o);
+	}
+	tt_output_line(d->cs->out, line, (size_t)n);
 	d->cs->records++;
 }
 
@@ -107,6 +109,7 @@ void tt_calls_end(struct tt_calls *cs, struct tt_conn *conn, uint64_t ts)
 void tt_calls_stats_json(const struct tt_calls *cs, cJSON *o)
 {
 	ADD(o, "records", cs->records);
+	ADD(o, "record_errors", cs->record_errors);
 	ADD(o, "connections_decoded", cs->decoders);
 	ADD(o, "decoder_alloc_failures", cs->decoder_alloc_failures);
 	ADD(o, "exchanges", cs->st.exchanges);

@@ -16,7 +16,7 @@
 struct tt_calls {
 	struct tt_output *out;
 	int64_t mono_to_real_ns;
-	uint64_t records, decoders, decoder_alloc_failures;
+	uint64_t records, record_errors, decoders, decoder_alloc_failures;
 	struct tt_xconn_stats st; /* of finished connections */
 };
 

@@ -73,6 +73,23 @@ void tt_output_write(struct tt_output *out, const struct cJSON *obj)
 	free(line);
 }
 
+void tt_output_line(struct tt_output *out, const char *line, size_t n)
+{
+	/* Buffered: the agent flushes on its poll timer and at exit. */
+	if (fwrite(line, 1, n, out->f) != n || putc('\n', out->f) == EOF) {
+		if (!out->write_errors++)
+			tt_err("events: write failed: %s", strerror(errno));
+	} else {
+		out->records++;
+	}
+}
+
+void tt_output_flush(struct tt_output *out)
+{
+	if (out->f && fflush(out->f) && !out->write_errors++)
+		tt_err("events: write failed: %s", strerror(errno));
+}
+
 void tt_output_close(struct tt_output *out)
 {
 	if (out->f && !out->is_stdout)

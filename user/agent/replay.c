@@ -52,12 +52,12 @@ static void emit_record(void *ctx, const struct tt_xrec *rec)
 		.pid = c->pid, .comm = c->comm, .cgroup_id = c->cgroup_id,
 		.server_name = c->host,
 	};
-	cJSON *o = tt_record_build(rec, &origin);
+	char line[TT_RECORD_MAX];
+	long n = tt_record_write(rec, &origin, line, sizeof(line));
 
-	if (!o)
+	if (n < 0)
 		return;
-	tt_output_write(&g_replay->out, o);
-	cJSON_Delete(o);
+	tt_output_line(&g_replay->out, line, (size_t)n);
 	g_replay->records++;
 }
 

@@ -468,6 +468,8 @@ static void loop(struct agent *a)
 		int64_t now;
 		int ret = tt_capture_poll(&a->cap, TT_POLL_MS);
 
+		tt_output_flush(&a->out); /* records are never older than this */
+
 		if (ret < 0 && ret != -EINTR) {
 			tt_err("ring buffer poll: %s", strerror(-ret));
 			break;

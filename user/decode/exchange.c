@@ -21,7 +21,10 @@
 #include "http/h1.h"
 #include "provider/reqscan.h"
 
-#define MULTIPART_PREFIX_MAX (64u << 10)
+/* Multipart bodies are searched for the "model" field through a window:
+ * the SDKs may send the file part first, megabytes before the field. */
+#define MULTIPART_WINDOW (64u << 10)
+#define MULTIPART_KEEP (4u << 10) /* kept when the window slides */
 
 /* Request headers the decoders and the record need, copied out of the
  * parser's buffer (names are kept lower-case). */
@@ -52,8 +55,9 @@ struct exchange {
 	struct tt_body_dec *req_dec;
 	int multipart;
 	char boundary[128];
-	uint8_t *mp;               /* multipart prefix */
+	uint8_t *mp;               /* multipart window */
 	size_t mp_len;
+	char mp_model[128];        /* the "model" field, once found */
 	int req_done;
 	uint64_t start_ns, req_bytes;
 	/* response */
@@ -87,6 +91,12 @@ struct tt_xconn {
 	struct exchange *cur_req;  /* request whose body is arriving */
 	struct exchange *cur_resp; /* exchange whose response is arriving */
 	uint64_t now_ns;
+	struct tt_pdec *spare_pdec; /* reused across keep-alive exchanges */
+	/* The last credential header and its fingerprint: a connection
+	 * usually carries one key, and SHA-256 per request is not free. */
+	uint64_t last_key_fnv;     /* FNV-1a of the header value, never the value */
+	size_t last_key_len;
+	struct tt_keyfp last_key;
 	struct tt_xconn_stats st;
 };
 
@@ -135,7 +145,26 @@ static int name_is(const struct tt_hdr *h, const char *name)
 	       !strncasecmp(h->name, name, h->name_len);
 }
 
-static void take_request_head(struct exchange *e, const struct tt_h1_head *head)
+static void fingerprint(struct tt_xconn *x, struct exchange *e,
+			const char *v, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)v[i]) * 0x100000001b3ULL;
+	if (x->last_key.id[0] && h == x->last_key_fnv && len == x->last_key_len) {
+		e->key = x->last_key;
+		return;
+	}
+	if (tt_keyfp_from_header(v, len, &e->key))
+		return;
+	x->last_key = e->key;
+	x->last_key_fnv = h;
+	x->last_key_len = len;
+}
+
+static void take_request_head(struct tt_xconn *x, struct exchange *e,
+			      const struct tt_h1_head *head)
 {
 	size_t len;
 	const char *ct;
@@ -155,8 +184,7 @@ static void take_request_head(struct exchange *e, const struct tt_h1_head *head)
 				break;
 		if (k < sizeof(key_headers) / sizeof(key_headers[0])) {
 			if (!e->key.id[0])
-				tt_keyfp_from_header(h->value, h->value_len,
-						     &e->key);
+				fingerprint(x, e, h->value, h->value_len);
 			continue;
 		}
 		for (k = 0; k < sizeof(kept_headers) / sizeof(kept_headers[0]); k++)
@@ -198,11 +226,36 @@ static int req_on_head(void *ctx, const struct tt_h1_head *head)
 		return 0;
 	tt_reqscan_init(&e->scan);
 	e->start_ns = x->now_ns;
-	take_request_head(e, head);
+	take_request_head(x, e, head);
 	x->q[(x->head + x->n) % TT_X_PENDING_MAX] = e;
 	x->n++;
 	x->cur_req = e;
 	return 0;
+}
+
+static void multipart_feed(struct exchange *e, const uint8_t *p, size_t n)
+{
+	if (!e->mp && !(e->mp = malloc(MULTIPART_WINDOW)))
+		return;
+	while (n && !e->mp_model[0]) {
+		size_t room = MULTIPART_WINDOW - e->mp_len;
+		size_t take = n < room ? n : room;
+
+		memcpy(e->mp + e->mp_len, p, take);
+		e->mp_len += take;
+		p += take;
+		n -= take;
+		if (e->mp_len < MULTIPART_WINDOW)
+			break;
+		/* Full: look, then keep only the tail, where the next part's
+		 * delimiter and headers may have started. */
+		if (tt_multipart_field(e->mp, e->mp_len, e->boundary, "model",
+				       e->mp_model, sizeof(e->mp_model)) > 0)
+			break;
+		e->mp_model[0] = '\0';
+		memmove(e->mp, e->mp + e->mp_len - MULTIPART_KEEP, MULTIPART_KEEP);
+		e->mp_len = MULTIPART_KEEP;
+	}
 }
 
 static void req_scan(void *ctx, const uint8_t *p, size_t n)
@@ -210,16 +263,8 @@ static void req_scan(void *ctx, const uint8_t *p, size_t n)
 	struct exchange *e = ctx;
 
 	if (e->multipart) {
-		size_t room = MULTIPART_PREFIX_MAX - e->mp_len;
-
-		if (!e->mp)
-			e->mp = malloc(MULTIPART_PREFIX_MAX);
-		if (!e->mp)
-			return;
-		if (n > room)
-			n = room;
-		memcpy(e->mp + e->mp_len, p, n);
-		e->mp_len += n;
+		if (!e->mp_model[0])
+			multipart_feed(e, p, n);
 		return;
 	}
 	tt_reqscan_feed(&e->scan, p, n);
@@ -279,10 +324,14 @@ static const struct tt_req_fields *request_fields(struct exchange *e,
 						  struct tt_req_fields *tmp)
 {
 	*tmp = *tt_reqscan_fields(&e->scan);
-	if (e->multipart && e->mp &&
+	if (e->multipart && !e->mp_model[0] && e->mp &&
 	    tt_multipart_field(e->mp, e->mp_len, e->boundary, "model",
-			       tmp->model, sizeof(tmp->model)) > 0)
+			       e->mp_model, sizeof(e->mp_model)) <= 0)
+		e->mp_model[0] = '\0';
+	if (e->mp_model[0]) {
+		snprintf(tmp->model, sizeof(tmp->model), "%s", e->mp_model);
 		tmp->has_model = 1;
+	}
 	return tmp;
 }
 
@@ -298,8 +347,10 @@ static void begin_decoder(struct tt_xconn *x, struct exchange *e)
 		.body = request_fields(e, &fields),
 	};
 	req.host = e->host[0] ? e->host : x->server_name;
-	if (!e->pdec)
-		e->pdec = tt_pdec_new();
+	if (!e->pdec) {
+		e->pdec = x->spare_pdec ? x->spare_pdec : tt_pdec_new();
+		x->spare_pdec = NULL;
+	}
 	if (e->pdec && tt_pdec_begin(e->pdec, &req) == -ENOENT)
 		x->st.unknown_api++;
 }
@@ -436,7 +487,8 @@ static int resp_on_head(void *ctx, const struct tt_h1_head *head)
 	if (e->framing != TT_FRAME_IGNORE) {
 		if (e->enc == TT_ENC_UNSUPPORTED)
 			set_problem(e, "unsupported_encoding");
-		else if (!(e->dec = tt_body_dec_new(e->enc, TT_X_DECODED_MAX)) ||
+		else if ((e->enc != TT_ENC_IDENTITY &&
+			  !(e->dec = tt_body_dec_new(e->enc, TT_X_DECODED_MAX))) ||
 			 setup_framing(e))
 			set_problem(e, "decode_error");
 	}
@@ -454,8 +506,12 @@ static void resp_on_body(void *ctx, const uint8_t *p, size_t n)
 	if (!e->resp_bytes)
 		e->first_body_ns = x->now_ns;
 	e->resp_bytes += n;
-	if (e->broken || !e->dec)
+	if (e->broken || e->framing == TT_FRAME_IGNORE)
 		return;
+	if (!e->dec) { /* identity: no decoder, no copy */
+		body_sink(e, p, n);
+		return;
+	}
 	err = tt_body_dec_feed(e->dec, p, n, body_sink, e);
 	if (err == -E2BIG) {
 		x->st.bombs++;
@@ -665,6 +721,10 @@ static void pop(struct tt_xconn *x, struct exchange *e)
 		x->cur_req = NULL;
 	if (x->cur_resp == e)
 		x->cur_resp = NULL;
+	if (!x->spare_pdec) { /* tt_pdec_begin resets it for the next one */
+		x->spare_pdec = e->pdec;
+		e->pdec = NULL;
+	}
 	xfree(e);
 }
 
@@ -764,6 +824,7 @@ void tt_xconn_free(struct tt_xconn *x)
 	}
 	tt_h1_free(x->req_parser);
 	tt_h1_free(x->resp_parser);
+	tt_pdec_free(x->spare_pdec);
 	free(x);
 }
 

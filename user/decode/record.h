@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The "ai_call" record of one decoded exchange, as a cJSON object: the
+ * The "ai_call" record of one decoded exchange, as one line of JSON: the
  * same for the live agent and `tokentap replay`. Names, numbers and ids
  * only: nothing of a prompt, a completion or a key. Schema: docs/decode.md.
  */
@@ -8,7 +8,6 @@
 #define TT_RECORD_H
 
 #include <stdint.h>
-#include <cjson/cJSON.h>
 #include "decode/exchange.h"
 
 #define TT_RECORD_VERSION 1
@@ -21,10 +20,13 @@ struct tt_rec_origin {
 	const char *server_name; /* SNI */
 };
 
-/* Returns a new object (caller frees), or NULL on ENOMEM. Timestamps in
- * rec are CLOCK_REALTIME ns. */
-cJSON *tt_record_build(const struct tt_xrec *rec,
-		       const struct tt_rec_origin *origin);
+#define TT_RECORD_MAX 8192 /* bytes of one record line */
+
+/* Writes the record as one line of JSON (no newline) into buf. Returns
+ * its length, or -E2BIG when cap is too small. Timestamps in rec are
+ * CLOCK_REALTIME ns. */
+long tt_record_write(const struct tt_xrec *rec,
+		     const struct tt_rec_origin *origin, char *buf, size_t cap);
 
 /* "2026-11-23T09:48:01.123456Z" for a CLOCK_REALTIME ns value. */
 void tt_record_time(uint64_t ns, char out[32]);

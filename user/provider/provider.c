@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "decode/jsonw.h"
 #include "provider/pdec_impl.h"
 
 /* Most specific first: the OpenAI decoder also takes any unknown host that
@@ -287,83 +288,86 @@ int tt_pj_str(const cJSON *obj, const char *key, char *out, size_t outlen)
 	return 1;
 }
 
-/* A copy of usage with only what accounting needs: never free text. */
-static cJSON *usage_filtered(const cJSON *usage, int depth)
+/* The usage object with only what accounting needs (numbers, booleans,
+ * short names, nested objects and arrays of those), never free text. */
+static void write_usage(struct tt_jsonw *w, const char *key,
+			const cJSON *obj, int depth, const char *skip)
 {
-	cJSON *o = cJSON_CreateObject();
 	const cJSON *it;
 
-	if (!o)
-		return NULL;
-	cJSON_ArrayForEach(it, usage) {
-		cJSON *v = NULL;
-
-		if (!it->string)
+	tt_jsonw_open(w, key);
+	cJSON_ArrayForEach(it, obj) {
+		if (!it->string || (skip && !strcmp(it->string, skip)))
 			continue;
 		if (cJSON_IsNumber(it))
-			v = cJSON_CreateNumber(it->valuedouble);
+			tt_jsonw_double(w, it->string, it->valuedouble);
 		else if (cJSON_IsBool(it))
-			v = cJSON_CreateBool(cJSON_IsTrue(it));
+			tt_jsonw_bool(w, it->string, cJSON_IsTrue(it));
 		else if (cJSON_IsString(it) && strlen(it->valuestring) <= 32)
-			v = cJSON_CreateString(it->valuestring);
+			tt_jsonw_str(w, it->string, it->valuestring);
 		else if (cJSON_IsObject(it) && depth < 3)
-			v = usage_filtered(it, depth + 1);
+			write_usage(w, it->string, it, depth + 1, NULL);
 		else if (cJSON_IsArray(it) && depth < 3) {
 			/* Gemini's per-modality details: arrays of objects */
 			const cJSON *el;
 
-			v = cJSON_CreateArray();
+			tt_jsonw_open_array(w, it->string);
 			cJSON_ArrayForEach(el, it)
-				if (v && cJSON_IsObject(el))
-					cJSON_AddItemToArray(
-						v, usage_filtered(el, depth + 1));
+				if (cJSON_IsObject(el))
+					write_usage(w, NULL, el, depth + 1, NULL);
+			tt_jsonw_close_array(w);
 		}
-		if (v)
-			cJSON_AddItemToObject(o, it->string, v);
 	}
-	return o;
+	tt_jsonw_close(w);
 }
 
-static void store_raw(struct tt_call *c, cJSON *obj)
+/* Half a JSON object is worse than none: too long means empty. */
+static void finish_raw(struct tt_call *c, struct tt_jsonw *w)
 {
-	char *s = obj ? cJSON_PrintUnformatted(obj) : NULL;
-
-	if (!s)
-		return;
-	c->usage_raw_truncated = strlen(s) >= sizeof(c->usage_raw);
+	c->usage_raw_truncated = tt_jsonw_finish(w) < 0;
 	if (c->usage_raw_truncated)
-		c->usage_raw[0] = '\0'; /* half a JSON object is worse than none */
-	else
-		tt_copy(c->usage_raw, sizeof(c->usage_raw), s, strlen(s));
-	free(s);
+		c->usage_raw[0] = '\0';
 }
 
 void tt_call_set_usage_raw(struct tt_call *c, const cJSON *usage)
 {
-	cJSON *f = cJSON_IsObject(usage) ? usage_filtered(usage, 0) : NULL;
+	struct tt_jsonw w;
 
-	store_raw(c, f);
-	cJSON_Delete(f);
+	if (!cJSON_IsObject(usage))
+		return;
+	tt_jsonw_init(&w, c->usage_raw, sizeof(c->usage_raw));
+	write_usage(&w, NULL, usage, 0, NULL);
+	finish_raw(c, &w);
 }
 
 void tt_call_merge_usage_raw(struct tt_call *c, const char *key,
 			     const cJSON *usage)
 {
 	cJSON *all = c->usage_raw[0] ? cJSON_Parse(c->usage_raw) : NULL;
-	cJSON *f = cJSON_IsObject(usage) ? usage_filtered(usage, 0) : NULL;
+	struct tt_jsonw w;
 
+	if (!cJSON_IsObject(usage)) {
+		cJSON_Delete(all);
+		return;
+	}
 	if (!cJSON_IsObject(all)) {
 		cJSON_Delete(all);
 		all = cJSON_CreateObject();
 	}
-	if (all && f) {
-		cJSON_DeleteItemFromObjectCaseSensitive(all, key);
-		cJSON_AddItemToObject(all, key, f);
-		f = NULL;
-		store_raw(c, all);
+	/* Everything already there (filtered before) but key, then key. */
+	tt_jsonw_init(&w, c->usage_raw, sizeof(c->usage_raw));
+	write_usage(&w, NULL, all, 0, key);
+	if (tt_jsonw_finish(&w) < 0) {
+		cJSON_Delete(all);
+		finish_raw(c, &w);
+		return;
 	}
-	cJSON_Delete(f);
+	w.len--; /* reopen the object: drop its '}' */
+	w.first = w.buf[w.len - 1] == '{';
+	write_usage(&w, key, usage, 1, NULL);
+	tt_jsonw_close(&w);
 	cJSON_Delete(all);
+	finish_raw(c, &w);
 }
 
 static int hexval(char ch)
