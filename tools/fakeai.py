@@ -558,6 +558,9 @@ def serve_http(conn, requests, log_exchange):
         usage_sent, expected = usage_log(reply, out)
         line = {"seq": seq, "ts_ns": ts_ns, "method": rec["method"], "path": rec["path"]}
         line.update(reply.info)
+        if out["aborted"] and reply.events is None:
+            # A cut JSON body is no document: what it would have named did not arrive.
+            line.update(response_model=None, response_id=None)
         line.update(status=reply.status,
                     attempt=int(attempt) if attempt and is_uint(attempt) else None, **out)
         line.update(usage_sent=usage_sent, usage_expected=expected)

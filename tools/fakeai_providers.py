@@ -42,8 +42,12 @@ COMPAT_HOSTS = {  # OpenAI wire format, other provider (OTel provider names)
     "api.deepseek.com": "deepseek", "api.groq.com": "groq", "api.x.ai": "x_ai",
     "api.mistral.ai": "mistral_ai", "openrouter.ai": "openrouter",
     "api.together.xyz": "together", "generativelanguage.googleapis.com": "gcp.gemini",
-    "localhost": "ollama", "127.0.0.1": "ollama",
+    "api.fireworks.ai": "fireworks", "api.perplexity.ai": "perplexity",
+    "api.cohere.com": "cohere", "localhost": "ollama", "127.0.0.1": "ollama",
 }
+ANTHROPIC_SNAPSHOTS = {"claude-sonnet-4-5": "claude-sonnet-4-5-20250929",
+                       "claude-haiku-4-5": "claude-haiku-4-5-20251001",
+                       "claude-opus-4-1": "claude-opus-4-1-20250805"}
 TINY_PNG_B64 = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
                 "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
 
@@ -196,7 +200,7 @@ def dig(obj, *keys):
 # ---- normalizers: carriers {name: raw usage} -> normalized -----------------
 
 def norm_openai_chat(c):
-    u = c.get("body") or c.get("chunk")
+    u = c.get("body") or c.get("chunk") or c.get("x_groq")  # Groq: x_groq.usage
     if not u:
         return None
     cr = dig(u, "prompt_tokens_details", "cached_tokens")
@@ -205,6 +209,24 @@ def norm_openai_chat(c):
     return norm(u.get("prompt_tokens"), u.get("completion_tokens"), cr,
                 dig(u, "prompt_tokens_details", "cache_write_tokens"),
                 dig(u, "completion_tokens_details", "reasoning_tokens"))
+
+
+def norm_xai(c):
+    """xAI: completion_tokens leaves the reasoning tokens out (its total_tokens
+    is prompt + completion + reasoning), so output = completion + reasoning."""
+    n = norm_openai_chat(c)
+    if n and n["reasoning_tokens"]:
+        n["output_tokens"] = (n["output_tokens"] or 0) + n["reasoning_tokens"]
+        n["total_tokens"] = (n["input_tokens"] or 0) + n["output_tokens"]
+    return n
+
+
+def norm_cohere(c):
+    """Cohere v2: billed_units are what is billed (tokens also counts the
+    unbilled prompt scaffolding)."""
+    u = c.get("body") or c.get("message-end")
+    b = (u or {}).get("billed_units")
+    return norm(b.get("input_tokens"), b.get("output_tokens")) if b else None
 
 
 def norm_io(c):  # Responses, images, transcription: input_/output_tokens
@@ -406,6 +428,8 @@ def error_reply(req, rt, status, message):
                     ("x-amzn-errortype", exc + ":http://internal.amazon.com/coral/com.amazon.bedrock/")]
         body = {"message": message}
         it.update(request_id=rid, error_type=exc)
+    elif fam == "cohere":
+        body = {"id": uuid_of(req), "message": message}
     elif fam == "ollama":
         body = {"error": message}
         ctype = "application/json; charset=utf-8"
@@ -442,6 +466,8 @@ VERTEX_RE = re.compile(r"^/(v1|v1beta1)/projects/[^/]+/locations/[^/]+/publisher
                        r"models/([^/:]+):(generateContent|streamGenerateContent)$")
 BEDROCK_RE = re.compile(r"^/model/([^/]+)/(invoke|invoke-with-response-stream|converse|"
                         r"converse-stream)$")
+VERTEX_ANTH_RE = re.compile(r"^/(v1|v1beta1)/projects/[^/]+/locations/[^/]+/publishers/anthropic/"
+                            r"models/([^/:]+):(rawPredict|streamRawPredict)$")
 AZURE_DEP_RE = re.compile(r"^/openai/deployments/([^/]+)/(chat/completions|embeddings)$")
 
 
@@ -455,8 +481,14 @@ def find_route(req):
         if m.group(2) == "embeddings":
             return Route("openai", "azure.ai.openai", "embeddings", build_embeddings, dep)
         return Route("openai", "azure.ai.openai", "chat", build_chat, dep, azure=True)
+    m = VERTEX_ANTH_RE.match(p)
+    if m:  # Claude on Vertex: model only in the path, "stream" in the body
+        return Route("anthropic", "gcp.vertex_ai", "chat", build_messages,
+                     urllib.parse.unquote(m.group(2)), vertex=True)
     if p.endswith("/chat/completions"):
-        if p.startswith("/openai/v1/") or host.endswith(".openai.azure.com"):
+        # Groq serves /openai/v1/... too: Azure only on Azure hosts (or unknown ones).
+        if host.endswith(".openai.azure.com") or \
+                (p.startswith("/openai/v1/") and host not in COMPAT_HOSTS):
             return Route("openai", "azure.ai.openai", "chat", build_chat, azure=True)
         return Route("openai", COMPAT_HOSTS.get(host, "openai"), "chat", build_chat)
     simple = {"/v1/responses": ("responses", build_responses),
@@ -470,6 +502,8 @@ def find_route(req):
         return Route("openai", COMPAT_HOSTS.get(host, "openai"), op, fn)
     if p == "/v1/messages":
         return Route("anthropic", "anthropic", "chat", build_messages)
+    if p == "/v2/chat":
+        return Route("cohere", "cohere", "chat", build_cohere)
     m = GEMINI_RE.match(p) or VERTEX_RE.match(p)
     if m:
         model, method = urllib.parse.unquote(m.group(2)), m.group(3)
@@ -532,6 +566,11 @@ def openai_headers(req, rt, stream):
                        ("x-ms-region", "East US"), ("azureml-model-session", "d089-20240912231525"),
                        ("x-ms-rai-invoked", "true"), ("x-ratelimit-remaining-requests", "99"),
                        ("x-ratelimit-remaining-tokens", "99000")], rid
+    if rt.provider == "groq":
+        rid = "req_01" + hexid(req, 24, "groq")
+        return ctype, [("x-request-id", rid), ("x-ratelimit-limit-requests", "14400"),
+                       ("x-ratelimit-remaining-requests", "14399"),
+                       ("x-groq-region", "us-east-1")], rid
     if rt.provider != "openai":
         return ctype, [], None
     rid = "req_" + hexid(req)
@@ -552,77 +591,168 @@ def response_model_for(req, rt):
 
 
 def chat_usage(req, rt, t):
-    u = {"prompt_tokens": t.inp, "completion_tokens": t.out, "total_tokens": t.inp + t.out,
-         "prompt_tokens_details": {"cached_tokens": t.cr, "audio_tokens": 0},
-         "completion_tokens_details": {"reasoning_tokens": t.rs, "audio_tokens": 0,
-                                       "accepted_prediction_tokens": 0,
-                                       "rejected_prediction_tokens": 0}}
+    """The usage object in the provider's own dialect of CompletionUsage."""
+    p = rt.provider
+    base = {"prompt_tokens": t.inp, "completion_tokens": t.out, "total_tokens": t.inp + t.out}
+    if p == "groq":  # timings next to the counts; no details
+        return {"queue_time": 0.012345, "prompt_tokens": t.inp, "prompt_time": 0.004567,
+                "completion_tokens": t.out, "completion_time": 0.023456,
+                "total_tokens": t.inp + t.out, "total_time": 0.028023}
+    if p in ("together", "mistral_ai"):
+        return base
+    if p == "fireworks":
+        return {"prompt_tokens": t.inp, "total_tokens": t.inp + t.out, "completion_tokens": t.out,
+                "prompt_tokens_details": {"cached_tokens": t.cr}}
+    if p == "perplexity":  # search pricing next to the tokens
+        cost = {"input_tokens_cost": round(t.inp * 1e-6, 9),
+                "output_tokens_cost": round(t.out * 1e-6, 9), "request_cost": 0.005}
+        cost["total_cost"] = round(sum(cost.values()), 9)
+        return dict(base, search_context_size="low", cost=cost)
+    if p == "x_ai":  # completion_tokens without the reasoning; total includes it
+        return {"prompt_tokens": t.inp, "completion_tokens": t.out - t.rs,
+                "total_tokens": t.inp + t.out,
+                "prompt_tokens_details": {"text_tokens": t.inp, "audio_tokens": 0,
+                                          "image_tokens": 0, "cached_tokens": t.cr},
+                "completion_tokens_details": {"reasoning_tokens": t.rs, "audio_tokens": 0,
+                                              "accepted_prediction_tokens": 0,
+                                              "rejected_prediction_tokens": 0},
+                "num_sources_used": 0}
+    if p == "deepseek":  # hit + miss = prompt_tokens; no prompt_tokens_details
+        u = dict(base, prompt_cache_hit_tokens=t.cr, prompt_cache_miss_tokens=t.inp - t.cr)
+        if "reasoner" in (rt.request_model or ""):
+            u["completion_tokens_details"] = {"reasoning_tokens": t.rs}
+        return u
+    u = dict(base, prompt_tokens_details={"cached_tokens": t.cr, "audio_tokens": 0},
+             completion_tokens_details={"reasoning_tokens": t.rs, "audio_tokens": 0,
+                                        "accepted_prediction_tokens": 0,
+                                        "rejected_prediction_tokens": 0})
     if t.cw:
         u["prompt_tokens_details"]["cache_write_tokens"] = t.cw
-    if rt.provider == "deepseek":
-        u["prompt_cache_hit_tokens"], u["prompt_cache_miss_tokens"] = t.cr, t.inp - t.cr
-        if "reasoner" not in (rt.request_model or ""):
-            del u["completion_tokens_details"]
+    if p == "openrouter":  # the cost of the call, in credits
+        cost = round((t.inp * 0.15 + t.out * 0.6) * 1e-6, 12)
+        u.update(cost=cost, is_byok=False,
+                 cost_details={"upstream_inference_cost": None,
+                               "upstream_inference_prompt_cost": round(t.inp * 0.15e-6, 12),
+                               "upstream_inference_completions_cost": round(t.out * 0.6e-6, 12)})
+        u["completion_tokens_details"] = {"reasoning_tokens": t.rs, "image_tokens": 0}
     return u
 
 
 AZURE_FILTER = {k: {"filtered": False, "severity": "safe"}
                 for k in ("hate", "self_harm", "sexual", "violence")}
+# Where each OpenAI-compatible provider puts the usage of a chat stream:
+#   "extra"   OpenAI's extra chunk with "choices": [] (only with include_usage)
+#   "always"  that extra chunk whatever include_usage says (OpenRouter)
+#   "finish"  in the chunk that carries the finish_reason, always (Together,
+#             Mistral, Fireworks; xAI with include_usage, then an empty chunk)
+#   "every"   in every chunk, cumulative (Perplexity; no [DONE])
+#   "groq"    x_groq.usage in the finish chunk; plus the extra chunk with
+#             include_usage
+STREAM_USAGE = {"openrouter": "always", "together": "finish", "mistral_ai": "finish",
+                "fireworks": "finish", "x_ai": "finish", "perplexity": "every", "groq": "groq"}
+
+
+def chat_ids(req, rt):
+    """(completion id, model the response names)."""
+    p = rt.provider
+    if p == "openrouter":
+        return "gen-%d-%s" % (1735689600 + req.rid, b62id(req, 20)), response_model_for(req, rt)
+    if p in ("mistral_ai", "perplexity"):
+        return hexid(req, 32), response_model_for(req, rt)
+    if p in ("together", "x_ai"):
+        return uuid_of(req), response_model_for(req, rt)
+    return "chatcmpl-" + b62id(req, 29), response_model_for(req, rt)
 
 
 def build_chat(req, rt):
     stream, n = req.field("stream") is True, event_count(req)
     t = pick_tokens(req, "openai")
-    model = response_model_for(req, rt)
-    cid = "chatcmpl-" + b62id(req, 29)
+    cid, model = chat_ids(req, rt)
     created = int(time.time())
     usage = chat_usage(req, rt, t)
     ctype, headers, rid = openai_headers(req, rt, stream)
     azure = rt.extra.get("azure")
-    it = info(rt.provider, "chat", req, rt.request_model, model, stream, request_id=rid,
+    prov = rt.provider
+    nrm = norm_xai if prov == "x_ai" else norm_openai_chat
+    it = info(prov, "chat", req, rt.request_model, model, stream, request_id=rid,
               response_id=cid)
     base = {"id": cid, "object": "chat.completion.chunk" if stream else "chat.completion",
             "created": created, "model": model}
-    if rt.provider in ("openai", "azure.ai.openai"):
+    if prov in ("openai", "azure.ai.openai", "groq", "fireworks"):
         base["system_fingerprint"] = "fp_fake" + hexid(req, 6)
+    if prov == "openrouter":
+        base["provider"] = "OpenAI"
     if not stream:
         msg = {"role": "assistant", "content": "".join(pieces(n)), "refusal": None}
         choice = {"index": 0, "message": msg, "logprobs": None, "finish_reason": "stop"}
         if azure:
             choice["content_filter_results"] = AZURE_FILTER
         body = dict(base, choices=[choice], usage=usage)
-        if rt.provider == "openai":
+        if prov == "openai":
             body["service_tier"] = "default"
         if azure:
             body["prompt_filter_results"] = [{"prompt_index": 0,
                                               "content_filter_results": AZURE_FILTER}]
-        return Reply(200, ctype, headers, it, body=jc(body), carriers={"body": usage},
-                     norm=norm_openai_chat)
+        if prov == "groq":
+            body["x_groq"] = {"id": rid}
+        if prov == "perplexity":
+            body["citations"] = ["https://example.com/fakeai"]
+        return Reply(200, ctype, headers, it, body=jc(body), carriers={"body": usage}, norm=nrm)
     include = dig(req.json, "stream_options", "include_usage") is True
+    mode = STREAM_USAGE.get(prov, "extra")
+    extra_chunk = (mode == "extra" and include) or mode == "always" or (mode == "groq" and include)
     events = []
+    if prov == "openrouter":  # keep-alive comments while the upstream thinks
+        events.append(Event(b": OPENROUTER PROCESSING\n\n"))
     if azure:
         events.append(Event(sse({"choices": [], "created": 0, "id": "", "model": "", "object": "",
                                  "prompt_filter_results": [{"prompt_index": 0,
                                                             "content_filter_results": AZURE_FILTER}]})))
+    done_out = [0]
 
-    def chunk(delta, finish=None):
+    def chunk(delta, finish=None, text=""):
         c = dict(base)
         ch = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
         if azure and delta.get("content"):
             ch["content_filter_results"] = AZURE_FILTER
         c["choices"] = [ch]
-        if include:
+        carrier = u = None
+        if include and mode == "extra":
             c["usage"] = None
-        if rt.provider == "openai":
+        if prov == "openai":
             c["obfuscation"] = hexid(req, 4 + len(events) % 5, str(len(events)))
-        return Event(sse(c))
+        if prov == "groq" and not len(events):
+            c["x_groq"] = {"id": rid}
+        if finish and mode == "groq":
+            u = usage
+            c["x_groq"] = {"id": rid, "usage": u}
+            carrier = "x_groq"
+        elif finish and mode == "finish":
+            c["usage"], carrier, u = usage, "chunk", usage
+        elif mode == "every":  # a running count; the finish chunk has the final one
+            done_out[0] += 1 if text else 0
+            u = usage
+            if not finish:
+                out = min(t.out, done_out[0])
+                u = dict(usage, completion_tokens=out, total_tokens=t.inp + out)
+                u.pop("cost")
+            c["usage"], carrier = u, "chunk"
+        elif mode == "finish":
+            c["usage"] = None
+        return Event(sse(c), carrier, u)
     events.append(chunk({"role": "assistant", "content": "", "refusal": None}))
-    events += [chunk({"content": p}) for p in pieces(n)]
+    events += [chunk({"content": p}, text=p) for p in pieces(n)]
     events.append(chunk({}, "stop"))
-    if include:
-        events.append(Event(sse(dict(base, choices=[], usage=usage)), "chunk", usage))
-    events.append(Event(b"data: [DONE]\n\n"))
-    return Reply(200, ctype, headers, it, events=events, norm=norm_openai_chat)
+    if extra_chunk:
+        c = dict(base, choices=[], usage=usage)
+        if prov == "groq":
+            c["x_groq"] = {"id": rid}
+        events.append(Event(sse(c), "chunk", usage))
+    if prov == "x_ai" and include:  # after the usage: one more chunk, empty
+        events.append(Event(sse(dict(base, choices=[]))))
+    if mode != "every":
+        events.append(Event(b"data: [DONE]\n\n"))
+    return Reply(200, ctype, headers, it, events=events, norm=nrm)
 
 
 def build_completions(req, rt):
@@ -733,6 +863,39 @@ def build_moderations(req, rt):
     return Reply(200, ctype, headers, it, body=jc(body))
 
 
+def build_cohere(req, rt):
+    """Cohere v2 /v2/chat: no model in the response; usage.billed_units (billed)
+    and usage.tokens (all tokens, the unbilled prompt scaffolding included);
+    streams are typed SSE events, usage in message-end's delta."""
+    stream, n = req.field("stream") is True, event_count(req)
+    t = pick_tokens(req, "plain")
+    cid = uuid_of(req)
+    usage = {"billed_units": {"input_tokens": t.inp, "output_tokens": t.out},
+             "tokens": {"input_tokens": t.inp + 187, "output_tokens": t.out}}
+    headers = [("x-debug-trace-id", hexid(req, 32, "trace")), ("num_tokens", str(t.inp + t.out))]
+    it = info("cohere", "chat", req, rt.request_model, None, stream, response_id=cid)
+    text = "".join(pieces(n))
+    if not stream:
+        body = {"id": cid, "message": {"role": "assistant",
+                                       "content": [{"type": "text", "text": text}]},
+                "finish_reason": "COMPLETE", "usage": usage}
+        return Reply(200, "application/json", headers, it, body=jc(body),
+                     carriers={"body": usage}, norm=norm_cohere)
+
+    def ev(etype, carrier=None, u=None, **fields):
+        return Event(sse(dict({"type": etype}, **fields), etype), carrier, u)
+    events = [ev("message-start", id=cid, delta={"message": {
+        "role": "assistant", "content": [], "tool_plan": "", "tool_calls": [], "citations": []}}),
+              ev("content-start", index=0, delta={"message": {"content": {"type": "text",
+                                                                          "text": ""}}})]
+    events += [ev("content-delta", index=0, delta={"message": {"content": {"text": p}}})
+               for p in pieces(n)]
+    events += [ev("content-end", index=0),
+               ev("message-end", "message-end", usage,
+                  delta={"finish_reason": "COMPLETE", "usage": usage})]
+    return Reply(200, "text/event-stream", headers, it, events=events, norm=norm_cohere)
+
+
 def build_images(req, rt):
     t = pick_tokens(req, "plain")
     model = rt.request_model or "dall-e-2"
@@ -830,14 +993,24 @@ def anthropic_body(t, n, model, msg_id):
 def build_messages(req, rt):
     stream, n = req.field("stream") is True, event_count(req)
     t = pick_tokens(req, "anthropic")
-    model = override_model(req, rt.request_model or "claude-sonnet-4-5")
+    vertex = rt.extra.get("vertex")
+    model = rt.request_model or "claude-sonnet-4-5"
+    if vertex:  # the response names the snapshot the path's alias serves
+        if req.field("anthropic_version") != "vertex-2023-10-16":
+            raise BadRequest("anthropic_version: vertex-2023-10-16 expected")
+        model = ANTHROPIC_SNAPSHOTS.get(model.split("@")[0], model.replace("@", "-"))
+    model = override_model(req, model)
     msg_id, rid = "msg_01" + b62id(req, 22), "req_011C" + b62id(req, 20, "r")
     headers = [("request-id", rid), ("anthropic-organization-id", uuid_of(req, "org")),
                ("anthropic-ratelimit-requests-limit", "4000"),
                ("anthropic-ratelimit-requests-remaining", "3999"),
                ("anthropic-ratelimit-requests-reset", "2025-01-01T00:00:01Z"),
                ("x-envoy-upstream-service-time", "321")]
-    it = info("anthropic", "chat", req, rt.request_model, model, stream, request_id=rid,
+    if vertex:  # Google's front end, no Anthropic request id
+        msg_id, rid = "msg_vrtx_01" + b62id(req, 22), None
+        headers = [("vary", "Origin"), ("vary", "X-Origin"), ("vary", "Referer"),
+                   ("server-timing", "gfet4t7; dur=321")]
+    it = info(rt.provider, "chat", req, rt.request_model, model, stream, request_id=rid,
               response_id=msg_id)
     if not stream:
         body = anthropic_body(t, n, model, msg_id)

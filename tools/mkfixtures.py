@@ -38,7 +38,10 @@ NODE_DIR = os.path.join(ROOT, "tests", "e2e", "node")
 PY = "/usr/bin/python3"  # Debian's python: requests, brotli, zstandard
 HOSTS = ["api.openai.com", "tokentap-test.openai.azure.com", "api.anthropic.com",
          "generativelanguage.googleapis.com", "us-central1-aiplatform.googleapis.com",
-         "bedrock-runtime.us-east-1.amazonaws.com", "api.deepseek.com", "localhost"]
+         "bedrock-runtime.us-east-1.amazonaws.com", "api.deepseek.com", "localhost",
+         "openrouter.ai", "api.groq.com", "api.together.xyz", "api.mistral.ai", "api.x.ai",
+         "api.fireworks.ai", "api.perplexity.ai", "api.cohere.com",
+         "us-east5-aiplatform.googleapis.com", "llm-gateway.internal"]
 KEY = "sk-fixture-not-a-real-key"
 CLIENT_TIMEOUT = 120
 SETTLE_TIMEOUT = 15
@@ -110,6 +113,14 @@ def curl(target, body=None, headers=(), extra=(), form=None):
     return {"client": "curl", "argv": argv + list(extra) + [target]}
 
 
+def curl_next(*transfers):
+    """Several transfers in one curl run (--next): one keep-alive connection."""
+    argv = list(transfers[0]["argv"])
+    for t in transfers[1:]:
+        argv += ["--next"] + t["argv"][1:]
+    return {"client": "curl", "argv": argv}
+
+
 def plan(kind, requests):
     return {"client": kind, "plan": {"requests": requests}}
 
@@ -133,6 +144,12 @@ CONVERSE_BODY = {"messages": [{"role": "user", "content": [{"text": "fixture con
 INVOKE_BODY = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 64,
                "messages": [{"role": "user", "content": "fixture invoke"}]}
 GZIP_ONLY = {"Accept-Encoding": "gzip, deflate"}  # requests without python3-brotli
+VTX5 = "us-east5-aiplatform.googleapis.com"
+VTX_ANT_PATH = "/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5:"
+VTX_ANT_BODY = {"anthropic_version": "vertex-2023-10-16", "max_tokens": 64,
+                "messages": [{"role": "user", "content": "fixture vertex claude"}]}
+GATEWAY = "llm-gateway.internal"  # tests/fixtures/replay-config.json: provider "openai"
+CUT = (18, 56)  # curl: partial file / receive failure
 
 
 def msg_params(tag, **kw):
@@ -318,6 +335,175 @@ def specs():
         plan("fetch", [{"url": url("localhost", "/api/chat"), "json": {
             "model": "llama3.2:1b", "stream": False,
             "messages": [{"role": "user", "content": "fixture"}]}}]))
+    s += compat_specs(chat)
+    s += mode_specs(chat, anth)
+    return s
+
+
+def compat_specs(chat):
+    """OpenAI-compatible hosts, each in its own dialect (fakeai_providers.chat_usage)."""
+    s = []
+
+    def add(name, covers, exchanges, client, rcs=(0,), pending=None):
+        s.append(dict(client, name=name, covers=covers, exchanges=exchanges, rcs=rcs,
+                      pending=pending))
+
+    def via_sdk(base, params, headers=None):
+        client = dict(OPENAI, baseURL=base)
+        if headers:
+            client["defaultHeaders"] = headers
+        return sdk("openai", client, [{"api": chat, "params": params}])
+
+    def via_py(target, body, stream=False, headers=None):
+        h = {"Authorization": "Bearer " + KEY}
+        h.update(headers or {})
+        return plan("py", [{"url": target, "json": body, "stream": stream, "headers": h}])
+    orr, groq = "https://openrouter.ai/api/v1", "https://api.groq.com/openai/v1"
+    add("openrouter-chat-json", "OpenRouter /api/v1: usage.cost, cost_details, is_byok", 1,
+        via_sdk(orr, chat_body("openrouter", model="openai/gpt-4o-mini")))
+    add("openrouter-chat-sse", "OpenRouter stream without include_usage: ': OPENROUTER "
+        "PROCESSING' comment, usage chunk anyway", 1,
+        via_sdk(orr, chat_body("openrouter stream", model="openai/gpt-4o-mini", stream=True)))
+    add("groq-chat-json", "Groq /openai/v1: usage with queue/prompt/completion times, x_groq.id", 1,
+        via_sdk(groq, chat_body("groq", model="llama-3.3-70b-versatile")))
+    add("groq-chat-sse", "Groq stream with include_usage: usage chunk (choices []) and "
+        "x_groq.usage in the finish chunk", 1,
+        curl(url("api.groq.com", "/openai/v1/chat/completions"), chat_body(
+            "groq stream", model="llama-3.1-8b-instant", stream=True,
+            stream_options={"include_usage": True})))
+    add("groq-chat-sse-xgroq", "Groq stream without include_usage: usage only in "
+        "x_groq.usage of the finish chunk", 1,
+        via_py(url("api.groq.com", "/openai/v1/chat/completions"),
+               chat_body("groq x_groq", model="llama-3.1-8b-instant", stream=True), True))
+    add("together-chat-json", "Together /v1: prompt/completion/total only", 1,
+        via_py(url("api.together.xyz", "/v1/chat/completions"),
+               chat_body("together", model="meta-llama/Llama-3.3-70B-Instruct-Turbo")))
+    add("together-chat-sse", "Together stream: usage in the finish chunk, null before", 1,
+        via_sdk("https://api.together.xyz/v1", chat_body(
+            "together stream", model="meta-llama/Llama-3.3-70B-Instruct-Turbo", stream=True)))
+    add("mistral-chat-json", "Mistral /v1: prompt/completion/total only, hex ids", 1,
+        curl(url("api.mistral.ai", "/v1/chat/completions"),
+             chat_body("mistral", model="mistral-small-latest")))
+    add("mistral-chat-sse", "Mistral stream: usage in the finish chunk (node fetch)", 1,
+        plan("fetch", [{"url": url("api.mistral.ai", "/v1/chat/completions"),
+                        "json": chat_body("mistral stream", model="mistral-small-latest",
+                                          stream=True),
+                        "headers": {"authorization": "Bearer " + KEY}}]))
+    add("xai-chat-json", "xAI grok-3-mini: reasoning_tokens outside completion_tokens, "
+        "inside total_tokens", 1,
+        via_sdk("https://api.x.ai/v1", chat_body("xai", model="grok-3-mini"),
+                {"X-Fake-Tokens": "30,100,4,0,90"}))
+    add("xai-chat-sse", "xAI stream with include_usage: usage in the finish chunk, then an "
+        "empty chunk; no reasoning", 1,
+        curl(url("api.x.ai", "/v1/chat/completions"), chat_body(
+            "xai stream", model="grok-4-fast-non-reasoning", stream=True,
+            stream_options={"include_usage": True}), ["X-Fake-Tokens: 40,12,8"]))
+    add("fireworks-chat-json", "Fireworks /inference/v1: model with slashes, cached_tokens", 1,
+        curl(url("api.fireworks.ai", "/inference/v1/chat/completions"), chat_body(
+            "fireworks", model="accounts/fireworks/models/llama-v3p1-8b-instruct")))
+    add("fireworks-chat-sse", "Fireworks stream: usage in the finish chunk (requests)", 1,
+        via_py(url("api.fireworks.ai", "/inference/v1/chat/completions"), chat_body(
+            "fireworks stream", model="accounts/fireworks/models/llama-v3p1-8b-instruct",
+            stream=True), True))
+    add("perplexity-chat-json", "Perplexity /chat/completions (no /v1): usage.cost, "
+        "search_context_size, citations", 1,
+        via_py(url("api.perplexity.ai", "/chat/completions"), chat_body("perplexity",
+                                                                        model="sonar")))
+    add("perplexity-chat-sse", "Perplexity stream: running usage in every chunk, final in "
+        "the finish chunk, no [DONE]", 1,
+        curl(url("api.perplexity.ai", "/chat/completions"), chat_body(
+            "perplexity stream", model="sonar", stream=True), ["X-Fake-Events: 4"]))
+    cohere = {"model": "command-a-03-2025", "messages": [{"role": "user",
+                                                          "content": "fixture cohere"}]}
+    add("cohere-chat-json", "Cohere v2 /v2/chat: usage.billed_units + usage.tokens, no model", 1,
+        via_py(url("api.cohere.com", "/v2/chat"), cohere))
+    add("cohere-chat-sse", "Cohere v2 stream: message-start ... message-end with delta.usage", 1,
+        curl(url("api.cohere.com", "/v2/chat"), dict(cohere, stream=True)))
+    add("gateway-chat-json", "custom endpoint (replay-config.json provider openai), "
+        "OpenAI SDK", 1, via_sdk("https://%s/v1" % GATEWAY, chat_body("gateway")))
+    add("gateway-chat-sse", "custom endpoint stream with include_usage", 1,
+        curl(url(GATEWAY, "/v1/chat/completions"), chat_body(
+            "gateway stream", stream=True, stream_options={"include_usage": True})))
+    return s
+
+
+def mode_specs(chat, anth):
+    """Transports, errors, retries and aborts across providers; HEAD; 100-continue."""
+    s = []
+
+    def add(name, covers, exchanges, client, rcs=(0,)):
+        s.append(dict(client, name=name, covers=covers, exchanges=exchanges, rcs=rcs))
+    gen = "/v1beta/models/gemini-2.5-flash:"
+    gk = "x-goog-api-key: " + KEY
+    bm = "/model/%s/" % BR_MODEL
+    av = "anthropic-version: 2023-06-01"
+    add("vertex-anthropic-json", "Claude on Vertex :rawPredict: model only in the path, "
+        "anthropic_version vertex-2023-10-16", 1,
+        plan("py", [{"url": url(VTX5, VTX_ANT_PATH + "rawPredict"), "json": VTX_ANT_BODY,
+                     "headers": {"Authorization": "Bearer " + KEY}}]))
+    add("vertex-anthropic-sse", "Claude on Vertex :streamRawPredict (\"stream\": true)", 1,
+        curl(url(VTX5, VTX_ANT_PATH + "streamRawPredict"), dict(VTX_ANT_BODY, stream=True)))
+    add("anthropic-messages-sse-gzip", "Messages stream gzip-compressed (sync flush per "
+        "event)", 1,
+        curl(url(ANT, "/v1/messages"), msg_params("sse gzip", stream=True),
+             [av, "X-Fake-Encoding: gzip"], ["--compressed"]))
+    add("anthropic-messages-sse-br", "Messages stream br-compressed (flush per event)", 1,
+        curl(url(ANT, "/v1/messages"), msg_params("sse br", stream=True),
+             [av, "X-Fake-Encoding: br"], ["--compressed"]))
+    add("gemini-generate-json-gzip", "generateContent gzip (requests)", 1,
+        plan("py", [{"url": url(GEM, gen + "generateContent"), "json": GEM_BODY,
+                     "headers": dict(GZIP_ONLY, **{"x-goog-api-key": KEY})}]))
+    add("gemini-generate-json-zstd", "generateContent zstd", 1,
+        curl(url(GEM, gen + "generateContent"), GEM_BODY, [gk, "X-Fake-Encoding: zstd"],
+             ["--compressed"]))
+    add("gemini-stream-sse-zstd", "streamGenerateContent?alt=sse zstd (block flush per "
+        "event)", 1,
+        curl(url(GEM, gen + "streamGenerateContent?alt=sse"), GEM_BODY,
+             [gk, "X-Fake-Encoding: zstd", "X-Fake-Events: 4"], ["--compressed"]))
+    add("bedrock-converse-json-chunked", "Converse, Transfer-Encoding: chunked (3 chunks)", 1,
+        curl(url(BR, bm + "converse"), CONVERSE_BODY, ["X-Fake-Chunked: 1"]))
+    add("anthropic-messages-error-429", "429 rate_limit_error, SDK does not retry", 1,
+        sdk("anthropic", dict(anth, maxRetries=0, defaultHeaders={"X-Fake-Status": "429"}),
+            [{"api": "messages.create", "params": msg_params("429"), "expectError": True}]))
+    add("gemini-generate-error-500", "500 INTERNAL", 1,
+        curl(url(GEM, gen + "generateContent"), GEM_BODY, [gk, "X-Fake-Status: 500"]))
+    add("bedrock-invoke-error-400", "InvokeModel 400 ValidationException (x-amzn-errortype)", 1,
+        curl(url(BR, bm + "invoke"), INVOKE_BODY, ["X-Fake-Status: 400"]))
+    add("azure-chat-error-401", "Azure 401: error.code \"401\", SDK does not retry", 1,
+        sdk("azure", {"endpoint": "https://" + AZ, "apiKey": KEY, "apiVersion": "2024-10-21",
+                      "deployment": "prod-gpt-4o-mini", "maxRetries": 0,
+                      "defaultHeaders": {"X-Fake-Status": "401"}},
+            [{"api": chat, "params": chat_body("azure 401"), "expectError": True}]))
+    retry = [gk, "X-Fake-Fail-Times: 1"]
+    add("gemini-generate-json-retry", "curl retry, explicit X-Stainless-Retry-Count: 429 "
+        "(attempt 0) then 200 (attempt 1), one connection", 2,
+        curl_next(curl(url(GEM, gen + "generateContent"), GEM_BODY,
+                       retry + ["X-Stainless-Retry-Count: 0"]),
+                  curl(url(GEM, gen + "generateContent"), GEM_BODY,
+                       retry + ["X-Stainless-Retry-Count: 1"])))
+    add("gemini-stream-sse-abort", "SSE stream cut after 2 of 4 chunks: running usage, "
+        "no finishReason", 1,
+        curl(url(GEM, gen + "streamGenerateContent?alt=sse"), GEM_BODY,
+             [gk, "X-Fake-Events: 4", "X-Fake-Abort-After: 2"]), rcs=CUT)
+    add("ollama-chat-ndjson-abort", "NDJSON stream cut after 2 lines: no done line", 1,
+        curl(url("localhost", "/api/chat"), {"model": "llama3.2:1b", "messages": [
+            {"role": "user", "content": "fixture abort"}]}, ["X-Fake-Abort-After: 2"]), rcs=CUT)
+    add("openai-chat-json-abort", "non-stream JSON body cut after 120 of its Content-Length "
+        "bytes", 1,
+        curl(url(OAI, "/v1/chat/completions"), chat_body("body abort"),
+             ["X-Fake-Abort-After: 120"]), rcs=CUT)
+    add("bedrock-invoke-json-abort", "InvokeModel body cut after 80 bytes: usage in the "
+        "x-amzn-bedrock-*-token-count headers only", 1,
+        curl(url(BR, bm + "invoke"), INVOKE_BODY, ["X-Fake-Abort-After: 80"]), rcs=CUT)
+    add("openai-chat-head", "HEAD (405, Content-Length, no body) then POST on the same "
+        "connection", 2,
+        curl_next({"argv": ["curl", "-sS", "--http1.1", "-o", "/dev/null", "-I", "-H",
+                            "Authorization: Bearer " + KEY, url(OAI, "/v1/chat/completions")]},
+                  curl(url(OAI, "/v1/chat/completions"), chat_body("after head"))))
+    add("openai-chat-json-continue", "Expect: 100-continue upload (1.6 KB body): "
+        "100 Continue, then the 200", 1,
+        curl(url(OAI, "/v1/chat/completions"), chat_body("continue " + "x" * 1500),
+             ["Expect: 100-continue"]))
     return s
 
 
@@ -338,9 +524,13 @@ EDITS = [
 def client_argv(spec, work, ca):
     """argv and extra environment for one spec's client."""
     kind = spec["client"]
-    if kind == "curl":
-        argv = [a.replace("WORKDIR", work) for a in spec["argv"]]
-        return argv[:1] + ["--cacert", ca] + argv[1:], {}
+    if kind == "curl":  # the CA for every transfer: --next resets it
+        argv = []
+        for a in spec["argv"]:
+            argv.append(a.replace("WORKDIR", work))
+            if a in ("curl", "--next"):
+                argv += ["--cacert", ca]
+        return argv, {}
     path = os.path.join(work, spec["name"] + ".plan.json")
     with open(path, "w") as f:
         json.dump(spec["plan"], f)
@@ -546,13 +736,21 @@ hand: regenerate with `sudo tools/mkfixtures.py` (all) or
 
 
 def write_readme(out, all_specs):
-    rows = [(s["name"], client_label(s), s["exchanges"], s["covers"]) for s in all_specs]
+    rows = [(s["name"], client_label(s), s["exchanges"], s["covers"]) for s in all_specs
+            if not s.get("pending")]
     for name, src, covers, _ in EDITS:
         rows.append((name, "edited from " + src, "-", covers))
     with open(os.path.join(out, "README.md"), "w") as f:
         f.write(README_HEAD)
         for r in rows:
             f.write("| %s | %s | %s | %s |\n" % r)
+        pending = [s for s in all_specs if s.get("pending")]
+        if pending:
+            f.write("\nPending: specs whose records the decoder still gets wrong. A full run "
+                    "skips them;\n`--only NAME` records one, to check a decoder fix "
+                    "(`tests/run_golden.py -k NAME`).\n\n")
+            for s in pending:
+                f.write("- `%s` (%s): %s.\n" % (s["name"], s["covers"], s["pending"]))
 
 
 # ---- main --------------------------------------------------------------------------------
@@ -594,7 +792,10 @@ def inner(args):
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
     all_specs = specs()
-    chosen = [s for s in all_specs if not args.only or any(o in s["name"] for o in args.only)]
+    if args.only:
+        chosen = [s for s in all_specs if any(o in s["name"] for o in args.only)]
+    else:  # pending specs (a known decoder failure) only when --only names them
+        chosen = [s for s in all_specs if not s.get("pending")]
     srv = None
     made = set()
     try:
@@ -650,7 +851,8 @@ def main():
     args = ap.parse_args()
     if args.list:
         for s in specs():
-            print("%-40s %-28s %s" % (s["name"], client_label(s), s["covers"]))
+            print("%-40s %-28s %s%s" % (s["name"], client_label(s), s["covers"],
+                                        " [pending]" if s.get("pending") else ""))
         for name, src, covers, _ in EDITS:
             print("%-40s %-28s %s" % (name, "edited: " + src, covers))
         return 0

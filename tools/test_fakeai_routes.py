@@ -185,11 +185,15 @@ def carriers_of(line, resp, body):
     if "event-stream" in ctype and "amazon" not in ctype:
         evs = sse_events(body)
         for name, data in evs:
-            if data == "[DONE]":
+            if data == "[DONE]" or not data:  # not data: a comment (OpenRouter)
                 continue
             d = json.loads(data)
             t = d.get("type")
-            if t == "message_start":
+            if t == "message-start":  # Cohere v2
+                rid = d["id"]
+            elif t == "message-end":
+                car[t] = d["delta"]["usage"]
+            elif t == "message_start":
                 car[t] = d["message"]["usage"]
                 model, rid = d["message"]["model"], d["message"]["id"]
             elif t == "message_delta":
@@ -207,6 +211,8 @@ def carriers_of(line, resp, body):
                 model, rid = d["model"] or model, d["id"] or rid
                 if d.get("usage"):
                     car["chunk"] = d["usage"]
+                if (d.get("x_groq") or {}).get("usage"):
+                    car["x_groq"] = d["x_groq"]["usage"]
         return car, len(evs), model, rid
     if "amazon.eventstream" in ctype:
         msgs = eventstream(body)
@@ -260,8 +266,11 @@ def normalize(line, car):
         return None
     g = lambda d, *ks: _dig(d, ks)  # noqa: E731
     prov, op = line["provider"], line["operation"]
-    if prov in ("anthropic",) or (prov == "aws.bedrock" and "inputTokens" not in
-                                  json.dumps(car)):
+    if prov == "cohere":
+        b = (car.get("body") or car["message-end"])["billed_units"]
+        return mk(b["input_tokens"], b["output_tokens"], None, None, None)
+    if prov == "anthropic" or (prov == "gcp.vertex_ai" and op == "chat") or \
+            (prov == "aws.bedrock" and "inputTokens" not in json.dumps(car)):
         u = {}
         for k in ("message_start", "message_delta", "body"):
             u.update({a: b for a, b in (car.get(k) or {}).items() if b is not None})
@@ -294,16 +303,22 @@ def normalize(line, car):
             "prompt_eval_count" in (car.get("body") or {}):
         u = car.get("body") or car["done"]
         return mk(u["prompt_eval_count"], u["eval_count"], None, None, None)
-    u = car.get("body") or car.get("chunk") or car.get("response.completed") or \
-        car.get("transcript.text.done")
+    u = car.get("body") or car.get("chunk") or car.get("x_groq") or \
+        car.get("response.completed") or car.get("transcript.text.done")
+    if "chunk" in car and "x_groq" in car:
+        check(car["chunk"] == car["x_groq"], "Groq: usage and x_groq.usage differ")
     if "prompt_tokens" in u:
         cr = g(u, "prompt_tokens_details", "cached_tokens")
         if "prompt_cache_hit_tokens" in u:
             check(u["prompt_cache_hit_tokens"] + u["prompt_cache_miss_tokens"] == u["prompt_tokens"],
                   "deepseek hit + miss")
-        return mk(u["prompt_tokens"], u.get("completion_tokens"), cr,
-                  g(u, "prompt_tokens_details", "cache_write_tokens"),
-                  g(u, "completion_tokens_details", "reasoning_tokens"))
+            cr = u["prompt_cache_hit_tokens"] if cr is None else cr
+        out, rs = u.get("completion_tokens"), g(u, "completion_tokens_details", "reasoning_tokens")
+        if prov == "x_ai":  # reasoning outside completion_tokens, inside total_tokens
+            check(u["total_tokens"] == u["prompt_tokens"] + out + (rs or 0), "xAI total_tokens")
+            out += rs or 0
+        return mk(u["prompt_tokens"], out, cr,
+                  g(u, "prompt_tokens_details", "cache_write_tokens"), rs)
     return mk(u["input_tokens"], u["output_tokens"], g(u, "input_tokens_details", "cached_tokens"),
               None, g(u, "output_tokens_details", "reasoning_tokens"))
 
@@ -350,6 +365,9 @@ def check_exchange(line, req, resp, last):
         check(last, "aborted exchange is not the connection's last")
     rid = next((resp["headers"][h][0] for h in REQUEST_ID_HEADERS if h in resp["headers"]), None)
     check(rid == line["request_id"], "request id %s" % rid)
+    if req["method"] == "HEAD":
+        check(resp["body"] == b"" and line["usage_sent"] is None, "HEAD: no body")
+        return
     body = decompress(enc, resp["body"])
     if line["aborted"] and not line["stream"]:
         return  # truncated JSON: nothing more to read
@@ -429,6 +447,10 @@ def curl_cases():
     inv = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 9, "messages": []}
     vp = "/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-flash:"
     cc = "/v1/chat/completions"
+    vtx5 = "us-east5-aiplatform.googleapis.com"
+    vpa = "/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5:"
+    vmsg = {"anthropic_version": "vertex-2023-10-16", "max_tokens": 9,
+            "messages": [{"role": "user", "content": "x"}]}
     ok, cut = (0,), (18, 56)
     return [
         ("chat json", oai, cc, j(chat), 200, ok),
@@ -519,6 +541,38 @@ def curl_cases():
          j({"model": "qwen3:0.6b", "prompt": "x", "stream": False}), 200, ok),
         ("ollama compat", "localhost", "/v1/chat/completions", j(dict(chat, model="llama3.2")),
          200, ok),
+        ("openrouter", "openrouter.ai", "/api/v1/chat/completions",
+         j(dict(chat, model="openai/gpt-4o-mini")), 200, ok),
+        ("openrouter sse always usage", "openrouter.ai", "/api/v1/chat/completions",
+         j(dict(chat, model="openai/gpt-4o-mini", stream=True)), 200, ok),
+        ("groq", "api.groq.com", "/openai/v1/chat/completions",
+         j(dict(chat, model="llama-3.3-70b-versatile")), 200, ok),
+        ("groq sse usage", "api.groq.com", "/openai/v1/chat/completions",
+         j(dict(chat_s, model="llama-3.1-8b-instant")), 200, ok),
+        ("groq sse x_groq", "api.groq.com", "/openai/v1/chat/completions",
+         j(dict(chat, model="llama-3.1-8b-instant", stream=True)), 200, ok),
+        ("together sse", "api.together.xyz", "/v1/chat/completions",
+         j(dict(chat, model="meta-llama/Llama-3.3-70B-Instruct-Turbo", stream=True)), 200, ok),
+        ("mistral sse", "api.mistral.ai", "/v1/chat/completions",
+         j(dict(chat, model="mistral-small-latest", stream=True)), 200, ok),
+        ("xai reasoning", "api.x.ai", "/v1/chat/completions", j(dict(chat, model="grok-3-mini"))
+         + h("X-Fake-Tokens: 30,100,4,0,90"), 200, ok),
+        ("xai sse", "api.x.ai", "/v1/chat/completions", j(dict(chat_s, model="grok-3-mini"))
+         + h("X-Fake-Tokens: 30,100,4,0,90"), 200, ok),
+        ("fireworks sse", "api.fireworks.ai", "/inference/v1/chat/completions",
+         j(dict(chat, model="accounts/fireworks/models/llama-v3p1-8b-instruct", stream=True)),
+         200, ok),
+        ("perplexity", "api.perplexity.ai", "/chat/completions", j(dict(chat, model="sonar")),
+         200, ok),
+        ("perplexity sse", "api.perplexity.ai", "/chat/completions",
+         j(dict(chat, model="sonar", stream=True)) + h("X-Fake-Events: 5"), 200, ok),
+        ("cohere", "api.cohere.com", "/v2/chat", j(dict(chat, model="command-a-03-2025")), 200, ok),
+        ("cohere sse", "api.cohere.com", "/v2/chat",
+         j(dict(chat, model="command-a-03-2025", stream=True)), 200, ok),
+        ("cohere 429", "api.cohere.com", "/v2/chat", j(chat) + h("X-Fake-Status: 429"), 429, ok),
+        ("vertex claude", vtx5, vpa + "rawPredict", j(vmsg), 200, ok),
+        ("vertex claude sse", vtx5, vpa + "streamRawPredict", j(dict(vmsg, stream=True)), 200, ok),
+        ("vertex claude bad version", vtx5, vpa + "rawPredict", j(msg), 400, ok),
         ("404", oai, "/v1/nope", j(chat), 404, ok),
         ("405", oai, cc, [], 405, ok),
         ("bad events", oai, cc, j(chat) + h("X-Fake-Events: 0"), 400, ok),
@@ -618,7 +672,8 @@ def unit_checks(exch):
     check(tok and tok[0]["usage_expected"] == mk(100, 20, 50, 10, 5), "X-Fake-Tokens on chat")
     check(any(l["events_total"] == 3004 and l["encoding"] == "zstd" for l in chat), "3000 events")
     check(any(l["response_model"] == "m-x" for l in chat), "X-Fake-Response-Model")
-    names = {l["response_model"] for l in chat}
+    names = {l["response_model"] for l in chat if l["provider"] in
+             (None, "openai", "azure.ai.openai", "deepseek", "ollama")}
     check(names == {None, "m-x", "gpt-4o-mini-2024-07-18", "llama3.2", "deepseek-reasoner"},
           "chat response models: %s" % names)
     thinking = [l for l in by["/v1/messages"] if l["usage_expected"] and
@@ -635,6 +690,17 @@ def unit_checks(exch):
     conv = [l for l in exch if l["path"].endswith("/converse") and l["usage_expected"] and
             l["usage_expected"]["cache_read_input_tokens"] == 100]
     check(conv and conv[0]["usage_expected"] == mk(160, 5, 100, 50, None), "Converse cache tokens")
+    xai = [l for l in chat if l["provider"] == "x_ai"]
+    check(len(xai) == 2 and all(l["usage_expected"] == mk(30, 100, 4, None, 90) for l in xai),
+          "xAI: output = completion + reasoning")
+    vc = [l for l in exch if l["provider"] == "gcp.vertex_ai" and l["operation"] == "chat"]
+    check(sorted((l["status"], l["stream"], l["request_model"], l["response_model"]) for l in vc)
+          == [(200, False, "claude-sonnet-4-5", "claude-sonnet-4-5-20250929"),
+              (200, True, "claude-sonnet-4-5", "claude-sonnet-4-5-20250929"),
+              (400, False, "claude-sonnet-4-5", None)], "Vertex Claude: %s" % vc)
+    groq = [l for l in exch if l["provider"] == "groq" and l["stream"]]
+    check(sorted(sorted(l["usage_sent"]) for l in groq) == [["chunk", "x_groq"], ["x_groq"]],
+          "Groq usage carriers")
     retry = [l for l in chat if l["attempt"] is not None]
     check(sorted((l["attempt"], l["status"]) for l in retry) == [(0, 429), (2, 200)], "fail-times")
 

@@ -307,6 +307,23 @@ static void usage_init(struct tt_usage *u)
  * disagrees with prompt + completion (Gemini's compatibility surface
  * leaves thinking out of completion_tokens), the provider's own numbers
  * are kept as reported and its total stays visible in usage_raw. */
+/*
+ * OpenAI counts reasoning inside completion_tokens. xAI (and Gemini's
+ * compatibility surface) leave it out of completion_tokens but in
+ * total_tokens: when the total says so exactly, output gets it added, so
+ * output_tokens keeps one meaning (all output, reasoning included).
+ */
+static void excluded_reasoning(const cJSON *usage, struct tt_usage *u)
+{
+	int64_t total = tt_pj_int(usage, "total_tokens");
+
+	if (u->reasoning_tokens > 0 && u->input_tokens >= 0 &&
+	    u->output_tokens >= 0 && total >= 0 &&
+	    total != u->input_tokens + u->output_tokens &&
+	    total == u->input_tokens + u->output_tokens + u->reasoning_tokens)
+		u->output_tokens += u->reasoning_tokens;
+}
+
 static int read_openai_usage(const cJSON *usage, struct tt_usage *u)
 {
 	if (get(usage, "prompt_tokens") || get(usage, "completion_tokens")) {
@@ -322,6 +339,7 @@ static int read_openai_usage(const cJSON *usage, struct tt_usage *u)
 			usage, "prompt_tokens_details.cache_write_tokens");
 		u->reasoning_tokens = tt_pj_path_int(
 			usage, "completion_tokens_details.reasoning_tokens");
+		excluded_reasoning(usage, u);
 	} else {
 		u->input_tokens = tt_pj_int(usage, "input_tokens");
 		u->output_tokens = tt_pj_int(usage, "output_tokens");
