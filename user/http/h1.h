@@ -42,7 +42,8 @@ struct tt_h1_head {
 	int status;         /* responses */
 	int minor;          /* HTTP/1.minor */
 	struct tt_hdrs hdrs;
-	int64_t content_length; /* -1 when absent */
+	int64_t content_length; /* -1 when absent or when a
+				 * Transfer-Encoding overrides it */
 	int chunked;
 	int keep_alive;     /* from version and Connection */
 };
