@@ -95,7 +95,7 @@ fuzz: $(FUZZ_BINS)
 fuzz-smoke: $(FUZZ_BINS)
 	$(Q)$(PYTHON) tests/run_fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-$(B)/tests/%: tests/unit/%.c $(CORE_OBJS) tests/unit/tt_test.h
+$(B)/tests/%: tests/unit/%.c $(CORE_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(WARN) $< $(CORE_OBJS) -o $@ $(LDLIBS)
@@ -106,8 +106,9 @@ $(B)/bench/decode_bench: bench/decode_bench.c $(CORE_OBJS)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< $(CORE_OBJS) -o $@ $(LDLIBS)
 
 # Decode throughput on one core (no root): docs/performance.md.
-bench-decode: $(B)/bench/decode_bench
-	$(Q)$(PYTHON) bench/run_decode_bench.py --bench $(B)/bench/decode_bench
+bench-decode: $(B)/bench/decode_bench $(B)/tokentap
+	$(Q)$(PYTHON) bench/run_decode_bench.py --bench $(B)/bench/decode_bench \
+		--agent $(B)/tokentap
 
 $(BENCH_BIN): bench/ssl_rtt.c
 	@mkdir -p $(@D)

@@ -11,134 +11,7 @@
 #include <string.h>
 #include "provider/call.h"
 #include "provider/pdec_impl.h"
-#include "tt_test.h"
-
-#define MAX_DOCS 12
-
-struct doc {
-	const char *event, *json;
-};
-
-struct xch {
-	const char *name, *hint, *host, *target, *model;
-	int stream;                /* request body "stream": true */
-	const char *req_hdrs[12];  /* name, value, ..., NULL */
-	int status;
-	const char *resp_hdrs[12];
-	struct doc docs[MAX_DOCS]; /* up to the first json == NULL */
-	int complete;
-	int first_usage;           /* index of the first doc with usage, -1 none */
-};
-
-struct want {
-	int framing;
-	const char *provider, *operation, *request_model, *response_model;
-	int stream, outcome;
-	const char *error_type, *request_id, *response_id, *finish_reason;
-	int64_t u[6]; /* input, output, cache read, cache write, reasoning, total */
-	int usage_status;
-	int attempt;
-	const char *raw; /* usage_raw, NULL: not checked */
-};
-
-struct tcase {
-	struct xch x;
-	struct want w;
-};
-
-#define NONE { -1, -1, -1, -1, -1, -1 }
-
-static void hdrs_from(struct tt_hdrs *hs, const char *const *kv)
-{
-	hs->n = hs->dropped = 0;
-	for (; kv[0] && kv[1] && hs->n < TT_HDRS_MAX; kv += 2) {
-		hs->h[hs->n].name = kv[0];
-		hs->h[hs->n].name_len = strlen(kv[0]);
-		hs->h[hs->n].value = kv[1];
-		hs->h[hs->n].value_len = strlen(kv[1]);
-		hs->n++;
-	}
-}
-
-static size_t ndocs(const struct xch *x)
-{
-	size_t n = 0;
-
-	while (n < MAX_DOCS && x->docs[n].json)
-		n++;
-	return n;
-}
-
-/* Runs the exchange with the first n documents; returns the framing. */
-static int run(struct tt_pdec *d, const struct xch *x, size_t n, int complete,
-	       struct tt_call *out)
-{
-	struct tt_req_fields body = { .stream = x->stream ? 1 : -1,
-				      .include_usage = -1 };
-	struct tt_hdrs rq, rs;
-	struct tt_req_info req = { x->hint, x->host, "POST", x->target,
-				   strlen(x->target), &rq, &body };
-	int framing;
-
-	if (x->model) {
-		tt_copy(body.model, sizeof(body.model), x->model,
-			strlen(x->model));
-		body.has_model = 1;
-	}
-	hdrs_from(&rq, x->req_hdrs);
-	hdrs_from(&rs, x->resp_hdrs);
-	TT_CHECK_EQ_INT(tt_pdec_begin(d, &req), 0);
-	framing = tt_pdec_response(d, x->status, &rs);
-	for (size_t i = 0; i < n; i++) {
-		const struct doc *doc = &x->docs[i];
-
-		tt_pdec_json(d, doc->event, doc->event ? strlen(doc->event) : 0,
-			     doc->json, strlen(doc->json));
-	}
-	tt_pdec_finish(d, complete, out);
-	return framing;
-}
-
-static const char *or_empty(const char *s)
-{
-	return s ? s : "";
-}
-
-static void check_call(const struct tcase *c, int framing,
-		       const struct tt_call *call)
-{
-	const struct want *w = &c->w;
-	const char *q = strchr(c->x.target, '?');
-	char endpoint[256];
-
-	tt_copy(endpoint, sizeof(endpoint), c->x.target,
-		q ? (size_t)(q - c->x.target) : strlen(c->x.target));
-	TT_CHECK_EQ_INT(framing, w->framing);
-	TT_CHECK_EQ_STR(call->provider, w->provider);
-	TT_CHECK_EQ_STR(call->operation, w->operation);
-	TT_CHECK_EQ_STR(call->endpoint, endpoint);
-	TT_CHECK_EQ_STR(call->request_model, or_empty(w->request_model));
-	TT_CHECK_EQ_STR(call->response_model, or_empty(w->response_model));
-	TT_CHECK_EQ_INT(call->stream, w->stream);
-	TT_CHECK_EQ_INT(call->status, c->x.status);
-	TT_CHECK_EQ_STR(tt_outcome_name(call->outcome),
-			tt_outcome_name(w->outcome));
-	TT_CHECK_EQ_STR(call->error_type, or_empty(w->error_type));
-	TT_CHECK_EQ_STR(call->request_id, or_empty(w->request_id));
-	TT_CHECK_EQ_STR(call->response_id, or_empty(w->response_id));
-	TT_CHECK_EQ_STR(call->finish_reason, or_empty(w->finish_reason));
-	TT_CHECK_EQ_INT(call->usage.input_tokens, w->u[0]);
-	TT_CHECK_EQ_INT(call->usage.output_tokens, w->u[1]);
-	TT_CHECK_EQ_INT(call->usage.cache_read_input_tokens, w->u[2]);
-	TT_CHECK_EQ_INT(call->usage.cache_creation_input_tokens, w->u[3]);
-	TT_CHECK_EQ_INT(call->usage.reasoning_tokens, w->u[4]);
-	TT_CHECK_EQ_INT(call->usage.total_tokens, w->u[5]);
-	TT_CHECK_EQ_STR(tt_usage_status_name(call->usage_status),
-			tt_usage_status_name(w->usage_status));
-	TT_CHECK_EQ_INT(call->attempt, w->attempt);
-	if (w->raw)
-		TT_CHECK_EQ_STR(call->usage_raw, w->raw);
-}
+#include "pdec_harness.h"
 
 /* ------------------------------------------------------------ documents */
 
@@ -201,25 +74,26 @@ static void check_call(const struct tcase *c, int framing,
 	"/v1/projects/my-proj/locations/us-east5/publishers/anthropic/models/" \
 	"claude-sonnet-4-5@20250929"
 
-static const struct tcase cases[] = {
-	{ { "messages_non_stream_cache_thinking", "anthropic", API,
-	    "/v1/messages?beta=true", "claude-sonnet-4-5", 0,
+static const struct pdec_case cases[] = {
+	{ "messages_non_stream_cache_thinking",
+	  { "anthropic", API, "/v1/messages?beta=true", "claude-sonnet-4-5", -1,
 	    { SDK_HDRS, "x-stainless-retry-count", "1", NULL }, 200,
 	    { "content-type", "application/json", "request-id",
 	      "req_011CSLsW7mFqvHHnzrKdKjAE", NULL },
-	    { { NULL, MSG_FULL } }, 1, 0 },
+	    { { NULL, MSG_FULL } }, 1, 0, -1 },
 	  { TT_FRAME_WHOLE, "anthropic", "chat", "claude-sonnet-4-5",
 	    "claude-sonnet-4-5-20250929", 0, TT_OUT_SUCCESS, NULL,
 	    "req_011CSLsW7mFqvHHnzrKdKjAE", "msg_01AbC", "end_turn",
 	    { 13842, 512, 12000, 1800, 300, 14354 }, TT_USAGE_REPORTED, 1,
 	    RAW_FULL } },
-	{ { "messages_stream", "anthropic", API, "/v1/messages",
+	{ "messages_stream",
+	  { "anthropic", API, "/v1/messages",
 	    "claude-haiku-4-5", 1, { SDK_HDRS, "x-stainless-retry-count", "0", NULL },
 	    200,
 	    { "content-type", "text/event-stream; charset=utf-8", "request-id",
 	      "req_011Stream", NULL },
 	    { EV_START, EV_BLOCK_START, EV_PING, EV_DELTA, EV_BLOCK_STOP,
-	      EV_MSG_DELTA, EV_STOP }, 1, 0 },
+	      EV_MSG_DELTA, EV_STOP }, 1, 0, -1 },
 	  { TT_FRAME_SSE, "anthropic", "chat", "claude-haiku-4-5",
 	    "claude-haiku-4-5-20251001", 1, TT_OUT_SUCCESS, NULL,
 	    "req_011Stream", "msg_01Str", "end_turn",
@@ -227,7 +101,8 @@ static const struct tcase cases[] = {
 	    "{\"message_start\":{\"input_tokens\":42,"
 	    "\"cache_creation_input_tokens\":1800,\"cache_read_input_tokens\":"
 	    "12000,\"output_tokens\":1},\"message_delta\":{\"output_tokens\":512}}" } },
-	{ { "stream_delta_carries_cumulative_input", "anthropic", API,
+	{ "stream_delta_carries_cumulative_input",
+	  { "anthropic", API,
 	    "/v1/messages", "claude-opus-4-1", 1, { NULL }, 200,
 	    { "content-type", "text/event-stream", NULL },
 	    { { "message_start",
@@ -243,11 +118,12 @@ static const struct tcase cases[] = {
 	      { "message_delta",
 		"{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
 		"\"usage\":{\"output_tokens\":20}}" },
-	      EV_STOP }, 1, 0 },
+	      EV_STOP }, 1, 0, -1 },
 	  { TT_FRAME_SSE, "anthropic", "chat", "claude-opus-4-1",
 	    "claude-opus-4-1-20250805", 1, TT_OUT_SUCCESS, NULL, NULL, "msg_1",
 	    "end_turn", { 15, 20, 5, -1, 3, 35 }, TT_USAGE_REPORTED, -1, NULL } },
-	{ { "stream_without_usage_gateway", NULL, "llm-gw.internal:8080",
+	{ "stream_without_usage_gateway",
+	  { NULL, "llm-gw.internal:8080",
 	    "/anthropic/v1/messages", "claude-3-5-haiku-latest", 1, { NULL }, 200,
 	    { NULL }, /* no content-type: the request's stream flag decides */
 	    { { "message_start",
@@ -257,160 +133,177 @@ static const struct tcase cases[] = {
 	      { "message_delta",
 		"{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
 		"\"max_tokens\"},\"usage\":null}" },
-	      EV_STOP }, 1, -1 },
+	      EV_STOP }, 1, -1, -1 },
 	  { TT_FRAME_SSE, "anthropic", "chat", "claude-3-5-haiku-latest",
 	    "claude-3-5-haiku-20241022", 1, TT_OUT_SUCCESS, NULL, NULL, "msg_2",
 	    "max_tokens", NONE, TT_USAGE_MISSING, -1, NULL } },
-	{ { "rate_limited_429", "anthropic", API, "/v1/messages", "claude-sonnet-4-5",
-	    0, { SDK_HDRS, "x-stainless-retry-count", "2", NULL }, 429,
+	{ "rate_limited_429",
+	  { "anthropic", API, "/v1/messages", "claude-sonnet-4-5",
+	    -1, { SDK_HDRS, "x-stainless-retry-count", "2", NULL }, 429,
 	    { "content-type", "application/json", "request-id", "req_011Rate",
 	      "retry-after", "12", NULL },
 	    { { NULL, ERR_BODY("rate_limit_error",
 			       "Number of request tokens has exceeded your per-minute rate limit") } },
-	    1, -1 },
+	    1, -1, -1 },
 	  { TT_FRAME_WHOLE, "anthropic", "chat", "claude-sonnet-4-5", NULL, 0,
 	    TT_OUT_RATE_LIMITED, "rate_limit_error", "req_011Rate", NULL, NULL,
 	    NONE, TT_USAGE_NONE, 2, "" } },
-	{ { "auth_401_request_id_from_body", "anthropic", API, "/v1/messages",
+	{ "auth_401_request_id_from_body",
+	  { "anthropic", API, "/v1/messages",
 	    "claude-sonnet-4-5", 1, { NULL }, 401,
 	    { "content-type", "application/json", NULL },
 	    { { NULL, ERR_BODY("authentication_error", "invalid x-api-key") } },
-	    1, -1 },
+	    1, -1, -1 },
 	  { TT_FRAME_WHOLE, "anthropic", "chat", "claude-sonnet-4-5", NULL, 1,
 	    TT_OUT_AUTH_ERROR, "authentication_error", "req_011CBody", NULL,
 	    NULL, NONE, TT_USAGE_NONE, -1, NULL } },
-	{ { "server_500", "anthropic", API, "/v1/messages", "claude-sonnet-4-5",
-	    0, { NULL }, 500,
+	{ "server_500",
+	  { "anthropic", API, "/v1/messages", "claude-sonnet-4-5",
+	    -1, { NULL }, 500,
 	    { "content-type", "application/json", "request-id", "req_500", NULL },
-	    { { NULL, ERR_BODY("api_error", "Internal server error") } }, 1, -1 },
+	    { { NULL, ERR_BODY("api_error", "Internal server error") } }, 1, -1, -1 },
 	  { TT_FRAME_WHOLE, "anthropic", "chat", "claude-sonnet-4-5", NULL, 0,
 	    TT_OUT_SERVER_ERROR, "api_error", "req_500", NULL, NULL, NONE,
 	    TT_USAGE_NONE, -1, NULL } },
-	{ { "overloaded_529", "anthropic", API, "/v1/messages", "claude-opus-4-1",
+	{ "overloaded_529",
+	  { "anthropic", API, "/v1/messages", "claude-opus-4-1",
 	    1, { NULL }, 529,
 	    { "content-type", "application/json", "request-id", "req_529", NULL },
-	    { { NULL, ERR_BODY("overloaded_error", "Overloaded") } }, 1, -1 },
+	    { { NULL, ERR_BODY("overloaded_error", "Overloaded") } }, 1, -1, -1 },
 	  { TT_FRAME_WHOLE, "anthropic", "chat", "claude-opus-4-1", NULL, 1,
 	    TT_OUT_OVERLOADED, "overloaded_error", "req_529", NULL, NULL, NONE,
 	    TT_USAGE_NONE, -1, NULL } },
-	{ { "in_stream_overloaded", "anthropic", API, "/v1/messages",
+	{ "in_stream_overloaded",
+	  { "anthropic", API, "/v1/messages",
 	    "claude-haiku-4-5", 1, { NULL }, 200,
 	    { "content-type", "text/event-stream", "request-id", "req_ovl", NULL },
 	    { EV_START, EV_BLOCK_START, EV_DELTA,
 	      { "error", "{\"type\":\"error\",\"error\":{\"type\":"
 			 "\"overloaded_error\",\"message\":\"Overloaded\"}}" } },
-	    1, 0 },
+	    1, 0, -1 },
 	  { TT_FRAME_SSE, "anthropic", "chat", "claude-haiku-4-5",
 	    "claude-haiku-4-5-20251001", 1, TT_OUT_OVERLOADED, "overloaded_error",
 	    "req_ovl", "msg_01Str", NULL, { 13842, 1, 12000, 1800, -1, 13843 },
 	    TT_USAGE_PARTIAL, -1, NULL } },
-	{ { "in_stream_api_error", "anthropic", API, "/v1/messages",
+	{ "in_stream_api_error",
+	  { "anthropic", API, "/v1/messages",
 	    "claude-haiku-4-5", 1, { NULL }, 200,
 	    { "content-type", "text/event-stream", NULL },
 	    { EV_START, EV_DELTA,
 	      { "error", "{\"type\":\"error\",\"error\":{\"type\":\"api_error\","
 			 "\"message\":\"Internal server error\"}}" } },
-	    1, 0 },
+	    1, 0, -1 },
 	  { TT_FRAME_SSE, "anthropic", "chat", "claude-haiku-4-5",
 	    "claude-haiku-4-5-20251001", 1, TT_OUT_INCOMPLETE, "api_error", NULL,
 	    "msg_01Str", NULL, { 13842, 1, 12000, 1800, -1, 13843 },
 	    TT_USAGE_PARTIAL, -1, NULL } },
-	{ { "interrupted_stream", "anthropic", API, "/v1/messages",
+	{ "interrupted_stream",
+	  { "anthropic", API, "/v1/messages",
 	    "claude-haiku-4-5", 1, { NULL }, 200,
 	    { "content-type", "text/event-stream", NULL },
-	    { EV_START, EV_BLOCK_START, EV_DELTA }, 0, 0 },
+	    { EV_START, EV_BLOCK_START, EV_DELTA }, 0, 0, -1 },
 	  { TT_FRAME_SSE, "anthropic", "chat", "claude-haiku-4-5",
 	    "claude-haiku-4-5-20251001", 1, TT_OUT_INCOMPLETE, NULL, NULL,
 	    "msg_01Str", NULL, { 13842, 1, 12000, 1800, -1, 13843 },
 	    TT_USAGE_PARTIAL, -1, NULL } },
-	{ { "stream_ends_without_message_stop", "anthropic", API, "/v1/messages",
+	{ "stream_ends_without_message_stop",
+	  { "anthropic", API, "/v1/messages",
 	    "claude-haiku-4-5", 1, { NULL }, 200,
 	    { "content-type", "text/event-stream", NULL },
-	    { EV_START, EV_DELTA, EV_MSG_DELTA }, 1, 0 },
+	    { EV_START, EV_DELTA, EV_MSG_DELTA }, 1, 0, -1 },
 	  { TT_FRAME_SSE, "anthropic", "chat", "claude-haiku-4-5",
 	    "claude-haiku-4-5-20251001", 1, TT_OUT_INCOMPLETE, NULL, NULL,
 	    "msg_01Str", "end_turn", { 13842, 512, 12000, 1800, -1, 14354 },
 	    TT_USAGE_PARTIAL, -1, NULL } },
-	{ { "count_tokens", "anthropic", API, "/v1/messages/count_tokens",
-	    "claude-sonnet-4-5", 0, { NULL }, 200,
+	{ "count_tokens",
+	  { "anthropic", API, "/v1/messages/count_tokens",
+	    "claude-sonnet-4-5", -1, { NULL }, 200,
 	    { "content-type", "application/json", "request-id", "req_ct", NULL },
-	    { { NULL, "{\"input_tokens\":2095}" } }, 1, -1 },
+	    { { NULL, "{\"input_tokens\":2095}" } }, 1, -1, -1 },
 	  { TT_FRAME_IGNORE, "anthropic", "count_tokens", "claude-sonnet-4-5",
 	    NULL, 0, TT_OUT_SUCCESS, NULL, "req_ct", NULL, NULL, NONE,
 	    TT_USAGE_NONE, -1, "" } },
-	{ { "count_tokens_error", "anthropic", API, "/v1/messages/count_tokens",
-	    "claude-nope", 0, { NULL }, 404,
+	{ "count_tokens_error",
+	  { "anthropic", API, "/v1/messages/count_tokens",
+	    "claude-nope", -1, { NULL }, 404,
 	    { "content-type", "application/json", NULL },
-	    { { NULL, ERR_BODY("not_found_error", "model: claude-nope") } }, 1, -1 },
+	    { { NULL, ERR_BODY("not_found_error", "model: claude-nope") } }, 1, -1, -1 },
 	  { TT_FRAME_WHOLE, "anthropic", "count_tokens", "claude-nope", NULL, 0,
 	    TT_OUT_CLIENT_ERROR, "not_found_error", "req_011CBody", NULL, NULL,
 	    NONE, TT_USAGE_NONE, -1, NULL } },
-	{ { "batch_create", "anthropic", API, "/v1/messages/batches", NULL, 0,
+	{ "batch_create",
+	  { "anthropic", API, "/v1/messages/batches", NULL, -1,
 	    { NULL }, 200, { "content-type", "application/json", NULL },
 	    { { NULL, "{\"id\":\"msgbatch_01\",\"type\":\"message_batch\"}" } },
-	    1, -1 },
+	    1, -1, -1 },
 	  { TT_FRAME_IGNORE, "anthropic", "batch", NULL, NULL, 0,
 	    TT_OUT_SUCCESS, NULL, NULL, NULL, NULL, NONE, TT_USAGE_NONE, -1,
 	    NULL } },
-	{ { "vertex_stream_raw_predict", "gcp.vertex_ai",
-	    "us-east5-aiplatform.googleapis.com",
+	{ "vertex_stream_raw_predict",
+	  { "gcp.vertex_ai", "us-east5-aiplatform.googleapis.com",
 	    VERTEX_PATH ":streamRawPredict", NULL, 1, { NULL }, 200,
 	    { "content-type", "text/event-stream", NULL },
-	    { EV_START, EV_DELTA, EV_MSG_DELTA, EV_STOP }, 1, 0 },
+	    { EV_START, EV_DELTA, EV_MSG_DELTA, EV_STOP }, 1, 0, -1 },
 	  { TT_FRAME_SSE, "gcp.vertex_ai", "chat", "claude-sonnet-4-5@20250929",
 	    "claude-haiku-4-5-20251001", 1, TT_OUT_SUCCESS, NULL, NULL,
 	    "msg_01Str", "end_turn", { 13842, 512, 12000, 1800, -1, 14354 },
 	    TT_USAGE_REPORTED, -1, NULL } },
-	{ { "vertex_raw_predict_google_error", "gcp.vertex_ai",
-	    "aiplatform.googleapis.com", VERTEX_PATH ":rawPredict", NULL, 0,
+	{ "vertex_raw_predict_google_error",
+	  { "gcp.vertex_ai",
+	    "aiplatform.googleapis.com", VERTEX_PATH ":rawPredict", NULL, -1,
 	    { NULL }, 429, { "content-type", "application/json", NULL },
 	    { { NULL, "{\"error\":{\"code\":429,\"message\":\"Quota exceeded\","
-		      "\"status\":\"RESOURCE_EXHAUSTED\"}}" } }, 1, -1 },
+		      "\"status\":\"RESOURCE_EXHAUSTED\"}}" } }, 1, -1, -1 },
 	  { TT_FRAME_WHOLE, "gcp.vertex_ai", "chat",
 	    "claude-sonnet-4-5@20250929", NULL, 0, TT_OUT_RATE_LIMITED,
 	    "RESOURCE_EXHAUSTED", NULL, NULL, NULL, NONE, TT_USAGE_NONE, -1,
 	    NULL } },
-	{ { "vertex_count_tokens", "gcp.vertex_ai", "us-east5-aiplatform.googleapis.com",
+	{ "vertex_count_tokens",
+	  { "gcp.vertex_ai", "us-east5-aiplatform.googleapis.com",
 	    "/v1/projects/p/locations/us-east5/publishers/anthropic/models/"
-	    "count-tokens:rawPredict", "claude-sonnet-4-5", 0, { NULL }, 200,
+	    "count-tokens:rawPredict", "claude-sonnet-4-5", -1, { NULL }, 200,
 	    { "content-type", "application/json", NULL },
-	    { { NULL, "{\"input_tokens\":12}" } }, 1, -1 },
+	    { { NULL, "{\"input_tokens\":12}" } }, 1, -1, -1 },
 	  { TT_FRAME_IGNORE, "gcp.vertex_ai", "count_tokens", "claude-sonnet-4-5",
 	    NULL, 0, TT_OUT_SUCCESS, NULL, NULL, NULL, NULL, NONE,
 	    TT_USAGE_NONE, -1, NULL } },
-	{ { "bedrock_mantle", "aws.bedrock", "bedrock-mantle.us-east-1.api.aws",
-	    "/anthropic/v1/messages", "anthropic.claude-sonnet-4-5", 0, { NULL },
+	{ "bedrock_mantle",
+	  { "aws.bedrock", "bedrock-mantle.us-east-1.api.aws",
+	    "/anthropic/v1/messages", "anthropic.claude-sonnet-4-5", -1, { NULL },
 	    200, { "content-type", "application/json", "x-amzn-requestid",
 		   "6f1c3c1e-2b7a-4c3e-9f1e-1a2b3c4d5e6f", NULL },
-	    { { NULL, MSG_FULL } }, 1, 0 },
+	    { { NULL, MSG_FULL } }, 1, 0, -1 },
 	  { TT_FRAME_WHOLE, "aws.bedrock", "chat", "anthropic.claude-sonnet-4-5",
 	    "claude-sonnet-4-5-20250929", 0, TT_OUT_SUCCESS, NULL,
 	    "6f1c3c1e-2b7a-4c3e-9f1e-1a2b3c4d5e6f", "msg_01AbC", "end_turn",
 	    { 13842, 512, 12000, 1800, 300, 14354 }, TT_USAGE_REPORTED, -1,
 	    NULL } },
-	{ { "google_cloud_gateway_invoke", "anthropic", "claude.googleapis.com",
+	{ "google_cloud_gateway_invoke",
+	  { "anthropic", "claude.googleapis.com",
 	    "/v1alpha/projects/p/locations/global/workspaces/ws1/invoke",
-	    "claude-sonnet-4-5", 0, { NULL }, 200,
+	    "claude-sonnet-4-5", -1, { NULL }, 200,
 	    { "content-type", "application/json", NULL },
-	    { { NULL, MSG_FULL } }, 1, 0 },
+	    { { NULL, MSG_FULL } }, 1, 0, -1 },
 	  { TT_FRAME_WHOLE, "anthropic", "chat", "claude-sonnet-4-5",
 	    "claude-sonnet-4-5-20250929", 0, TT_OUT_SUCCESS, NULL, NULL,
 	    "msg_01AbC", "end_turn", { 13842, 512, 12000, 1800, 300, 14354 },
 	    TT_USAGE_REPORTED, -1, NULL } },
-	{ { "cache_write_ttl_split_only", NULL, "localhost:4000", "/v1/messages",
-	    "claude-sonnet-4-5", 0, { NULL }, 200, { NULL },
+	{ "cache_write_ttl_split_only",
+	  { NULL, "localhost:4000", "/v1/messages",
+	    "claude-sonnet-4-5", -1, { NULL }, 200, { NULL },
 	    { { NULL, "{\"id\":\"msg_3\",\"type\":\"message\",\"model\":\"m\","
 		      "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":5,"
 		      "\"cache_creation\":{\"ephemeral_5m_input_tokens\":100,"
 		      "\"ephemeral_1h_input_tokens\":200},\"output_tokens\":9}}" } },
-	    1, 0 },
+	    1, 0, -1 },
 	  { TT_FRAME_WHOLE, "anthropic", "chat", "claude-sonnet-4-5", "m", 0,
 	    TT_OUT_SUCCESS, NULL, NULL, "msg_3", "end_turn",
 	    { 305, 9, -1, 300, -1, 314 }, TT_USAGE_REPORTED, -1, NULL } },
-	{ { "success_without_usage", "anthropic", API, "/v1/messages", "m", 0,
+	{ "success_without_usage",
+	  { "anthropic", API, "/v1/messages", "m", -1,
 	    { NULL }, 200, { "content-type", "application/json", NULL },
 	    { { NULL, "{\"id\":\"msg_4\",\"type\":\"message\",\"model\":\"m\","
-		      "\"stop_reason\":\"end_turn\"}" } }, 1, -1 },
+		      "\"stop_reason\":\"end_turn\"}" } }, 1, -1, -1 },
 	  { TT_FRAME_WHOLE, "anthropic", "chat", "m", "m", 0, TT_OUT_SUCCESS,
 	    NULL, NULL, "msg_4", "end_turn", NONE, TT_USAGE_MISSING, -1, "" } },
 };
@@ -422,15 +315,8 @@ TT_TEST(exchanges)
 	struct tt_pdec *d = tt_pdec_new();
 
 	TT_CHECK(d != NULL);
-	for (size_t i = 0; d && i < NCASES; i++) {
-		const struct tcase *c = &cases[i];
-		struct tt_call call;
-		int framing;
-
-		tt_case("%s", c->x.name);
-		framing = run(d, &c->x, ndocs(&c->x), c->x.complete, &call);
-		check_call(c, framing, &call);
-	}
+	if (d)
+		pdec_check_cases(d, cases, NCASES);
 	tt_pdec_free(d);
 }
 
@@ -440,39 +326,16 @@ TT_TEST(streams_cut_after_every_event)
 {
 	struct tt_pdec *d = tt_pdec_new();
 
-	for (size_t i = 0; d && i < NCASES; i++) {
-		const struct tcase *c = &cases[i];
-		int64_t last_out = -1;
-
-		if (c->w.framing != TT_FRAME_SSE || c->w.outcome != TT_OUT_SUCCESS)
-			continue;
-		for (size_t n = 0; n <= ndocs(&c->x); n++) {
-			struct tt_call call;
-			int seen = c->x.first_usage >= 0 &&
-				   n > (size_t)c->x.first_usage;
-
-			tt_case("%s cut after %zu", c->x.name, n);
-			run(d, &c->x, n, 0, &call);
-			TT_CHECK_EQ_INT(call.outcome, TT_OUT_INCOMPLETE);
-			TT_CHECK_EQ_INT(call.usage_status,
-					seen ? TT_USAGE_PARTIAL : TT_USAGE_MISSING);
-			TT_CHECK(call.usage.output_tokens >= last_out);
-			last_out = call.usage.output_tokens;
-			if (!seen)
-				TT_CHECK_EQ_INT(call.usage.input_tokens, -1);
-		}
-	}
+	for (size_t i = 0; d && i < NCASES; i++)
+		if (cases[i].w.framing == TT_FRAME_SSE &&
+		    cases[i].w.outcome == TT_OUT_SUCCESS)
+			pdec_check_cuts(d, &cases[i]);
 	tt_pdec_free(d);
 }
 
-static const struct tt_req_fields no_body = { .stream = -1, .include_usage = -1 };
-
 static int matches(const char *hint, const char *host, const char *path)
 {
-	struct tt_req_info req = { hint, host, "POST", path, strlen(path), NULL,
-				   &no_body };
-
-	return tt_anthropic_ops.match(&req, path);
+	return pdec_matches(&tt_anthropic_ops, hint, host, path);
 }
 
 TT_TEST(routing)
@@ -504,7 +367,7 @@ static void feed(struct tt_pdec *d, const char *event, const char *json)
 TT_TEST(odd_documents_and_reuse)
 {
 	struct tt_pdec *d = tt_pdec_new();
-	const struct tcase *stream = &cases[1], *plain = &cases[0];
+	const struct pdec_case *stream = &cases[1], *plain = &cases[0];
 	struct tt_req_fields body = { .stream = 1, .include_usage = -1 };
 	struct tt_req_info req = { "anthropic", API, "POST", "/v1/messages", 12,
 				   NULL, &body };
@@ -529,9 +392,9 @@ TT_TEST(odd_documents_and_reuse)
 	TT_CHECK_EQ_INT(call.outcome, TT_OUT_INCOMPLETE);
 
 	tt_case("reuse");
-	run(d, &stream->x, ndocs(&stream->x), 1, &call);
-	check_call(stream, TT_FRAME_SSE, &call);
-	run(d, &plain->x, ndocs(&plain->x), 1, &call);
-	check_call(plain, TT_FRAME_WHOLE, &call);
+	pdec_run(d, &stream->x, pdec_ndocs(&stream->x), 1, &call);
+	pdec_check_call(stream, TT_FRAME_SSE, &call);
+	pdec_run(d, &plain->x, pdec_ndocs(&plain->x), 1, &call);
+	pdec_check_call(plain, TT_FRAME_WHOLE, &call);
 	tt_pdec_free(d);
 }

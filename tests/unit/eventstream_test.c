@@ -6,49 +6,11 @@
 #include <string.h>
 #include <zlib.h>
 #include "framing/eventstream.h"
-#include "tt_test.h"
 
-/* realloc() that fails on demand (only while fail_in >= 0). */
-static int fail_in = -1;
-
-/* Sanitizer runtimes own malloc: no hook there (the test is skipped). */
-#if defined(__SANITIZE_ADDRESS__)
-#define NO_REALLOC_HOOK
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define NO_REALLOC_HOOK
-#endif
-#endif
-
-#ifndef NO_REALLOC_HOOK
-extern void *__libc_realloc(void *p, size_t n);
-
-void *realloc(void *p, size_t n)
-{
-	if (fail_in == 0)
-		return NULL;
-	if (fail_in > 0)
-		fail_in--;
-	return __libc_realloc(p, n);
-}
-#endif
-
-/* Whether realloc() above is the one in use: valgrind replaces it, and
- * sanitizer builds go without it. */
-static int realloc_hooked(void)
-{
-	void *(*volatile fn)(void *, size_t) = realloc;
-	void *p;
-
-	fail_in = 0;
-	p = fn(NULL, 1);
-	fail_in = -1;
-	free(p);
-	if (!p)
-		return 1;
-	TT_NOTE("realloc() is not the test's own: skipped");
-	return 0;
-}
+static void on_msg(void *ctx, const struct tt_eventstream_msg *m);
+#define FH_MODULE eventstream
+#define FH_CALLBACK on_msg
+#include "framing_harness.h"
 
 /* ---- building messages ---- */
 
@@ -128,12 +90,7 @@ static size_t chunk(uint8_t *out, const char *payload)
 
 /* ---- running ---- */
 
-struct trace {
-	char s[8192];
-	size_t len;
-};
-
-static void put(struct trace *t, const char *p, size_t n)
+static void put(struct fh_trace *t, const char *p, size_t n)
 {
 	for (size_t i = 0; i < n && t->len + 2 < sizeof(t->s); i++)
 		t->s[t->len++] = p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?';
@@ -143,7 +100,7 @@ static void put(struct trace *t, const char *p, size_t n)
 /* "{event|message|content|exception|code|text|payload}" per message. */
 static void on_msg(void *ctx, const struct tt_eventstream_msg *m)
 {
-	struct trace *t = ctx;
+	struct fh_trace *t = ctx;
 
 	TT_CHECK(m->payload && m->event_type && m->message_type &&
 		 m->content_type && m->exception_type && m->error_code &&
@@ -165,75 +122,6 @@ static void on_msg(void *ctx, const struct tt_eventstream_msg *m)
 	put(t, "}", 1);
 }
 
-struct result {
-	struct trace trace;
-	int finish, feed_ret;
-	struct tt_eventstream_stats stats;
-};
-
-static void run(const uint8_t *in, size_t len, size_t max, const size_t *cuts,
-		size_t ncuts, struct result *r)
-{
-	struct tt_eventstream *es = tt_eventstream_new(max);
-	size_t from = 0;
-
-	memset(r, 0, sizeof(*r));
-	if (!es)
-		abort();
-	for (size_t k = 0; k <= ncuts; k++) {
-		size_t to = k < ncuts ? cuts[k] : len;
-		uint8_t *piece = malloc(to - from + 1);
-		int ret;
-
-		if (!piece)
-			abort();
-		memcpy(piece, in + from, to - from);
-		ret = tt_eventstream_feed(es, piece, to - from, on_msg,
-					  &r->trace);
-		if (ret && !r->feed_ret)
-			r->feed_ret = ret;
-		free(piece);
-		from = to;
-	}
-	r->stats = *tt_eventstream_get_stats(es);
-	r->finish = tt_eventstream_finish(es);
-	tt_eventstream_free(es);
-}
-
-static void same(const struct result *a, const struct result *b)
-{
-	TT_CHECK_EQ_STR(a->trace.s, b->trace.s);
-	TT_CHECK_EQ_INT(a->finish, b->finish);
-	TT_CHECK_EQ_INT(a->feed_ret, b->feed_ret);
-	TT_CHECK(!memcmp(&a->stats, &b->stats, sizeof(a->stats)));
-}
-
-/* Whole, every split point (and pair when asked), byte by byte: all the
- * same; *whole gets the result. */
-static void check_splits(const uint8_t *in, size_t len, size_t max,
-			 int pairs, struct result *whole)
-{
-	size_t cuts[2], *bytes = malloc((len + 1) * sizeof(*bytes));
-	struct result r;
-
-	if (!bytes)
-		abort();
-	run(in, len, max, NULL, 0, whole);
-	for (cuts[0] = 0; cuts[0] <= len; cuts[0]++) {
-		run(in, len, max, cuts, 1, &r);
-		same(&r, whole);
-		for (cuts[1] = cuts[0]; pairs && cuts[1] <= len; cuts[1]++) {
-			run(in, len, max, cuts, 2, &r);
-			same(&r, whole);
-		}
-	}
-	for (size_t k = 0; k < len; k++)
-		bytes[k] = k + 1;
-	run(in, len, max, bytes, len, &r);
-	same(&r, whole);
-	free(bytes);
-}
-
 /* ---- tests ---- */
 
 TT_TEST(bedrock_invoke_stream)
@@ -250,14 +138,14 @@ TT_TEST(bedrock_invoke_stream)
 		{ ":error-code", TT_EVENTSTREAM_STRING, "InternalFailure", 0, 0 },
 		{ ":error-message", TT_EVENTSTREAM_STRING, "oops", 0, 0 },
 	};
-	struct result r;
+	struct fh_result r;
 
 	len += chunk(in + len, "{\"bytes\":\"eyJ0eXBlIjoibWVzc2FnZV9zdGFydCJ9\"}");
 	len += chunk(in + len, "{\"bytes\":\"eyJ0eXBlIjoibWVzc2FnZV9zdG9wIn0=\",\"p\":\"abcd\"}");
 	len += build(in + len, NULL, 0, "");
 	len += build(in + len, exc, 3, "{\"message\":\"Too many requests\"}");
 	len += build(in + len, err, 3, "");
-	check_splits(in, len, 1 << 20, 1, &r);
+	fh_check_splits(in, len, 1 << 20, 1, &r);
 	TT_CHECK_EQ_STR(r.trace.s,
 		"{chunk|event|application/json||||{\"bytes\":\"eyJ0eXBlIjoibWVzc2FnZV9zdGFydCJ9\"}}"
 		"{chunk|event|application/json||||{\"bytes\":\"eyJ0eXBlIjoibWVzc2FnZV9zdG9wIn0=\",\"p\":\"abcd\"}}"
@@ -295,10 +183,10 @@ TT_TEST(all_header_types)
 	struct tt_eventstream_header got;
 	const uint8_t *block = in + 12;
 	size_t hlen = (size_t)in[7] | (size_t)in[6] << 8;
-	struct result r;
+	struct fh_result r;
 	int ret;
 
-	check_splits(in, len, 1 << 20, 1, &r);
+	fh_check_splits(in, len, 1 << 20, 1, &r);
 	TT_CHECK_EQ_STR(r.trace.s, "{metadata||||||{\"usage\":{}}}");
 	for (off = 0, k = 0; (ret = tt_eventstream_header_next(block, hlen, &off,
 							       &got)) > 0; k++) {
@@ -375,13 +263,13 @@ TT_TEST(bad_headers_skipped)
 	};
 	uint8_t in[512];
 	size_t len = 0, first;
-	struct result r;
+	struct fh_result r;
 
 	first = build(in, h, 1, "{}");
 	in[12 + 1 + 11] = 10; /* the type byte: unknown */
 	reseal(in, first);
 	len = first + chunk(in + first, "{\"a\":1}");
-	check_splits(in, len, 1 << 20, 1, &r);
+	fh_check_splits(in, len, 1 << 20, 1, &r);
 	TT_CHECK_EQ_STR(r.trace.s, "{chunk|event|application/json||||{\"a\":1}}");
 	TT_CHECK_EQ_U64(r.stats.bad_headers, 1);
 	TT_CHECK_EQ_U64(r.stats.messages, 1);
@@ -401,7 +289,7 @@ TT_TEST(framing_errors_are_sticky)
 	for (int kind = PRELUDE_CRC; kind <= BAD_HLEN; kind++) {
 		size_t a = chunk(in, "{\"a\":1}"), b, len;
 		uint8_t *m;
-		struct result r;
+		struct fh_result r;
 
 		tt_case("%s", names[kind]);
 		m = in + a;
@@ -428,7 +316,7 @@ TT_TEST(framing_errors_are_sticky)
 			reseal(m, b);
 			break;
 		}
-		check_splits(in, len, 1 << 20, 0, &r);
+		fh_check_splits(in, len, 1 << 20, 0, &r);
 		TT_CHECK_EQ_STR(r.trace.s,
 				"{chunk|event|application/json||||{\"a\":1}}");
 		TT_CHECK_EQ_INT(r.feed_ret, -EINVAL);
@@ -448,11 +336,11 @@ TT_TEST(oversize_skipped)
 {
 	uint8_t in[1024];
 	size_t a = chunk(in, "{\"a\":1}"), b, len, cap = a;
-	struct result r;
+	struct fh_result r;
 
 	b = chunk(in + a, "{\"big\":\"0123456789\"}");
 	len = a + b + chunk(in + a + b, "{\"c\":3}");
-	check_splits(in, len, cap, 1, &r);
+	fh_check_splits(in, len, cap, 1, &r);
 	TT_CHECK_EQ_STR(r.trace.s, "{chunk|event|application/json||||{\"a\":1}}"
 				   "{chunk|event|application/json||||{\"c\":3}}");
 	TT_CHECK_EQ_U64(r.stats.oversize, 1);
@@ -461,14 +349,14 @@ TT_TEST(oversize_skipped)
 
 	tt_case("corrupted");
 	in[a + b - 8] ^= 1;
-	check_splits(in, len, cap, 0, &r);
+	fh_check_splits(in, len, cap, 0, &r);
 	TT_CHECK_EQ_STR(r.trace.s, "{chunk|event|application/json||||{\"a\":1}}");
 	TT_CHECK_EQ_U64(r.stats.oversize, 0);
 	TT_CHECK_EQ_U64(r.stats.message_crc_errors, 1);
 	TT_CHECK_EQ_INT(r.finish, -EINVAL);
 
 	tt_case("cut while skipping");
-	check_splits(in, a + b - 1, cap, 0, &r);
+	fh_check_splits(in, a + b - 1, cap, 0, &r);
 	TT_CHECK_EQ_INT(r.finish, 1);
 	TT_CHECK_EQ_INT(r.feed_ret, 0);
 }
@@ -477,13 +365,13 @@ TT_TEST(cut_streams)
 {
 	uint8_t in[512];
 	size_t a = chunk(in, "{\"a\":1}"), len = a + chunk(in + a, "{\"b\":2}");
-	struct result r;
+	struct fh_result r;
 
 	for (size_t end = 0; end <= len; end++) {
 		int between = end == 0 || end == a || end == len;
 
 		tt_case("end %zu", end);
-		run(in, end, 1 << 20, NULL, 0, &r);
+		fh_run(in, end, 1 << 20, NULL, 0, &r);
 		TT_CHECK_EQ_INT(r.finish, between ? 0 : 1);
 		TT_CHECK_EQ_U64(r.stats.messages, end >= len ? 2 : end >= a);
 	}
@@ -494,7 +382,7 @@ TT_TEST(cut_streams)
 TT_TEST(out_of_memory_skips_the_message)
 {
 	struct tt_eventstream *es = tt_eventstream_new(1 << 20);
-	struct trace t = { .len = 0 };
+	struct fh_trace t = { .len = 0 };
 	uint8_t in[512];
 	size_t a = chunk(in, "{\"a\":1}"), len = a + chunk(in + a, "{\"b\":2}");
 
@@ -523,7 +411,7 @@ TT_TEST(large_message_and_reuse)
 	char *payload = malloc(plen + 1);
 	uint8_t *in = malloc(plen + 256);
 	struct tt_eventstream *es = tt_eventstream_new(1 << 20);
-	struct trace t = { .len = 0 };
+	struct fh_trace t = { .len = 0 };
 	uint64_t got = 0;
 
 	if (!payload || !in || !es)

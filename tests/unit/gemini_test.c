@@ -11,134 +11,7 @@
 #include <string.h>
 #include "provider/call.h"
 #include "provider/pdec_impl.h"
-#include "tt_test.h"
-
-#define MAX_DOCS 12
-
-struct doc {
-	const char *event, *json;
-};
-
-struct xch {
-	const char *name, *hint, *host, *target, *model;
-	int stream;                /* request body "stream": true */
-	const char *req_hdrs[12];  /* name, value, ..., NULL */
-	int status;
-	const char *resp_hdrs[12];
-	struct doc docs[MAX_DOCS]; /* up to the first json == NULL */
-	int complete;
-	int first_usage;           /* index of the first doc with usage, -1 none */
-};
-
-struct want {
-	int framing;
-	const char *provider, *operation, *request_model, *response_model;
-	int stream, outcome;
-	const char *error_type, *request_id, *response_id, *finish_reason;
-	int64_t u[6]; /* input, output, cache read, cache write, reasoning, total */
-	int usage_status;
-	int attempt;
-	const char *raw; /* usage_raw, NULL: not checked */
-};
-
-struct tcase {
-	struct xch x;
-	struct want w;
-};
-
-#define NONE { -1, -1, -1, -1, -1, -1 }
-
-static void hdrs_from(struct tt_hdrs *hs, const char *const *kv)
-{
-	hs->n = hs->dropped = 0;
-	for (; kv[0] && kv[1] && hs->n < TT_HDRS_MAX; kv += 2) {
-		hs->h[hs->n].name = kv[0];
-		hs->h[hs->n].name_len = strlen(kv[0]);
-		hs->h[hs->n].value = kv[1];
-		hs->h[hs->n].value_len = strlen(kv[1]);
-		hs->n++;
-	}
-}
-
-static size_t ndocs(const struct xch *x)
-{
-	size_t n = 0;
-
-	while (n < MAX_DOCS && x->docs[n].json)
-		n++;
-	return n;
-}
-
-/* Runs the exchange with the first n documents; returns the framing. */
-static int run(struct tt_pdec *d, const struct xch *x, size_t n, int complete,
-	       struct tt_call *out)
-{
-	struct tt_req_fields body = { .stream = x->stream ? 1 : -1,
-				      .include_usage = -1 };
-	struct tt_hdrs rq, rs;
-	struct tt_req_info req = { x->hint, x->host, "POST", x->target,
-				   strlen(x->target), &rq, &body };
-	int framing;
-
-	if (x->model) {
-		tt_copy(body.model, sizeof(body.model), x->model,
-			strlen(x->model));
-		body.has_model = 1;
-	}
-	hdrs_from(&rq, x->req_hdrs);
-	hdrs_from(&rs, x->resp_hdrs);
-	TT_CHECK_EQ_INT(tt_pdec_begin(d, &req), 0);
-	framing = tt_pdec_response(d, x->status, &rs);
-	for (size_t i = 0; i < n; i++) {
-		const struct doc *doc = &x->docs[i];
-
-		tt_pdec_json(d, doc->event, doc->event ? strlen(doc->event) : 0,
-			     doc->json, strlen(doc->json));
-	}
-	tt_pdec_finish(d, complete, out);
-	return framing;
-}
-
-static const char *or_empty(const char *s)
-{
-	return s ? s : "";
-}
-
-static void check_call(const struct tcase *c, int framing,
-		       const struct tt_call *call)
-{
-	const struct want *w = &c->w;
-	const char *q = strchr(c->x.target, '?');
-	char endpoint[256];
-
-	tt_copy(endpoint, sizeof(endpoint), c->x.target,
-		q ? (size_t)(q - c->x.target) : strlen(c->x.target));
-	TT_CHECK_EQ_INT(framing, w->framing);
-	TT_CHECK_EQ_STR(call->provider, w->provider);
-	TT_CHECK_EQ_STR(call->operation, w->operation);
-	TT_CHECK_EQ_STR(call->endpoint, endpoint);
-	TT_CHECK_EQ_STR(call->request_model, or_empty(w->request_model));
-	TT_CHECK_EQ_STR(call->response_model, or_empty(w->response_model));
-	TT_CHECK_EQ_INT(call->stream, w->stream);
-	TT_CHECK_EQ_INT(call->status, c->x.status);
-	TT_CHECK_EQ_STR(tt_outcome_name(call->outcome),
-			tt_outcome_name(w->outcome));
-	TT_CHECK_EQ_STR(call->error_type, or_empty(w->error_type));
-	TT_CHECK_EQ_STR(call->request_id, or_empty(w->request_id));
-	TT_CHECK_EQ_STR(call->response_id, or_empty(w->response_id));
-	TT_CHECK_EQ_STR(call->finish_reason, or_empty(w->finish_reason));
-	TT_CHECK_EQ_INT(call->usage.input_tokens, w->u[0]);
-	TT_CHECK_EQ_INT(call->usage.output_tokens, w->u[1]);
-	TT_CHECK_EQ_INT(call->usage.cache_read_input_tokens, w->u[2]);
-	TT_CHECK_EQ_INT(call->usage.cache_creation_input_tokens, w->u[3]);
-	TT_CHECK_EQ_INT(call->usage.reasoning_tokens, w->u[4]);
-	TT_CHECK_EQ_INT(call->usage.total_tokens, w->u[5]);
-	TT_CHECK_EQ_STR(tt_usage_status_name(call->usage_status),
-			tt_usage_status_name(w->usage_status));
-	TT_CHECK_EQ_INT(call->attempt, w->attempt);
-	if (w->raw)
-		TT_CHECK_EQ_STR(call->usage_raw, w->raw);
-}
+#include "pdec_harness.h"
 
 /* ------------------------------------------------------------ documents */
 
@@ -185,109 +58,122 @@ static void check_call(const struct tcase *c, int framing,
 #define VERTEX "us-central1-aiplatform.googleapis.com"
 #define VPATH "/v1/projects/my-proj/locations/us-central1/publishers/google/models/"
 
-static const struct tcase cases[] = {
-	{ { "generate_content", "gcp.gemini", GEMINI,
-	    "/v1beta/models/gemini-2.5-flash:generateContent", NULL, 0,
+static const struct pdec_case cases[] = {
+	{ "generate_content",
+	  { "gcp.gemini", GEMINI,
+	    "/v1beta/models/gemini-2.5-flash:generateContent", NULL, -1,
 	    { GOOG_HDRS, NULL }, 200,
 	    { "content-type", "application/json; charset=UTF-8", "server",
 	      "scaffolding on HTTPServer2", NULL },
-	    { { NULL, NON_STREAM } }, 1, 0 },
+	    { { NULL, NON_STREAM } }, 1, 0, -1 },
 	  { TT_FRAME_WHOLE, "gcp.gemini", "generate_content", "gemini-2.5-flash",
 	    "gemini-2.5-flash", 0, TT_OUT_SUCCESS, NULL, NULL,
 	    "3w4Vad6yF-y1vdIP_q_zgAw", "STOP", { 844, 1196, 600, -1, 1150, 2040 },
 	    TT_USAGE_REPORTED, -1, NON_STREAM_RAW } },
-	{ { "stream_sse", "gcp.gemini", GEMINI,
+	{ "stream_sse",
+	  { "gcp.gemini", GEMINI,
 	    "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
-	    NULL, 0, { GOOG_HDRS, NULL }, 200,
+	    NULL, -1, { GOOG_HDRS, NULL }, 200,
 	    { "content-type", "text/event-stream", NULL },
-	    { { NULL, CHUNK1 }, { NULL, CHUNK2 }, { NULL, CHUNK3 } }, 1, 0 },
+	    { { NULL, CHUNK1 }, { NULL, CHUNK2 }, { NULL, CHUNK3 } }, 1, 0, -1 },
 	  { TT_FRAME_SSE, "gcp.gemini", "generate_content", "gemini-2.5-flash",
 	    "gemini-2.5-flash", 1, TT_OUT_SUCCESS, NULL, NULL, "rsp-sse-1",
 	    "STOP", { 34, 856, -1, -1, 418, 890 }, TT_USAGE_REPORTED, -1,
 	    "{\"promptTokenCount\":34,\"candidatesTokenCount\":438,"
 	    "\"totalTokenCount\":890,\"thoughtsTokenCount\":418}" } },
-	{ { "stream_sse_query_has_key", "gcp.gemini", GEMINI,
+	{ "stream_sse_query_has_key",
+	  { "gcp.gemini", GEMINI,
 	    "/v1beta/models/gemini-2.5-flash:streamGenerateContent?key=SECRET&alt=sse",
-	    NULL, 0, { NULL }, 200, { NULL }, /* no content-type */
-	    { { NULL, CHUNK1 }, { NULL, CHUNK3 } }, 1, 0 },
+	    NULL, -1, { NULL }, 200, { NULL }, /* no content-type */
+	    { { NULL, CHUNK1 }, { NULL, CHUNK3 } }, 1, 0, -1 },
 	  { TT_FRAME_SSE, "gcp.gemini", "generate_content", "gemini-2.5-flash",
 	    "gemini-2.5-flash", 1, TT_OUT_SUCCESS, NULL, NULL, "rsp-sse-1",
 	    "STOP", { 34, 856, -1, -1, 418, 890 }, TT_USAGE_REPORTED, -1, NULL } },
-	{ { "stream_json_array", "gcp.gemini", GEMINI,
-	    "/v1beta/models/gemini-2.5-flash:streamGenerateContent", NULL, 0,
+	{ "stream_json_array",
+	  { "gcp.gemini", GEMINI,
+	    "/v1beta/models/gemini-2.5-flash:streamGenerateContent", NULL, -1,
 	    { NULL }, 200, { "content-type", "application/json; charset=UTF-8", NULL },
-	    { { NULL, CHUNK1 }, { NULL, CHUNK2 }, { NULL, CHUNK3 } }, 1, 0 },
+	    { { NULL, CHUNK1 }, { NULL, CHUNK2 }, { NULL, CHUNK3 } }, 1, 0, -1 },
 	  { TT_FRAME_JSON_ARRAY, "gcp.gemini", "generate_content",
 	    "gemini-2.5-flash", "gemini-2.5-flash", 1, TT_OUT_SUCCESS, NULL, NULL,
 	    "rsp-sse-1", "STOP", { 34, 856, -1, -1, 418, 890 },
 	    TT_USAGE_REPORTED, -1, NULL } },
-	{ { "stream_without_usage", "gcp.gemini", GEMINI,
+	{ "stream_without_usage",
+	  { "gcp.gemini", GEMINI,
 	    "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse", NULL,
-	    0, { NULL }, 200, { "content-type", "text/event-stream", NULL },
-	    { { NULL, PLAIN1 }, { NULL, PLAIN2 } }, 1, -1 },
+	    -1, { NULL }, 200, { "content-type", "text/event-stream", NULL },
+	    { { NULL, PLAIN1 }, { NULL, PLAIN2 } }, 1, -1, -1 },
 	  { TT_FRAME_SSE, "gcp.gemini", "generate_content", "gemini-2.0-flash",
 	    "gemini-2.5-flash", 1, TT_OUT_SUCCESS, NULL, NULL, "rsp-sse-1",
 	    "MAX_TOKENS", NONE, TT_USAGE_MISSING, -1, "" } },
-	{ { "stream_interrupted", "gcp.gemini", GEMINI,
+	{ "stream_interrupted",
+	  { "gcp.gemini", GEMINI,
 	    "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", NULL,
-	    0, { NULL }, 200, { "content-type", "text/event-stream", NULL },
-	    { { NULL, CHUNK1 }, { NULL, CHUNK2 } }, 0, 0 },
+	    -1, { NULL }, 200, { "content-type", "text/event-stream", NULL },
+	    { { NULL, CHUNK1 }, { NULL, CHUNK2 } }, 0, 0, -1 },
 	  { TT_FRAME_SSE, "gcp.gemini", "generate_content", "gemini-2.5-flash",
 	    "gemini-2.5-flash", 1, TT_OUT_INCOMPLETE, NULL, NULL, "rsp-sse-1",
 	    NULL, { 34, 618, -1, -1, 418, 652 }, TT_USAGE_PARTIAL, -1, NULL } },
-	{ { "stream_ends_without_finish_reason", "gcp.gemini", GEMINI,
+	{ "stream_ends_without_finish_reason",
+	  { "gcp.gemini", GEMINI,
 	    "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", NULL,
-	    0, { NULL }, 200, { "content-type", "text/event-stream", NULL },
-	    { { NULL, CHUNK1 }, { NULL, CHUNK2 } }, 1, 0 },
+	    -1, { NULL }, 200, { "content-type", "text/event-stream", NULL },
+	    { { NULL, CHUNK1 }, { NULL, CHUNK2 } }, 1, 0, -1 },
 	  { TT_FRAME_SSE, "gcp.gemini", "generate_content", "gemini-2.5-flash",
 	    "gemini-2.5-flash", 1, TT_OUT_INCOMPLETE, NULL, NULL, "rsp-sse-1",
 	    NULL, { 34, 618, -1, -1, 418, 652 }, TT_USAGE_PARTIAL, -1, NULL } },
-	{ { "in_stream_error", "gcp.gemini", GEMINI,
+	{ "in_stream_error",
+	  { "gcp.gemini", GEMINI,
 	    "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", NULL,
-	    0, { NULL }, 200, { "content-type", "text/event-stream", NULL },
+	    -1, { NULL }, 200, { "content-type", "text/event-stream", NULL },
 	    { { NULL, CHUNK1 },
 	      { NULL, GERR(503, "UNAVAILABLE", "The model is overloaded.") } },
-	    1, 0 },
+	    1, 0, -1 },
 	  { TT_FRAME_SSE, "gcp.gemini", "generate_content", "gemini-2.5-flash",
 	    "gemini-2.5-flash", 1, TT_OUT_INCOMPLETE, "UNAVAILABLE", NULL,
 	    "rsp-sse-1", NULL, { 34, 420, -1, -1, 418, 454 }, TT_USAGE_PARTIAL,
 	    -1, NULL } },
-	{ { "rate_limited_429", "gcp.gemini", GEMINI,
-	    "/v1beta/models/gemini-2.5-pro:generateContent", NULL, 0, { NULL },
+	{ "rate_limited_429",
+	  { "gcp.gemini", GEMINI,
+	    "/v1beta/models/gemini-2.5-pro:generateContent", NULL, -1, { NULL },
 	    429, { "content-type", "application/json; charset=UTF-8", NULL },
 	    { { NULL, "{\"error\":{\"code\":429,\"message\":\"Resource has been "
 		      "exhausted (e.g. check quota).\",\"status\":"
 		      "\"RESOURCE_EXHAUSTED\",\"details\":[{\"@type\":"
 		      "\"type.googleapis.com/google.rpc.RetryInfo\","
-		      "\"retryDelay\":\"30s\"}]}}" } }, 1, -1 },
+		      "\"retryDelay\":\"30s\"}]}}" } }, 1, -1, -1 },
 	  { TT_FRAME_WHOLE, "gcp.gemini", "generate_content", "gemini-2.5-pro",
 	    NULL, 0, TT_OUT_RATE_LIMITED, "RESOURCE_EXHAUSTED", NULL, NULL, NULL,
 	    NONE, TT_USAGE_NONE, -1, "" } },
-	{ { "stream_400_error_array", "gcp.gemini", GEMINI,
-	    "/v1beta/models/gemini-2.5-pro:streamGenerateContent", NULL, 0,
+	{ "stream_400_error_array",
+	  { "gcp.gemini", GEMINI,
+	    "/v1beta/models/gemini-2.5-pro:streamGenerateContent", NULL, -1,
 	    { NULL }, 400, { "content-type", "application/json", NULL },
-	    { { NULL, "[" GERR(400, "INVALID_ARGUMENT", "bad") "]" } }, 1, -1 },
+	    { { NULL, "[" GERR(400, "INVALID_ARGUMENT", "bad") "]" } }, 1, -1, -1 },
 	  { TT_FRAME_WHOLE, "gcp.gemini", "generate_content", "gemini-2.5-pro",
 	    NULL, 1, TT_OUT_CLIENT_ERROR, "INVALID_ARGUMENT", NULL, NULL, NULL,
 	    NONE, TT_USAGE_NONE, -1, NULL } },
-	{ { "auth_403", "gcp.gemini", GEMINI,
-	    "/v1beta/models/gemini-2.5-pro:generateContent", NULL, 0, { NULL },
+	{ "auth_403",
+	  { "gcp.gemini", GEMINI,
+	    "/v1beta/models/gemini-2.5-pro:generateContent", NULL, -1, { NULL },
 	    403, { "content-type", "application/json", NULL },
 	    { { NULL, GERR(403, "PERMISSION_DENIED", "API key not valid") } },
-	    1, -1 },
+	    1, -1, -1 },
 	  { TT_FRAME_WHOLE, "gcp.gemini", "generate_content", "gemini-2.5-pro",
 	    NULL, 0, TT_OUT_AUTH_ERROR, "PERMISSION_DENIED", NULL, NULL, NULL,
 	    NONE, TT_USAGE_NONE, -1, NULL } },
-	{ { "server_500_code_only", "gcp.gemini", GEMINI,
-	    "/v1beta/models/gemini-2.5-pro:generateContent", NULL, 0, { NULL },
+	{ "server_500_code_only",
+	  { "gcp.gemini", GEMINI,
+	    "/v1beta/models/gemini-2.5-pro:generateContent", NULL, -1, { NULL },
 	    500, { "content-type", "application/json", NULL },
 	    { { NULL, "{\"error\":{\"code\":500,\"message\":\"Internal\"}}" } },
-	    1, -1 },
+	    1, -1, -1 },
 	  { TT_FRAME_WHOLE, "gcp.gemini", "generate_content", "gemini-2.5-pro",
 	    NULL, 0, TT_OUT_SERVER_ERROR, "500", NULL, NULL, NULL, NONE,
 	    TT_USAGE_NONE, -1, NULL } },
-	{ { "vertex_regional", "gcp.vertex_ai", VERTEX,
-	    VPATH "gemini-2.0-flash-001:generateContent", NULL, 0, { NULL }, 200,
+	{ "vertex_regional",
+	  { "gcp.vertex_ai", VERTEX,
+	    VPATH "gemini-2.0-flash-001:generateContent", NULL, -1, { NULL }, 200,
 	    { "content-type", "application/json", NULL },
 	    { { NULL, "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":"
 		      "[{\"text\":\"ok\"}]},\"finishReason\":\"STOP\"}],"
@@ -295,7 +181,7 @@ static const struct tcase cases[] = {
 		      "\"candidatesTokenCount\":5,\"totalTokenCount\":37,"
 		      "\"toolUsePromptTokenCount\":12,\"trafficType\":\"ON_DEMAND\"},"
 		      "\"modelVersion\":\"gemini-2.0-flash-001\",\"createTime\":"
-		      "\"2025-01-01T00:00:00Z\",\"responseId\":\"vx-1\"}" } }, 1, 0 },
+		      "\"2025-01-01T00:00:00Z\",\"responseId\":\"vx-1\"}" } }, 1, 0, -1 },
 	  { TT_FRAME_WHOLE, "gcp.vertex_ai", "generate_content",
 	    "gemini-2.0-flash-001", "gemini-2.0-flash-001", 0, TT_OUT_SUCCESS,
 	    NULL, NULL, "vx-1", "STOP", { 32, 5, -1, -1, -1, 37 },
@@ -303,66 +189,74 @@ static const struct tcase cases[] = {
 	    "{\"promptTokenCount\":20,\"candidatesTokenCount\":5,"
 	    "\"totalTokenCount\":37,\"toolUsePromptTokenCount\":12,"
 	    "\"trafficType\":\"ON_DEMAND\"}" } },
-	{ { "vertex_express_stream", "gcp.vertex_ai", "aiplatform.googleapis.com",
+	{ "vertex_express_stream",
+	  { "gcp.vertex_ai", "aiplatform.googleapis.com",
 	    "/v1/publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
-	    NULL, 0, { NULL }, 200, { "content-type", "text/event-stream", NULL },
-	    { { NULL, CHUNK1 }, { NULL, CHUNK3 } }, 1, 0 },
+	    NULL, -1, { NULL }, 200, { "content-type", "text/event-stream", NULL },
+	    { { NULL, CHUNK1 }, { NULL, CHUNK3 } }, 1, 0, -1 },
 	  { TT_FRAME_SSE, "gcp.vertex_ai", "generate_content", "gemini-2.5-flash",
 	    "gemini-2.5-flash", 1, TT_OUT_SUCCESS, NULL, NULL, "rsp-sse-1",
 	    "STOP", { 34, 856, -1, -1, 418, 890 }, TT_USAGE_REPORTED, -1, NULL } },
-	{ { "vertex_tuned_endpoint", "gcp.vertex_ai", VERTEX,
+	{ "vertex_tuned_endpoint",
+	  { "gcp.vertex_ai", VERTEX,
 	    "/v1/projects/p/locations/us-central1/endpoints/1234567890:generateContent",
-	    NULL, 0, { NULL }, 200, { "content-type", "application/json", NULL },
-	    { { NULL, NON_STREAM } }, 1, 0 },
+	    NULL, -1, { NULL }, 200, { "content-type", "application/json", NULL },
+	    { { NULL, NON_STREAM } }, 1, 0, -1 },
 	  { TT_FRAME_WHOLE, "gcp.vertex_ai", "generate_content",
 	    "endpoints/1234567890", "gemini-2.5-flash", 0, TT_OUT_SUCCESS, NULL,
 	    NULL, "3w4Vad6yF-y1vdIP_q_zgAw", "STOP",
 	    { 844, 1196, 600, -1, 1150, 2040 }, TT_USAGE_REPORTED, -1, NULL } },
-	{ { "vertex_multiregion_no_hint", NULL, "aiplatform.us.rep.googleapis.com",
+	{ "vertex_multiregion_no_hint",
+	  { NULL, "aiplatform.us.rep.googleapis.com",
 	    "/v1beta1/projects/p/locations/us/publishers/google/models/"
-	    "gemini-2.5-pro:generateContent", NULL, 0, { NULL }, 200,
+	    "gemini-2.5-pro:generateContent", NULL, -1, { NULL }, 200,
 	    { "content-type", "application/json", NULL },
-	    { { NULL, NON_STREAM } }, 1, 0 },
+	    { { NULL, NON_STREAM } }, 1, 0, -1 },
 	  { TT_FRAME_WHOLE, "gcp.vertex_ai", "generate_content", "gemini-2.5-pro",
 	    "gemini-2.5-flash", 0, TT_OUT_SUCCESS, NULL, NULL,
 	    "3w4Vad6yF-y1vdIP_q_zgAw", "STOP", { 844, 1196, 600, -1, 1150, 2040 },
 	    TT_USAGE_REPORTED, -1, NULL } },
-	{ { "blocked_prompt", "gcp.gemini", GEMINI,
-	    "/v1/models/gemini-2.0-flash:generateContent", NULL, 0, { NULL }, 200,
+	{ "blocked_prompt",
+	  { "gcp.gemini", GEMINI,
+	    "/v1/models/gemini-2.0-flash:generateContent", NULL, -1, { NULL }, 200,
 	    { "content-type", "application/json", NULL },
 	    { { NULL, "{\"promptFeedback\":{\"blockReason\":\"SAFETY\"},"
 		      "\"usageMetadata\":{\"promptTokenCount\":8,"
 		      "\"totalTokenCount\":8},\"modelVersion\":\"gemini-2.0-flash\","
-		      "\"responseId\":\"blk\"}" } }, 1, 0 },
+		      "\"responseId\":\"blk\"}" } }, 1, 0, -1 },
 	  { TT_FRAME_WHOLE, "gcp.gemini", "generate_content", "gemini-2.0-flash",
 	    "gemini-2.0-flash", 0, TT_OUT_SUCCESS, NULL, NULL, "blk", "SAFETY",
 	    { 8, -1, -1, -1, -1, 8 }, TT_USAGE_REPORTED, -1, NULL } },
-	{ { "embed_content", "gcp.gemini", GEMINI,
-	    "/v1beta/models/gemini-embedding-001:embedContent", NULL, 0, { NULL },
+	{ "embed_content",
+	  { "gcp.gemini", GEMINI,
+	    "/v1beta/models/gemini-embedding-001:embedContent", NULL, -1, { NULL },
 	    200, { "content-type", "application/json", NULL },
-	    { { NULL, "{\"embedding\":{\"values\":[0.013,-0.008,0.021]}}" } }, 1, -1 },
+	    { { NULL, "{\"embedding\":{\"values\":[0.013,-0.008,0.021]}}" } }, 1, -1, -1 },
 	  { TT_FRAME_WHOLE, "gcp.gemini", "embeddings", "gemini-embedding-001",
 	    NULL, 0, TT_OUT_SUCCESS, NULL, NULL, NULL, NULL, NONE,
 	    TT_USAGE_MISSING, -1, NULL } },
-	{ { "batch_embed_contents", "gcp.gemini", GEMINI,
-	    "/v1beta/models/text-embedding-004:batchEmbedContents", NULL, 0,
+	{ "batch_embed_contents",
+	  { "gcp.gemini", GEMINI,
+	    "/v1beta/models/text-embedding-004:batchEmbedContents", NULL, -1,
 	    { NULL }, 200, { "content-type", "application/json", NULL },
 	    { { NULL, "{\"embeddings\":[{\"values\":[0.1]},{\"values\":[0.2]}]}" } },
-	    1, -1 },
+	    1, -1, -1 },
 	  { TT_FRAME_WHOLE, "gcp.gemini", "embeddings", "text-embedding-004",
 	    NULL, 0, TT_OUT_SUCCESS, NULL, NULL, NULL, NULL, NONE,
 	    TT_USAGE_MISSING, -1, NULL } },
-	{ { "count_tokens", "gcp.gemini", GEMINI,
-	    "/v1beta/models/gemini-2.5-flash:countTokens", NULL, 0, { NULL }, 200,
+	{ "count_tokens",
+	  { "gcp.gemini", GEMINI,
+	    "/v1beta/models/gemini-2.5-flash:countTokens", NULL, -1, { NULL }, 200,
 	    { "content-type", "application/json", NULL },
-	    { { NULL, "{\"totalTokens\":31}" } }, 1, -1 },
+	    { { NULL, "{\"totalTokens\":31}" } }, 1, -1, -1 },
 	  { TT_FRAME_IGNORE, "gcp.gemini", "count_tokens", "gemini-2.5-flash",
 	    NULL, 0, TT_OUT_SUCCESS, NULL, NULL, NULL, NULL, NONE, TT_USAGE_NONE,
 	    -1, NULL } },
-	{ { "tuned_model_gemini_api", "gcp.gemini", GEMINI,
-	    "/v1beta/tunedModels/my-tuned-abc123:generateContent", NULL, 0,
+	{ "tuned_model_gemini_api",
+	  { "gcp.gemini", GEMINI,
+	    "/v1beta/tunedModels/my-tuned-abc123:generateContent", NULL, -1,
 	    { NULL }, 200, { "content-type", "application/json", NULL },
-	    { { NULL, NON_STREAM } }, 1, 0 },
+	    { { NULL, NON_STREAM } }, 1, 0, -1 },
 	  { TT_FRAME_WHOLE, "gcp.gemini", "generate_content",
 	    "tunedModels/my-tuned-abc123", "gemini-2.5-flash", 0, TT_OUT_SUCCESS,
 	    NULL, NULL, "3w4Vad6yF-y1vdIP_q_zgAw", "STOP",
@@ -376,15 +270,8 @@ TT_TEST(exchanges)
 	struct tt_pdec *d = tt_pdec_new();
 
 	TT_CHECK(d != NULL);
-	for (size_t i = 0; d && i < NCASES; i++) {
-		const struct tcase *c = &cases[i];
-		struct tt_call call;
-		int framing;
-
-		tt_case("%s", c->x.name);
-		framing = run(d, &c->x, ndocs(&c->x), c->x.complete, &call);
-		check_call(c, framing, &call);
-	}
+	if (d)
+		pdec_check_cases(d, cases, NCASES);
 	tt_pdec_free(d);
 }
 
@@ -394,37 +281,21 @@ TT_TEST(streams_cut_after_every_chunk)
 {
 	struct tt_pdec *d = tt_pdec_new();
 
-	for (size_t i = 0; d && i < NCASES; i++) {
-		const struct tcase *c = &cases[i];
-		int64_t last_out = -1;
-
-		if (!c->w.stream || c->w.outcome != TT_OUT_SUCCESS)
-			continue;
-		for (size_t n = 0; n <= ndocs(&c->x); n++) {
-			struct tt_call call;
-			int seen = c->x.first_usage >= 0 &&
-				   n > (size_t)c->x.first_usage;
-
-			tt_case("%s cut after %zu", c->x.name, n);
-			run(d, &c->x, n, 0, &call);
-			TT_CHECK_EQ_INT(call.outcome, TT_OUT_INCOMPLETE);
-			TT_CHECK_EQ_INT(call.usage_status,
-					seen ? TT_USAGE_PARTIAL : TT_USAGE_MISSING);
-			TT_CHECK(call.usage.output_tokens >= last_out);
-			last_out = call.usage.output_tokens;
-		}
-	}
+	for (size_t i = 0; d && i < NCASES; i++)
+		if (cases[i].w.stream && cases[i].w.outcome == TT_OUT_SUCCESS)
+			pdec_check_cuts(d, &cases[i]);
 	tt_pdec_free(d);
 }
 
 /* The same chunks handed over as one array body give the same call. */
 TT_TEST(array_body_equals_chunks)
 {
-	static const struct tcase whole = {
-		{ "stream_as_one_array", "gcp.gemini", GEMINI,
+	static const struct pdec_case whole = {
+		"stream_as_one_array",
+		{ "gcp.gemini", GEMINI,
 		  "/v1beta/models/gemini-2.5-flash:streamGenerateContent", NULL,
-		  0, { NULL }, 200, { "content-type", "application/json", NULL },
-		  { { NULL, "[" CHUNK1 ",\r\n" CHUNK2 ",\r\n" CHUNK3 "]" } }, 1, 0 },
+		  -1, { NULL }, 200, { "content-type", "application/json", NULL },
+		  { { NULL, "[" CHUNK1 ",\r\n" CHUNK2 ",\r\n" CHUNK3 "]" } }, 1, 0, -1 },
 		{ TT_FRAME_JSON_ARRAY, "gcp.gemini", "generate_content",
 		  "gemini-2.5-flash", "gemini-2.5-flash", 1, TT_OUT_SUCCESS, NULL,
 		  NULL, "rsp-sse-1", "STOP", { 34, 856, -1, -1, 418, 890 },
@@ -432,19 +303,14 @@ TT_TEST(array_body_equals_chunks)
 	struct tt_pdec *d = tt_pdec_new();
 	struct tt_call call;
 
-	tt_case("%s", whole.x.name);
-	check_call(&whole, run(d, &whole.x, 1, 1, &call), &call);
+	tt_case("%s", whole.name);
+	pdec_check_call(&whole, pdec_run(d, &whole.x, 1, 1, &call), &call);
 	tt_pdec_free(d);
 }
 
-static const struct tt_req_fields no_body = { .stream = -1, .include_usage = -1 };
-
 static int matches(const char *hint, const char *host, const char *path)
 {
-	struct tt_req_info req = { hint, host, "POST", path, strlen(path), NULL,
-				   &no_body };
-
-	return tt_gemini_ops.match(&req, path);
+	return pdec_matches(&tt_gemini_ops, hint, host, path);
 }
 
 TT_TEST(routing)
@@ -474,7 +340,7 @@ TT_TEST(odd_documents)
 	struct tt_pdec *d = tt_pdec_new();
 	const char *target = "/v1beta/models/g:streamGenerateContent?alt=sse";
 	struct tt_req_info req = { "gcp.gemini", GEMINI, "POST", target,
-				   strlen(target), NULL, &no_body };
+				   strlen(target), NULL, &pdec_no_body };
 	struct tt_call call;
 
 	TT_CHECK_EQ_INT(tt_pdec_begin(d, &req), 0);

@@ -4,79 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include "framing/jsonarray.h"
-#include "tt_test.h"
 
-/* realloc() that fails on demand (only while fail_in >= 0). */
-static int fail_in = -1;
-
-/* Sanitizer runtimes own malloc: no hook there (the test is skipped). */
-#if defined(__SANITIZE_ADDRESS__)
-#define NO_REALLOC_HOOK
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define NO_REALLOC_HOOK
-#endif
-#endif
-
-#ifndef NO_REALLOC_HOOK
-extern void *__libc_realloc(void *p, size_t n);
-
-void *realloc(void *p, size_t n)
-{
-	if (fail_in == 0)
-		return NULL;
-	if (fail_in > 0)
-		fail_in--;
-	return __libc_realloc(p, n);
-}
-#endif
-
-/* Whether realloc() above is the one in use: valgrind replaces it, and
- * sanitizer builds go without it. */
-static int realloc_hooked(void)
-{
-	void *(*volatile fn)(void *, size_t) = realloc;
-	void *p;
-
-	fail_in = 0;
-	p = fn(NULL, 1);
-	fail_in = -1;
-	free(p);
-	if (!p)
-		return 1;
-	TT_NOTE("realloc() is not the test's own: skipped");
-	return 0;
-}
+static void on_elem(void *ctx, const char *elem, size_t len);
+#define FH_MODULE jsonarray
+#define FH_CALLBACK on_elem
+#include "framing_harness.h"
 
 /* Callback trace: "<elem>" per element, bytes other than printable ASCII
  * escaped as \xHH. */
-struct trace {
-	char s[8192];
-	size_t len;
-};
-
-static void put(struct trace *t, const char *p, size_t n)
+static void put(struct fh_trace *t, const char *p, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n && t->len + 5 < sizeof(t->s); i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c >= 0x20 && c < 0x7f) {
-			t->s[t->len++] = (char)c;
-		} else {
-			t->s[t->len++] = '\\';
-			t->s[t->len++] = 'x';
-			t->s[t->len++] = hex[c >> 4];
-			t->s[t->len++] = hex[c & 15];
-		}
-	}
-	t->s[t->len] = '\0';
+	fh_put_hex(t, p, n, 0);
 }
 
 static void on_elem(void *ctx, const char *elem, size_t len)
 {
-	struct trace *t = ctx;
+	struct fh_trace *t = ctx;
 
 	TT_CHECK(len > 0);
 	put(t, "<", 1);
@@ -134,86 +77,16 @@ static const struct ja_case cases[] = {
 	{ "nothing_after_error", "[1,,{\"a\":1}]", 0, "<1>", -EINVAL, 1, 0, 1 },
 };
 
-struct result {
-	struct trace trace;
-	int finish, feed_ret;
-	struct tt_jsonarray_stats stats;
-};
-
-/* Feeds in[0, len) in pieces ending at cuts[], each in its own allocation. */
-static void run(const char *in, size_t len, size_t max_elem,
-		const size_t *cuts, size_t ncuts, struct result *r)
-{
-	struct tt_jsonarray *ja = tt_jsonarray_new(max_elem);
-	size_t from = 0;
-
-	memset(r, 0, sizeof(*r));
-	if (!ja)
-		abort();
-	for (size_t k = 0; k <= ncuts; k++) {
-		size_t to = k < ncuts ? cuts[k] : len;
-		uint8_t *piece = malloc(to - from + 1);
-		int ret;
-
-		if (!piece)
-			abort();
-		memcpy(piece, in + from, to - from);
-		ret = tt_jsonarray_feed(ja, piece, to - from, on_elem,
-					&r->trace);
-		if (ret && !r->feed_ret)
-			r->feed_ret = ret;
-		free(piece);
-		from = to;
-	}
-	r->stats = *tt_jsonarray_get_stats(ja);
-	r->finish = tt_jsonarray_finish(ja);
-	tt_jsonarray_free(ja);
-}
-
-static void same(const struct result *a, const struct result *b)
-{
-	TT_CHECK_EQ_STR(a->trace.s, b->trace.s);
-	TT_CHECK_EQ_INT(a->finish, b->finish);
-	TT_CHECK_EQ_INT(a->feed_ret, b->feed_ret);
-	TT_CHECK(!memcmp(&a->stats, &b->stats, sizeof(a->stats)));
-}
-
-/* Whole, at every split point and pair of split points, byte by byte:
- * all the same. */
-static void check_splits(const char *in, size_t len, size_t max_elem,
-			 int pairs, struct result *whole)
-{
-	size_t cuts[2], *bytes = malloc((len + 1) * sizeof(*bytes));
-	struct result r;
-
-	if (!bytes)
-		abort();
-	run(in, len, max_elem, NULL, 0, whole);
-	for (cuts[0] = 0; cuts[0] <= len; cuts[0]++) {
-		run(in, len, max_elem, cuts, 1, &r);
-		same(&r, whole);
-		for (cuts[1] = cuts[0]; pairs && cuts[1] <= len; cuts[1]++) {
-			run(in, len, max_elem, cuts, 2, &r);
-			same(&r, whole);
-		}
-	}
-	for (size_t k = 0; k < len; k++)
-		bytes[k] = k + 1;
-	run(in, len, max_elem, bytes, len, &r);
-	same(&r, whole);
-	free(bytes);
-}
-
 TT_TEST(table)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct ja_case *c = &cases[i];
 		size_t len = strlen(c->in);
-		struct result r;
+		struct fh_result r;
 
 		tt_case("%s", c->name);
-		check_splits(c->in, len, c->max_elem ? c->max_elem : 1024, 1,
-			     &r);
+		fh_check_splits(c->in, len, c->max_elem ? c->max_elem : 1024,
+				1, &r);
 		TT_CHECK_EQ_STR(r.trace.s, c->trace);
 		TT_CHECK_EQ_INT(r.finish, c->finish);
 		TT_CHECK_EQ_INT(r.feed_ret, c->finish < 0 ? c->finish : 0);
@@ -231,7 +104,7 @@ TT_TEST(table)
 TT_TEST(depth_cap)
 {
 	char in[2 * TT_JSONARRAY_MAX_DEPTH + 16];
-	struct result r;
+	struct fh_result r;
 
 	for (int extra = 0; extra <= 1; extra++) {
 		size_t depth = TT_JSONARRAY_MAX_DEPTH + (size_t)extra, len = 0;
@@ -243,7 +116,7 @@ TT_TEST(depth_cap)
 		for (size_t d = depth; d-- > 0;)
 			in[len++] = d % 2 ? ']' : '}';
 		in[len++] = ']';
-		check_splits(in, len, 4096, 0, &r);
+		fh_check_splits(in, len, 4096, 0, &r);
 		TT_CHECK_EQ_U64(r.stats.elements, extra ? 0 : 1);
 		TT_CHECK_EQ_U64(r.stats.too_deep, extra);
 		TT_CHECK_EQ_U64(r.stats.malformed, extra);
@@ -255,7 +128,7 @@ TT_TEST(depth_cap)
 TT_TEST(error_is_sticky_until_finish)
 {
 	struct tt_jsonarray *ja = tt_jsonarray_new(64);
-	struct trace t = { .len = 0 };
+	struct fh_trace t = { .len = 0 };
 
 	TT_CHECK_EQ_INT(tt_jsonarray_feed(ja, (const uint8_t *)"[1,,", 4,
 					  on_elem, &t), -EINVAL);
@@ -277,7 +150,7 @@ TT_TEST(error_is_sticky_until_finish)
 TT_TEST(out_of_memory_drops_the_element)
 {
 	struct tt_jsonarray *ja = tt_jsonarray_new(1 << 20);
-	struct trace t = { .len = 0 };
+	struct fh_trace t = { .len = 0 };
 
 	if (!realloc_hooked())
 		goto out;
@@ -301,7 +174,7 @@ out:
 TT_TEST(long_element_bounded)
 {
 	struct tt_jsonarray *ja = tt_jsonarray_new(4096);
-	struct trace t = { .len = 0 };
+	struct fh_trace t = { .len = 0 };
 	uint8_t piece[4096];
 
 	memset(piece, 'x', sizeof(piece));

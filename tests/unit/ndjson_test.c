@@ -4,79 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include "framing/ndjson.h"
-#include "tt_test.h"
 
-/* realloc() that fails on demand (only while fail_in >= 0). */
-static int fail_in = -1;
-
-/* Sanitizer runtimes own malloc: no hook there (the test is skipped). */
-#if defined(__SANITIZE_ADDRESS__)
-#define NO_REALLOC_HOOK
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define NO_REALLOC_HOOK
-#endif
-#endif
-
-#ifndef NO_REALLOC_HOOK
-extern void *__libc_realloc(void *p, size_t n);
-
-void *realloc(void *p, size_t n)
-{
-	if (fail_in == 0)
-		return NULL;
-	if (fail_in > 0)
-		fail_in--;
-	return __libc_realloc(p, n);
-}
-#endif
-
-/* Whether realloc() above is the one in use: valgrind replaces it, and
- * sanitizer builds go without it. */
-static int realloc_hooked(void)
-{
-	void *(*volatile fn)(void *, size_t) = realloc;
-	void *p;
-
-	fail_in = 0;
-	p = fn(NULL, 1);
-	fail_in = -1;
-	free(p);
-	if (!p)
-		return 1;
-	TT_NOTE("realloc() is not the test's own: skipped");
-	return 0;
-}
+static void on_line(void *ctx, const char *line, size_t len);
+#define FH_MODULE ndjson
+#define FH_CALLBACK on_line
+#include "framing_harness.h"
 
 /* Callback trace: "[line]" per line, bytes other than printable ASCII
  * escaped as \xHH. */
-struct trace {
-	char s[4096];
-	size_t len;
-};
-
-static void put(struct trace *t, const char *p, size_t n)
+static void put(struct fh_trace *t, const char *p, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n && t->len + 5 < sizeof(t->s); i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			t->s[t->len++] = (char)c;
-		} else {
-			t->s[t->len++] = '\\';
-			t->s[t->len++] = 'x';
-			t->s[t->len++] = hex[c >> 4];
-			t->s[t->len++] = hex[c & 15];
-		}
-	}
-	t->s[t->len] = '\0';
+	fh_put_hex(t, p, n, FH_PUT_ESC_BACKSLASH);
 }
 
 static void on_line(void *ctx, const char *line, size_t len)
 {
-	struct trace *t = ctx;
+	struct fh_trace *t = ctx;
 
 	TT_CHECK(len > 0);
 	put(t, "[", 1);
@@ -124,47 +67,10 @@ static const struct nd_case cases[] = {
 	{ "only_newlines", "\n\n\r\n", 0, 0, "", 0, 0, 3, 0 },
 };
 
-struct result {
-	struct trace trace;
-	int cut, feed_ret;
-	struct tt_ndjson_stats stats;
-};
-
-/* Feeds c->in in pieces ending at cuts[], each in its own allocation. */
-static void run(const struct nd_case *c, const size_t *cuts, size_t ncuts,
-		struct result *r)
+/* The framer's line size cap for a row. */
+static size_t max_line(const struct nd_case *c)
 {
-	size_t len = c->len ? c->len : strlen(c->in), from = 0;
-	struct tt_ndjson *nd = tt_ndjson_new(c->max_line ? c->max_line : 1024);
-
-	memset(r, 0, sizeof(*r));
-	if (!nd)
-		abort();
-	for (size_t k = 0; k <= ncuts; k++) {
-		size_t to = k < ncuts ? cuts[k] : len;
-		uint8_t *piece = malloc(to - from + 1);
-		int ret;
-
-		if (!piece)
-			abort();
-		memcpy(piece, c->in + from, to - from);
-		ret = tt_ndjson_feed(nd, piece, to - from, on_line, &r->trace);
-		if (ret && !r->feed_ret)
-			r->feed_ret = ret;
-		free(piece);
-		from = to;
-	}
-	r->stats = *tt_ndjson_get_stats(nd);
-	r->cut = tt_ndjson_finish(nd);
-	tt_ndjson_free(nd);
-}
-
-static void same(const struct result *a, const struct result *b)
-{
-	TT_CHECK_EQ_STR(a->trace.s, b->trace.s);
-	TT_CHECK_EQ_INT(a->cut, b->cut);
-	TT_CHECK_EQ_INT(a->feed_ret, b->feed_ret);
-	TT_CHECK(!memcmp(&a->stats, &b->stats, sizeof(a->stats)));
+	return c->max_line ? c->max_line : 1024;
 }
 
 TT_TEST(whole_inputs)
@@ -172,12 +78,12 @@ TT_TEST(whole_inputs)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct nd_case *c = &cases[i];
 		size_t len = c->len ? c->len : strlen(c->in);
-		struct result r;
+		struct fh_result r;
 
 		tt_case("%s", c->name);
-		run(c, NULL, 0, &r);
+		fh_run(c->in, len, max_line(c), NULL, 0, &r);
 		TT_CHECK_EQ_STR(r.trace.s, c->trace);
-		TT_CHECK_EQ_INT(r.cut, c->cut);
+		TT_CHECK_EQ_INT(r.finish, c->cut);
 		TT_CHECK_EQ_INT(r.feed_ret, 0);
 		TT_CHECK_EQ_U64(r.stats.lines, c->lines);
 		TT_CHECK_EQ_U64(r.stats.empty, c->empty);
@@ -191,45 +97,31 @@ TT_TEST(every_split_point_and_pair)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct nd_case *c = &cases[i];
-		size_t len = c->len ? c->len : strlen(c->in), cuts[2];
-		struct result whole, r;
+		size_t len = c->len ? c->len : strlen(c->in);
+		struct fh_result whole;
 
 		tt_case("%s", c->name);
-		run(c, NULL, 0, &whole);
-		for (cuts[0] = 0; cuts[0] <= len; cuts[0]++) {
-			run(c, cuts, 1, &r);
-			same(&r, &whole);
-			for (cuts[1] = cuts[0]; cuts[1] <= len; cuts[1]++) {
-				run(c, cuts, 2, &r);
-				same(&r, &whole);
-			}
-		}
+		fh_check_split_points(c->in, len, max_line(c), 1, &whole);
 	}
 }
 
 TT_TEST(byte_by_byte)
 {
-	size_t cuts[512];
-
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct nd_case *c = &cases[i];
 		size_t len = c->len ? c->len : strlen(c->in);
-		struct result whole, r;
+		struct fh_result whole;
 
 		tt_case("%s", c->name);
-		TT_CHECK(len < 512);
-		for (size_t k = 0; k < len; k++)
-			cuts[k] = k + 1;
-		run(c, NULL, 0, &whole);
-		run(c, cuts, len, &r);
-		same(&r, &whole);
+		fh_run(c->in, len, max_line(c), NULL, 0, &whole);
+		fh_check_bytes(c->in, len, max_line(c), &whole);
 	}
 }
 
 TT_TEST(reuse_after_finish)
 {
 	struct tt_ndjson *nd = tt_ndjson_new(64);
-	struct trace t = { .len = 0 };
+	struct fh_trace t = { .len = 0 };
 
 	TT_CHECK_EQ_INT(tt_ndjson_feed(nd, (const uint8_t *)"{\"a\"", 4,
 				       on_line, &t), 0);
@@ -249,7 +141,7 @@ TT_TEST(reuse_after_finish)
 TT_TEST(out_of_memory_drops_the_line)
 {
 	struct tt_ndjson *nd = tt_ndjson_new(1 << 20);
-	struct trace t = { .len = 0 };
+	struct fh_trace t = { .len = 0 };
 
 	if (!realloc_hooked())
 		goto out;
@@ -273,7 +165,7 @@ out:
 TT_TEST(long_line_bounded)
 {
 	struct tt_ndjson *nd = tt_ndjson_new(4096);
-	struct trace t = { .len = 0 };
+	struct fh_trace t = { .len = 0 };
 	uint8_t piece[4096];
 
 	memset(piece, 'x', sizeof(piece));

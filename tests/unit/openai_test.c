@@ -11,137 +11,7 @@
 #include <string.h>
 #include "provider/call.h"
 #include "provider/pdec_impl.h"
-#include "tt_test.h"
-
-#define MAX_DOCS 10
-
-struct doc {
-	const char *event, *json;
-};
-
-struct xch {
-	const char *hint, *host, *method, *target, *model;
-	int stream;               /* request body "stream": -1 absent, 0, 1 */
-	const char *req_hdrs[14]; /* name, value, ..., NULL */
-	int status;
-	const char *resp_hdrs[8];
-	struct doc docs[MAX_DOCS]; /* up to the first json == NULL */
-	int complete;
-	/* For the cut test: index of the first document with usage and of
-	 * the one with the final usage, -1 none. */
-	int first_usage, final_usage;
-};
-
-struct want {
-	int framing;
-	const char *provider, *operation, *request_model, *response_model;
-	int stream, outcome;
-	const char *error_type, *request_id, *response_id, *finish_reason;
-	int64_t u[6]; /* input, output, cache read, cache write, reasoning, total */
-	int usage_status;
-	int attempt;
-	const char *raw; /* usage_raw, NULL: not checked */
-};
-
-struct tcase {
-	const char *name;
-	struct xch x;
-	struct want w;
-};
-
-#define NONE { -1, -1, -1, -1, -1, -1 }
-
-static void hdrs_from(struct tt_hdrs *hs, const char *const *kv)
-{
-	hs->n = hs->dropped = 0;
-	for (; kv[0] && kv[1] && hs->n < TT_HDRS_MAX; kv += 2) {
-		hs->h[hs->n].name = kv[0];
-		hs->h[hs->n].name_len = strlen(kv[0]);
-		hs->h[hs->n].value = kv[1];
-		hs->h[hs->n].value_len = strlen(kv[1]);
-		hs->n++;
-	}
-}
-
-static size_t ndocs(const struct xch *x)
-{
-	size_t n = 0;
-
-	while (n < MAX_DOCS && x->docs[n].json)
-		n++;
-	return n;
-}
-
-/* Runs the exchange with the first n documents; returns the framing. */
-static int run(struct tt_pdec *d, const struct xch *x, size_t n, int complete,
-	       struct tt_call *out)
-{
-	struct tt_req_fields body = { .stream = x->stream, .include_usage = -1 };
-	struct tt_hdrs rq, rs;
-	struct tt_req_info req = { x->hint, x->host,
-				   x->method ? x->method : "POST", x->target,
-				   strlen(x->target), &rq, &body };
-	int framing;
-
-	if (x->model) {
-		tt_copy(body.model, sizeof(body.model), x->model,
-			strlen(x->model));
-		body.has_model = 1;
-	}
-	hdrs_from(&rq, x->req_hdrs);
-	hdrs_from(&rs, x->resp_hdrs);
-	TT_CHECK_EQ_INT(tt_pdec_begin(d, &req), 0);
-	framing = tt_pdec_response(d, x->status, &rs);
-	for (size_t i = 0; i < n; i++) {
-		const struct doc *doc = &x->docs[i];
-
-		tt_pdec_json(d, doc->event, doc->event ? strlen(doc->event) : 0,
-			     doc->json, strlen(doc->json));
-	}
-	tt_pdec_finish(d, complete, out);
-	return framing;
-}
-
-static const char *or_empty(const char *s)
-{
-	return s ? s : "";
-}
-
-static void check_call(const struct tcase *c, int framing,
-		       const struct tt_call *call)
-{
-	const struct want *w = &c->w;
-	const char *q = strchr(c->x.target, '?');
-	char endpoint[256];
-
-	tt_copy(endpoint, sizeof(endpoint), c->x.target,
-		q ? (size_t)(q - c->x.target) : strlen(c->x.target));
-	TT_CHECK_EQ_INT(framing, w->framing);
-	TT_CHECK_EQ_STR(call->provider, w->provider);
-	TT_CHECK_EQ_STR(call->operation, w->operation);
-	TT_CHECK_EQ_STR(call->endpoint, endpoint);
-	TT_CHECK_EQ_STR(call->request_model, or_empty(w->request_model));
-	TT_CHECK_EQ_STR(call->response_model, or_empty(w->response_model));
-	TT_CHECK_EQ_INT(call->stream, w->stream);
-	TT_CHECK_EQ_INT(call->status, c->x.status);
-	TT_CHECK_EQ_STR(tt_outcome_name(call->outcome),
-			tt_outcome_name(w->outcome));
-	TT_CHECK_EQ_STR(call->error_type, or_empty(w->error_type));
-	TT_CHECK_EQ_STR(call->request_id, or_empty(w->request_id));
-	TT_CHECK_EQ_STR(call->response_id, or_empty(w->response_id));
-	TT_CHECK_EQ_STR(call->finish_reason, or_empty(w->finish_reason));
-	TT_CHECK_EQ_INT(call->usage.input_tokens, w->u[0]);
-	TT_CHECK_EQ_INT(call->usage.output_tokens, w->u[1]);
-	TT_CHECK_EQ_INT(call->usage.cache_read_input_tokens, w->u[2]);
-	TT_CHECK_EQ_INT(call->usage.cache_creation_input_tokens, w->u[3]);
-	TT_CHECK_EQ_INT(call->usage.reasoning_tokens, w->u[4]);
-	TT_CHECK_EQ_INT(call->usage.total_tokens, w->u[5]);
-	TT_CHECK_EQ_STR(tt_usage_status_name(call->usage_status),
-			tt_usage_status_name(w->usage_status));
-	TT_CHECK_EQ_INT(call->attempt, w->attempt);
-	if (w->raw)
-		TT_CHECK_EQ_STR(call->usage_raw, w->raw);
-}
+#include "pdec_harness.h"
 
 /* ------------------------------------------------------------ documents */
 
@@ -253,10 +123,10 @@ static void check_call(const struct tcase *c, int framing,
 	"{" counts "\"total_duration\":4883583458,\"load_duration\":1334875," \
 	"\"prompt_eval_duration\":342546000,\"eval_duration\":4535599000}"
 
-static const struct tcase cases[] = {
+static const struct pdec_case cases[] = {
 	/* ---------------------------------------------------- OpenAI chat */
 	{ "chat_non_stream_cached_reasoning",
-	  { "openai", API, NULL, "/v1/chat/completions", "gpt-4o", -1,
+	  { "openai", API, "/v1/chat/completions", "gpt-4o", -1,
 	    { SDK_HDRS, "x-stainless-retry-count", "1", NULL }, 200,
 	    { JSON_CT, "x-request-id", "req_31f3a97f8a5d473aebfa2fa074935618",
 	      NULL },
@@ -272,7 +142,7 @@ static const struct tcase cases[] = {
 	    "\"audio_tokens\":0,\"accepted_prediction_tokens\":0,"
 	    "\"rejected_prediction_tokens\":0}}" } },
 	{ "chat_stream_include_usage",
-	  { "openai", "us.api.openai.com", NULL, "/v1/chat/completions",
+	  { "openai", "us.api.openai.com", "/v1/chat/completions",
 	    "gpt-4o-mini", 1, { SDK_HDRS, "x-stainless-retry-count", "0", NULL },
 	    200, { SSE_CT, "x-request-id", "req_stream", NULL },
 	    { CHUNK_ROLE, CHUNK_TEXT, CHUNK_STOP, CHUNK_USAGE, DONE }, 1, 3, 3 },
@@ -281,14 +151,14 @@ static const struct tcase cases[] = {
 	    "chatcmpl-X", "stop", { 11, 18, 0, -1, 0, 29 }, TT_USAGE_REPORTED, 0,
 	    NULL } },
 	{ "chat_stream_without_usage",
-	  { "openai", API, NULL, "/v1/chat/completions", "gpt-4o-mini", 1,
+	  { "openai", API, "/v1/chat/completions", "gpt-4o-mini", 1,
 	    { NULL }, 200, { SSE_CT, NULL },
 	    { CHUNK_ROLE, CHUNK_TEXT, CHUNK_STOP, DONE }, 1, -1, -1 },
 	  { TT_FRAME_SSE, "openai", "chat", "gpt-4o-mini",
 	    "gpt-4o-mini-2024-07-18", 1, TT_OUT_SUCCESS, NULL, NULL,
 	    "chatcmpl-X", "stop", NONE, TT_USAGE_MISSING, -1, "" } },
 	{ "chat_stream_cut_after_usage_before_done",
-	  { "openai", API, NULL, "/v1/chat/completions", "gpt-4o-mini", 1,
+	  { "openai", API, "/v1/chat/completions", "gpt-4o-mini", 1,
 	    { NULL }, 200, { SSE_CT, NULL },
 	    { CHUNK_ROLE, CHUNK_STOP, CHUNK_USAGE }, 0, 2, 2 },
 	  { TT_FRAME_SSE, "openai", "chat", "gpt-4o-mini",
@@ -296,14 +166,14 @@ static const struct tcase cases[] = {
 	    "chatcmpl-X", "stop", { 11, 18, 0, -1, 0, 29 }, TT_USAGE_REPORTED,
 	    -1, NULL } },
 	{ "chat_stream_ends_cleanly_without_terminal",
-	  { "openai", API, NULL, "/v1/chat/completions", "gpt-4o-mini", 1,
+	  { "openai", API, "/v1/chat/completions", "gpt-4o-mini", 1,
 	    { NULL }, 200, { SSE_CT, NULL }, { CHUNK_ROLE, CHUNK_TEXT }, 1,
 	    -1, -1 },
 	  { TT_FRAME_SSE, "openai", "chat", "gpt-4o-mini",
 	    "gpt-4o-mini-2024-07-18", 1, TT_OUT_INCOMPLETE, NULL, NULL,
 	    "chatcmpl-X", NULL, NONE, TT_USAGE_MISSING, -1, NULL } },
 	{ "chat_in_stream_error",
-	  { "openai", API, NULL, "/v1/chat/completions", "gpt-4o", 1, { NULL },
+	  { "openai", API, "/v1/chat/completions", "gpt-4o", 1, { NULL },
 	    200, { SSE_CT, NULL },
 	    { CHUNK_ROLE, CHUNK_TEXT,
 	      { NULL, OAI_ERR("The server had an error", "\"server_error\"",
@@ -312,7 +182,7 @@ static const struct tcase cases[] = {
 	    1, TT_OUT_INCOMPLETE, "server_error", NULL, "chatcmpl-X", NULL,
 	    NONE, TT_USAGE_MISSING, -1, NULL } },
 	{ "chat_429_insufficient_quota",
-	  { "openai", API, NULL, "/v1/chat/completions", "gpt-4o", 0,
+	  { "openai", API, "/v1/chat/completions", "gpt-4o", 0,
 	    { SDK_HDRS, "x-stainless-retry-count", "2", NULL }, 429,
 	    { JSON_CT, "x-request-id", "req_429", NULL },
 	    { { NULL, OAI_ERR("You exceeded your current quota",
@@ -322,7 +192,7 @@ static const struct tcase cases[] = {
 	    TT_OUT_RATE_LIMITED, "insufficient_quota", "req_429", NULL, NULL,
 	    NONE, TT_USAGE_NONE, 2, "" } },
 	{ "chat_401_invalid_api_key",
-	  { "openai", API, NULL, "/v1/chat/completions", "gpt-4o", 1, { NULL },
+	  { "openai", API, "/v1/chat/completions", "gpt-4o", 1, { NULL },
 	    401, { JSON_CT, "x-request-id", "req_401", NULL },
 	    { { NULL, OAI_ERR("Incorrect API key provided",
 			      "\"invalid_request_error\"",
@@ -331,7 +201,7 @@ static const struct tcase cases[] = {
 	    TT_OUT_AUTH_ERROR, "invalid_api_key", "req_401", NULL, NULL, NONE,
 	    TT_USAGE_NONE, -1, NULL } },
 	{ "chat_500_type_when_code_null",
-	  { "openai", API, NULL, "/v1/chat/completions", "gpt-4o", 0, { NULL },
+	  { "openai", API, "/v1/chat/completions", "gpt-4o", 0, { NULL },
 	    500, { JSON_CT, NULL },
 	    { { NULL, OAI_ERR("The server had an error", "\"server_error\"",
 			      "null") } }, 1, -1, -1 },
@@ -339,7 +209,7 @@ static const struct tcase cases[] = {
 	    TT_OUT_SERVER_ERROR, "server_error", NULL, NULL, NULL, NONE,
 	    TT_USAGE_NONE, -1, NULL } },
 	{ "compat_529_overloaded",
-	  { "together", "api.together.xyz", NULL, "/v1/chat/completions",
+	  { "together", "api.together.xyz", "/v1/chat/completions",
 	    "meta-llama/Llama-3.3-70B-Instruct-Turbo", 0, { NULL }, 529,
 	    { JSON_CT, NULL },
 	    { { NULL, OAI_ERR("Overloaded", "\"server_error\"",
@@ -349,7 +219,7 @@ static const struct tcase cases[] = {
 	    TT_OUT_OVERLOADED, "overloaded", NULL, NULL, NULL, NONE,
 	    TT_USAGE_NONE, -1, NULL } },
 	{ "text_completion_legacy",
-	  { "openai", API, NULL, "/v1/completions", "gpt-3.5-turbo-instruct", 0,
+	  { "openai", API, "/v1/completions", "gpt-3.5-turbo-instruct", 0,
 	    { NULL }, 200, { JSON_CT, NULL },
 	    { { NULL, "{\"id\":\"cmpl-9\",\"object\":\"text_completion\","
 		      "\"created\":1,\"model\":\"gpt-3.5-turbo-instruct\","
@@ -363,7 +233,7 @@ static const struct tcase cases[] = {
 	    { 5, 7, -1, -1, -1, 12 }, TT_USAGE_REPORTED, -1, NULL } },
 	/* ---------------------------------------------------- Responses */
 	{ "responses_non_stream",
-	  { "openai", API, NULL, "/v1/responses", "gpt-5", -1, { NULL }, 200,
+	  { "openai", API, "/v1/responses", "gpt-5", -1, { NULL }, 200,
 	    { JSON_CT, "x-request-id", "req_r1", NULL },
 	    { { NULL, RESP_OBJ("completed", RESP_USAGE) } }, 1, 0, 0 },
 	  { TT_FRAME_WHOLE, "openai", "responses", "gpt-5", "gpt-5-2025-08-07",
@@ -374,7 +244,7 @@ static const struct tcase cases[] = {
 	    "\"output_tokens\":48,\"output_tokens_details\":{"
 	    "\"reasoning_tokens\":16},\"total_tokens\":173}" } },
 	{ "responses_stream_completed",
-	  { "openai", API, NULL, "/v1/responses", "gpt-5", 1, { NULL }, 200,
+	  { "openai", API, "/v1/responses", "gpt-5", 1, { NULL }, 200,
 	    { SSE_CT, NULL },
 	    { RESP_EV("response.created", "0", "in_progress", "null"),
 	      RESP_EV("response.in_progress", "1", "in_progress", "null"),
@@ -386,7 +256,7 @@ static const struct tcase cases[] = {
 	    TT_OUT_SUCCESS, NULL, NULL, "resp_67ccd2bed1ec8190", "completed",
 	    { 125, 48, 98, 0, 16, 173 }, TT_USAGE_REPORTED, -1, NULL } },
 	{ "responses_stream_incomplete",
-	  { "openai", API, NULL, "/v1/responses", "gpt-5", 1, { NULL }, 200,
+	  { "openai", API, "/v1/responses", "gpt-5", 1, { NULL }, 200,
 	    { SSE_CT, NULL },
 	    { RESP_EV("response.created", "0", "in_progress", "null"),
 	      { "response.incomplete",
@@ -401,7 +271,7 @@ static const struct tcase cases[] = {
 	    TT_OUT_SUCCESS, NULL, NULL, "resp_inc", "max_output_tokens",
 	    { 20, 64, -1, -1, 64, 84 }, TT_USAGE_REPORTED, -1, NULL } },
 	{ "responses_stream_failed",
-	  { "openai", API, NULL, "/v1/responses", "o3", 1, { NULL }, 200,
+	  { "openai", API, "/v1/responses", "o3", 1, { NULL }, 200,
 	    { SSE_CT, NULL },
 	    { RESP_EV("response.created", "0", "in_progress", "null"),
 	      { "response.failed",
@@ -414,7 +284,7 @@ static const struct tcase cases[] = {
 	    TT_OUT_INCOMPLETE, "server_error", NULL, "resp_f", "failed", NONE,
 	    TT_USAGE_MISSING, -1, NULL } },
 	{ "responses_stream_error_event",
-	  { "openai", API, NULL, "/v1/responses", "gpt-5", 1, { NULL }, 200,
+	  { "openai", API, "/v1/responses", "gpt-5", 1, { NULL }, 200,
 	    { SSE_CT, NULL },
 	    { RESP_EV("response.created", "0", "in_progress", "null"),
 	      { "error", "{\"type\":\"error\",\"code\":\"rate_limit_exceeded\","
@@ -425,7 +295,7 @@ static const struct tcase cases[] = {
 	    "resp_67ccd2bed1ec8190", NULL, NONE, TT_USAGE_MISSING, -1, NULL } },
 	/* ---------------------------------------------------- other operations */
 	{ "embeddings",
-	  { "openai", API, NULL, "/v1/embeddings", "text-embedding-3-small", -1,
+	  { "openai", API, "/v1/embeddings", "text-embedding-3-small", -1,
 	    { NULL }, 200, { JSON_CT, NULL },
 	    { { NULL, "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\","
 		      "\"index\":0,\"embedding\":[0.0023,-0.0093]}],"
@@ -436,7 +306,7 @@ static const struct tcase cases[] = {
 	    { 8, -1, -1, -1, -1, 8 }, TT_USAGE_REPORTED, -1,
 	    "{\"prompt_tokens\":8,\"total_tokens\":8}" } },
 	{ "images_gpt_image",
-	  { "openai", API, NULL, "/v1/images/generations", "gpt-image-1", -1,
+	  { "openai", API, "/v1/images/generations", "gpt-image-1", -1,
 	    { NULL }, 200, { JSON_CT, NULL },
 	    { { NULL, "{\"created\":1713833628,\"data\":[{\"b64_json\":\"iVBOR\"}],"
 		      "\"background\":\"opaque\",\"output_format\":\"png\","
@@ -449,7 +319,7 @@ static const struct tcase cases[] = {
 	    TT_OUT_SUCCESS, NULL, NULL, NULL, NULL,
 	    { 50, 4160, -1, -1, -1, 4210 }, TT_USAGE_REPORTED, -1, NULL } },
 	{ "images_stream_partial_then_completed",
-	  { "openai", API, NULL, "/v1/images/edits", "gpt-image-1", 1, { NULL },
+	  { "openai", API, "/v1/images/edits", "gpt-image-1", 1, { NULL },
 	    200, { SSE_CT, NULL },
 	    { { "image_edit.partial_image",
 		"{\"type\":\"image_edit.partial_image\",\"b64_json\":\"AAAA\","
@@ -462,7 +332,7 @@ static const struct tcase cases[] = {
 	    TT_OUT_SUCCESS, NULL, NULL, NULL, NULL,
 	    { 300, 1056, -1, -1, -1, 1356 }, TT_USAGE_REPORTED, -1, NULL } },
 	{ "dalle_without_usage",
-	  { "openai", API, NULL, "/v1/images/generations", "dall-e-3", -1,
+	  { "openai", API, "/v1/images/generations", "dall-e-3", -1,
 	    { NULL }, 200, { JSON_CT, NULL },
 	    { { NULL, "{\"created\":1,\"data\":[{\"url\":\"https://x\"}]}" } },
 	    1, -1, -1 },
@@ -470,7 +340,7 @@ static const struct tcase cases[] = {
 	    TT_OUT_SUCCESS, NULL, NULL, NULL, NULL, NONE, TT_USAGE_MISSING, -1,
 	    "" } },
 	{ "transcription_tokens",
-	  { "openai", API, NULL, "/v1/audio/transcriptions", NULL, -1, { NULL },
+	  { "openai", API, "/v1/audio/transcriptions", NULL, -1, { NULL },
 	    200, { JSON_CT, NULL },
 	    { { NULL, "{\"text\":\"hello\",\"usage\":{\"type\":\"tokens\","
 		      "\"input_tokens\":14,\"input_token_details\":{"
@@ -480,7 +350,7 @@ static const struct tcase cases[] = {
 	    NULL, NULL, NULL, NULL, { 14, 45, -1, -1, -1, 59 },
 	    TT_USAGE_REPORTED, -1, NULL } },
 	{ "transcription_duration_raw_only",
-	  { "openai", API, NULL, "/v1/audio/translations", NULL, -1, { NULL },
+	  { "openai", API, "/v1/audio/translations", NULL, -1, { NULL },
 	    200, { JSON_CT, NULL },
 	    { { NULL, "{\"text\":\"hello\",\"usage\":{\"type\":\"duration\","
 		      "\"seconds\":12.5}}" } }, 1, 0, 0 },
@@ -488,7 +358,7 @@ static const struct tcase cases[] = {
 	    NULL, NULL, NULL, NULL, NONE, TT_USAGE_REPORTED, -1,
 	    "{\"type\":\"duration\",\"seconds\":12.5}" } },
 	{ "transcription_stream_done",
-	  { "openai", API, NULL, "/v1/audio/transcriptions", NULL, 1, { NULL },
+	  { "openai", API, "/v1/audio/transcriptions", NULL, 1, { NULL },
 	    200, { SSE_CT, NULL },
 	    { { NULL, "{\"type\":\"transcript.text.delta\",\"delta\":\"he\"}" },
 	      { NULL, "{\"type\":\"transcript.text.done\",\"text\":\"hello\","
@@ -498,13 +368,13 @@ static const struct tcase cases[] = {
 	    NULL, NULL, NULL, NULL, { 9, 3, -1, -1, -1, 12 },
 	    TT_USAGE_REPORTED, -1, NULL } },
 	{ "transcription_as_text",
-	  { "openai", API, NULL, "/v1/audio/transcriptions", NULL, -1, { NULL },
+	  { "openai", API, "/v1/audio/transcriptions", NULL, -1, { NULL },
 	    200, { "content-type", "text/plain; charset=utf-8", NULL },
 	    { { NULL } }, 1, -1, -1 },
 	  { TT_FRAME_IGNORE, "openai", "audio", NULL, NULL, 0, TT_OUT_SUCCESS,
 	    NULL, NULL, NULL, NULL, NONE, TT_USAGE_NONE, -1, NULL } },
 	{ "speech_audio_body",
-	  { "openai", API, NULL, "/v1/audio/speech", "gpt-4o-mini-tts", -1,
+	  { "openai", API, "/v1/audio/speech", "gpt-4o-mini-tts", -1,
 	    { NULL }, 200, { "content-type", "audio/mpeg", NULL }, { { NULL } },
 	    1, -1, -1 },
 	  { TT_FRAME_IGNORE, "openai", "speech", "gpt-4o-mini-tts", NULL, 0,
@@ -512,7 +382,7 @@ static const struct tcase cases[] = {
 	    NULL } },
 	/* ---------------------------------------------------- Azure */
 	{ "azure_deployment_stream",
-	  { "azure.ai.openai", "myres.openai.azure.com", NULL,
+	  { "azure.ai.openai", "myres.openai.azure.com",
 	    "/openai/deployments/prod-gpt41/chat/completions"
 	    "?api-version=2024-10-21", NULL, 1,
 	    { "user-agent", "AzureOpenAI/Python 1.99.0", NULL }, 200,
@@ -526,7 +396,7 @@ static const struct tcase cases[] = {
 	    "chatcmpl-AZ1", "stop", { 2210, 7, 2048, -1, 0, 2217 },
 	    TT_USAGE_REPORTED, -1, NULL } },
 	{ "azure_v1_body_model_no_hint",
-	  { NULL, "myres.openai.azure.com:443", NULL,
+	  { NULL, "myres.openai.azure.com:443",
 	    "/openai/v1/chat/completions", "my-deployment", 0, { NULL }, 200,
 	    { JSON_CT, "x-request-id", "req-az", NULL },
 	    { { NULL, CHAT_BODY } }, 1, 0, 0 },
@@ -535,7 +405,7 @@ static const struct tcase cases[] = {
 	    "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG", "stop",
 	    { 1117, 46, 1024, -1, 10, 1163 }, TT_USAGE_REPORTED, -1, NULL } },
 	{ "azure_foundry_deployment_429",
-	  { "azure.ai.inference", "proj.services.ai.azure.com", NULL,
+	  { "azure.ai.inference", "proj.services.ai.azure.com",
 	    "/openai/deployments/gpt-4o%2Dmini/embeddings?api-version=2024-10-21",
 	    NULL, -1, { NULL }, 429,
 	    { JSON_CT, "apim-request-id", "apim-429", NULL },
@@ -547,7 +417,7 @@ static const struct tcase cases[] = {
 	    TT_USAGE_NONE, -1, NULL } },
 	/* ---------------------------------------------------- compatible hosts */
 	{ "deepseek_cache_hit_no_v1",
-	  { "deepseek", "api.deepseek.com", NULL, "/chat/completions",
+	  { "deepseek", "api.deepseek.com", "/chat/completions",
 	    "deepseek-reasoner", 0, { NULL }, 200, { JSON_CT, NULL },
 	    { { NULL, "{\"id\":\"ds-1\",\"object\":\"chat.completion\","
 		      "\"model\":\"deepseek-reasoner\",\"choices\":[{\"index\":0,"
@@ -561,7 +431,7 @@ static const struct tcase cases[] = {
 	    "deepseek-reasoner", 0, TT_OUT_SUCCESS, NULL, NULL, "ds-1", "stop",
 	    { 100, 300, 64, -1, 250, 400 }, TT_USAGE_REPORTED, -1, NULL } },
 	{ "groq_x_groq_usage",
-	  { "groq", "api.groq.com", NULL, "/openai/v1/chat/completions",
+	  { "groq", "api.groq.com", "/openai/v1/chat/completions",
 	    "llama-3.3-70b-versatile", 1, { NULL }, 200,
 	    { SSE_CT, "x-request-id", "req_01groq", NULL },
 	    { { NULL, "{\"id\":\"chatcmpl-g\",\"object\":\"chat.completion.chunk\","
@@ -584,7 +454,7 @@ static const struct tcase cases[] = {
 	    "\"completion_tokens\":9,\"completion_time\":0.01,"
 	    "\"total_tokens\":49,\"total_time\":0.013}" } },
 	{ "openrouter_cost_and_cache_write",
-	  { "openrouter", "openrouter.ai", NULL, "/api/v1/chat/completions",
+	  { "openrouter", "openrouter.ai", "/api/v1/chat/completions",
 	    "anthropic/claude-sonnet-4.5", 0, { NULL }, 200, { JSON_CT, NULL },
 	    { { NULL, "{\"id\":\"gen-1755\",\"provider\":\"Anthropic\","
 		      "\"model\":\"anthropic/claude-sonnet-4.5\",\"object\":"
@@ -603,7 +473,7 @@ static const struct tcase cases[] = {
 	    "\"prompt_tokens_details\":{\"cached_tokens\":2000,"
 	    "\"cache_write_tokens\":900}}" } },
 	{ "gemini_compat_total_disagrees",
-	  { "gcp.gemini", "generativelanguage.googleapis.com", NULL,
+	  { "gcp.gemini", "generativelanguage.googleapis.com",
 	    "/v1beta/openai/chat/completions", "gemini-2.5-flash", 0, { NULL },
 	    200, { JSON_CT, NULL },
 	    { { NULL, "{\"id\":\"g-1\",\"object\":\"chat.completion\","
@@ -617,7 +487,7 @@ static const struct tcase cases[] = {
 	    "{\"prompt_tokens\":34,\"completion_tokens\":418,"
 	    "\"total_tokens\":890}" } },
 	{ "gemini_compat_error_array",
-	  { "gcp.gemini", "generativelanguage.googleapis.com", NULL,
+	  { "gcp.gemini", "generativelanguage.googleapis.com",
 	    "/v1beta/openai/chat/completions", "gemini-2.5-pro", 0, { NULL },
 	    429, { JSON_CT, NULL },
 	    { { NULL, "[{\"error\":{\"code\":429,\"message\":\"Quota\","
@@ -626,7 +496,7 @@ static const struct tcase cases[] = {
 	    TT_OUT_RATE_LIMITED, "RESOURCE_EXHAUSTED", NULL, NULL, NULL, NONE,
 	    TT_USAGE_NONE, -1, NULL } },
 	{ "mistral_error_fields_at_top",
-	  { "mistral_ai", "api.mistral.ai", NULL, "/v1/chat/completions",
+	  { "mistral_ai", "api.mistral.ai", "/v1/chat/completions",
 	    "mistral-large-latest", 0, { NULL }, 422, { JSON_CT, NULL },
 	    { { NULL, "{\"object\":\"error\",\"message\":{\"detail\":[]},"
 		      "\"type\":\"invalid_request_error\",\"param\":null,"
@@ -635,7 +505,7 @@ static const struct tcase cases[] = {
 	    0, TT_OUT_CLIENT_ERROR, "invalid_request_error", NULL, NULL, NULL,
 	    NONE, TT_USAGE_NONE, -1, NULL } },
 	{ "vllm_continuous_usage_cut",
-	  { NULL, "10.0.0.5:8000", NULL, "/v1/chat/completions",
+	  { NULL, "10.0.0.5:8000", "/v1/chat/completions",
 	    "Qwen/Qwen3-8B", 1, { NULL }, 200, { SSE_CT, NULL },
 	    { { NULL, "{\"id\":\"c1\",\"model\":\"Qwen/Qwen3-8B\",\"choices\":[{"
 		      "\"index\":0,\"delta\":{\"content\":\"a\"},"
@@ -651,7 +521,7 @@ static const struct tcase cases[] = {
 	    { 7, 2, -1, -1, -1, 9 }, TT_USAGE_PARTIAL, -1, NULL } },
 	/* ---------------------------------------------------- Cohere */
 	{ "cohere_v2_chat_billed_units",
-	  { "cohere", "api.cohere.com", NULL, "/v2/chat", "command-a-03-2025", 0,
+	  { "cohere", "api.cohere.com", "/v2/chat", "command-a-03-2025", 0,
 	    { NULL }, 200, { JSON_CT, "x-request-id", "co-1", NULL },
 	    { { NULL, "{\"id\":\"c0a1\",\"message\":{\"role\":\"assistant\","
 		      "\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]},"
@@ -664,7 +534,7 @@ static const struct tcase cases[] = {
 	    "{\"billed_units\":{\"input_tokens\":21,\"output_tokens\":5},"
 	    "\"tokens\":{\"input_tokens\":186,\"output_tokens\":7}}" } },
 	{ "cohere_v2_chat_stream",
-	  { "cohere", "api.cohere.com", NULL, "/v2/chat", "command-r-plus", 1,
+	  { "cohere", "api.cohere.com", "/v2/chat", "command-r-plus", 1,
 	    { NULL }, 200, { SSE_CT, NULL },
 	    { { "message-start", "{\"type\":\"message-start\",\"id\":\"c0b2\","
 				 "\"delta\":{\"message\":{\"role\":\"assistant\"}}}" },
@@ -681,7 +551,7 @@ static const struct tcase cases[] = {
 	    TT_OUT_SUCCESS, NULL, NULL, "c0b2", "COMPLETE",
 	    { 3, 12, -1, -1, -1, 15 }, TT_USAGE_REPORTED, -1, NULL } },
 	{ "cohere_v1_chat_ndjson",
-	  { "cohere", "api.cohere.ai", NULL, "/v1/chat", "command-r", 1,
+	  { "cohere", "api.cohere.ai", "/v1/chat", "command-r", 1,
 	    { NULL }, 200, { "content-type", "application/stream+json", NULL },
 	    { { NULL, "{\"is_finished\":false,\"event_type\":\"stream-start\","
 		      "\"generation_id\":\"gen-v1\"}" },
@@ -695,7 +565,7 @@ static const struct tcase cases[] = {
 	    TT_OUT_SUCCESS, NULL, NULL, "gen-v1", "COMPLETE",
 	    { 10, 2, -1, -1, -1, 12 }, TT_USAGE_REPORTED, -1, NULL } },
 	{ "cohere_v2_embed",
-	  { "cohere", "api.cohere.com", NULL, "/v2/embed", "embed-v4.0", -1,
+	  { "cohere", "api.cohere.com", "/v2/embed", "embed-v4.0", -1,
 	    { NULL }, 200, { JSON_CT, NULL },
 	    { { NULL, "{\"id\":\"e1\",\"embeddings\":{\"float\":[[0.1]]},"
 		      "\"texts\":[\"secret\"],\"meta\":{\"api_version\":{"
@@ -708,7 +578,7 @@ static const struct tcase cases[] = {
 	    "\"input_tokens\":4}}" } },
 	/* ---------------------------------------------------- Ollama */
 	{ "ollama_chat_stream_by_default",
-	  { "ollama", "localhost:11434", NULL, "/api/chat", "llama3.2", -1,
+	  { "ollama", "localhost:11434", "/api/chat", "llama3.2", -1,
 	    { NULL }, 200, { "content-type", "application/x-ndjson", NULL },
 	    { OLL_PART("llama3.2"), OLL_PART("llama3.2"),
 	      OLL_DONE("llama3.2", "\"prompt_eval_count\":26,"
@@ -718,7 +588,7 @@ static const struct tcase cases[] = {
 	    { 26, 259, -1, -1, -1, 285 }, TT_USAGE_REPORTED, -1,
 	    OLL_RAW("\"prompt_eval_count\":26,\"eval_count\":259,") } },
 	{ "ollama_generate_non_stream_cached_prompt",
-	  { NULL, "127.0.0.1:11434", NULL, "/api/generate", "qwen3:8b", 0,
+	  { NULL, "127.0.0.1:11434", "/api/generate", "qwen3:8b", 0,
 	    { NULL }, 200, { "content-type", "application/json; charset=utf-8",
 			     NULL },
 	    { OLL_DONE("qwen3:8b", "\"eval_count\":12,") }, 1, 0, 0 },
@@ -727,7 +597,7 @@ static const struct tcase cases[] = {
 	    { 0, 12, -1, -1, -1, 12 }, TT_USAGE_REPORTED, -1,
 	    OLL_RAW("\"eval_count\":12,") } },
 	{ "ollama_embed",
-	  { "ollama", "gpu-box:11434", NULL, "/api/embed", "all-minilm", -1,
+	  { "ollama", "gpu-box:11434", "/api/embed", "all-minilm", -1,
 	    { NULL }, 200, { JSON_CT, NULL },
 	    { { NULL, "{\"model\":\"all-minilm\",\"embeddings\":[[0.01]],"
 		      "\"total_duration\":14143917,\"load_duration\":1019500,"
@@ -738,7 +608,7 @@ static const struct tcase cases[] = {
 	    "{\"prompt_eval_count\":8,\"total_duration\":14143917,"
 	    "\"load_duration\":1019500}" } },
 	{ "ollama_model_not_found",
-	  { "ollama", "localhost:11434", NULL, "/api/chat", "nope", -1, { NULL },
+	  { "ollama", "localhost:11434", "/api/chat", "nope", -1, { NULL },
 	    404, { JSON_CT, NULL },
 	    { { NULL, "{\"error\":\"model \\\"nope\\\" not found, try pulling "
 		      "it first\"}" } }, 1, -1, -1 },
@@ -746,7 +616,7 @@ static const struct tcase cases[] = {
 	    TT_OUT_CLIENT_ERROR, "error", NULL, NULL, NULL, NONE, TT_USAGE_NONE,
 	    -1, NULL } },
 	{ "ollama_in_stream_error",
-	  { "ollama", "localhost:11434", NULL, "/api/generate", "llama3.2", -1,
+	  { "ollama", "localhost:11434", "/api/generate", "llama3.2", -1,
 	    { NULL }, 200, { "content-type", "application/x-ndjson", NULL },
 	    { OLL_PART("llama3.2"),
 	      { NULL, "{\"error\":\"an error was encountered while running "
@@ -755,7 +625,7 @@ static const struct tcase cases[] = {
 	    "llama3.2", 1, TT_OUT_INCOMPLETE, "error", NULL, NULL, NULL, NONE,
 	    TT_USAGE_MISSING, -1, NULL } },
 	{ "ollama_openai_compat_route",
-	  { "ollama", "localhost:11434", NULL, "/v1/chat/completions",
+	  { "ollama", "localhost:11434", "/v1/chat/completions",
 	    "llama3.2", 1, { NULL }, 200, { SSE_CT, NULL },
 	    { CHUNK_ROLE, CHUNK_STOP, CHUNK_USAGE, DONE }, 1, 2, 2 },
 	  { TT_FRAME_SSE, "ollama", "chat", "llama3.2",
@@ -767,19 +637,11 @@ static const struct tcase cases[] = {
 TT_TEST(exchanges)
 {
 	struct tt_pdec *d = tt_pdec_new();
-	struct tt_call call;
 
 	TT_CHECK(d != NULL);
 	if (!d)
 		return;
-	/* One decoder for every case: begin must reset everything. */
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct tcase *c = &cases[i];
-
-		tt_case("%s", c->name);
-		check_call(c, run(d, &c->x, ndocs(&c->x), c->x.complete, &call),
-			   &call);
-	}
+	pdec_check_cases(d, cases, sizeof(cases) / sizeof(cases[0]));
 	/* [DONE] markers are terminal, not malformed JSON. */
 	TT_CHECK_EQ_U64(tt_pdec_stats(d)->json_errors, 0);
 	tt_pdec_free(d);
@@ -795,8 +657,8 @@ TT_TEST(streams_cut_after_each_document)
 	if (!d)
 		return;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct tcase *c = &cases[i];
-		size_t n = ndocs(&c->x);
+		const struct pdec_case *c = &cases[i];
+		size_t n = pdec_ndocs(&c->x);
 
 		if (c->w.outcome != TT_OUT_SUCCESS || !c->w.stream ||
 		    c->w.framing == TT_FRAME_IGNORE)
@@ -805,7 +667,7 @@ TT_TEST(streams_cut_after_each_document)
 			int want = TT_USAGE_MISSING;
 
 			tt_case("%s cut after %zu", c->name, k);
-			run(d, &c->x, k, 0, &call);
+			pdec_run(d, &c->x, k, 0, &call);
 			if (c->x.final_usage >= 0 &&
 			    k > (size_t)c->x.final_usage)
 				want = TT_USAGE_REPORTED;
@@ -901,15 +763,15 @@ TT_TEST(routes)
 
 	if (!d)
 		return;
-	hdrs_from(&rs, ct);
+	pdec_hdrs_from(&rs, ct);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct tt_req_info req = { rows[i].hint, rows[i].host,
 					   rows[i].method, rows[i].target,
 					   strlen(rows[i].target), NULL, &body };
 
 		body.has_model = rows[i].model != NULL;
-		tt_copy(body.model, sizeof(body.model), or_empty(rows[i].model),
-			strlen(or_empty(rows[i].model)));
+		tt_copy(body.model, sizeof(body.model), pdec_or_empty(rows[i].model),
+			strlen(pdec_or_empty(rows[i].model)));
 		tt_case("%s %s %s", rows[i].method, rows[i].host, rows[i].target);
 		TT_CHECK_EQ_INT(tt_pdec_begin(d, &req), rows[i].rc);
 		if (rows[i].rc)
@@ -919,7 +781,7 @@ TT_TEST(routes)
 		TT_CHECK_EQ_STR(call.provider, rows[i].provider);
 		TT_CHECK_EQ_STR(call.operation, rows[i].operation);
 		TT_CHECK_EQ_STR(call.request_model,
-				or_empty(rows[i].request_model));
+				pdec_or_empty(rows[i].request_model));
 		TT_CHECK_EQ_STR(tt_outcome_name(call.outcome), "success");
 		/* Moderations never carry usage: "none", body parsed or not. */
 		TT_CHECK_EQ_STR(tt_usage_status_name(call.usage_status),
@@ -973,7 +835,7 @@ TT_TEST(malformed_documents)
 
 	if (!d)
 		return;
-	hdrs_from(&rs, ct);
+	pdec_hdrs_from(&rs, ct);
 	TT_CHECK_EQ_INT(tt_pdec_begin(d, &req), 0);
 	TT_CHECK_EQ_INT(tt_pdec_response(d, 200, &rs), TT_FRAME_SSE);
 	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
