@@ -435,7 +435,8 @@ static void body_sink(void *ctx, const uint8_t *p, size_t n)
 	default:
 		break;
 	}
-	if (err)
+	/* -ENOMEM drops one item and stays in sync: not a framing error. */
+	if (err && err != -ENOMEM)
 		set_problem(e, "framing_error");
 }
 
@@ -525,8 +526,8 @@ static void resp_on_body(void *ctx, const uint8_t *p, size_t n)
 /*
  * Bytes of the response body were lost. Compressed bodies and binary
  * framings cannot continue. Text framings resynchronize: the event cut by
- * the gap is closed off (it fails to parse and is counted) and the next
- * one starts clean, so a later cumulative usage event still counts. A
+ * the gap is dropped and the parser restarts at a line start (the
+ * tail of the cut event reads as an unknown field and is ignored), so a later cumulative usage event still counts. A
  * whole JSON body keeps its tail for salvage_usage().
  */
 static void resp_on_gap(void *ctx, uint64_t n)
@@ -549,10 +550,10 @@ static void resp_on_gap(void *ctx, uint64_t n)
 	}
 	switch (e->framing) {
 	case TT_FRAME_SSE:
-		tt_sse_feed(e->sse, (const uint8_t *)"\n\n", 2, sse_cb, e);
+		tt_sse_finish(e->sse); /* drop the cut event, restart clean */
 		break;
 	case TT_FRAME_NDJSON:
-		tt_ndjson_feed(e->nd, (const uint8_t *)"\n", 1, line_cb, e);
+		tt_ndjson_finish(e->nd);
 		break;
 	case TT_FRAME_WHOLE:
 		e->whole_gap_at = e->whole_len;
