@@ -42,6 +42,13 @@ def replay(agent, capture):
     return [json.loads(ln) for ln in res.stdout.splitlines() if ln.strip()]
 
 
+# What tools/mkfixtures.py sends and tools/fakeai.py answers: the API key,
+# every prompt ("fixture <tag>") and the completion text. None of it may
+# reach a record.
+SECRETS = ("sk-fixture-not-a-real-key", "not-a-real-key", "fixture ",
+           "Hello from fakeai")
+
+
 def load_jsonl(path):
     with open(path) as f:
         return [json.loads(ln) for ln in f if ln.strip()]
@@ -108,8 +115,10 @@ def main():
             continue
         try:
             recs = replay(a.agent, cap)
+            text = json.dumps(recs)
+            problems = ["record holds %r" % x for x in SECRETS if x in text]
             exp_path = os.path.join(FIX, name + ".expect.jsonl")
-            problems = check_truth(recs, load_jsonl(exp_path)) \
+            problems += check_truth(recs, load_jsonl(exp_path)) \
                 if os.path.exists(exp_path) else ["no %s" % exp_path]
             gold_path = os.path.join(GOLD, name + ".jsonl")
             if a.update and not problems:
