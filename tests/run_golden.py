@@ -98,6 +98,56 @@ def check_truth(records, expect):
     return problems
 
 
+def check_ledger(agent, captures, max_bytes=20000, keep=3):
+    """Every fixture replayed into one rotated ledger: whole lines only,
+    files under the limit, 0640, at most `keep` rotated files, and the
+    newest records are exactly the last ones written."""
+    import stat
+    import tempfile
+    problems = []
+    d = tempfile.mkdtemp(prefix="tokentap-ledger-")
+    path = os.path.join(d, "events.jsonl")
+    everything = []
+    for cap in captures:
+        res = subprocess.run([agent, "replay", "--config", CONFIG, "--events", path,
+                              "--events-max-bytes", str(max_bytes), "--events-keep",
+                              str(keep), "--log-level", "error", cap],
+                             capture_output=True, text=True, timeout=120)
+        if res.returncode:
+            return ["replay %s exited %d" % (cap, res.returncode)]
+        everything += replay(agent, cap)
+    files = sorted(os.listdir(d))
+    expect = ["events.jsonl"] + ["events.jsonl.%d" % i for i in range(1, keep + 1)]
+    if files != sorted(expect):
+        problems.append("files %s, want %s" % (files, sorted(expect)))
+    kept = []
+    for name in ["events.jsonl.%d" % i for i in range(keep, 0, -1)] + ["events.jsonl"]:
+        p = os.path.join(d, name)
+        if not os.path.exists(p):
+            continue
+        st = os.stat(p)
+        if stat.S_IMODE(st.st_mode) != 0o640:
+            problems.append("%s mode %o" % (name, stat.S_IMODE(st.st_mode)))
+        if st.st_size > max_bytes:
+            problems.append("%s is %d bytes > %d" % (name, st.st_size, max_bytes))
+        with open(p) as f:
+            data = f.read()
+        if data and not data.endswith("\n"):
+            problems.append("%s ends in half a line" % name)
+        for ln in data.splitlines():
+            try:
+                kept.append(json.loads(ln))
+            except ValueError:
+                problems.append("%s: not a whole JSON line" % name)
+                break
+    if kept != everything[len(everything) - len(kept):]:
+        problems.append("the kept records are not the last %d written" % len(kept))
+    for p in glob.glob(os.path.join(d, "*")):
+        os.unlink(p)
+    os.rmdir(d)
+    return problems
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--agent", required=True)
@@ -151,6 +201,16 @@ def main():
         else:
             passed += 1
             print("PASS %s" % name)
+    if not a.k:
+        problems = check_ledger(a.agent, captures)
+        if problems:
+            failed += 1
+            print("FAIL ledger_rotation")
+            for p in problems[:10]:
+                print("  " + p)
+        else:
+            passed += 1
+            print("PASS ledger_rotation")
     print("golden: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -19,7 +19,7 @@ static void usage(FILE *f)
 		"  run       run the agent\n"
 		"  doctor    check whether the agent can run here, list TLS libraries\n"
 		"  version   print the version\n"
-		"  replay [--config PATH] [--events PATH] FILE\n"
+		"  replay [--config PATH] [--events PATH] [--events-max-bytes N] FILE\n"
 		"            decode a recorded capture stream (FILE or -), print records\n"
 		"  probe-floor BINARY SYMBOL [SECONDS [READY]]\n"
 		"            attach an empty uprobe (benchmark floor)\n"
@@ -32,7 +32,28 @@ static void usage(FILE *f)
 		"  --duration SECONDS   stop by itself after this long\n"
 		"  --ringbuf-size BYTES capture ring buffer (power of two, >= 4096)\n"
 		"  --stream-digest      add SHA-256 of each stream direction to records\n"
+		"  --events-max-bytes N rotate the events file at N bytes (default 100 MiB, 0: never)\n"
+		"  --events-keep N      rotated events files kept (default 5)\n"
 		"  --log-level LEVEL    error, warn, info (default), debug\n");
+}
+
+/* --events-max-bytes / --events-keep, shared by run and replay. */
+static int parse_ledger_opt(int c, const char *arg, uint64_t *max_bytes,
+			    unsigned *keep)
+{
+	char *end;
+	unsigned long long v = strtoull(arg, &end, 0);
+
+	if (*end || arg[0] == '-' || (c == 'k' && (v < 1 || v > 1000))) {
+		fprintf(stderr, "tokentap: --events-%s: bad value %s\n",
+			c == 'm' ? "max-bytes" : "keep", arg);
+		return -1;
+	}
+	if (c == 'm')
+		*max_bytes = v;
+	else
+		*keep = (unsigned)v;
+	return 0;
 }
 
 static int cmd_replay(int argc, char **argv)
@@ -41,9 +62,13 @@ static int cmd_replay(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "events", required_argument, NULL, 'e' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "events-max-bytes", required_argument, NULL, 'm' },
+		{ "events-keep", required_argument, NULL, 'k' },
 		{ 0 },
 	};
 	const char *config = NULL, *events = NULL;
+	uint64_t max_bytes = 0; /* replay output is not rotated unless asked */
+	unsigned keep = TT_EVENTS_KEEP_DEFAULT;
 	enum tt_log_level lvl;
 	int c;
 
@@ -54,6 +79,11 @@ static int cmd_replay(int argc, char **argv)
 			break;
 		case 'e':
 			events = optarg;
+			break;
+		case 'm':
+		case 'k':
+			if (parse_ledger_opt(c, optarg, &max_bytes, &keep))
+				return 2;
 			break;
 		case 'l':
 			if (tt_log_level_parse(optarg, &lvl)) {
@@ -70,7 +100,7 @@ static int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "usage: tokentap replay [--config PATH] [--events PATH] FILE\n");
 		return 2;
 	}
-	return tt_replay(argv[optind], config, events) ? 1 : 0;
+	return tt_replay(argv[optind], config, events, max_bytes, keep) ? 1 : 0;
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -94,10 +124,14 @@ static int cmd_run(int argc, char **argv)
 		{ "ringbuf-size", required_argument, NULL, 'b' },
 		{ "stream-digest", no_argument, NULL, 's' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "events-max-bytes", required_argument, NULL, 'm' },
+		{ "events-keep", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct tt_run_opts o = { .events_path = TT_DEFAULT_EVENTS };
+	struct tt_run_opts o = { .events_path = TT_DEFAULT_EVENTS,
+				 .events_max_bytes = TT_EVENTS_MAX_BYTES_DEFAULT,
+				 .events_keep = TT_EVENTS_KEEP_DEFAULT };
 	enum tt_log_level lvl;
 	char *end;
 	int c;
@@ -106,6 +140,12 @@ static int cmd_run(int argc, char **argv)
 		switch (c) {
 		case 'c': o.config_path = optarg; break;
 		case 'e': o.events_path = optarg; break;
+		case 'm':
+		case 'k':
+			if (parse_ledger_opt(c, optarg, &o.events_max_bytes,
+					     &o.events_keep))
+				return 2;
+			break;
 		case 'r': o.ready_file = optarg; break;
 		case 'd':
 			o.duration = strtod(optarg, &end);

@@ -1,13 +1,22 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The ledger: JSON Lines appended to a file (or stdout), whole lines only,
+ * rotated by size. Lines are collected in a buffer and written with one
+ * write() each flush, never split: a crash loses at most the last flush
+ * interval, and a reader never sees half a line.
+ */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/log.h"
 #include "agent/output.h"
+
+#define OUT_BUF (256u << 10)
 
 /* The default /var/lib/tokentap may not exist on a fresh host: create the
  * last directory (only that one) as 0750, like a package would. */
@@ -28,73 +37,148 @@ static int mkdir_parent(const char *path)
 	return 0;
 }
 
-int tt_output_open(struct tt_output *out, const char *path)
+static int open_file(struct tt_output *out)
 {
+	struct stat st;
 	int fd;
 
-	memset(out, 0, sizeof(*out));
-	if (!strcmp(path, "-")) {
-		out->f = stdout;
-		out->is_stdout = 1;
-		return 0;
-	}
 	/* Records name processes and hosts: not for every local user. */
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (fd < 0 && errno == ENOENT && mkdir_parent(path) == 0)
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	fd = open(out->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0 && errno == ENOENT && mkdir_parent(out->path) == 0)
+		fd = open(out->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			  0640);
 	if (fd < 0)
 		return -errno;
-	out->f = fdopen(fd, "a");
-	if (!out->f) {
-		int err = -errno;
-		close(fd);
-		return err;
-	}
+	out->fd = fd;
+	out->size = fstat(fd, &st) ? 0 : (uint64_t)st.st_size;
 	return 0;
 }
 
-void tt_output_write(struct tt_output *out, const struct cJSON *obj)
+int tt_output_open(struct tt_output *out, const char *path,
+		   uint64_t max_bytes, unsigned keep)
 {
-	char *line = cJSON_PrintUnformatted(obj);
-	size_t n;
+	int err;
 
-	if (!line) {
-		out->write_errors++;
-		return;
+	memset(out, 0, sizeof(*out));
+	out->fd = -1;
+	out->buf = malloc(OUT_BUF);
+	if (!out->buf)
+		return -ENOMEM;
+	if (!strcmp(path, "-")) {
+		out->fd = STDOUT_FILENO;
+		out->is_stdout = 1;
+		return 0;
 	}
-	n = strlen(line);
-	line[n] = '\n'; /* replaces the terminator: one write of a whole line */
-	if (fwrite(line, 1, n + 1, out->f) != n + 1 || fflush(out->f)) {
-		if (!out->write_errors++)
-			tt_err("events: write failed: %s", strerror(errno));
-	} else {
-		out->records++;
+	snprintf(out->path, sizeof(out->path), "%s", path);
+	if (strlen(path) >= sizeof(out->path) - 8) {
+		err = -ENAMETOOLONG;
+		goto fail;
 	}
-	free(line);
+	out->max_bytes = max_bytes;
+	out->keep = keep ? keep : 1;
+	err = open_file(out);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	free(out->buf);
+	out->buf = NULL;
+	return err;
 }
 
-void tt_output_line(struct tt_output *out, const char *line, size_t n)
+/* events.jsonl -> .1 -> .2 ... -> .keep (dropped beyond). */
+static void rotate(struct tt_output *out)
 {
-	/* Buffered: the agent flushes on its poll timer and at exit. */
-	if (fwrite(line, 1, n, out->f) != n || putc('\n', out->f) == EOF) {
-		if (!out->write_errors++)
-			tt_err("events: write failed: %s", strerror(errno));
-	} else {
-		out->records++;
+	char from[sizeof(out->path) + 12], to[sizeof(out->path) + 12];
+
+	close(out->fd);
+	out->fd = -1;
+	for (unsigned i = out->keep; i > 0; i--) {
+		if (i == 1)
+			snprintf(from, sizeof(from), "%s", out->path);
+		else
+			snprintf(from, sizeof(from), "%s.%u", out->path, i - 1);
+		snprintf(to, sizeof(to), "%s.%u", out->path, i);
+		if (rename(from, to) && errno != ENOENT && !out->write_errors++)
+			tt_err("events: rotate %s: %s", from, strerror(errno));
+	}
+	out->rotations++;
+	if (open_file(out) && !out->write_errors++)
+		tt_err("events: reopen %s: %s", out->path, strerror(errno));
+}
+
+static void write_all(struct tt_output *out, const char *p, size_t n)
+{
+	if (out->fd < 0)
+		return;
+	while (n) {
+		ssize_t w = write(out->fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (!out->write_errors++)
+				tt_err("events: write failed: %s", strerror(errno));
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+		out->size += (uint64_t)w;
 	}
 }
 
 void tt_output_flush(struct tt_output *out)
 {
-	if (out->f && fflush(out->f) && !out->write_errors++)
-		tt_err("events: write failed: %s", strerror(errno));
+	if (!out->len)
+		return;
+	write_all(out, out->buf, out->len);
+	out->len = 0;
+}
+
+void tt_output_line(struct tt_output *out, const char *line, size_t n)
+{
+	if (!out->buf)
+		return;
+	/* Rotate before the line that would cross the limit: whole lines. */
+	if (out->max_bytes && out->size + out->len + n + 1 > out->max_bytes &&
+	    out->size + out->len > 0) {
+		tt_output_flush(out);
+		rotate(out);
+	}
+	if (out->len + n + 1 > OUT_BUF)
+		tt_output_flush(out);
+	if (n + 1 > OUT_BUF) { /* a record this large is written alone */
+		char nl = '\n';
+
+		write_all(out, line, n);
+		write_all(out, &nl, 1);
+	} else {
+		memcpy(out->buf + out->len, line, n);
+		out->buf[out->len + n] = '\n';
+		out->len += n + 1;
+	}
+	out->records++;
+}
+
+void tt_output_write(struct tt_output *out, const struct cJSON *obj)
+{
+	char *line = cJSON_PrintUnformatted(obj);
+
+	if (!line) {
+		out->write_errors++;
+		return;
+	}
+	tt_output_line(out, line, strlen(line));
+	tt_output_flush(out); /* rare records (connections, stats): at once */
+	free(line);
 }
 
 void tt_output_close(struct tt_output *out)
 {
-	if (out->f && !out->is_stdout)
-		fclose(out->f);
-	else if (out->f)
-		fflush(out->f);
-	out->f = NULL;
+	tt_output_flush(out);
+	if (out->fd >= 0 && !out->is_stdout)
+		close(out->fd);
+	out->fd = -1;
+	free(out->buf);
+	out->buf = NULL;
 }

@@ -1,21 +1,30 @@
 /* SPDX-License-Identifier: MIT */
-/* JSON-lines sink: whole lines only, created 0640, flushed per record. */
+/* The ledger: JSON Lines, whole lines only, created 0640, rotated by size,
+ * written on flush (the agent's poll timer) and at close. */
 #ifndef TT_OUTPUT_H
 #define TT_OUTPUT_H
 
-#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct cJSON;
 
 struct tt_output {
-	FILE *f;
+	int fd;
 	int is_stdout;
-	unsigned long long records, write_errors;
+	char path[4096];
+	uint64_t max_bytes; /* rotate before a line would cross it; 0: never */
+	unsigned keep;      /* rotated files kept: path.1 .. path.keep */
+	uint64_t size;      /* bytes in the current file */
+	char *buf;          /* whole lines not yet written */
+	size_t len;
+	unsigned long long records, write_errors, rotations;
 };
 
-/* path "-" is stdout. Returns 0 or a negative errno. */
-int tt_output_open(struct tt_output *out, const char *path);
-/* Writes one object as one line and frees nothing. */
+/* path "-" is stdout (never rotated). Returns 0 or a negative errno. */
+int tt_output_open(struct tt_output *out, const char *path,
+		   uint64_t max_bytes, unsigned keep);
+/* Writes one object as one line, at once (rare records). */
 void tt_output_write(struct tt_output *out, const struct cJSON *obj);
 /* One line of n bytes (no newline in it), buffered until tt_output_flush. */
 void tt_output_line(struct tt_output *out, const char *line, size_t n);

@@ -195,7 +195,8 @@ out:
 	return err;
 }
 
-int tt_replay(const char *path, const char *config_path, const char *events)
+int tt_replay(const char *path, const char *config_path, const char *events,
+	      uint64_t events_max_bytes, unsigned events_keep)
 {
 	struct replay *r = calloc(1, sizeof(*r));
 	char err[256], *line = NULL;
@@ -219,7 +220,8 @@ int tt_replay(const char *path, const char *config_path, const char *events)
 		tt_err("replay: %s: %s", path, strerror(errno));
 		goto out;
 	}
-	ret = tt_output_open(&r->out, events ? events : "-");
+	ret = tt_output_open(&r->out, events ? events : "-", events_max_bytes,
+			     events_keep);
 	if (ret) {
 		tt_err("replay: %s: %s", events, strerror(-ret));
 		goto out;
@@ -251,10 +253,7 @@ int tt_replay(const char *path, const char *config_path, const char *events)
 out:
 	if (f && f != stdin)
 		fclose(f);
-	if (r->out.f && !r->out.is_stdout)
-		fclose(r->out.f);
-	else if (r->out.f)
-		fflush(r->out.f);
+	tt_output_close(&r->out);
 	free(line);
 	free(r);
 	g_replay = NULL;

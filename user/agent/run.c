@@ -423,7 +423,8 @@ static int setup(struct agent *a)
 	a->conns = tt_conntab_new(a->cfg.max_connections, a->opts->stream_digest);
 	if (!a->conns)
 		return -ENOMEM;
-	err = tt_output_open(&a->out, a->opts->events_path);
+	err = tt_output_open(&a->out, a->opts->events_path,
+			     a->opts->events_max_bytes, a->opts->events_keep);
 	if (err) {
 		tt_err("events %s: %s", a->opts->events_path, strerror(-err));
 		return err;

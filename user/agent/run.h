@@ -3,6 +3,9 @@
 #define TT_RUN_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include <stddef.h>
 
 #define TT_DEFAULT_CONFIG "/etc/tokentap/config.json"
 #define TT_DEFAULT_EVENTS "/var/lib/tokentap/events.jsonl"
@@ -14,12 +17,18 @@ struct tt_run_opts {
 	double duration;          /* seconds; 0 runs until a signal */
 	size_t ringbuf_bytes;     /* 0: from config */
 	int stream_digest;        /* SHA-256 per stream direction in records */
+	uint64_t events_max_bytes; /* rotate the events file at this size */
+	unsigned events_keep;      /* rotated files kept */
 };
+
+#define TT_EVENTS_MAX_BYTES_DEFAULT (100ull << 20)
+#define TT_EVENTS_KEEP_DEFAULT 5
 
 /* Runs the agent until a signal or the duration. 0 or a negative errno. */
 int tt_run(const struct tt_run_opts *opts);
 /* `tokentap replay`: records of a capture file (docs/decode.md). */
-int tt_replay(const char *path, const char *config_path, const char *events);
+int tt_replay(const char *path, const char *config_path, const char *events,
+	      uint64_t events_max_bytes, unsigned events_keep);
 
 /* `tokentap probe-floor`: attaches an empty uprobe to binary:symbol for
  * seconds, the floor the benchmark compares the capture against. */
