@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Resolves what the BPF side records (bpf_get_current_cgroup_id(): the
+ * inode number of the cgroup v2 directory) to the cgroup path, by walking
+ * the cgroup2 mount, and a pod uid to its namespace and name, from the
+ * kubelet's /var/log/pods directory names. Both are cached with caps; a
+ * miss triggers one bounded rescan, at most one per rescan interval.
+ * Single-threaded: call from the event loop only.
+ */
+#ifndef TT_CGROUPS_H
+#define TT_CGROUPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/workload.h"
+
+#define TT_CGROUPS_CACHE_CAP 4096   /* cgroup id -> path entries */
+#define TT_CGROUPS_POD_CAP 4096     /* pod uid -> namespace/name entries */
+#define TT_CGROUPS_WALK_DIRS 65536  /* directories visited per rescan */
+#define TT_CGROUPS_WALK_DEPTH 32
+#define TT_CGROUPS_RESCAN_NS 1000000000ull /* default: one rescan a second */
+
+struct tt_cgroups_stats {
+	uint64_t hits, misses;  /* id lookups answered from / not in cache */
+	uint64_t rescans;       /* cgroup2 tree walks done */
+	uint64_t rescans_limited; /* misses answered -EAGAIN: too soon */
+	uint64_t not_found;     /* ids absent even after a rescan */
+	uint64_t cache_full;    /* cgroups left out: cache at its cap */
+	uint64_t walk_capped;   /* directories skipped: walk dir/depth cap */
+	uint64_t walk_errors;   /* directories that could not be read */
+	uint64_t path_too_long; /* cgroups skipped: path over the max */
+	uint64_t pod_hits, pod_misses, pod_rescans, pod_rescans_limited;
+	uint64_t pod_cache_full;  /* pod directories left out: at the cap */
+	uint64_t pod_not_found;
+};
+
+struct tt_cgroups;
+
+/*
+ * mount_root: the cgroup2 mount (NULL: found in /proc/self/mountinfo);
+ * pods_dir: the kubelet's pod log directory (NULL: /var/log/pods; a
+ * missing directory just means no pod names). Returns 0, -ENOENT (no
+ * cgroup2 mount), -ENOMEM.
+ */
+int tt_cgroups_new(const char *mount_root, const char *pods_dir,
+		   struct tt_cgroups **out);
+void tt_cgroups_free(struct tt_cgroups *cg);
+
+/* Minimum time between two rescans of each kind; 0 disables the limit. */
+void tt_cgroups_set_rescan_interval(struct tt_cgroups *cg, uint64_t ns);
+
+/*
+ * The path of cgroup `id` relative to the mount ("/" for the root,
+ * "/system.slice/nginx.service"), NUL-terminated. Returns 0, -ENOENT (no
+ * such cgroup after a rescan; it may have gone), -EAGAIN (a miss while
+ * rescans are rate-limited: ask again later), -E2BIG (outlen too small).
+ */
+int tt_cgroups_path(struct tt_cgroups *cg, uint64_t id, char *out,
+		    size_t outlen);
+
+/* Namespace and name of pod `uid` (canonical: lower case, dashes).
+ * Returns 0, -ENOENT, or -EAGAIN (a miss while rescans are limited). */
+int tt_cgroups_pod(struct tt_cgroups *cg, const char *uid,
+		   struct tt_pod_ref *out);
+
+const struct tt_cgroups_stats *tt_cgroups_stats(const struct tt_cgroups *cg);
+
+#endif
