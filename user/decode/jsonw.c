@@ -113,7 +113,8 @@ void tt_jsonw_double(struct tt_jsonw *w, const char *key, double v)
 	char tmp[32];
 	int n;
 
-	if (v == (double)(int64_t)v && v > -9.0e15 && v < 9.0e15) {
+	/* Range first: converting an out-of-range double is undefined. */
+	if (v > -9.0e15 && v < 9.0e15 && v == (double)(int64_t)v) {
 		tt_jsonw_int(w, key, (int64_t)v);
 		return;
 	}
