@@ -98,6 +98,53 @@ def check_truth(records, expect):
     return problems
 
 
+def check_config(agent):
+    """check-config accepts a good config with the default price table and
+    refuses, naming the problem, a malformed config, an unknown key and a
+    bad price table; the agent refuses them too, before loading anything."""
+    import tempfile
+    problems = []
+    d = tempfile.mkdtemp(prefix="tokentap-config-")
+    prices = os.path.join(ROOT, "config", "prices.json")
+    bad_prices = os.path.join(d, "prices.json")
+    with open(bad_prices, "w") as f:
+        json.dump({"version": "1", "currency": "USD", "source": "x",
+                   "snapshot_date": "2026-01-01", "models": [
+                       {"provider": "openai", "model": "m",
+                        "per_million": {"input": -1}}]}, f)
+    cases = [
+        ("good", {"version": 1, "pricing": {"table": prices}, "owners": [
+            {"name": "a", "match": {"comm": "curl"}, "set": {"owner": "a"}}]}, 0, "ok"),
+        ("unknown key", {"version": 1, "owner": []}, 1, "owner: unknown key"),
+        ("bad rule", {"version": 1, "owners": [{"name": "a", "match": {"cgroupp": "/"},
+                                                 "set": {"owner": "a"}}]},
+         1, "owners[0].match.cgroupp"),
+        ("bad price table", {"version": 1, "pricing": {"table": bad_prices}}, 1,
+         "models[0].per_million.input"),
+        ("malformed", None, 1, "JSON"),
+    ]
+    for name, cfg, want_rc, want_text in cases:
+        path = os.path.join(d, "c.json")
+        with open(path, "w") as f:
+            f.write(json.dumps(cfg) if cfg is not None else '{"version": 1,')
+        res = subprocess.run([agent, "check-config", path], capture_output=True,
+                             text=True, timeout=30)
+        out = res.stdout + res.stderr
+        if res.returncode != want_rc or want_text not in out:
+            problems.append("%s: exit %d, %r" % (name, res.returncode, out.strip()))
+        if want_rc:
+            run = subprocess.run([agent, "run", "--config", path, "--events",
+                                  os.path.join(d, "ev.jsonl"), "--duration", "1"],
+                                 capture_output=True, text=True, timeout=60)
+            if run.returncode == 0 or want_text not in run.stderr:
+                problems.append("%s: the agent started (exit %d): %r"
+                                % (name, run.returncode, run.stderr.strip()[-300:]))
+    for p in glob.glob(os.path.join(d, "*")):
+        os.unlink(p)
+    os.rmdir(d)
+    return problems
+
+
 def check_ledger(agent, captures, max_bytes=20000, keep=3):
     """Every fixture replayed into one rotated ledger: whole lines only,
     files under the limit, 0640, at most `keep` rotated files, and the
@@ -202,6 +249,12 @@ def main():
             passed += 1
             print("PASS %s" % name)
     if not a.k:
+        problems = check_config(a.agent)
+        print("%s check_config" % ("FAIL" if problems else "PASS"))
+        for p in problems[:10]:
+            print("  " + p)
+        failed += bool(problems)
+        passed += not problems
         problems = check_ledger(a.agent, captures)
         if problems:
             failed += 1

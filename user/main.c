@@ -19,6 +19,8 @@ static void usage(FILE *f)
 		"  run       run the agent\n"
 		"  doctor    check whether the agent can run here, list TLS libraries\n"
 		"  version   print the version\n"
+		"  check-config FILE\n"
+		"            validate a configuration and the price table it names\n"
 		"  replay [--config PATH] [--events PATH] [--events-max-bytes N] FILE\n"
 		"            decode a recorded capture stream (FILE or -), print records\n"
 		"  probe-floor BINARY SYMBOL [SECONDS [READY]]\n"
@@ -191,6 +193,13 @@ int main(int argc, char **argv)
 		int verbose = argc > 2 && !strcmp(argv[2], "-v");
 		tt_log_set_level(TT_LOG_ERROR);
 		return tt_doctor(verbose);
+	}
+	if (!strcmp(argv[1], "check-config")) {
+		if (argc != 3) {
+			fprintf(stderr, "usage: tokentap check-config FILE\n");
+			return 2;
+		}
+		return tt_check_config(argv[2]) ? 1 : 0;
 	}
 	if (!strcmp(argv[1], "replay"))
 		return cmd_replay(argc - 1, argv + 1);

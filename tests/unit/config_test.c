@@ -106,6 +106,15 @@ struct error_case {
 };
 
 static const struct error_case error_cases[] = {
+	/* Allocation sections: the field path reaches the message. */
+	{ "owner_unknown_match", "{\"owners\": [{\"name\": \"a\", \"match\": {\"cgroupp\": \"/\"},"
+	  " \"set\": {\"owner\": \"o\"}}]}", "owners[0].match.cgroupp" },
+	{ "owner_no_set", "{\"owners\": [{\"name\": \"a\", \"match\": {}}]}", "owners[0]" },
+	{ "owners_object", "{\"owners\": {}}", "owners" },
+	{ "key_env_number", "{\"key_environments\": {\"k_1\": 5}}", "key_environments" },
+	{ "env_vars_string", "{\"environment_variables\": \"APP_ENV\"}", "environment_variables" },
+	{ "pricing_unknown", "{\"pricing\": {\"tabel\": \"x\"}}", "pricing.tabel: unknown key" },
+	{ "pricing_table_number", "{\"pricing\": {\"table\": 1}}", "pricing.table" },
 	/* Not JSON, or not an object. */
 	{ "empty_text", "", "JSON" },
 	{ "truncated", "{\"version\": 1", "JSON" },
@@ -214,7 +223,32 @@ TT_TEST(every_error_names_the_field)
 		if (!strstr(err, c->want))
 			tt_fail_(__FILE__, __LINE__, "message \"%s\" does not name \"%s\"",
 				 err, c->want);
+		tt_config_free(&cfg);
 	}
+}
+
+TT_TEST(allocation_sections)
+{
+	static const char text[] =
+		"{\"version\": 1,"
+		" \"owners\": [{\"name\": \"payments\","
+		"   \"match\": {\"cgroup\": \"/kubepods*/pay*\", \"env\": \"APP_ENV=prod*\"},"
+		"   \"set\": {\"owner\": \"payments\", \"cost_center\": \"CC-100\","
+		"           \"environment\": \"production\"}},"
+		"  {\"name\": \"rest\", \"match\": {}, \"set\": {\"owner\": \"platform\"}}],"
+		" \"key_environments\": {\"k_0123456789abcdef\": \"staging\"},"
+		" \"environment_variables\": [\"APP_ENV\", \"TEAM_ENV\"],"
+		" \"pricing\": {\"table\": \"/etc/tokentap/prices.json\"}}";
+	char err[256] = "";
+
+	tt_config_defaults(&cfg);
+	TT_CHECK_EQ_INT(tt_config_parse(text, &cfg, err, sizeof(err)), 0);
+	TT_CHECK_EQ_STR(err, "");
+	TT_CHECK_EQ_U64(cfg.owners.n, 2);
+	TT_CHECK_EQ_U64(cfg.owners.n_key_envs, 1);
+	TT_CHECK_EQ_U64(cfg.env_allow.n, 2);
+	TT_CHECK_EQ_STR(cfg.prices_path, "/etc/tokentap/prices.json");
+	tt_config_free(&cfg);
 }
 
 TT_TEST(bad_host_message_quotes_pattern)

@@ -255,6 +255,7 @@ out:
 		fclose(f);
 	tt_output_close(&r->out);
 	free(line);
+	tt_config_free(&r->cfg);
 	free(r);
 	g_replay = NULL;
 	return ret;

@@ -34,6 +34,7 @@ struct agent_stats {
 struct agent {
 	const struct tt_run_opts *opts;
 	struct tt_config cfg;
+	struct tt_pricing prices; /* loaded with the config; used by allocation */
 	struct tt_capture cap;
 	struct tt_attach *am;
 	struct tt_conntab *conns;
@@ -399,7 +400,8 @@ static int load_config(struct agent *a)
 	if (o->config_path || !access(TT_DEFAULT_CONFIG, F_OK)) {
 		const char *path = o->config_path ? o->config_path : TT_DEFAULT_CONFIG;
 
-		if (tt_config_load(path, &a->cfg, err, sizeof(err))) {
+		if (tt_settings_load(path, &a->cfg, &a->prices, err,
+				     sizeof(err))) {
 			tt_err("config %s: %s", path, err);
 			return -EINVAL;
 		}
@@ -513,6 +515,8 @@ int tt_run(const struct tt_run_opts *opts)
 		tt_capture_close(&a->cap);
 	tt_output_close(&a->out);
 	tt_conntab_free(a->conns);
+	tt_config_free(&a->cfg);
+	tt_pricing_free(&a->prices);
 	free(a);
 	return err;
 }

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "core/config.h"
+#include "core/pricing.h"
 
 #include <stddef.h>
 
@@ -34,6 +36,13 @@ int tt_replay(const char *path, const char *config_path, const char *events,
  * seconds, the floor the benchmark compares the capture against. */
 int tt_probe_floor(const char *binary, const char *symbol, double seconds,
 		   const char *ready_file);
+
+/* The config file, then the price table it names: 0, or an error with a
+ * message naming the file and field in err. cfg must hold the defaults. */
+int tt_settings_load(const char *path, struct tt_config *cfg,
+		     struct tt_pricing *prices, char *err, size_t errlen);
+/* `tokentap check-config FILE`: 0 when the agent would accept it. */
+int tt_check_config(const char *path);
 
 /* `tokentap doctor`: 0 when the agent can run here. */
 int tt_doctor(int verbose);

@@ -9,6 +9,11 @@
 
 #define CONFIG_FILE_MAX (4u << 20)
 
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int check_keys(const cJSON *obj, const char *where,
+		      const char *const *allowed, char *err, size_t errlen);
+
 void tt_config_defaults(struct tt_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -16,6 +21,35 @@ void tt_config_defaults(struct tt_config *cfg)
 	cfg->ringbuf_bytes = 8u << 20;
 	cfg->max_connections = 16384;
 	cfg->attach_all_libraries = 1;
+	tt_environ_allow_default(&cfg->env_allow);
+}
+
+void tt_config_free(struct tt_config *cfg)
+{
+	tt_rules_free(&cfg->owners);
+}
+
+static int parse_pricing(const cJSON *obj, struct tt_config *cfg, char *err,
+			 size_t errlen)
+{
+	static const char *const keys[] = { "table", NULL };
+	const cJSON *v;
+	int ret;
+
+	if (!cJSON_IsObject(obj))
+		return fail(err, errlen, "pricing: must be an object");
+	ret = check_keys(obj, "pricing", keys, err, errlen);
+	if (ret)
+		return ret;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "table");
+	if (v && (!cJSON_IsString(v) || !v->valuestring[0]))
+		return fail(err, errlen, "pricing.table: must be a file path");
+	if (v && strlen(v->valuestring) >= sizeof(cfg->prices_path))
+		return fail(err, errlen, "pricing.table: path too long");
+	if (v)
+		snprintf(cfg->prices_path, sizeof(cfg->prices_path), "%s",
+			 v->valuestring);
+	return 0;
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -135,7 +169,10 @@ static int parse_capture(const cJSON *obj, struct tt_config *cfg, char *err,
 int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 		    size_t errlen)
 {
-	static const char *const keys[] = { "version", "endpoints", "capture", NULL };
+	static const char *const keys[] = {
+		"version", "endpoints", "capture", "owners", "key_environments",
+		"environment_variables", "pricing", NULL,
+	};
 	/* Whole text: a second object after the first is not silently dropped. */
 	cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
 	const cJSON *v;
@@ -163,6 +200,21 @@ int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 		goto out;
 	v = cJSON_GetObjectItemCaseSensitive(root, "capture");
 	if (v && (ret = parse_capture(v, cfg, err, errlen)))
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(root, "owners");
+	if (v && (ret = tt_rules_parse_owners(v, "owners", &cfg->owners, err,
+					      errlen)))
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(root, "key_environments");
+	if (v && (ret = tt_rules_parse_key_environments(
+			  v, "key_environments", &cfg->owners, err, errlen)))
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(root, "environment_variables");
+	if (v && (ret = tt_environ_parse_allowlist(v, "environment_variables",
+						   &cfg->env_allow, err, errlen)))
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(root, "pricing");
+	if (v && (ret = parse_pricing(v, cfg, err, errlen)))
 		goto out;
 out:
 	cJSON_Delete(root);

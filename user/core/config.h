@@ -7,16 +7,24 @@
 #define TT_CONFIG_H
 
 #include <stddef.h>
+#include "core/environ.h"
 #include "core/hosts.h"
+#include "core/rules.h"
 
 struct tt_config {
 	struct tt_hosts hosts;     /* built-ins plus "endpoints" */
 	size_t ringbuf_bytes;      /* capture.ringbuf_bytes */
 	size_t max_connections;    /* capture.max_connections */
 	int attach_all_libraries;  /* capture.attach_system_libraries */
+	struct tt_owner_rules owners;      /* "owners", "key_environments" (heap) */
+	struct tt_environ_allow env_allow; /* "environment_variables" */
+	char prices_path[4096];            /* pricing.table, "" for none */
 };
 
+/* Sets the defaults on uninitialized memory; tt_config_free() releases
+ * what parsing allocated. */
 void tt_config_defaults(struct tt_config *cfg);
+void tt_config_free(struct tt_config *cfg);
 /* Parses text over the defaults in *cfg. Returns 0, or -EINVAL with a
  * message naming the field in err. */
 int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
