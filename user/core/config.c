@@ -5,14 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/cfgjson.h"
 #include "core/config.h"
 
 #define CONFIG_FILE_MAX (4u << 20)
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int check_keys(const cJSON *obj, const char *where,
-		      const char *const *allowed, char *err, size_t errlen);
 
 void tt_config_defaults(struct tt_config *cfg)
 {
@@ -37,46 +34,18 @@ static int parse_pricing(const cJSON *obj, struct tt_config *cfg, char *err,
 	int ret;
 
 	if (!cJSON_IsObject(obj))
-		return fail(err, errlen, "pricing: must be an object");
-	ret = check_keys(obj, "pricing", keys, err, errlen);
+		return tt_cfg_fail(err, errlen, "pricing: must be an object");
+	ret = tt_cfg_check_keys(obj, "pricing", keys, err, errlen);
 	if (ret)
 		return ret;
 	v = cJSON_GetObjectItemCaseSensitive(obj, "table");
 	if (v && (!cJSON_IsString(v) || !v->valuestring[0]))
-		return fail(err, errlen, "pricing.table: must be a file path");
+		return tt_cfg_fail(err, errlen, "pricing.table: must be a file path");
 	if (v && strlen(v->valuestring) >= sizeof(cfg->prices_path))
-		return fail(err, errlen, "pricing.table: path too long");
+		return tt_cfg_fail(err, errlen, "pricing.table: path too long");
 	if (v)
 		snprintf(cfg->prices_path, sizeof(cfg->prices_path), "%s",
 			 v->valuestring);
-	return 0;
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-/* Rejects keys of obj not in allowed (NULL-terminated). */
-static int check_keys(const cJSON *obj, const char *where,
-		      const char *const *allowed, char *err, size_t errlen)
-{
-	const cJSON *it;
-
-	cJSON_ArrayForEach(it, obj) {
-		const char *const *a;
-
-		for (a = allowed; *a && strcmp(*a, it->string); a++)
-			;
-		if (!*a)
-			return fail(err, errlen, "%s%s%s: unknown key", where,
-				    *where ? "." : "", it->string);
-	}
 	return 0;
 }
 
@@ -88,7 +57,7 @@ static int parse_endpoints(const cJSON *arr, struct tt_config *cfg, char *err,
 	int i = 0, ret;
 
 	if (!cJSON_IsArray(arr))
-		return fail(err, errlen, "endpoints: must be an array");
+		return tt_cfg_fail(err, errlen, "endpoints: must be an array");
 	cJSON_ArrayForEach(ep, arr) {
 		const cJSON *host = cJSON_GetObjectItemCaseSensitive(ep, "host");
 		const cJSON *prov = cJSON_GetObjectItemCaseSensitive(ep, "provider");
@@ -96,23 +65,23 @@ static int parse_endpoints(const cJSON *arr, struct tt_config *cfg, char *err,
 
 		snprintf(where, sizeof(where), "endpoints[%d]", i);
 		if (!cJSON_IsObject(ep))
-			return fail(err, errlen, "%s: must be an object", where);
-		ret = check_keys(ep, where, keys, err, errlen);
+			return tt_cfg_fail(err, errlen, "%s: must be an object", where);
+		ret = tt_cfg_check_keys(ep, where, keys, err, errlen);
 		if (ret)
 			return ret;
 		if (!cJSON_IsString(host))
-			return fail(err, errlen, "%s.host: must be a string", where);
+			return tt_cfg_fail(err, errlen, "%s.host: must be a string", where);
 		if (!cJSON_IsString(prov))
-			return fail(err, errlen, "%s.provider: must be a string", where);
+			return tt_cfg_fail(err, errlen, "%s.provider: must be a string", where);
 		if (strlen(prov->valuestring) >= sizeof(cfg->hosts.rules[0].provider))
-			return fail(err, errlen, "%s.provider: longer than %zu bytes",
+			return tt_cfg_fail(err, errlen, "%s.provider: longer than %zu bytes",
 				    where, sizeof(cfg->hosts.rules[0].provider) - 1);
 		ret = tt_hosts_add(&cfg->hosts, host->valuestring, prov->valuestring);
 		if (ret == -E2BIG)
-			return fail(err, errlen, "%s: more than %d host rules", where,
+			return tt_cfg_fail(err, errlen, "%s: more than %d host rules", where,
 				    TT_HOSTS_MAX);
 		if (ret)
-			return fail(err, errlen,
+			return tt_cfg_fail(err, errlen,
 				    "%s.host: \"%s\" is not a host name or glob", where,
 				    host->valuestring);
 		i++;
@@ -131,7 +100,7 @@ static int get_size(const cJSON *obj, const char *key, size_t lo, size_t hi,
 	if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)lo) ||
 	    v->valuedouble > (double)hi ||
 	    v->valuedouble != (double)(size_t)v->valuedouble)
-		return fail(err, errlen, "capture.%s: must be an integer in [%zu, %zu]",
+		return tt_cfg_fail(err, errlen, "capture.%s: must be an integer in [%zu, %zu]",
 			    key, lo, hi);
 	*out = (size_t)v->valuedouble;
 	return 0;
@@ -146,20 +115,20 @@ static int parse_capture(const cJSON *obj, struct tt_config *cfg, char *err,
 	int ret;
 
 	if (!cJSON_IsObject(obj))
-		return fail(err, errlen, "capture: must be an object");
-	ret = check_keys(obj, "capture", keys, err, errlen);
+		return tt_cfg_fail(err, errlen, "capture: must be an object");
+	ret = tt_cfg_check_keys(obj, "capture", keys, err, errlen);
 	if (!ret)
 		ret = get_size(obj, "ringbuf_bytes", 4096, 1u << 30,
 			       &cfg->ringbuf_bytes, err, errlen);
 	if (!ret && (cfg->ringbuf_bytes & (cfg->ringbuf_bytes - 1)))
-		return fail(err, errlen, "capture.ringbuf_bytes: must be a power of two");
+		return tt_cfg_fail(err, errlen, "capture.ringbuf_bytes: must be a power of two");
 	if (!ret)
 		ret = get_size(obj, "max_connections", 16, 1u << 20,
 			       &cfg->max_connections, err, errlen);
 	v = cJSON_GetObjectItemCaseSensitive(obj, "attach_system_libraries");
 	if (!ret && v) {
 		if (!cJSON_IsBool(v))
-			return fail(err, errlen,
+			return tt_cfg_fail(err, errlen,
 				    "capture.attach_system_libraries: must be true or false");
 		cfg->attach_all_libraries = cJSON_IsTrue(v);
 	}
@@ -180,19 +149,19 @@ int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 
 	if (!root) {
 		const char *at = cJSON_GetErrorPtr();
-		return fail(err, errlen, "not valid JSON near offset %ld",
+		return tt_cfg_fail(err, errlen, "not valid JSON near offset %ld",
 			    at ? (long)(at - text) : 0L);
 	}
 	if (!cJSON_IsObject(root)) {
-		ret = fail(err, errlen, "top level: must be an object");
+		ret = tt_cfg_fail(err, errlen, "top level: must be an object");
 		goto out;
 	}
-	ret = check_keys(root, "", keys, err, errlen);
+	ret = tt_cfg_check_keys(root, "", keys, err, errlen);
 	if (ret)
 		goto out;
 	v = cJSON_GetObjectItemCaseSensitive(root, "version");
 	if (v && (!cJSON_IsNumber(v) || v->valuedouble != 1)) {
-		ret = fail(err, errlen, "version: must be 1");
+		ret = tt_cfg_fail(err, errlen, "version: must be 1");
 		goto out;
 	}
 	v = cJSON_GetObjectItemCaseSensitive(root, "endpoints");
@@ -230,7 +199,7 @@ int tt_config_load(const char *path, struct tt_config *cfg, char *err,
 	int ret;
 
 	if (!f)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return tt_cfg_fail(err, errlen, "%s: %s", path, strerror(errno));
 	text = malloc(CONFIG_FILE_MAX + 1);
 	if (!text) {
 		fclose(f);
@@ -240,7 +209,7 @@ int tt_config_load(const char *path, struct tt_config *cfg, char *err,
 	fclose(f);
 	if (n > CONFIG_FILE_MAX) {
 		free(text);
-		return fail(err, errlen, "%s: larger than %u bytes", path,
+		return tt_cfg_fail(err, errlen, "%s: larger than %u bytes", path,
 			    CONFIG_FILE_MAX);
 	}
 	text[n] = '\0';

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "core/cfgjson.h"
 #include "core/pricing.h"
 
 struct tt_price_key {
@@ -18,7 +19,7 @@ struct tt_price_key {
 	int is_alias;
 };
 
-/* Also the per_million keys: NULL-terminated for check_keys(). */
+/* Also the per_million keys: NULL-terminated for tt_cfg_check_keys(). */
 static const char *const class_names[TT_PRICE_NCLASS + 1] = {
 	"input", "cached_input", "cache_write", "cache_write_1h", "output",
 	"reasoning", NULL,
@@ -37,39 +38,7 @@ const char *tt_price_match_name(int match)
 	return match >= 0 && match <= TT_PRICE_FALLBACK ? names[match] : "?";
 }
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 /* ------------------------------------------------------------ loader */
-
-static int check_keys(const cJSON *obj, const char *where,
-		      const char *const *allowed, char *err, size_t errlen)
-{
-	const cJSON *it;
-
-	cJSON_ArrayForEach(it, obj) {
-		size_t i;
-
-		for (i = 0; allowed[i]; i++)
-			if (it->string && !strcmp(it->string, allowed[i]))
-				break;
-		if (!allowed[i])
-			return fail(err, errlen, "%s%s%.64s: unknown key", where,
-				    where[0] ? "." : "",
-				    it->string ? it->string : "?");
-	}
-	return 0;
-}
 
 /* A required (or optional, when absent is allowed) string field with a
  * length cap; printable ASCII only so the ledger can quote it as is. */
@@ -84,19 +53,19 @@ static int get_str(const cJSON *obj, const char *key, const char *where,
 	if (!v) {
 		if (!required)
 			return 0;
-		return fail(err, errlen, "%s%s%s: missing", where, pre, key);
+		return tt_cfg_fail(err, errlen, "%s%s%s: missing", where, pre, key);
 	}
 	if (!cJSON_IsString(v) || !v->valuestring)
-		return fail(err, errlen, "%s%s%s: must be a string", where, pre,
+		return tt_cfg_fail(err, errlen, "%s%s%s: must be a string", where, pre,
 			    key);
 	n = strlen(v->valuestring);
 	if (n == 0 || n >= cap)
-		return fail(err, errlen, "%s%s%s: must be 1 to %zu characters",
+		return tt_cfg_fail(err, errlen, "%s%s%s: must be 1 to %zu characters",
 			    where, pre, key, cap - 1);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)v->valuestring[i] < 0x20 ||
 		    (unsigned char)v->valuestring[i] > 0x7e)
-			return fail(err, errlen,
+			return tt_cfg_fail(err, errlen,
 				    "%s%s%s: must be printable ASCII", where,
 				    pre, key);
 	memcpy(dst, v->valuestring, n + 1);
@@ -129,13 +98,13 @@ static int get_rate(const cJSON *obj, const char *key, const char *where,
 	if (!v) {
 		if (!required)
 			return 0;
-		return fail(err, errlen, "%s.%s: missing", where, key);
+		return tt_cfg_fail(err, errlen, "%s.%s: missing", where, key);
 	}
 	if (cJSON_IsNull(v) && !required)
 		return 0;
 	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
 	    !(v->valuedouble >= 0) || v->valuedouble > TT_PRICING_RATE_MAX)
-		return fail(err, errlen, "%s.%s: must be a number >= 0 and <= %g%s",
+		return tt_cfg_fail(err, errlen, "%s.%s: must be a number >= 0 and <= %g%s",
 			    where, key, TT_PRICING_RATE_MAX,
 			    required ? "" : ", or null");
 	*dst = v->valuedouble;
@@ -148,8 +117,8 @@ static int parse_rates(const cJSON *pm, const char *where,
 	int ret;
 
 	if (!cJSON_IsObject(pm))
-		return fail(err, errlen, "%s: must be an object", where);
-	ret = check_keys(pm, where, class_names, err, errlen);
+		return tt_cfg_fail(err, errlen, "%s: must be an object", where);
+	ret = tt_cfg_check_keys(pm, where, class_names, err, errlen);
 	if (ret)
 		return ret;
 	for (int c = 0; c < TT_PRICE_NCLASS; c++) {
@@ -226,7 +195,7 @@ static int build_index(struct tt_pricing *t, const cJSON *models, char *err,
 			key_where(&t->index[k], w1, sizeof(w1));
 			key_where(&t->index[k - 1], w2, sizeof(w2));
 		}
-		return fail(err, errlen,
+		return tt_cfg_fail(err, errlen,
 			    "%s: \"%s\" is already a name of %s for provider %s",
 			    w1, t->index[k].name, w2, t->index[k].provider);
 	}
@@ -242,21 +211,21 @@ static int parse_aliases(const cJSON *al, const char *where,
 	if (!al)
 		return 0;
 	if (!cJSON_IsArray(al))
-		return fail(err, errlen, "%s.aliases: must be an array", where);
+		return tt_cfg_fail(err, errlen, "%s.aliases: must be an array", where);
 	cJSON_ArrayForEach(a, al) {
 		size_t n;
 
 		if (j >= TT_PRICING_MAX_ALIASES) {
-			fail(err, errlen, "%s.aliases: more than %d aliases",
+			tt_cfg_fail(err, errlen, "%s.aliases: more than %d aliases",
 			     where, TT_PRICING_MAX_ALIASES);
 			return -E2BIG;
 		}
 		if (!cJSON_IsString(a) || !a->valuestring)
-			return fail(err, errlen, "%s.aliases[%u]: must be a string",
+			return tt_cfg_fail(err, errlen, "%s.aliases[%u]: must be a string",
 				    where, j);
 		n = strlen(a->valuestring);
 		if (n == 0 || n >= TT_PRICING_MODEL_MAX)
-			return fail(err, errlen,
+			return tt_cfg_fail(err, errlen,
 				    "%s.aliases[%u]: must be 1 to %d characters",
 				    where, j, TT_PRICING_MODEL_MAX - 1);
 		j++;
@@ -277,8 +246,8 @@ static int parse_model(const cJSON *obj, unsigned idx,
 
 	snprintf(where, sizeof(where), "models[%u]", idx);
 	if (!cJSON_IsObject(obj))
-		return fail(err, errlen, "%s: must be an object", where);
-	ret = check_keys(obj, where, keys, err, errlen);
+		return tt_cfg_fail(err, errlen, "%s: must be an object", where);
+	ret = tt_cfg_check_keys(obj, where, keys, err, errlen);
 	if (!ret)
 		ret = get_str(obj, "provider", where, 1, m->provider,
 			      sizeof(m->provider), err, errlen);
@@ -293,7 +262,7 @@ static int parse_model(const cJSON *obj, unsigned idx,
 		return ret;
 	v = cJSON_GetObjectItemCaseSensitive(obj, "per_million");
 	if (!v)
-		return fail(err, errlen, "%s.per_million: missing", where);
+		return tt_cfg_fail(err, errlen, "%s.per_million: missing", where);
 	snprintf(pm, sizeof(pm), "%s.per_million", where);
 	ret = parse_rates(v, pm, m, err, errlen);
 	if (ret)
@@ -313,8 +282,8 @@ static int parse_root(const cJSON *root, struct tt_pricing *t, char *err,
 	unsigned i = 0;
 
 	if (!cJSON_IsObject(root))
-		return fail(err, errlen, "(top level): must be an object");
-	ret = check_keys(root, "", keys, err, errlen);
+		return tt_cfg_fail(err, errlen, "(top level): must be an object");
+	ret = tt_cfg_check_keys(root, "", keys, err, errlen);
 	if (!ret)
 		ret = get_str(root, "version", "", 1, t->version,
 			      sizeof(t->version), err, errlen);
@@ -325,7 +294,7 @@ static int parse_root(const cJSON *root, struct tt_pricing *t, char *err,
 		     !isupper((unsigned char)t->currency[0]) ||
 		     !isupper((unsigned char)t->currency[1]) ||
 		     !isupper((unsigned char)t->currency[2])))
-		ret = fail(err, errlen,
+		ret = tt_cfg_fail(err, errlen,
 			   "currency: must be an ISO 4217 code such as \"USD\"");
 	if (!ret)
 		ret = get_str(root, "source", "", 1, t->source,
@@ -334,7 +303,7 @@ static int parse_root(const cJSON *root, struct tt_pricing *t, char *err,
 		ret = get_str(root, "snapshot_date", "", 1, t->snapshot_date,
 			      sizeof(t->snapshot_date), err, errlen);
 	if (!ret && !valid_date(t->snapshot_date))
-		ret = fail(err, errlen, "snapshot_date: must be YYYY-MM-DD");
+		ret = tt_cfg_fail(err, errlen, "snapshot_date: must be YYYY-MM-DD");
 	if (!ret)
 		ret = get_str(root, "note", "", 0, t->note, sizeof(t->note),
 			      err, errlen);
@@ -342,14 +311,14 @@ static int parse_root(const cJSON *root, struct tt_pricing *t, char *err,
 		return ret;
 	models = cJSON_GetObjectItemCaseSensitive(root, "models");
 	if (!models)
-		return fail(err, errlen, "models: missing");
+		return tt_cfg_fail(err, errlen, "models: missing");
 	if (!cJSON_IsArray(models))
-		return fail(err, errlen, "models: must be an array");
+		return tt_cfg_fail(err, errlen, "models: must be an array");
 	n = cJSON_GetArraySize(models);
 	if (n == 0)
-		return fail(err, errlen, "models: must not be empty");
+		return tt_cfg_fail(err, errlen, "models: must not be empty");
 	if (n > TT_PRICING_MAX_MODELS) {
-		fail(err, errlen, "models: more than %d models",
+		tt_cfg_fail(err, errlen, "models: more than %d models",
 		     TT_PRICING_MAX_MODELS);
 		return -E2BIG;
 	}
@@ -376,14 +345,14 @@ int tt_pricing_parse(const char *text, size_t len, struct tt_pricing *t,
 	if (err && errlen)
 		err[0] = '\0';
 	if (len > TT_PRICING_TEXT_MAX) {
-		fail(err, errlen, "(file): larger than %u bytes",
+		tt_cfg_fail(err, errlen, "(file): larger than %u bytes",
 		     TT_PRICING_TEXT_MAX);
 		ret = -E2BIG;
 		goto out;
 	}
 	root = cJSON_ParseWithLength(text, len);
 	if (!root) {
-		ret = fail(err, errlen, "(file): not valid JSON");
+		ret = tt_cfg_fail(err, errlen, "(file): not valid JSON");
 		goto out;
 	}
 	ret = parse_root(root, t, err, errlen);
@@ -392,7 +361,7 @@ out:
 	if (ret)
 		tt_pricing_free(t); /* a refused table is an empty one */
 	if (ret == -ENOMEM)
-		fail(err, errlen, "(file): out of memory");
+		tt_cfg_fail(err, errlen, "(file): out of memory");
 	return ret;
 }
 
@@ -408,19 +377,19 @@ int tt_pricing_load(const char *path, struct tt_pricing *t, char *err,
 	f = fopen(path, "r");
 	if (!f) {
 		ret = -errno;
-		fail(err, errlen, "%s: %s", path, strerror(-ret));
+		tt_cfg_fail(err, errlen, "%s: %s", path, strerror(-ret));
 		goto out;
 	}
 	text = malloc(TT_PRICING_TEXT_MAX + 1);
 	if (!text) {
 		ret = -ENOMEM;
-		fail(err, errlen, "%s: out of memory", path);
+		tt_cfg_fail(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	len = fread(text, 1, TT_PRICING_TEXT_MAX + 1, f);
 	if (ferror(f)) {
 		ret = -EIO;
-		fail(err, errlen, "%s: read error", path);
+		tt_cfg_fail(err, errlen, "%s: read error", path);
 		goto out;
 	}
 	/* One byte over the cap is enough for the parser to refuse it. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "core/cfgjson.h"
 #include "core/rules.h"
 
 /* Condition kinds by their "match" key; index = enum tt_fact_kind. */
@@ -29,16 +30,6 @@ static int keyed(enum tt_fact_kind k)
 {
 	return k == TT_FACT_CONTAINER_LABEL || k == TT_FACT_POD_LABEL ||
 	       k == TT_FACT_ENV || k == TT_FACT_HEADER;
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
 }
 
 /* Builds a field path for messages; truncation only shortens a message,
@@ -68,11 +59,11 @@ static int check_keys(const cJSON *obj, const char *where,
 			if (allowed[a] && !strcmp(allowed[a], it->string))
 				break;
 		if (a == nallowed)
-			return fail(err, errlen, "%s.%s: unknown key", where,
+			return tt_cfg_fail(err, errlen, "%s.%s: unknown key", where,
 				    it->string);
 		for (prev = obj->child; prev != it; prev = prev->next)
 			if (!strcmp(prev->string, it->string))
-				return fail(err, errlen, "%s.%s: duplicate key",
+				return tt_cfg_fail(err, errlen, "%s.%s: duplicate key",
 					    where, it->string);
 	}
 	return 0;
@@ -87,9 +78,9 @@ static int get_str(const cJSON *obj, const char *key, const char *where,
 	if (!v)
 		return 0;
 	if (!cJSON_IsString(v))
-		return fail(err, errlen, "%s.%s: must be a string", where, key);
+		return tt_cfg_fail(err, errlen, "%s.%s: must be a string", where, key);
 	if (strlen(v->valuestring) >= cap)
-		return fail(err, errlen, "%s.%s: longer than %zu bytes", where,
+		return tt_cfg_fail(err, errlen, "%s.%s: longer than %zu bytes", where,
 			    key, cap - 1);
 	strcpy(dst, v->valuestring);
 	return 0;
@@ -107,22 +98,22 @@ static int parse_cond(const char *text, enum tt_fact_kind kind,
 		const char *eq = strchr(text, '=');
 
 		if (!eq || eq == text)
-			return fail(err, errlen, "%s: must be \"NAME=glob\"", where);
+			return tt_cfg_fail(err, errlen, "%s: must be \"NAME=glob\"", where);
 		if ((size_t)(eq - text) >= sizeof(c->key))
-			return fail(err, errlen, "%s: name longer than %zu bytes",
+			return tt_cfg_fail(err, errlen, "%s: name longer than %zu bytes",
 				    where, sizeof(c->key) - 1);
 		memcpy(c->key, text, (size_t)(eq - text));
 		c->key[eq - text] = '\0';
 		pat = eq + 1;
 	}
 	if (!*pat)
-		return fail(err, errlen, "%s: empty pattern", where);
+		return tt_cfg_fail(err, errlen, "%s: empty pattern", where);
 	/* Classes like [:alpha:] are not implemented: refuse, not misread. */
 	if (kind != TT_FACT_KEY_ID && strstr(pat, "[:"))
-		return fail(err, errlen, "%s: character classes ([:name:]) are not supported",
+		return tt_cfg_fail(err, errlen, "%s: character classes ([:name:]) are not supported",
 			    where);
 	if (strlen(pat) >= sizeof(c->pattern))
-		return fail(err, errlen, "%s: longer than %zu bytes", where,
+		return tt_cfg_fail(err, errlen, "%s: longer than %zu bytes", where,
 			    sizeof(c->pattern) - 1);
 	strcpy(c->pattern, pat);
 	return 0;
@@ -137,7 +128,7 @@ static int parse_match(const cJSON *obj, const char *where,
 	int ret;
 
 	if (!cJSON_IsObject(obj))
-		return fail(err, errlen, "%s: must be an object", where);
+		return tt_cfg_fail(err, errlen, "%s: must be an object", where);
 	ret = check_keys(obj, where, kind_names, TT_FACT_KINDS, err, errlen);
 	if (ret)
 		return ret;
@@ -151,7 +142,7 @@ static int parse_match(const cJSON *obj, const char *where,
 		if (multi) {
 			first = it->child;
 			if (!first)
-				return fail(err, errlen, "%s.%s: empty array",
+				return tt_cfg_fail(err, errlen, "%s.%s: empty array",
 					    where, it->string);
 		}
 		for (one = first; one; one = multi ? one->next : NULL, j++) {
@@ -161,10 +152,10 @@ static int parse_match(const cJSON *obj, const char *where,
 			else
 				mkpath(path, sizeof(path), "%s.%s", where, it->string);
 			if (!cJSON_IsString(one))
-				return fail(err, errlen, "%s: must be a string%s",
+				return tt_cfg_fail(err, errlen, "%s: must be a string%s",
 					    path, multi ? "" : " or an array of strings");
 			if (r->n_conds >= TT_RULE_CONDS_MAX)
-				return fail(err, errlen,
+				return tt_cfg_fail(err, errlen,
 					    "%s: more than %d conditions in one rule",
 					    path, TT_RULE_CONDS_MAX);
 			ret = parse_cond(one->valuestring, kind, path,
@@ -184,20 +175,20 @@ static int parse_tags(const cJSON *obj, const char *where,
 	int ret;
 
 	if (!cJSON_IsObject(obj))
-		return fail(err, errlen, "%s: must be an object", where);
+		return tt_cfg_fail(err, errlen, "%s: must be an object", where);
 	/* No allowed names: only the duplicate check is wanted. */
 	cJSON_ArrayForEach(it, obj) {
 		struct tt_rule_tag *t;
 
 		for (size_t i = 0; i < s->n_tags; i++)
 			if (!strcmp(s->tags[i].key, it->string))
-				return fail(err, errlen, "%s.%s: duplicate key",
+				return tt_cfg_fail(err, errlen, "%s.%s: duplicate key",
 					    where, it->string);
 		if (s->n_tags >= TT_RULE_TAGS_MAX)
-			return fail(err, errlen, "%s: more than %d tags", where,
+			return tt_cfg_fail(err, errlen, "%s: more than %d tags", where,
 				    TT_RULE_TAGS_MAX);
 		if (!it->string[0] || strlen(it->string) >= TT_RULE_TAG_KEY_MAX)
-			return fail(err, errlen,
+			return tt_cfg_fail(err, errlen,
 				    "%s.%s: tag name must be 1 to %d bytes", where,
 				    it->string, TT_RULE_TAG_KEY_MAX - 1);
 		t = &s->tags[s->n_tags];
@@ -221,7 +212,7 @@ static int parse_set(const cJSON *obj, const char *where,
 	int ret;
 
 	if (!cJSON_IsObject(obj))
-		return fail(err, errlen, "%s: must be an object", where);
+		return tt_cfg_fail(err, errlen, "%s: must be an object", where);
 	ret = check_keys(obj, where, keys, 6, err, errlen);
 	if (!ret)
 		ret = get_str(obj, "owner", where, s->owner, sizeof(s->owner), err, errlen);
@@ -252,24 +243,24 @@ static int parse_rule(const cJSON *obj, const char *where,
 	int ret;
 
 	if (!cJSON_IsObject(obj))
-		return fail(err, errlen, "%s: must be an object", where);
+		return tt_cfg_fail(err, errlen, "%s: must be an object", where);
 	ret = check_keys(obj, where, keys, 3, err, errlen);
 	if (ret)
 		return ret;
 	if (!cJSON_GetObjectItemCaseSensitive(obj, "name"))
-		return fail(err, errlen, "%s.name: required", where);
+		return tt_cfg_fail(err, errlen, "%s.name: required", where);
 	ret = get_str(obj, "name", where, r->name, sizeof(r->name), err, errlen);
 	if (ret)
 		return ret;
 	if (!r->name[0])
-		return fail(err, errlen, "%s.name: must not be empty", where);
+		return tt_cfg_fail(err, errlen, "%s.name: must not be empty", where);
 	/* Required even when empty, so a misspelt key cannot turn a rule
 	 * into a catch-all: "match": {} is the explicit catch-all. */
 	if (!cJSON_GetObjectItemCaseSensitive(obj, "match"))
-		return fail(err, errlen, "%s.match: required (use {} to match all)",
+		return tt_cfg_fail(err, errlen, "%s.match: required (use {} to match all)",
 			    where);
 	if (!cJSON_GetObjectItemCaseSensitive(obj, "set"))
-		return fail(err, errlen, "%s.set: required", where);
+		return tt_cfg_fail(err, errlen, "%s.set: required", where);
 	mkpath(path, sizeof(path), "%s.match", where);
 	ret = parse_match(cJSON_GetObjectItemCaseSensitive(obj, "match"), path,
 			  r, err, errlen);
@@ -294,10 +285,10 @@ int tt_rules_parse_owners(const struct cJSON *arr, const char *where,
 	rules->rules = NULL;
 	rules->n = 0;
 	if (!cJSON_IsArray(arr))
-		return fail(err, errlen, "%s: must be an array", where);
+		return tt_cfg_fail(err, errlen, "%s: must be an array", where);
 	count = cJSON_GetArraySize(arr);
 	if (count > TT_RULES_MAX)
-		return fail(err, errlen, "%s: more than %d rules", where,
+		return tt_cfg_fail(err, errlen, "%s: more than %d rules", where,
 			    TT_RULES_MAX);
 	if (!count)
 		return 0;
@@ -311,7 +302,7 @@ int tt_rules_parse_owners(const struct cJSON *arr, const char *where,
 			goto out;
 		for (size_t i = 0; i < n; i++)
 			if (!strcmp(table[i].name, table[n].name)) {
-				ret = fail(err, errlen,
+				ret = tt_cfg_fail(err, errlen,
 					   "%s.name: \"%s\" already used by %s[%zu]",
 					   path, table[n].name, where, i);
 				goto out;
@@ -340,10 +331,10 @@ int tt_rules_parse_key_environments(const struct cJSON *obj,
 	rules->key_envs = NULL;
 	rules->n_key_envs = 0;
 	if (!cJSON_IsObject(obj))
-		return fail(err, errlen, "%s: must be an object", where);
+		return tt_cfg_fail(err, errlen, "%s: must be an object", where);
 	count = cJSON_GetArraySize(obj);
 	if (count > TT_KEY_ENVS_MAX)
-		return fail(err, errlen, "%s: more than %d entries", where,
+		return tt_cfg_fail(err, errlen, "%s: more than %d entries", where,
 			    TT_KEY_ENVS_MAX);
 	if (!count)
 		return 0;
@@ -354,20 +345,20 @@ int tt_rules_parse_key_environments(const struct cJSON *obj,
 		struct tt_key_env *k = &table[n];
 
 		if (!it->string[0] || strlen(it->string) >= sizeof(k->key_id)) {
-			ret = fail(err, errlen, "%s.%s: key id must be 1 to %zu bytes",
+			ret = tt_cfg_fail(err, errlen, "%s.%s: key id must be 1 to %zu bytes",
 				   where, it->string, sizeof(k->key_id) - 1);
 			goto out;
 		}
 		for (size_t i = 0; i < n; i++)
 			if (!strcmp(table[i].key_id, it->string)) {
-				ret = fail(err, errlen, "%s.%s: duplicate key",
+				ret = tt_cfg_fail(err, errlen, "%s.%s: duplicate key",
 					   where, it->string);
 				goto out;
 			}
 		ret = get_str(obj, it->string, where, k->environment,
 			      sizeof(k->environment), err, errlen);
 		if (!ret && !k->environment[0])
-			ret = fail(err, errlen, "%s.%s: must not be empty", where,
+			ret = tt_cfg_fail(err, errlen, "%s.%s: must not be empty", where,
 				   it->string);
 		if (ret)
 			goto out;
