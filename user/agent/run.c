@@ -19,6 +19,7 @@
 #include "core/config.h"
 #include "core/conntab.h"
 #include "core/log.h"
+#include "decode/record.h"
 #include "agent/attach.h"
 #include "agent/calls.h"
 #include "agent/capture.h"
@@ -60,18 +61,6 @@ static int64_t clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void iso_time(int64_t real_ns, char *buf, size_t len)
-{
-	time_t sec = (time_t)(real_ns / 1000000000LL);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%06ldZ",
-		 (long)((real_ns % 1000000000LL) / 1000));
-}
-
 static cJSON *dir_json(const struct tt_conn *conn, int dir)
 {
 	const struct tt_dirstat *ds = &conn->dir[dir];
@@ -98,7 +87,8 @@ static void emit_record(struct agent *a, const struct tt_conn *conn,
 
 	cJSON_AddStringToObject(o, "type", "connection");
 	cJSON_AddNumberToObject(o, "version", 1);
-	iso_time((int64_t)conn->t_first_ns + a->mono_to_real_ns, when, sizeof(when));
+	tt_record_time((uint64_t)((int64_t)conn->t_first_ns + a->mono_to_real_ns),
+		       when);
 	cJSON_AddStringToObject(o, "start", when);
 	cJSON_AddNumberToObject(o, "duration_ms",
 				(double)(conn->t_last_ns - conn->t_first_ns) / 1e6);
