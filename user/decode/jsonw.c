@@ -29,11 +29,39 @@ static void putc1(struct tt_jsonw *w, char c)
 	put(w, &c, 1);
 }
 
-/* 1 for bytes a JSON string cannot hold as they are (and NUL, the end). */
+/* 1 for bytes a JSON string cannot hold as they are (and NUL, the end);
+ * 2 for the start of a multi-byte sequence, checked before it is kept. */
 static const unsigned char special[256] = {
-	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 2,
 };
 
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+
+	if (c >= 0xc2 && c <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80;
+		unsigned char hi = c == 0xed ? 0x9f : 0xbf;
+
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		unsigned char lo = c == 0xf0 ? 0x90 : 0x80;
+		unsigned char hi = c == 0xf4 ? 0x8f : 0xbf;
+
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
+		       (s[3] & 0xc0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
+/* Values come from the wire (models, header values) and the kernel
+ * (comm): bytes that are not UTF-8 become U+FFFD, so every line is JSON
+ * any reader accepts. */
 static void quoted(struct tt_jsonw *w, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -42,12 +70,25 @@ static void quoted(struct tt_jsonw *w, const char *s)
 	putc1(w, '"');
 	for (;; s++) {
 		unsigned char c;
+		size_t n;
 
 		while (!special[(unsigned char)*s])
 			s++;
 		c = (unsigned char)*s;
 		if (!c)
 			break;
+		if (special[c] == 2) {
+			/* The checks stop at a NUL: it is never a continuation. */
+			n = utf8_len((const unsigned char *)s);
+			if (n) {
+				s += n - 1;
+				continue;
+			}
+			put(w, run, (size_t)(s - run));
+			run = s + 1;
+			put(w, "\\ufffd", 6);
+			continue;
+		}
 		put(w, run, (size_t)(s - run));
 		run = s + 1;
 		if (c == '"' || c == '\\') {
@@ -128,6 +169,19 @@ void tt_jsonw_double(struct tt_jsonw *w, const char *key, double v)
 	if (strtod(tmp, NULL) != v)
 		n = snprintf(tmp, sizeof(tmp), "%.17g", v);
 	put(w, tmp, n > 0 ? (size_t)n : 0);
+}
+
+void tt_jsonw_double_sig(struct tt_jsonw *w, const char *key, double v,
+			 int sig)
+{
+	char tmp[32];
+
+	if (sig < 1 || sig > 17 || v != v || v - v != 0) {
+		tt_jsonw_double(w, key, v);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%.*g", sig, v);
+	tt_jsonw_double(w, key, strtod(tmp, NULL));
 }
 
 void tt_jsonw_str(struct tt_jsonw *w, const char *key, const char *v)

@@ -24,6 +24,10 @@ void tt_jsonw_open_array(struct tt_jsonw *w, const char *key);
 void tt_jsonw_close_array(struct tt_jsonw *w);
 /* Integral values print as integers, others with 17 significant digits. */
 void tt_jsonw_double(struct tt_jsonw *w, const char *key, double v);
+/* At most sig significant digits (1..17): for estimates such as costs,
+ * where 1.3199999999999999e-05 would only be noise. */
+void tt_jsonw_double_sig(struct tt_jsonw *w, const char *key, double v,
+			 int sig);
 void tt_jsonw_str(struct tt_jsonw *w, const char *key, const char *v); /* NULL or "" -> null */
 void tt_jsonw_int(struct tt_jsonw *w, const char *key, int64_t v);
 void tt_jsonw_count(struct tt_jsonw *w, const char *key, int64_t v);   /* < 0 -> null */
