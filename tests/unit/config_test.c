@@ -115,6 +115,15 @@ static const struct error_case error_cases[] = {
 	{ "env_vars_string", "{\"environment_variables\": \"APP_ENV\"}", "environment_variables" },
 	{ "pricing_unknown", "{\"pricing\": {\"tabel\": \"x\"}}", "pricing.tabel: unknown key" },
 	{ "pricing_table_number", "{\"pricing\": {\"table\": 1}}", "pricing.table" },
+	{ "declared_unknown", "{\"declared_headers\": {\"owner\": \"X-Owner\"}}",
+	  "declared_headers.owner: unknown key" },
+	{ "declared_space", "{\"declared_headers\": {\"team\": \"X Team\"}}",
+	  "declared_headers.team" },
+	{ "declared_number", "{\"declared_headers\": {\"team\": 1}}", "declared_headers.team" },
+	{ "declared_array", "{\"declared_headers\": []}", "declared_headers" },
+	{ "host_relative", "{\"host\": {\"pods_log_dir\": \"var/log/pods\"}}",
+	  "host.pods_log_dir" },
+	{ "host_unknown", "{\"host\": {\"proc\": \"/proc\"}}", "host.proc: unknown key" },
 	/* Not JSON, or not an object. */
 	{ "empty_text", "", "JSON" },
 	{ "truncated", "{\"version\": 1", "JSON" },
@@ -248,6 +257,37 @@ TT_TEST(allocation_sections)
 	TT_CHECK_EQ_U64(cfg.owners.n_key_envs, 1);
 	TT_CHECK_EQ_U64(cfg.env_allow.n, 2);
 	TT_CHECK_EQ_STR(cfg.prices_path, "/etc/tokentap/prices.json");
+	/* Defaults for the parts not given. */
+	TT_CHECK_EQ_STR(cfg.declared[TT_DECL_COST_CENTER], "X-Cost-Center");
+	TT_CHECK_EQ_STR(cfg.declared[TT_DECL_PROJECT], "X-Project-ID");
+	TT_CHECK_EQ_STR(cfg.owners.env_header, "X-Environment");
+	TT_CHECK_EQ_STR(cfg.pods_log_dir, "/var/log/pods");
+	TT_CHECK_EQ_STR(cfg.cgroup_root, "");
+	tt_config_free(&cfg);
+}
+
+TT_TEST(declared_headers_and_host)
+{
+	static const char text[] =
+		"{\"declared_headers\": {\"environment\": \"X-Deploy-Env\","
+		" \"team\": null, \"project_id\": \"\"},"
+		" \"host\": {\"cgroup_root\": \"/host/sys/fs/cgroup\","
+		"  \"pods_log_dir\": \"/host/var/log/pods\","
+		"  \"docker_dir\": \"/host/var/lib/docker\"}}";
+	char err[256] = "";
+
+	tt_config_defaults(&cfg);
+	TT_CHECK_EQ_INT(tt_config_parse(text, &cfg, err, sizeof(err)), 0);
+	TT_CHECK_EQ_STR(err, "");
+	TT_CHECK_EQ_STR(cfg.declared[TT_DECL_ENVIRONMENT], "X-Deploy-Env");
+	TT_CHECK_EQ_STR(cfg.owners.env_header, "X-Deploy-Env");
+	TT_CHECK_EQ_STR(cfg.declared[TT_DECL_TEAM], "");
+	TT_CHECK_EQ_STR(cfg.declared[TT_DECL_PROJECT], "");
+	TT_CHECK_EQ_STR(cfg.declared[TT_DECL_COST_CENTER], "X-Cost-Center");
+	TT_CHECK_EQ_STR(cfg.cgroup_root, "/host/sys/fs/cgroup");
+	TT_CHECK_EQ_STR(cfg.pods_log_dir, "/host/var/log/pods");
+	TT_CHECK_EQ_STR(cfg.docker_dir, "/host/var/lib/docker");
+	TT_CHECK_EQ_STR(tt_decl_role_name(TT_DECL_PROJECT), "project_id");
 	tt_config_free(&cfg);
 }
 

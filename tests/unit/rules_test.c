@@ -461,7 +461,26 @@ TT_TEST(env_check)
 	tt_rules_env_check(&rules, &res, &f, &chk);
 	TT_CHECK_EQ_STR(chk.workload_from, "APP_ENV");
 	TT_CHECK_EQ_STR(chk.workload, "dev");
+	/* The header agrees ("dev"), but the key is mapped to production: a
+	 * production key used from a dev workload is still flagged. */
+	TT_CHECK_EQ_INT(chk.mismatch, 1);
+	TT_CHECK_EQ_STR(chk.declared_by, "key");
+	f.key_id = "kf_dev";
+	tt_rules_env_check(&rules, &res, &f, &chk);
 	TT_CHECK_EQ_INT(chk.mismatch, 0);
+	TT_CHECK_EQ_STR(chk.declared_by, "header");
+	/* A rule's environment is checked against the variables too. */
+	f.comm = "svc";
+	f.n_headers = 0;
+	tt_rules_match(&rules, &f, &res);
+	tt_rules_env_check(&rules, &res, &f, &chk);
+	TT_CHECK_EQ_INT(chk.mismatch, 1);
+	TT_CHECK_EQ_STR(chk.declared_by, "APP_ENV");
+	TT_CHECK_EQ_STR(chk.declared, "dev");
+	f.comm = "other";
+	f.n_headers = 1;
+	f.key_id = "kf_prod";
+	tt_rules_match(&rules, &f, &res);
 	env = mkenv(TT_ENVIRON_OTEL, "staging", NULL, NULL);
 	tt_rules_env_check(&rules, &res, &f, &chk);
 	TT_CHECK_EQ_STR(chk.workload_from, TT_ENVIRON_OTEL);

@@ -11,6 +11,24 @@
 #define CONFIG_FILE_MAX (4u << 20)
 
 
+static const char *const decl_roles[TT_DECL_ROLES] = {
+	[TT_DECL_COST_CENTER] = "cost_center",
+	[TT_DECL_ENVIRONMENT] = "environment",
+	[TT_DECL_PROJECT] = "project_id",
+	[TT_DECL_TEAM] = "team",
+};
+static const char *const decl_defaults[TT_DECL_ROLES] = {
+	[TT_DECL_COST_CENTER] = "X-Cost-Center",
+	[TT_DECL_ENVIRONMENT] = TT_ENV_HEADER_DEFAULT,
+	[TT_DECL_PROJECT] = "X-Project-ID",
+	[TT_DECL_TEAM] = "X-Team",
+};
+
+const char *tt_decl_role_name(int role)
+{
+	return role >= 0 && role < TT_DECL_ROLES ? decl_roles[role] : "";
+}
+
 void tt_config_defaults(struct tt_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -19,6 +37,102 @@ void tt_config_defaults(struct tt_config *cfg)
 	cfg->max_connections = 16384;
 	cfg->attach_all_libraries = 1;
 	tt_environ_allow_default(&cfg->env_allow);
+	for (int r = 0; r < TT_DECL_ROLES; r++)
+		snprintf(cfg->declared[r], sizeof(cfg->declared[r]), "%s",
+			 decl_defaults[r]);
+	snprintf(cfg->owners.env_header, sizeof(cfg->owners.env_header), "%s",
+		 decl_defaults[TT_DECL_ENVIRONMENT]);
+	snprintf(cfg->pods_log_dir, sizeof(cfg->pods_log_dir), "/var/log/pods");
+	snprintf(cfg->docker_dir, sizeof(cfg->docker_dir), "/var/lib/docker");
+}
+
+/* An HTTP field name (RFC 9110 token), as a header rule can name it. */
+static int is_header_name(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("!#$%&'*+-.^_`|~", *s)))
+			return 0;
+	return 1;
+}
+
+static int parse_declared(const cJSON *obj, struct tt_config *cfg, char *err,
+			  size_t errlen)
+{
+	static const char *const keys[] = { "cost_center", "environment",
+					    "project_id", "team", NULL };
+	int ret;
+
+	if (!cJSON_IsObject(obj))
+		return tt_cfg_fail(err, errlen, "declared_headers: must be an object");
+	ret = tt_cfg_check_keys(obj, "declared_headers", keys, err, errlen);
+	if (ret)
+		return ret;
+	for (int r = 0; r < TT_DECL_ROLES; r++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, decl_roles[r]);
+
+		if (!v)
+			continue;
+		if (cJSON_IsNull(v) || (cJSON_IsString(v) && !v->valuestring[0])) {
+			cfg->declared[r][0] = '\0'; /* turned off */
+			continue;
+		}
+		if (!cJSON_IsString(v) || !is_header_name(v->valuestring))
+			return tt_cfg_fail(err, errlen,
+					   "declared_headers.%s: must be a header name, \"\" or null",
+					   decl_roles[r]);
+		if (strlen(v->valuestring) >= sizeof(cfg->declared[r]))
+			return tt_cfg_fail(err, errlen,
+					   "declared_headers.%s: longer than %zu bytes",
+					   decl_roles[r], sizeof(cfg->declared[r]) - 1);
+		snprintf(cfg->declared[r], sizeof(cfg->declared[r]), "%s",
+			 v->valuestring);
+	}
+	/* The environment check reads the same header ("" = none). */
+	snprintf(cfg->owners.env_header, sizeof(cfg->owners.env_header), "%s",
+		 cfg->declared[TT_DECL_ENVIRONMENT][0]
+			 ? cfg->declared[TT_DECL_ENVIRONMENT] : "");
+	return 0;
+}
+
+static int get_path(const cJSON *obj, const char *where, const char *key,
+		    char *out, size_t cap, char *err, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (!v)
+		return 0;
+	if (!cJSON_IsString(v) || v->valuestring[0] != '/')
+		return tt_cfg_fail(err, errlen, "%s.%s: must be an absolute path",
+				   where, key);
+	if (strlen(v->valuestring) >= cap)
+		return tt_cfg_fail(err, errlen, "%s.%s: path too long", where, key);
+	snprintf(out, cap, "%s", v->valuestring);
+	return 0;
+}
+
+static int parse_host(const cJSON *obj, struct tt_config *cfg, char *err,
+		      size_t errlen)
+{
+	static const char *const keys[] = { "cgroup_root", "pods_log_dir",
+					    "docker_dir", NULL };
+	int ret;
+
+	if (!cJSON_IsObject(obj))
+		return tt_cfg_fail(err, errlen, "host: must be an object");
+	ret = tt_cfg_check_keys(obj, "host", keys, err, errlen);
+	if (!ret)
+		ret = get_path(obj, "host", "cgroup_root", cfg->cgroup_root,
+			       sizeof(cfg->cgroup_root), err, errlen);
+	if (!ret)
+		ret = get_path(obj, "host", "pods_log_dir", cfg->pods_log_dir,
+			       sizeof(cfg->pods_log_dir), err, errlen);
+	if (!ret)
+		ret = get_path(obj, "host", "docker_dir", cfg->docker_dir,
+			       sizeof(cfg->docker_dir), err, errlen);
+	return ret;
 }
 
 void tt_config_free(struct tt_config *cfg)
@@ -140,7 +254,8 @@ int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 {
 	static const char *const keys[] = {
 		"version", "endpoints", "capture", "owners", "key_environments",
-		"environment_variables", "pricing", NULL,
+		"environment_variables", "pricing", "declared_headers", "host",
+		NULL,
 	};
 	/* Whole text: a second object after the first is not silently dropped. */
 	cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
@@ -184,6 +299,12 @@ int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 		goto out;
 	v = cJSON_GetObjectItemCaseSensitive(root, "pricing");
 	if (v && (ret = parse_pricing(v, cfg, err, errlen)))
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(root, "declared_headers");
+	if (v && (ret = parse_declared(v, cfg, err, errlen)))
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(root, "host");
+	if (v && (ret = parse_host(v, cfg, err, errlen)))
 		goto out;
 out:
 	cJSON_Delete(root);

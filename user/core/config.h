@@ -11,6 +11,18 @@
 #include "core/hosts.h"
 #include "core/rules.h"
 
+/* Allocation headers an application may send ("declared_headers"), by
+ * role; the names are configurable, "" turns one off. */
+enum tt_decl_role {
+	TT_DECL_COST_CENTER = 0, /* X-Cost-Center */
+	TT_DECL_ENVIRONMENT,     /* X-Environment */
+	TT_DECL_PROJECT,         /* X-Project-ID */
+	TT_DECL_TEAM,            /* X-Team */
+	TT_DECL_ROLES,
+};
+
+#define TT_CONFIG_PATH_MAX 4096
+
 struct tt_config {
 	struct tt_hosts hosts;     /* built-ins plus "endpoints" */
 	size_t ringbuf_bytes;      /* capture.ringbuf_bytes */
@@ -18,8 +30,17 @@ struct tt_config {
 	int attach_all_libraries;  /* capture.attach_system_libraries */
 	struct tt_owner_rules owners;      /* "owners", "key_environments" (heap) */
 	struct tt_environ_allow env_allow; /* "environment_variables" */
-	char prices_path[4096];            /* pricing.table, "" for none */
+	char prices_path[TT_CONFIG_PATH_MAX]; /* pricing.table, "" for the default */
+	char declared[TT_DECL_ROLES][TT_RULE_KEY_MAX]; /* header names */
+	/* Where the host's facts are ("host"): "" = found or default. A
+	 * DaemonSet mounts the host's directories elsewhere. */
+	char cgroup_root[TT_CONFIG_PATH_MAX];  /* cgroup2 mount */
+	char pods_log_dir[TT_CONFIG_PATH_MAX]; /* /var/log/pods */
+	char docker_dir[TT_CONFIG_PATH_MAX];   /* /var/lib/docker */
 };
+
+/* "cost_center", "environment", "project_id", "team". */
+const char *tt_decl_role_name(int role);
 
 /* Sets the defaults on uninitialized memory; tt_config_free() releases
  * what parsing allocated. */

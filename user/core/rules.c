@@ -581,12 +581,14 @@ static void copy_capped(char *dst, size_t cap, const char *src)
 	snprintf(dst, cap, "%s", src);
 }
 
+/* Environment variables that name the environment, in order. */
+static const char *const env_vars[] = { "APP_ENV", "ENVIRONMENT", "DEPLOY_ENV",
+					"DD_ENV", TT_ENVIRON_OTEL };
+
 static void workload_env(const struct tt_owner_result *owner,
 			 const struct tt_facts *f, struct tt_env_check *out)
 {
-	static const char *const vars[] = { "APP_ENV", "ENVIRONMENT",
-					    "DEPLOY_ENV", "DD_ENV",
-					    TT_ENVIRON_OTEL };
+	const char *const *vars = env_vars;
 
 	if (owner && owner->environment && *owner->environment) {
 		copy_capped(out->workload, sizeof(out->workload), owner->environment);
@@ -594,7 +596,7 @@ static void workload_env(const struct tt_owner_result *owner,
 		out->has_workload = 1;
 		return;
 	}
-	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+	for (size_t i = 0; i < sizeof(env_vars) / sizeof(env_vars[0]); i++) {
 		const char *v = tt_environ_get(f->env, vars[i]);
 
 		if (v && *v) {
@@ -606,6 +608,30 @@ static void workload_env(const struct tt_owner_result *owner,
 	}
 }
 
+/* Takes a declared value: the first one found, replaced by the first one
+ * that disagrees with the workload, so a mismatch is never hidden behind
+ * an agreeing source. Returns 1 once a disagreeing value is taken. */
+static int offer_declared(struct tt_env_check *out, const char *v,
+			  const char *by)
+{
+	char norm[TT_RULE_VALUE_MAX];
+
+	if (!v || !*v)
+		return 0;
+	tt_rules_env_normalize(v, norm, sizeof(norm));
+	if (out->has_declared &&
+	    (!out->has_workload || !strcmp(norm, out->workload_norm)))
+		return 0;
+	copy_capped(out->declared, sizeof(out->declared), v);
+	copy_capped(out->declared_norm, sizeof(out->declared_norm), norm);
+	out->declared_by = by;
+	out->has_declared = 1;
+	return out->has_workload && strcmp(norm, out->workload_norm) != 0;
+}
+
+/* What the call or process claims: the environment header, then (when
+ * the workload's environment came from a rule) the environment variables,
+ * then the key's mapped environment. */
 static void declared_env(const struct tt_owner_rules *rules,
 			 const struct tt_facts *f, struct tt_env_check *out)
 {
@@ -616,20 +642,21 @@ static void declared_env(const struct tt_owner_rules *rules,
 		const char *k = f->headers[i].key, *v = f->headers[i].value;
 
 		if (k && !strcasecmp(k, hdr) && v && *v) {
-			copy_capped(out->declared, sizeof(out->declared), v);
-			out->declared_by = "header";
-			out->has_declared = 1;
-			return;
+			if (offer_declared(out, v, "header"))
+				return;
+			break;
 		}
 	}
+	if (!strcmp(out->workload_from, "rule"))
+		for (size_t i = 0; i < sizeof(env_vars) / sizeof(env_vars[0]); i++)
+			if (offer_declared(out, tt_environ_get(f->env, env_vars[i]),
+					   env_vars[i]))
+				return;
 	if (!rules || !f->key_id || !*f->key_id)
 		return;
 	for (size_t i = 0; i < rules->n_key_envs; i++)
 		if (!strcmp(rules->key_envs[i].key_id, f->key_id)) {
-			copy_capped(out->declared, sizeof(out->declared),
-				    rules->key_envs[i].environment);
-			out->declared_by = "key";
-			out->has_declared = 1;
+			offer_declared(out, rules->key_envs[i].environment, "key");
 			return;
 		}
 }
@@ -644,13 +671,10 @@ void tt_rules_env_check(const struct tt_owner_rules *rules,
 	memset(out, 0, sizeof(*out));
 	out->workload_from = out->declared_by = "";
 	workload_env(owner, f, out);
-	declared_env(rules, f, out);
 	if (out->has_workload)
 		tt_rules_env_normalize(out->workload, out->workload_norm,
 				       sizeof(out->workload_norm));
-	if (out->has_declared)
-		tt_rules_env_normalize(out->declared, out->declared_norm,
-				       sizeof(out->declared_norm));
+	declared_env(rules, f, out);
 	out->mismatch = out->has_workload && out->has_declared &&
 			strcmp(out->workload_norm, out->declared_norm) != 0;
 }

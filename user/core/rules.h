@@ -154,7 +154,7 @@ struct tt_env_check {
 	char workload_norm[TT_RULE_VALUE_MAX];
 	char declared_norm[TT_RULE_VALUE_MAX];
 	const char *workload_from;  /* "rule" or the variable name, "" */
-	const char *declared_by;    /* "header" / "key", "" */
+	const char *declared_by;    /* "header", "key", a variable name, "" */
 };
 
 /* Parses a JSON array of rules into *rules, replacing any previous rules
@@ -180,8 +180,10 @@ int tt_rules_match(const struct tt_owner_rules *rules,
 /* Workload environment: the matched rule's "environment" if set, else the
  * first allow-listed variable among APP_ENV, ENVIRONMENT, DEPLOY_ENV,
  * DD_ENV, OTEL_RESOURCE_ATTRIBUTES, in that order (other allow-listed
- * variables are for rules only). Declared: the environment header, else key_environments[key_id].
- * owner may be NULL (no rule). */
+ * variables are for rules only). Declared, in order: the environment
+ * header; those variables when the workload's value came from the rule;
+ * key_environments[key_id]. The first source that disagrees with the
+ * workload is reported, else the first one found. owner may be NULL. */
 void tt_rules_env_check(const struct tt_owner_rules *rules,
 			const struct tt_owner_result *owner,
 			const struct tt_facts *facts, struct tt_env_check *out);
