@@ -2,7 +2,9 @@
 /*
  * Decode throughput on one core: the exchange pipeline (HTTP/1, body
  * decoding, framing, provider decoders, record building) over synthetic
- * OpenAI traffic held in memory, so that only decoding is timed.
+ * OpenAI traffic held in memory, so that only decoding is timed. Each
+ * exchange also becomes an allocation event, as in the agent: 20 owner
+ * rules (the last one matches) and the shipped price table.
  *
  *   decode_bench small N          N keep-alive non-stream chat exchanges
  *   decode_bench stream EVENTS R  R streamed responses of EVENTS SSE events
@@ -15,22 +17,62 @@
 #include <string.h>
 #include <time.h>
 #include "tt_abi.h"
+#include "alloc/event.h"
 #include "decode/exchange.h"
-#include "decode/record.h"
 
 struct sink {
 	uint64_t records, usage_sum;
 };
 
+static struct tt_alloc g_alloc;
+static struct tt_workload g_wl;
+static const char g_cgroup[] =
+	"/kubepods.slice/kubepods-burstable.slice/"
+	"kubepods-burstable-pod12345678_1234_1234_1234_123456789abc.slice/"
+	"cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope";
+
+static int setup_alloc(struct tt_config *cfg, struct tt_pricing *prices)
+{
+	const char *path = getenv("TT_BENCH_PRICES");
+	char err[256], rules[8192];
+	size_t n = 0;
+
+	tt_config_defaults(cfg);
+	n += (size_t)snprintf(rules + n, sizeof(rules) - n, "{\"owners\":[");
+	for (int i = 0; i < 19; i++)
+		n += (size_t)snprintf(rules + n, sizeof(rules) - n,
+			"{\"name\":\"r%d\",\"match\":{\"cgroup\":\"/system.slice/app%d-*.scope\","
+			"\"env\":\"APP_ENV=prod*\"},\"set\":{\"owner\":\"team%d\"}},", i, i, i);
+	snprintf(rules + n, sizeof(rules) - n,
+		 "{\"name\":\"pods\",\"match\":{\"cgroup\":\"/kubepods*/*pod12345678*\"},"
+		 "\"set\":{\"owner\":\"payments\",\"environment\":\"production\"}}]}");
+	if (tt_config_parse(rules, cfg, err, sizeof(err)) ||
+	    tt_pricing_load(path ? path : "config/prices.json", prices, err,
+			    sizeof(err))) {
+		fprintf(stderr, "decode_bench: %s\n", err);
+		return -1;
+	}
+	tt_workload_from_cgroup(g_cgroup, strlen(g_cgroup), &g_wl);
+	g_alloc.host = "bench";
+	g_alloc.rules = &cfg->owners;
+	g_alloc.prices = prices;
+	g_alloc.prices_path = "config/prices.json";
+	g_alloc.declared = (const char (*)[TT_RULE_KEY_MAX])cfg->declared;
+	return 0;
+}
+
 static void emit(void *ctx, const struct tt_xrec *rec)
 {
 	struct sink *s = ctx;
-	struct tt_rec_origin origin = { .pid = 1, .comm = "bench",
-					.server_name = "api.openai.com" };
-	char line[TT_RECORD_MAX];
+	struct tt_proc_facts pf = { .pid = 1, .comm = "bench", .exe = "/usr/bin/bench",
+				    .cgroup_id = 4242, .cgroup_path = g_cgroup,
+				    .workload = &g_wl };
+	uint8_t b[16] = { (uint8_t)s->records };
+	char id[37], line[TT_EVENT_MAX];
 
-	/* Write the record line as the agent does; do not output it. */
-	if (tt_record_write(rec, &origin, line, sizeof(line)) > 0)
+	/* Write the event line as the agent does; do not output it. */
+	tt_alloc_uuid(b, id);
+	if (tt_alloc_event(&g_alloc, rec, &pf, id, line, sizeof(line)) > 0)
 		s->records++;
 	if (rec->call->usage.output_tokens > 0)
 		s->usage_sum += (uint64_t)rec->call->usage.output_tokens;
@@ -125,6 +167,8 @@ int main(int argc, char **argv)
 	struct tt_xconn_info info = { .provider_hint = "openai",
 				      .server_name = "api.openai.com" };
 	struct tt_xconn *x = tt_xconn_new(&info, emit, &sink);
+	struct tt_config cfg;
+	struct tt_pricing prices;
 	char req[1024], resp[2048];
 	uint64_t bytes = 0, ts = 1;
 	double t0, t1;
@@ -134,6 +178,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: decode_bench small N | stream EVENTS R\n");
 		return 2;
 	}
+	if (setup_alloc(&cfg, &prices))
+		return 1;
 	n = atol(argv[2]);
 	if (!strcmp(argv[1], "small")) {
 		t0 = now_s();

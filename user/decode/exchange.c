@@ -33,6 +33,8 @@ static const char *const kept_headers[] = {
 	"x-stainless-lang", "x-stainless-package-version",
 	"x-stainless-runtime", "x-stainless-runtime-version",
 	"x-stainless-retry-count",
+	/* Who the provider bills: allocation facts, not secrets. */
+	"openai-organization", "openai-project", "x-goog-user-project",
 };
 
 /* Credential headers: reduced to a fingerprint at once, never stored. */
@@ -189,7 +191,16 @@ static void take_request_head(struct tt_xconn *x, struct exchange *e,
 		}
 		for (k = 0; k < sizeof(kept_headers) / sizeof(kept_headers[0]); k++)
 			if (name_is(h, kept_headers[k]))
+				break;
+		if (k < sizeof(kept_headers) / sizeof(kept_headers[0])) {
+			keep_header(e, h);
+			continue;
+		}
+		for (const char *const *kh = x->info.keep_headers; kh && *kh; kh++)
+			if (name_is(h, *kh)) {
 				keep_header(e, h);
+				break;
+			}
 	}
 	tt_hdrs_copy(&e->hdrs, "host", e->host, sizeof(e->host));
 	ct = tt_hdrs_get(&e->hdrs, "content-type", &len);
@@ -688,6 +699,7 @@ static void finish_exchange(struct tt_xconn *x, struct exchange *e,
 	rec.call = &call;
 	rec.host = e->host[0] ? e->host : x->server_name;
 	rec.key = e->key;
+	rec.req_hdrs = &e->hdrs;
 	rec.start_ns = e->start_ns;
 	rec.end_ns = x->now_ns;
 	rec.ttfb_ns = e->first_body_ns ? (int64_t)(e->first_body_ns - e->start_ns)
@@ -771,6 +783,7 @@ struct tt_xconn *tt_xconn_new(const struct tt_xconn_info *info,
 		x->info.provider_hint = x->hint;
 	}
 	x->info.server_name = x->server_name;
+	x->info.keep_headers = info->keep_headers;
 	x->emit = emit;
 	x->ctx = ctx;
 	x->req_parser = tt_h1_new(TT_H1_REQUEST, &req_cb, x);

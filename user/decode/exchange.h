@@ -18,17 +18,25 @@
 #define TT_X_WHOLE_BODY_MAX (8u << 20)  /* a non-stream body parsed as one document */
 #define TT_X_DECODED_MAX (64u << 20)    /* decompressed bytes per response */
 #define TT_X_EVENT_MAX (1u << 20)       /* one stream event */
-#define TT_X_KEPT_HDRS 1024             /* bytes of request headers kept per exchange */
+#define TT_X_KEPT_HDRS 2048             /* bytes of request headers kept per exchange */
 
 struct tt_xconn_info {
 	const char *provider_hint; /* from the host table, or NULL */
 	const char *server_name;   /* SNI, or "" */
+	/* More request headers to keep for the record (allocation headers
+	 * such as X-Cost-Center): NULL-terminated names, or NULL. Must
+	 * outlive the connection. */
+	const char *const *keep_headers;
 };
 
 /* One finished exchange. Pointers valid during the callback only. */
 struct tt_xrec {
 	const struct tt_call *call;
 	const char *host;          /* Host header, else the server name */
+	/* Request headers kept (lower-case names): the decoders' own, the
+	 * provider organization/project headers and info->keep_headers.
+	 * Never a credential. */
+	const struct tt_hdrs *req_hdrs;
 	struct tt_keyfp key;       /* id/hint empty when no key was sent */
 	uint64_t start_ns;         /* first byte of the request (caller's clock) */
 	uint64_t end_ns;           /* last byte of the response, or when given up */
