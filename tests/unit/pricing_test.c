@@ -237,6 +237,9 @@ static const struct look_case looks[] = {
 	  "gemini-2.5-flash", TT_PRICE_BASE },
 	{ "gcp.vertex_ai", "gemini-2.5-flash", 0, "gcp.gemini",
 	  "gemini-2.5-flash", TT_PRICE_FALLBACK },
+	/* Claude through Vertex rawPredict: Anthropic's list price. */
+	{ "gcp.vertex_ai", "claude-sonnet-4-5@20250929", 0, "anthropic",
+	  "claude-sonnet-4-5", TT_PRICE_FALLBACK },
 	{ "azure.ai.openai", "gpt-4o-mini-2024-07-18", 0, "openai",
 	  "gpt-4o-mini", TT_PRICE_FALLBACK },
 	{ "aws.bedrock", "amazon.nova-lite-v1:0", 0, "aws.bedrock",
@@ -424,7 +427,10 @@ TT_TEST(default_table_prices_every_model)
 		tt_case("%s %s", m->provider, m->model);
 		TT_CHECK_EQ_INT(tt_pricing_cost(&t, m->provider, m->model, NULL,
 						&u, &cost, NULL), 0);
-		TT_CHECK(cost.amount > 0);
+		/* Free endpoints (moderation) are listed with zero rates;
+		 * everything else must cost something. */
+		TT_CHECK(cost.amount > 0 || (m->rate[TT_PRICE_INPUT] == 0 &&
+					     m->rate[TT_PRICE_OUTPUT] <= 0));
 		TT_CHECK_EQ_INT(cost.match, TT_PRICE_EXACT);
 	}
 	tt_pricing_free(&t);

@@ -542,11 +542,12 @@ int tt_pricing_lookup(const struct tt_pricing *t, const char *provider,
 	if (!resolve_in(t, provider, model, hit))
 		return 0;
 	/* Azure OpenAI and Vertex Gemini list the same standard prices as
-	 * OpenAI and the Gemini API; Claude on Bedrock as Anthropic's. */
+	 * OpenAI and the Gemini API; Claude on Bedrock and on Vertex
+	 * (rawPredict) as Anthropic's. */
 	if (!strcmp(provider, "azure.ai.openai")) {
 		fb = "openai";
 	} else if (!strcmp(provider, "gcp.vertex_ai")) {
-		fb = "gcp.gemini";
+		fb = strncasecmp(model, "claude", 6) ? "gcp.gemini" : "anthropic";
 	} else if (!strcmp(provider, "aws.bedrock")) {
 		name = strip_prefix(model);
 		if (!strncasecmp(name, "anthropic.", 10)) {

@@ -111,7 +111,8 @@ void tt_pricing_free(struct tt_pricing *t);
  * prefix "us."/"eu."/"apac."/"global."/..., ":N" and "-vN" versions,
  * "-YYYY-MM-DD", "-YYYYMMDD", "-YYMM"/"-MMDD", "-NNN", "-latest"), then
  * the fallback provider: azure.ai.openai -> openai, gcp.vertex_ai ->
- * gcp.gemini, aws.bedrock "anthropic.<model>" -> anthropic "<model>".
+ * gcp.gemini (anthropic for "claude*" models), aws.bedrock
+ * "anthropic.<model>" -> anthropic "<model>".
  * Names compare case-insensitively. Returns 0 or -ENOENT. */
 int tt_pricing_lookup(const struct tt_pricing *t, const char *provider,
 		      const char *model, struct tt_price_hit *hit);
