@@ -20,11 +20,11 @@ endif
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -Iuser -Iuser/abi -I$(B)
+CPPFLAGS += -D_GNU_SOURCE -Iuser -Iuser/abi -I$(B) -DTT_DATADIR='"$(PREFIX)/share/tokentap"'
 LDLIBS   := -lbpf -lelf -lz -lcjson -lcrypto -lbrotlidec -lzstd
 
 # Pure cores: no BPF, no root; linked into unit tests, fuzzers and the agent.
-CORE_DIRS := user/core user/http user/body user/framing user/provider user/decode
+CORE_DIRS := user/core user/http user/body user/framing user/provider user/decode user/alloc
 CORE_SRCS := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 # OS adapters and commands.
 AGENT_SRCS := $(wildcard user/agent/*.c) user/main.c
@@ -50,7 +50,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 FUZZ_SECONDS ?= 5
 .SECONDARY: $(FUZZ_CORE_OBJS)
 
-.PHONY: all deps test unit e2e bench bench-decode clean install fuzz fuzz-smoke golden
+.PHONY: all deps test unit e2e bench bench-decode clean install fuzz fuzz-smoke golden demo
 all: $(B)/tokentap
 
 $(BPF_OBJ): $(BPF_SRC) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
@@ -119,7 +119,7 @@ $(BENCH_BIN): bench/ssl_rtt.c
 DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcjson-dev \
 	libssl-dev libbrotli-dev libzstd-dev libclang-rt-14-dev pkg-config make \
 	gcc curl openssl ca-certificates python3 python3-requests python3-brotli \
-	python3-zstandard nodejs iproute2 util-linux procps
+	python3-zstandard python3-jsonschema nodejs iproute2 util-linux procps
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -153,8 +153,14 @@ test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS)
 bench: $(B)/tokentap $(BENCH_BIN)
 	$(Q)$(PYTHON) bench/run_bench.py --agent $(B)/tokentap --bench $(BENCH_BIN)
 
+# A few workloads in their own cgroups, the agent and the fake provider
+# (root): prints the allocation events and a per-owner summary.
+demo: $(B)/tokentap
+	$(Q)/usr/bin/python3 tools/demo.py --agent $(B)/tokentap
+
 install: $(B)/tokentap
 	install -D -m 0755 $(B)/tokentap $(DESTDIR)$(PREFIX)/bin/tokentap
+	install -D -m 0644 config/prices.json $(DESTDIR)$(PREFIX)/share/tokentap/prices.json
 
 clean:
 	rm -rf $(B)

@@ -182,7 +182,7 @@ class Agent:
         self.rc = stop(self.p, AGENT_STOP_TIMEOUT)
         log = tail(self.log, 200)
         m = re.search(r"stopped: (\d+) connections captured, (\d+) filtered, "
-                      r"(\d+) records", log)
+                      r"(\d+) (?:records|events)", log)
         if m:
             self.stats = {"captured": int(m.group(1)),
                           "filtered": int(m.group(2)),

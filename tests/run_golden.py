@@ -9,7 +9,10 @@ For every tests/fixtures/<name>.capture.jsonl:
      (tests/fixtures/<name>.expect.jsonl, written by tools/fakeai.py while
      the fixture was recorded): model, status, stream, attempt, outcome and
      every normalized token count. So a golden file cannot be "blessed"
-     wrong: --update refuses to write records that fail step 2.
+     wrong: --update refuses to write records that fail step 2;
+  3. every event must validate against docs/events.schema.json, and every
+     cost must equal what the price table's rates give for the event's own
+     usage, recomputed here independently of the C code.
 
 Usage: run_golden.py --agent build/tokentap [--update] [-k NAME]
 Last line: "golden: N passed, N failed".
@@ -21,6 +24,8 @@ import os
 import subprocess
 import sys
 
+import costcheck
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 FIX = os.path.join(ROOT, "tests", "fixtures")
 GOLD = os.path.join(ROOT, "tests", "golden")
@@ -28,8 +33,12 @@ USAGE_KEYS = ("input_tokens", "output_tokens", "cache_read_input_tokens",
               "cache_creation_input_tokens", "reasoning_tokens")
 
 
-# Endpoints the fixtures use beyond the built-in host table (Ollama).
+# Endpoints the fixtures use beyond the built-in host table (Ollama), and
+# owner rules and key environments so that goldens cover allocation.
 CONFIG = os.path.join(FIX, "replay-config.json")
+SCHEMA = os.path.join(ROOT, "docs", "events.schema.json")
+PRICES = os.path.join(ROOT, "config", "prices.json")
+EVENT = "ai_api_cost_allocation"
 
 
 def replay(agent, capture):
@@ -39,7 +48,14 @@ def replay(agent, capture):
     if res.returncode != 0:
         raise AssertionError("replay exited %d: %s" % (res.returncode,
                                                        res.stderr.strip()[-2000:]))
-    return [json.loads(ln) for ln in res.stdout.splitlines() if ln.strip()]
+    return [normalize(json.loads(ln)) for ln in res.stdout.splitlines() if ln.strip()]
+
+
+def normalize(rec):
+    """The price table's path depends on where the tree is checked out."""
+    if (rec.get("cost") or {}).get("pricing_table"):
+        rec["cost"]["pricing_table"] = os.path.basename(rec["cost"]["pricing_table"])
+    return rec
 
 
 # What tools/mkfixtures.py sends and tools/fakeai.py answers: the API key,
@@ -58,7 +74,7 @@ def check_truth(records, expect):
     """Every exchange the server answered has exactly its record: the
     fake provider's log says what it sent (tools/fakeai.py "exchange")."""
     problems = []
-    calls = [r for r in records if r.get("type") == "ai_call"]
+    calls = [r for r in records if r.get("event_type") == EVENT]
     if len(calls) != len(expect):
         problems.append("%d records for %d exchanges the server answered"
                         % (len(calls), len(expect)))
@@ -66,9 +82,10 @@ def check_truth(records, expect):
         def want(key, val):
             if rec.get(key) != val:
                 problems.append("#%d %s = %r, server sent %r" % (i, key, rec.get(key), val))
-        for key in ("request_model", "stream", "status", "attempt"):
+        for key, rkey in (("request_model", "request_model"), ("stream", "stream"),
+                          ("status", "status_code"), ("attempt", "attempt")):
             if key in ex:
-                want(key, ex[key])
+                want(rkey, ex[key])
         if ex.get("response_model") is not None and not (
                 rec.get("problem") == "gap" and rec.get("response_model") is None):
             want("response_model", ex["response_model"])
@@ -145,6 +162,37 @@ def check_config(agent):
     return problems
 
 
+def check_schema(records, validator):
+    return ["#%d does not match the schema: %s at %s" % (i, e.message, "/".join(
+        str(p) for p in e.absolute_path))
+        for i, r in enumerate(records) if r.get("event_type") == EVENT
+        for e in list(validator.iter_errors(r))[:1]]
+
+
+def check_cost(records, table):
+    """Each amount is what the table entry that priced it gives for the
+    event's own usage (tests/costcheck.py); no amount needs a reason."""
+    problems = []
+    for i, r in enumerate(records):
+        c = r.get("cost") or {}
+        if c.get("is_final_invoice_amount") is not False:
+            problems.append("#%d is_final_invoice_amount is not false" % i)
+        if c.get("amount") is None:
+            if not c.get("reason"):
+                problems.append("#%d no cost and no reason" % i)
+            continue
+        if c.get("pricing_version") != table["version"]:
+            problems.append("#%d priced by version %r" % (i, c.get("pricing_version")))
+        pa = c["priced_as"]
+        m = costcheck.find_entry(table, pa["provider"], pa["model"])
+        if m is None:
+            problems.append("#%d priced as %r: no such entry" % (i, pa))
+        elif not costcheck.close(c["amount"], costcheck.amount(m, r["usage"])):
+            problems.append("#%d cost %r, the table gives %r"
+                            % (i, c["amount"], costcheck.amount(m, r["usage"])))
+    return problems
+
+
 def check_ledger(agent, captures, max_bytes=20000, keep=3):
     """Every fixture replayed into one rotated ledger: whole lines only,
     files under the limit, 0640, at most `keep` rotated files, and the
@@ -183,7 +231,7 @@ def check_ledger(agent, captures, max_bytes=20000, keep=3):
             problems.append("%s ends in half a line" % name)
         for ln in data.splitlines():
             try:
-                kept.append(json.loads(ln))
+                kept.append(normalize(json.loads(ln)))
             except ValueError:
                 problems.append("%s: not a whole JSON line" % name)
                 break
@@ -203,6 +251,11 @@ def main():
     ap.add_argument("-k", default="")
     a = ap.parse_args()
     passed = failed = 0
+    import jsonschema  # python3-jsonschema (make deps)
+    with open(SCHEMA) as f:
+        validator = jsonschema.Draft202012Validator(json.load(f))
+    with open(PRICES) as f:
+        table = json.load(f)
     captures = sorted(glob.glob(os.path.join(FIX, "*.capture.jsonl")))
     if not captures:
         print("golden: no fixtures in %s" % FIX)
@@ -214,6 +267,7 @@ def main():
             recs = replay(a.agent, cap)
             text = json.dumps(recs)
             problems = ["record holds %r" % x for x in SECRETS if x in text]
+            problems += check_schema(recs, validator) + check_cost(recs, table)
             exp_path = os.path.join(FIX, name + ".expect.jsonl")
             problems += check_truth(recs, load_jsonl(exp_path)) \
                 if os.path.exists(exp_path) else ["no %s" % exp_path]

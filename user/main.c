@@ -29,11 +29,12 @@ static void usage(FILE *f)
 		"run options:\n"
 		"  --config PATH        configuration (default " TT_DEFAULT_CONFIG
 		" if present)\n"
-		"  --events PATH|-      where records go (default " TT_DEFAULT_EVENTS ")\n"
+		"  --events PATH|-      the ledger: allocation events (default " TT_DEFAULT_EVENTS ")\n"
 		"  --ready-file PATH    written once start-up probes are attached\n"
 		"  --duration SECONDS   stop by itself after this long\n"
 		"  --ringbuf-size BYTES capture ring buffer (power of two, >= 4096)\n"
-		"  --stream-digest      add SHA-256 of each stream direction to records\n"
+		"  --connection-records also write a \"connection\" record per AI connection\n"
+		"  --stream-digest      connection records with the SHA-256 of each direction\n"
 		"  --events-max-bytes N rotate the events file at N bytes (default 100 MiB, 0: never)\n"
 		"  --events-keep N      rotated events files kept (default 5)\n"
 		"  --log-level LEVEL    error, warn, info (default), debug\n");
@@ -125,6 +126,7 @@ static int cmd_run(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "ringbuf-size", required_argument, NULL, 'b' },
 		{ "stream-digest", no_argument, NULL, 's' },
+		{ "connection-records", no_argument, NULL, 'C' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "events-max-bytes", required_argument, NULL, 'm' },
 		{ "events-keep", required_argument, NULL, 'k' },
@@ -162,7 +164,8 @@ static int cmd_run(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 's': o.stream_digest = 1; break;
+		case 's': o.stream_digest = o.connection_records = 1; break;
+		case 'C': o.connection_records = 1; break;
 		case 'l':
 			if (tt_log_level_parse(optarg, &lvl)) {
 				fprintf(stderr, "tokentap: --log-level: unknown level %s\n", optarg);

@@ -155,14 +155,14 @@ class Env:
 class Agent:
     """One agent run with its own events file."""
 
-    def __init__(self, env, name, extra=()):
+    def __init__(self, env, name, extra=(), digest=True):
         self.env = env
         self.events = os.path.join(env.dir, "events-%s.jsonl" % name)
         self.errfile = os.path.join(env.dir, "agent-%s.err" % name)
         ready = os.path.join(env.dir, "agent-%s.ready" % name)
         self.proc = subprocess.Popen(
             [env.agent, "run", "--events", self.events, "--ready-file", ready,
-             "--stream-digest", "--duration", "300"] + list(extra) +
+             "--duration", "300"] + (["--stream-digest"] if digest else []) + list(extra) +
             os.environ.get("TT_E2E_AGENT_ARGS", "").split(),
             stdout=subprocess.DEVNULL, stderr=open(self.errfile, "w"))
         check(wait_for(ready, 60, self.proc), "agent did not get ready: %s" % self.stderr())
@@ -180,7 +180,7 @@ class Agent:
         check(rc == 0, "agent exited %d: %s" % (rc, self.stderr()))
         with open(self.events) as f:
             self.records = [json.loads(l) for l in f if l.strip()]
-        stats = [r for r in self.records if r["type"] == "agent_stats"]
+        stats = [r for r in self.records if r.get("type") == "agent_stats"]
         check(len(stats) == 1, "expected one agent_stats record")
         self.stats = stats[0]["capture"]
         self.attach = stats[0]["attach"]
@@ -190,8 +190,13 @@ class Agent:
         with open(self.errfile) as f:
             return f.read()[-2000:]
 
+    def alloc_events(self):
+        return [r for r in self.records
+                if r.get("event_type") == "ai_api_cost_allocation"]
+
     def conns(self, pid):
-        return [r for r in self.records if r["type"] == "connection" and r["pid"] == pid]
+        return [r for r in self.records
+                if r.get("type") == "connection" and r["pid"] == pid]
 
 
 def run_client(env, proc, name, timeout=120):

@@ -1,5 +1,5 @@
 """End-to-end decoding: real clients and the official SDKs, the real agent,
-the fake provider; every ai_call record is compared with what the server
+the fake provider; every allocation event is compared with what the server
 says it sent (tools/fakeai.py "exchange" log lines)."""
 import json
 import os
@@ -130,7 +130,7 @@ def server_exchanges(env, since):
 def compare(rec, ex, label):
     """The record says exactly what the server sent."""
     want = {"request_model": ex["request_model"], "stream": ex["stream"],
-            "status": ex["status"], "attempt": ex["attempt"],
+            "status_code": ex["status"], "attempt": ex["attempt"],
             "provider": ex["provider"], "operation": ex["operation"]}
     if ex.get("response_model") is not None:
         want["response_model"] = ex["response_model"]
@@ -178,32 +178,35 @@ def test_decode_clients(env):
             pids[proc.pid] = (name, cg_ino)
     finally:
         agent.stop()
-    calls = [r for r in agent.records if r["type"] == "ai_call" and r["pid"] in pids]
+    calls = [r for r in agent.alloc_events() if r["process"]["pid"] in pids]
     exchanges = server_exchanges(env, since)
     check(len(exchanges) >= 13, "server answered only %d exchanges" % len(exchanges))
     by_id = {}
     for r in calls:
-        check(r["request_id"] not in by_id, "two records for request %s" % r["request_id"])
-        by_id[r["request_id"]] = r
+        rid = r["provider_request_id"]
+        check(rid not in by_id, "two records for request %s" % rid)
+        by_id[rid] = r
     for ex in exchanges:
         rec = by_id.get(ex["request_id"])
         label = "%s %s" % (ex["provider"], ex["request_id"])
         check(rec is not None, "%s: no record (stream %s, status %s)"
               % (label, ex["stream"], ex["status"]))
-        name, cg_ino = pids[rec["pid"]]
-        check(rec["cgroup_id"] == cg_ino, "%s: cgroup %s != %s of %s"
-              % (label, rec["cgroup_id"], cg_ino, name))
+        name, cg_ino = pids[rec["process"]["pid"]]
+        check(rec["cgroup"]["id"] == cg_ino, "%s: cgroup %s != %s of %s"
+              % (label, rec["cgroup"]["id"], cg_ino, name))
         compare(rec, ex, "%s (%s)" % (label, name))
     check(len(calls) == len(exchanges), "%d records for %d exchanges"
           % (len(calls), len(exchanges)))
-    attempts = sorted(r["attempt"] for r in calls if r["pid"] in pids and
-                      pids[r["pid"]][0] == "node-openai" and r["status"] in (200, 429)
+    attempts = sorted(r["attempt"] for r in calls if
+                      pids[r["process"]["pid"]][0] == "node-openai" and
+                      r["status_code"] in (200, 429)
                       and not r["stream"] and r["request_model"] == "gpt-4o-mini")
     check(attempts.count(1) == 1, "no retried attempt recorded: %s" % attempts)
-    cut = [r for r in calls if pids[r["pid"]][0] == "curl-abort"]
+    cut = [r for r in calls if pids[r["process"]["pid"]][0] == "curl-abort"]
     check(len(cut) == 1 and cut[0]["outcome"] == "incomplete",
           "cut stream: %s" % [(r["outcome"], r["usage_status"]) for r in cut])
-    encs = {pids[r["pid"]][0]: r["response_encoding"] for r in calls if not r["stream"]}
+    encs = {pids[r["process"]["pid"]][0]: r["response_encoding"] for r in calls
+            if not r["stream"]}
     check(encs.get("py-requests") == "gzip", "requests got %r" % encs.get("py-requests"))
     check(encs.get("node-fetch") == "br", "fetch got %r" % encs.get("node-fetch"))
     for path in (agent.events, agent.errfile):

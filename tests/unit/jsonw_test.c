@@ -77,3 +77,17 @@ TT_TEST(overflow_is_an_error)
 	/* Exactly full leaves no room for the NUL: also refused. */
 	TT_CHECK_EQ_STR(one_str("a", buf, strlen("{\"v\":\"a\"}")), "E2BIG");
 }
+
+TT_TEST(keys_are_escaped_too)
+{
+	struct tt_jsonw w;
+	char buf[128];
+
+	tt_jsonw_init(&w, buf, sizeof(buf));
+	tt_jsonw_open(&w, NULL);
+	tt_jsonw_int(&w, "a\nb", 1);
+	tt_jsonw_int(&w, "q\"\xff", 2);
+	tt_jsonw_close(&w);
+	TT_CHECK(tt_jsonw_finish(&w) > 0);
+	TT_CHECK_EQ_STR(buf, "{\"a\\u000ab\":1,\"q\\\"\\ufffd\":2}");
+}

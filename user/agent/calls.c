@@ -1,27 +1,54 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include "tt_abi.h"
-#include "decode/record.h"
 #include "agent/calls.h"
 
 struct dconn {
 	struct tt_calls *cs;
 	struct tt_conn *conn;
 	struct tt_xconn *x;
+	struct tt_procinfo *proc; /* shared with the process's other connections */
 };
+
+/* A random (version 4) UUID per event; should getrandom() ever fail, a
+ * counter and the clock keep ids unique within this run. */
+static void event_id(struct tt_calls *cs, char out[37])
+{
+	uint8_t b[16];
+
+	if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b)) {
+		struct timespec ts;
+		uint64_t n = ++cs->id_fallbacks;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(b, &n, 8);
+		memcpy(b + 8, &ts.tv_nsec, 4);
+		memcpy(b + 12, &ts.tv_sec, 4);
+	}
+	tt_alloc_uuid(b, out);
+}
 
 static void emit(void *ctx, const struct tt_xrec *rec)
 {
 	struct dconn *d = ctx;
-	struct tt_rec_origin origin = {
-		.pid = d->conn->pid,
-		.comm = d->conn->comm,
-		.cgroup_id = d->conn->cgroup_id,
-		.server_name = d->conn->sni,
-	};
-	char line[TT_RECORD_MAX];
-	long n = tt_record_write(rec, &origin, line, sizeof(line));
+	struct tt_proc_facts pf;
+	char id[37];
+	char line[TT_EVENT_MAX];
+	long n;
 
+	if (d->proc) {
+		tt_procs_facts(d->cs->procs, d->proc, &pf);
+	} else { /* no room for facts: what the capture itself says */
+		memset(&pf, 0, sizeof(pf));
+		pf.pid = d->conn->pid;
+		pf.comm = d->conn->comm;
+		pf.cgroup_id = d->conn->cgroup_id;
+	}
+	event_id(d->cs, id);
+	n = tt_alloc_event(d->cs->alloc, rec, &pf, id, line, sizeof(line));
 	if (n < 0) {
 		d->cs->record_errors++;
 		return;
@@ -41,6 +68,7 @@ void tt_calls_start(struct tt_calls *cs, struct tt_conn *conn, uint64_t ts)
 	struct tt_xconn_info info = {
 		.provider_hint = conn->cls.provider,
 		.server_name = conn->sni,
+		.keep_headers = cs->keep_headers,
 	};
 	uint64_t t = real_ns(cs, ts);
 
@@ -56,6 +84,9 @@ void tt_calls_start(struct tt_calls *cs, struct tt_conn *conn, uint64_t ts)
 	}
 	d->cs = cs;
 	d->conn = conn;
+	if (cs->procs)
+		d->proc = tt_procs_get(cs->procs, conn->pid, conn->cgroup_id,
+				       conn->comm);
 	conn->decoder = d;
 	cs->decoders++;
 	/* What arrived while the connection was undecided. */
@@ -100,6 +131,8 @@ void tt_calls_end(struct tt_calls *cs, struct tt_conn *conn, uint64_t ts)
 	tt_xconn_close(d->x, real_ns(cs, ts));
 	tt_xconn_stats_add(&cs->st, tt_xconn_get_stats(d->x));
 	tt_xconn_free(d->x);
+	if (d->proc)
+		tt_procs_put(cs->procs, d->proc);
 	free(d);
 	conn->decoder = NULL;
 }
@@ -108,7 +141,7 @@ void tt_calls_end(struct tt_calls *cs, struct tt_conn *conn, uint64_t ts)
 
 void tt_calls_stats_json(const struct tt_calls *cs, cJSON *o)
 {
-	ADD(o, "records", cs->records);
+	ADD(o, "events", cs->records);
 	ADD(o, "record_errors", cs->record_errors);
 	ADD(o, "connections_decoded", cs->decoders);
 	ADD(o, "decoder_alloc_failures", cs->decoder_alloc_failures);

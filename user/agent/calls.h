@@ -2,7 +2,7 @@
 /*
  * The live agent's side of decoding: one exchange pipeline (decode/
  * exchange.c) per captured connection, fed in stream order with the
- * capture's gaps, writing one "ai_call" record per exchange.
+ * capture's gaps, writing one allocation event per exchange.
  */
 #ifndef TT_CALLS_H
 #define TT_CALLS_H
@@ -12,9 +12,14 @@
 #include "core/conntab.h"
 #include "decode/exchange.h"
 #include "agent/output.h"
+#include "agent/procinfo.h"
 
 struct tt_calls {
 	struct tt_output *out;
+	struct tt_alloc *alloc;      /* owner rules, prices: shared */
+	struct tt_procs *procs;      /* process facts, or NULL */
+	const char *const *keep_headers; /* allocation headers to keep */
+	uint64_t id_fallbacks;
 	int64_t mono_to_real_ns;
 	uint64_t records, record_errors, decoders, decoder_alloc_failures;
 	struct tt_xconn_stats st; /* of finished connections */

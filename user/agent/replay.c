@@ -15,7 +15,7 @@
 #include "core/log.h"
 #include "decode/b64.h"
 #include "decode/exchange.h"
-#include "decode/record.h"
+#include "alloc/event.h"
 #include "agent/output.h"
 #include "agent/run.h"
 
@@ -29,10 +29,20 @@ struct rconn {
 	char comm[16];
 	uint32_t pid;
 	uint64_t cgroup_id;
+	/* Optional facts a capture file may carry: rules on cgroup paths
+	 * and exe are testable without root. */
+	char cgroup_path[TT_WORKLOAD_PATH_MAX + 1];
+	char exe[512];
+	struct tt_workload wl;
+	int has_wl;
 };
 
 struct replay {
 	struct tt_config cfg;
+	struct tt_pricing prices;
+	struct tt_alloc alloc;
+	const char *keep_headers[TT_DECL_ROLES + 1];
+	uint64_t next_id;
 	struct tt_output out;
 	struct rconn conns[REPLAY_CONNS_MAX];
 	size_t nconns;
@@ -48,13 +58,22 @@ static struct replay *g_replay;
 static void emit_record(void *ctx, const struct tt_xrec *rec)
 {
 	struct rconn *c = ctx;
-	struct tt_rec_origin origin = {
+	struct tt_proc_facts pf = {
 		.pid = c->pid, .comm = c->comm, .cgroup_id = c->cgroup_id,
-		.server_name = c->host,
+		.cgroup_path = c->cgroup_path, .exe = c->exe,
+		.workload = c->has_wl ? &c->wl : NULL,
 	};
-	char line[TT_RECORD_MAX];
-	long n = tt_record_write(rec, &origin, line, sizeof(line));
+	uint8_t b[16] = { 0 };
+	char id[37], line[TT_EVENT_MAX];
+	uint64_t seq;
+	long n;
 
+	/* Sequential ids: the same file replays to the same events. */
+	seq = ++g_replay->next_id;
+	for (int i = 0; i < 8; i++)
+		b[15 - i] = (uint8_t)(seq >> (8 * i));
+	tt_alloc_uuid(b, id);
+	n = tt_alloc_event(&g_replay->alloc, rec, &pf, id, line, sizeof(line));
 	if (n < 0)
 		return;
 	tt_output_line(&g_replay->out, line, (size_t)n);
@@ -94,7 +113,17 @@ static struct rconn *open_conn(struct replay *r, long id, const cJSON *open)
 	v = cJSON_GetObjectItemCaseSensitive(open, "cgroup_id");
 	if (cJSON_IsNumber(v))
 		c->cgroup_id = (uint64_t)v->valuedouble;
+	v = cJSON_GetObjectItemCaseSensitive(open, "cgroup_path");
+	if (cJSON_IsString(v)) {
+		snprintf(c->cgroup_path, sizeof(c->cgroup_path), "%s", v->valuestring);
+		c->has_wl = !tt_workload_from_cgroup(c->cgroup_path,
+						     strlen(c->cgroup_path), &c->wl);
+	}
+	v = cJSON_GetObjectItemCaseSensitive(open, "exe");
+	if (cJSON_IsString(v))
+		snprintf(c->exe, sizeof(c->exe), "%s", v->valuestring);
 	info.server_name = c->host;
+	info.keep_headers = r->keep_headers;
 	info.provider_hint = tt_hosts_match(&r->cfg.hosts, c->host);
 	c->x = tt_xconn_new(&info, emit_record, c);
 	if (!c->x)
@@ -209,11 +238,17 @@ int tt_replay(const char *path, const char *config_path, const char *events,
 		return -ENOMEM;
 	g_replay = r;
 	tt_config_defaults(&r->cfg);
-	if (config_path && tt_config_load(config_path, &r->cfg, err, sizeof(err))) {
-		tt_err("%s", err);
+	if (tt_settings_load(config_path, &r->cfg, &r->prices, err, sizeof(err))) {
+		tt_err("%s: %s", config_path ? config_path : "(defaults)", err);
 		ret = -EINVAL;
 		goto out;
 	}
+	r->alloc.host = NULL; /* the capture does not say which host */
+	r->alloc.rules = &r->cfg.owners;
+	r->alloc.prices = r->cfg.prices_path[0] ? &r->prices : NULL;
+	r->alloc.prices_path = r->cfg.prices_path;
+	r->alloc.declared = (const char (*)[TT_RULE_KEY_MAX])r->cfg.declared;
+	tt_alloc_keep_headers(r->alloc.declared, r->keep_headers);
 	f = strcmp(path, "-") ? fopen(path, "re") : stdin;
 	if (!f) {
 		ret = -errno;
@@ -256,6 +291,7 @@ out:
 	tt_output_close(&r->out);
 	free(line);
 	tt_config_free(&r->cfg);
+	tt_pricing_free(&r->prices);
 	free(r);
 	g_replay = NULL;
 	return ret;

@@ -20,7 +20,10 @@
 #include "core/conntab.h"
 #include "core/log.h"
 #include "decode/record.h"
+#include "alloc/event.h"
 #include "agent/attach.h"
+#include "agent/cgroups.h"
+#include "agent/procinfo.h"
 #include "agent/calls.h"
 #include "agent/capture.h"
 #include "agent/output.h"
@@ -41,6 +44,11 @@ struct agent {
 	struct tt_conntab *conns;
 	struct tt_output out;
 	struct tt_calls calls;  /* decoding of captured connections */
+	struct tt_alloc alloc;  /* owners, environments, prices */
+	struct tt_cgroups *cgroups;
+	struct tt_procs *procs;
+	const char *keep_headers[TT_DECL_ROLES + 1];
+	char hostname[256];
 	int64_t mono_to_real_ns; /* add to bpf_ktime_get_ns() for wall time */
 	struct agent_stats st;
 };
@@ -135,7 +143,8 @@ static void finish_conn(struct agent *a, struct tt_conn *conn, const char *end,
 	}
 	if (conn->verdict == TT_VERDICT_CAPTURE) {
 		tt_calls_end(&a->calls, conn, conn->t_last_ns);
-		emit_record(a, conn, end);
+		if (a->opts->connection_records)
+			emit_record(a, conn, end);
 	} else if (conn->verdict == TT_VERDICT_PENDING)
 		a->st.conns_unclassified++;
 	tt_conntab_remove(a->conns, conn);
@@ -316,6 +325,59 @@ static int on_event(void *ctx, void *data, size_t size)
 
 #define ADD(o, name, v) cJSON_AddNumberToObject(o, name, (double)(v))
 
+static void alloc_stats_json(const struct agent *a, cJSON *o)
+{
+	const struct tt_alloc_stats *s = &a->alloc.st;
+	cJSON *p = cJSON_AddObjectToObject(o, "pricing");
+	cJSON *f = cJSON_AddObjectToObject(o, "process_facts");
+
+	ADD(o, "events", s->events);
+	ADD(o, "events_too_big", s->too_big);
+	ADD(o, "allocated", s->allocated);
+	ADD(o, "unallocated", s->unallocated);
+	ADD(o, "environment_mismatch", s->env_mismatch);
+	ADD(o, "declared_truncated", s->declared_truncated);
+	ADD(p, "priced", s->pricing.priced);
+	ADD(p, "unknown_model", s->pricing.unknown_model);
+	ADD(p, "no_usage", s->pricing.no_usage);
+	ADD(p, "missing_rate", s->pricing.missing_rate);
+	ADD(p, "fallback", s->pricing.fallback);
+	ADD(p, "inconsistent_usage", s->pricing.inconsistent);
+	ADD(p, "no_price_table", s->no_price_table);
+	if (a->procs) {
+		const struct tt_procinfo_stats *ps = tt_procs_stats(a->procs);
+
+		ADD(f, "gathered", ps->gathered);
+		ADD(f, "table_full", ps->table_full);
+		ADD(f, "exe_errors", ps->exe_errors);
+		ADD(f, "environ_errors", ps->environ_errors);
+		ADD(f, "environ_truncated", ps->environ_truncated);
+		ADD(f, "cgroup_from_proc", ps->cgroup_from_proc);
+		ADD(f, "cgroup_unknown", ps->cgroup_unknown);
+		ADD(f, "pod_pending", ps->pod_pending);
+		ADD(f, "docker_reads", ps->docker_reads);
+		ADD(f, "docker_errors", ps->docker_errors);
+	}
+	if (a->cgroups) {
+		const struct tt_cgroups_stats *cs = tt_cgroups_stats(a->cgroups);
+		cJSON *c = cJSON_AddObjectToObject(o, "cgroups");
+
+		ADD(c, "hits", cs->hits);
+		ADD(c, "misses", cs->misses);
+		ADD(c, "rescans", cs->rescans);
+		ADD(c, "rescans_limited", cs->rescans_limited);
+		ADD(c, "not_found", cs->not_found);
+		ADD(c, "cache_full", cs->cache_full);
+		ADD(c, "walk_capped", cs->walk_capped);
+		ADD(c, "walk_errors", cs->walk_errors);
+		ADD(c, "path_too_long", cs->path_too_long);
+		ADD(c, "pod_hits", cs->pod_hits);
+		ADD(c, "pod_misses", cs->pod_misses);
+		ADD(c, "pod_cache_full", cs->pod_cache_full);
+		ADD(c, "pod_not_found", cs->pod_not_found);
+	}
+}
+
 static void emit_stats(struct agent *a)
 {
 	uint64_t bpf[TT_C_MAX] = { 0 };
@@ -355,14 +417,15 @@ static void emit_stats(struct agent *a)
 	ADD(at, "seen_table_full", as.seen_full);
 	ADD(at, "targets_table_full", as.targets_full);
 	tt_calls_stats_json(&a->calls, cJSON_AddObjectToObject(o, "decode"));
+	alloc_stats_json(a, cJSON_AddObjectToObject(o, "allocation"));
 	tt_output_write(&a->out, o);
 	if (bpf[TT_C_RB_LOST_EVENTS])
 		tt_warn("ring buffer full: %llu events lost (raise capture.ringbuf_bytes)",
 			(unsigned long long)bpf[TT_C_RB_LOST_EVENTS]);
-	tt_info("stopped: %llu connections captured, %llu filtered, %llu records",
+	tt_info("stopped: %llu connections captured, %llu filtered, %llu events",
 		(unsigned long long)a->st.conns_captured,
 		(unsigned long long)a->st.conns_filtered,
-		(unsigned long long)a->st.records);
+		(unsigned long long)a->calls.records);
 	cJSON_Delete(o);
 }
 
@@ -386,19 +449,56 @@ static int load_config(struct agent *a)
 	const struct tt_run_opts *o = a->opts;
 	char err[512];
 
-	tt_config_defaults(&a->cfg);
-	if (o->config_path || !access(TT_DEFAULT_CONFIG, F_OK)) {
-		const char *path = o->config_path ? o->config_path : TT_DEFAULT_CONFIG;
+	const char *path = NULL;
 
-		if (tt_settings_load(path, &a->cfg, &a->prices, err,
-				     sizeof(err))) {
-			tt_err("config %s: %s", path, err);
-			return -EINVAL;
-		}
-		tt_info("config: %s (%zu host rules)", path, a->cfg.hosts.n);
+	tt_config_defaults(&a->cfg);
+	if (o->config_path || !access(TT_DEFAULT_CONFIG, F_OK))
+		path = o->config_path ? o->config_path : TT_DEFAULT_CONFIG;
+	if (tt_settings_load(path, &a->cfg, &a->prices, err, sizeof(err))) {
+		tt_err("config %s: %s", path ? path : "(defaults)", err);
+		return -EINVAL;
 	}
+	if (path)
+		tt_info("config: %s (%zu host rules, %zu owner rules)", path,
+			a->cfg.hosts.n, a->cfg.owners.n);
+	if (a->cfg.prices_path[0])
+		tt_info("prices: %s version %s (%s list prices, snapshot %s)",
+			a->cfg.prices_path, a->prices.version,
+			a->prices.currency, a->prices.snapshot_date);
+	else
+		tt_warn("no price table: events will carry no cost "
+			"(set pricing.table in the config)");
 	if (o->ringbuf_bytes)
 		a->cfg.ringbuf_bytes = o->ringbuf_bytes;
+	return 0;
+}
+
+/* Owners, prices and the process facts behind them. No cgroup2 mount is
+ * not fatal here (capture needs none): paths then come from /proc. */
+static int setup_alloc(struct agent *a)
+{
+	const struct tt_config *c = &a->cfg;
+	int err;
+
+	if (gethostname(a->hostname, sizeof(a->hostname) - 1))
+		snprintf(a->hostname, sizeof(a->hostname), "unknown");
+	a->alloc.host = a->hostname;
+	a->alloc.rules = &a->cfg.owners;
+	a->alloc.prices = c->prices_path[0] ? &a->prices : NULL;
+	a->alloc.prices_path = c->prices_path;
+	a->alloc.declared = (const char (*)[TT_RULE_KEY_MAX])a->cfg.declared;
+	tt_alloc_keep_headers(a->alloc.declared, a->keep_headers);
+	err = tt_cgroups_new(c->cgroup_root[0] ? c->cgroup_root : NULL,
+			     c->pods_log_dir, &a->cgroups);
+	if (err)
+		tt_warn("cgroup paths: %s (reading /proc/<pid>/cgroup instead)",
+			strerror(-err));
+	a->procs = tt_procs_new(a->cgroups, &a->cfg.env_allow, c->docker_dir);
+	if (!a->procs)
+		return -ENOMEM;
+	a->calls.alloc = &a->alloc;
+	a->calls.procs = a->procs;
+	a->calls.keep_headers = a->keep_headers;
 	return 0;
 }
 
@@ -407,6 +507,8 @@ static int setup(struct agent *a)
 	int err;
 
 	err = load_config(a);
+	if (!err)
+		err = setup_alloc(a);
 	if (err)
 		return err;
 	a->mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
@@ -505,6 +607,8 @@ int tt_run(const struct tt_run_opts *opts)
 		tt_capture_close(&a->cap);
 	tt_output_close(&a->out);
 	tt_conntab_free(a->conns);
+	tt_procs_free(a->procs);
+	tt_cgroups_free(a->cgroups);
 	tt_config_free(&a->cfg);
 	tt_pricing_free(&a->prices);
 	free(a);

@@ -19,6 +19,7 @@ struct tt_run_opts {
 	double duration;          /* seconds; 0 runs until a signal */
 	size_t ringbuf_bytes;     /* 0: from config */
 	int stream_digest;        /* SHA-256 per stream direction in records */
+	int connection_records;   /* a "connection" record per AI connection */
 	uint64_t events_max_bytes; /* rotate the events file at this size */
 	unsigned events_keep;      /* rotated files kept */
 };
@@ -37,8 +38,10 @@ int tt_replay(const char *path, const char *config_path, const char *events,
 int tt_probe_floor(const char *binary, const char *symbol, double seconds,
 		   const char *ready_file);
 
-/* The config file, then the price table it names: 0, or an error with a
- * message naming the file and field in err. cfg must hold the defaults. */
+/* The config file (path NULL: none, defaults only), then the price table
+ * it names or, when it names none, the shipped default table if found:
+ * 0, or an error with a message naming the file and field in err. cfg
+ * must hold the defaults. */
 int tt_settings_load(const char *path, struct tt_config *cfg,
 		     struct tt_pricing *prices, char *err, size_t errlen);
 /* `tokentap check-config FILE`: 0 when the agent would accept it. */

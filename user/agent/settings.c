@@ -5,28 +5,81 @@
  * configured. `tokentap check-config` runs the same code.
  */
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "core/log.h"
 #include "agent/run.h"
+
+#ifndef TT_DATADIR
+#define TT_DATADIR "/usr/local/share/tokentap"
+#endif
+
+/* The shipped list-price table when the config names none: the installed
+ * copy, else the one in the source tree next to build/tokentap. */
+static void default_prices(struct tt_config *cfg)
+{
+	char exe[4096], cand[4096 + 32];
+	ssize_t n;
+
+	if (!access(TT_DATADIR "/prices.json", R_OK)) {
+		snprintf(cfg->prices_path, sizeof(cfg->prices_path), "%s",
+			 TT_DATADIR "/prices.json");
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	snprintf(cand, sizeof(cand), "%s/../config/prices.json", dirname(exe));
+	if (!access(cand, R_OK) && strlen(cand) < sizeof(cfg->prices_path))
+		snprintf(cfg->prices_path, sizeof(cfg->prices_path), "%s", cand);
+}
+
+/* A relative path in a config file is relative to that file, not to
+ * wherever the agent happened to be started. */
+static void resolve_relative(const char *config_path, char *p, size_t cap)
+{
+	char dir[4096], tmp[4096 * 2 + 2];
+
+	if (!p[0] || p[0] == '/')
+		return;
+	snprintf(dir, sizeof(dir), "%s", config_path);
+	snprintf(tmp, sizeof(tmp), "%s/%s", dirname(dir), p);
+	if (strlen(tmp) < cap)
+		snprintf(p, cap, "%s", tmp);
+}
 
 int tt_settings_load(const char *path, struct tt_config *cfg,
 		     struct tt_pricing *prices, char *err, size_t errlen)
 {
-	char perr[256];
+	char perr[256], real[PATH_MAX];
 	int ret;
 
 	memset(prices, 0, sizeof(*prices));
-	ret = tt_config_load(path, cfg, err, errlen);
-	if (ret)
-		return ret;
+	if (path) {
+		ret = tt_config_load(path, cfg, err, errlen);
+		if (ret)
+			return ret;
+		resolve_relative(path, cfg->prices_path, sizeof(cfg->prices_path));
+	}
+	if (!cfg->prices_path[0])
+		default_prices(cfg);
 	if (!cfg->prices_path[0])
 		return 0;
 	ret = tt_pricing_load(cfg->prices_path, prices, perr, sizeof(perr));
-	if (ret)
+	if (ret) {
 		snprintf(err, errlen, "pricing.table %s: %s", cfg->prices_path,
 			 perr);
-	return ret;
+		return ret;
+	}
+	/* Events name the table: a clean absolute path reads better. */
+	if (realpath(cfg->prices_path, real) && strlen(real) < sizeof(cfg->prices_path))
+		snprintf(cfg->prices_path, sizeof(cfg->prices_path), "%s", real);
+	return 0;
 }
 
 int tt_check_config(const char *path)
@@ -48,6 +101,8 @@ int tt_check_config(const char *path)
 			       "snapshot %s)", cfg.prices_path, prices.version,
 			       prices.nmodels, prices.currency,
 			       prices.snapshot_date);
+		else
+			printf(", no price table found: calls will not be priced");
 		printf("\n");
 	}
 	tt_pricing_free(&prices);

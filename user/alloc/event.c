@@ -208,7 +208,8 @@ static void write_call(struct tt_jsonw *w, const struct tt_xrec *rec)
 	tt_jsonw_count(w, "reasoning_tokens", c->usage.reasoning_tokens);
 	tt_jsonw_count(w, "total_tokens", c->usage.total_tokens);
 	tt_jsonw_close(w);
-	/* usage_raw was printed by cJSON from the provider's numbers. */
+	/* usage_raw: compact JSON the provider decoder wrote from the
+	 * provider's usage numbers and field names (escaped there). */
 	if (c->usage_raw[0])
 		tt_jsonw_raw(w, "usage_raw", c->usage_raw);
 	else

@@ -90,10 +90,11 @@ static int parse_declared(const cJSON *obj, struct tt_config *cfg, char *err,
 		snprintf(cfg->declared[r], sizeof(cfg->declared[r]), "%s",
 			 v->valuestring);
 	}
-	/* The environment check reads the same header ("" = none). */
+	/* The environment check reads the same header. Turned off, it gets
+	 * a name no header can have (rules.c reads "" as the default). */
 	snprintf(cfg->owners.env_header, sizeof(cfg->owners.env_header), "%s",
 		 cfg->declared[TT_DECL_ENVIRONMENT][0]
-			 ? cfg->declared[TT_DECL_ENVIRONMENT] : "");
+			 ? cfg->declared[TT_DECL_ENVIRONMENT] : " ");
 	return 0;
 }
 

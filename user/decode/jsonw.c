@@ -110,12 +110,18 @@ static void member(struct tt_jsonw *w, const char *key)
 	if (!w->first)
 		putc1(w, ',');
 	w->first = 0;
-	if (key) { /* keys are our own names or provider field names */
-		if (strpbrk(key, "\"\\")) {
+	if (key) {
+		/* Mostly our own names; label keys and provider field names
+		 * (usage_raw) come from outside and get the full escaping. */
+		const char *k = key;
+
+		while (!special[(unsigned char)*k])
+			k++;
+		if (*k) {
 			quoted(w, key);
 		} else {
 			putc1(w, '"');
-			put(w, key, strlen(key));
+			put(w, key, (size_t)(k - key));
 			putc1(w, '"');
 		}
 		putc1(w, ':');
