@@ -8,6 +8,8 @@
  *
  *   decode_bench small N          N keep-alive non-stream chat exchanges
  *   decode_bench stream EVENTS R  R streamed responses of EVENTS SSE events
+ *   decode_bench alloc N          N allocation events of one exchange (rules,
+ *                                 environment check, price, JSON) alone
  *
  * Prints one JSON line: exchanges/s, MB/s, ns per exchange (and per event).
  */
@@ -61,6 +63,12 @@ static int setup_alloc(struct tt_config *cfg, struct tt_pricing *prices)
 	return 0;
 }
 
+/* "alloc" mode: the event of one exchange written this many times. */
+static long g_alloc_repeat;
+static double g_alloc_seconds;
+
+static double now_s(void);
+
 static void emit(void *ctx, const struct tt_xrec *rec)
 {
 	struct sink *s = ctx;
@@ -72,6 +80,14 @@ static void emit(void *ctx, const struct tt_xrec *rec)
 
 	/* Write the event line as the agent does; do not output it. */
 	tt_alloc_uuid(b, id);
+	if (g_alloc_repeat) {
+		double t0 = now_s();
+
+		for (long i = 1; i < g_alloc_repeat; i++)
+			if (tt_alloc_event(&g_alloc, rec, &pf, id, line, sizeof(line)) <= 0)
+				abort();
+		g_alloc_seconds = now_s() - t0;
+	}
 	if (tt_alloc_event(&g_alloc, rec, &pf, id, line, sizeof(line)) > 0)
 		s->records++;
 	if (rec->call->usage.output_tokens > 0)
@@ -181,6 +197,19 @@ int main(int argc, char **argv)
 	if (setup_alloc(&cfg, &prices))
 		return 1;
 	n = atol(argv[2]);
+	if (!strcmp(argv[1], "alloc")) {
+		size_t ql = request(req, sizeof(req), 0);
+		size_t rl = small_response(resp, sizeof(resp), 0);
+
+		g_alloc_repeat = n;
+		tt_xconn_data(x, TT_DIR_EGRESS, ts++, (uint8_t *)req, ql);
+		tt_xconn_data(x, TT_DIR_INGRESS, ts++, (uint8_t *)resp, rl);
+		printf("{\"mode\":\"alloc\",\"events\":%ld,\"seconds\":%.6f,"
+		       "\"ns_per_event\":%.0f}\n", n, g_alloc_seconds,
+		       g_alloc_seconds * 1e9 / (double)(n - 1));
+		tt_xconn_free(x);
+		return sink.records == 1 ? 0 : 1;
+	}
 	if (!strcmp(argv[1], "small")) {
 		t0 = now_s();
 		for (long i = 0; i < n; i++) {

@@ -15,13 +15,12 @@ import subprocess
 import sys
 
 
-def run(bench, args, runs):
+def run(bench, args, runs, key="exchanges_per_s"):
     res = []
     for _ in range(runs):
         out = subprocess.run(["taskset", "-c", "0", bench] + args, check=True,
                              capture_output=True, text=True).stdout
         res.append(json.loads(out.strip().splitlines()[-1]))
-    key = "exchanges_per_s"
     res.sort(key=lambda r: r[key])
     return res[len(res) // 2]
 
@@ -45,6 +44,10 @@ def main():
         print("| %s | %s | %.1f | %s | %s |" % (
             label, "{:,.0f}".format(r["exchanges_per_s"]), r["mb_per_s"],
             "{:,.0f}".format(r["ns_per_exchange"]), per_ev))
+    r = run(a.bench, ["alloc", "200000"], a.runs, key="ns_per_event")
+    print("\n| Allocation event alone (20 owner rules, the shipped price table, JSON) "
+          "| ns per event |\n|---|---:|\n| one exchange's event written 200,000 times "
+          "| {:,.0f} |".format(r["ns_per_event"]))
     print("\nCommand: `make bench-decode` (median of %d runs, `taskset -c 0`)."
           % a.runs)
     if a.agent:
