@@ -119,7 +119,7 @@ $(BENCH_BIN): bench/ssl_rtt.c
 DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcjson-dev \
 	libssl-dev libbrotli-dev libzstd-dev libclang-rt-14-dev pkg-config make \
 	gcc curl openssl ca-certificates python3 python3-requests python3-brotli \
-	python3-zstandard python3-jsonschema nodejs iproute2 util-linux procps
+	python3-zstandard python3-jsonschema nodejs wget iproute2 util-linux procps
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

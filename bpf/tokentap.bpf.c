@@ -21,6 +21,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 /* OpenSSL: SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name */
 #define OSSL_CTRL_SET_HOSTNAME 55
 #define OSSL_NAMETYPE_HOST 0
+/* GnuTLS: gnutls_server_name_type_t GNUTLS_NAME_DNS */
+#define GNUTLS_NAME_DNS 1
 
 /* Sized by user space before load (--ringbuf-size). */
 struct {
@@ -400,13 +402,34 @@ static long sni_step(__u32 i, void *data)
 	return 0;
 }
 
-/* SSL_set_tlsext_host_name() is a macro over SSL_ctrl(). The name decides
- * the connection here, before the handshake: a non-AI connection is never
- * copied, not even its first bytes. */
+/* The server name decides the connection here, before the handshake: a
+ * non-AI connection is never copied, not even its first bytes. ev holds
+ * the name (name_len bytes, without a NUL). */
+static __always_inline int sni_decide(__u64 ssl, struct tt_ev_sni *ev,
+				      struct tt_conn_val *conn)
+{
+	struct sni_ctx sc = { .h = TT_SNI_FNV_OFFSET };
+
+	fill_hdr(&ev->hdr, TT_EV_SNI, ssl);
+	sc.len = ev->name_len;
+	if (sc.len && ev->name[(sc.len - 1) & (TT_SNI_MAX - 1)] == '.')
+		sc.len--; /* the root label */
+	bpf_loop(TT_SNI_MAX, sni_step, &sc, 0);
+	sni_consider(&sc, sc.h);
+	if (!sc.best && sni_unmatched_verdict == TT_VERDICT_FILTER) {
+		conn->verdict = TT_VERDICT_FILTER;
+		count(TT_C_SNI_FILTERED, 1);
+		return 0;
+	}
+	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0))
+		count(TT_C_RB_LOST_EVENTS, 1);
+	return 0;
+}
+
+/* OpenSSL: SSL_set_tlsext_host_name() is a macro over SSL_ctrl(). */
 SEC("uprobe")
 int BPF_KPROBE(ossl_ctrl_enter, void *ssl, int cmd, long larg, void *parg)
 {
-	struct sni_ctx sc = { .h = TT_SNI_FNV_OFFSET };
 	struct tt_conn_val *conn;
 	struct tt_ev_sni *ev;
 	__u32 zero = 0;
@@ -423,24 +446,54 @@ int BPF_KPROBE(ossl_ctrl_enter, void *ssl, int cmd, long larg, void *parg)
 	ev = bpf_map_lookup_elem(&scratch, &zero);
 	if (!ev)
 		return 0;
-	fill_hdr(&ev->hdr, TT_EV_SNI, (__u64)ssl);
 	n = bpf_probe_read_user_str(ev->name, sizeof(ev->name), parg);
 	if (n <= 0)
 		return 0;
 	ev->name_len = n - 1;
-	sc.len = n - 1;
-	if (sc.len && ev->name[(sc.len - 1) & (TT_SNI_MAX - 1)] == '.')
-		sc.len--; /* the root label */
-	bpf_loop(TT_SNI_MAX, sni_step, &sc, 0);
-	sni_consider(&sc, sc.h);
-	if (!sc.best && sni_unmatched_verdict == TT_VERDICT_FILTER) {
-		conn->verdict = TT_VERDICT_FILTER;
-		count(TT_C_SNI_FILTERED, 1);
+	return sni_decide((__u64)ssl, ev, conn);
+}
+
+/* GnuTLS: gnutls_server_name_set(session, GNUTLS_NAME_DNS, name, len);
+ * the name is not NUL-terminated. */
+SEC("uprobe")
+int BPF_KPROBE(gnutls_sni_enter, void *session, int type, const void *name,
+	       size_t len)
+{
+	struct tt_conn_val *conn;
+	struct tt_ev_sni *ev;
+	__u32 zero = 0;
+	__u64 n = len;
+
+	if (type != GNUTLS_NAME_DNS || !name || !n)
 		return 0;
-	}
-	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0))
-		count(TT_C_RB_LOST_EVENTS, 1);
-	return 0;
+	conn = conn_get(bpf_get_current_pid_tgid() >> 32, (__u64)session,
+			TT_VERDICT_PENDING);
+	if (!conn)
+		return 0;
+	ev = bpf_map_lookup_elem(&scratch, &zero);
+	if (!ev)
+		return 0;
+	if (n > TT_SNI_MAX - 1)
+		n = TT_SNI_MAX - 1; /* longer than any DNS name: cut, unmatched */
+	/* Bound for the verifier: n - 1 in [0, TT_SNI_MAX - 1). */
+	n -= 1;
+	asm volatile("" : "+r"(n));
+	n &= TT_SNI_MAX - 1;
+	if (n > TT_SNI_MAX - 2)
+		return 0;
+	if (bpf_probe_read_user(ev->name, n + 1, name))
+		return 0;
+	ev->name[(n + 1) & (TT_SNI_MAX - 1)] = '\0';
+	ev->name_len = n + 1;
+	return sni_decide((__u64)session, ev, conn);
+}
+
+/* gnutls_record_send/recv return ssize_t: a byte count or a negative
+ * error. Entry probes are OpenSSL's (same argument places). */
+SEC("uretprobe")
+int BPF_KRETPROBE(gnutls_record_exit, long ret)
+{
+	return call_exit(ret, false);
 }
 
 SEC("uprobe")

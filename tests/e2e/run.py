@@ -15,6 +15,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_decode import test_decode_clients  # noqa: E402
 from test_allocate import test_allocation  # noqa: E402
+from test_gnutls import test_gnutls_wget  # noqa: E402
 from harness import (AI_NAME, CLIENTS, OTHER_NAME, PY, Agent, Env, Failure,  # noqa: E402
                      assert_exact_capture, check, run_client, wait_for)
 
@@ -234,7 +235,7 @@ def test_doctor(env):
 TESTS = [test_doctor, test_clients_exact, test_new_binary_after_agent,
          test_own_libssl_running_before, test_own_libssl_started_after,
          test_non_ai_filtered, test_tiny_ringbuf, test_decode_clients,
-         test_allocation]
+         test_allocation, test_gnutls_wget]
 
 
 def main():

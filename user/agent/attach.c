@@ -23,6 +23,12 @@ static const char *const ssl_syms[S_NSYMS] = {
 	"SSL_free",
 };
 static const char *const ldso_syms[] = { "_dl_debug_state" };
+/* GnuTLS: the same event path, on the session pointer. */
+enum { G_SEND, G_RECV, G_SNI, G_DEINIT, G_NSYMS };
+static const char *const gnutls_syms[G_NSYMS] = {
+	"gnutls_record_send", "gnutls_record_recv", "gnutls_server_name_set",
+	"gnutls_deinit",
+};
 
 struct seen {
 	uint64_t dev, ino;
@@ -116,6 +122,16 @@ static int attach_target(struct tt_attach *am, struct tt_target *t,
 		return 0;
 	if (t->kind == TT_TGT_LDSO)
 		return add_link(t, s->progs.ldso_debug_state_enter, 0, offs[0]);
+	if (t->kind == TT_TGT_GNUTLS) {
+		/* (session, buf, size) sits where OpenSSL's (ssl, buf, num) does. */
+		failed += add_link(t, s->progs.ossl_write_enter, 0, offs[G_SEND]);
+		failed += add_link(t, s->progs.gnutls_record_exit, 1, offs[G_SEND]);
+		failed += add_link(t, s->progs.ossl_read_enter, 0, offs[G_RECV]);
+		failed += add_link(t, s->progs.gnutls_record_exit, 1, offs[G_RECV]);
+		failed += add_link(t, s->progs.gnutls_sni_enter, 0, offs[G_SNI]);
+		failed += add_link(t, s->progs.ossl_free_enter, 0, offs[G_DEINIT]);
+		return failed;
+	}
 	failed += add_link(t, s->progs.ossl_write_enter, 0, offs[S_WRITE]);
 	failed += add_link(t, s->progs.ossl_write_exit, 1, offs[S_WRITE]);
 	failed += add_link(t, s->progs.ossl_write_ex_enter, 0, offs[S_WRITE_EX]);
@@ -155,6 +171,8 @@ static int consider(struct tt_attach *am, uint64_t dev, uint64_t ino,
 		return 0;
 	if (base_is(path, "libssl"))
 		kind = TT_TGT_OPENSSL;
+	else if (base_is(path, "libgnutls.so"))
+		kind = TT_TGT_GNUTLS;
 	else if (base_is(path, "ld-linux") || base_is(path, "ld-musl"))
 		kind = TT_TGT_LDSO;
 	else if (is_exe)
@@ -172,12 +190,17 @@ static int consider(struct tt_attach *am, uint64_t dev, uint64_t ino,
 		close(fd);
 		return 0;
 	}
-	n = kind == TT_TGT_LDSO ? tt_elf_find_syms(fd, ldso_syms, 1, offs)
-				: tt_elf_find_syms(fd, ssl_syms, S_NSYMS, offs);
+	if (kind == TT_TGT_LDSO)
+		n = tt_elf_find_syms(fd, ldso_syms, 1, offs);
+	else if (kind == TT_TGT_GNUTLS)
+		n = tt_elf_find_syms(fd, gnutls_syms, G_NSYMS, offs);
+	else
+		n = tt_elf_find_syms(fd, ssl_syms, S_NSYMS, offs);
 	close(fd);
 	/* Reading and writing are the minimum worth probing. */
 	if (n <= 0 || (kind == TT_TGT_OPENSSL &&
-		       (!offs[S_WRITE] && !offs[S_WRITE_EX]))) {
+		       (!offs[S_WRITE] && !offs[S_WRITE_EX])) ||
+	    (kind == TT_TGT_GNUTLS && (!offs[G_SEND] || !offs[G_RECV]))) {
 		remember(am, dev, ino);
 		return 0;
 	}
@@ -206,7 +229,7 @@ static int consider(struct tt_attach *am, uint64_t dev, uint64_t ino,
 		} else {
 			am->st.attached++;
 			tt_info("attach: %s (%s, %d functions, %d probes)", path,
-				kind == TT_TGT_LDSO ? "ld.so" : "openssl", n, t->nlinks);
+				tt_target_kind_name(kind), n, t->nlinks);
 		}
 	}
 	return 1;
@@ -311,12 +334,23 @@ int tt_attach_scan_system(struct tt_attach *am)
 
 	for (size_t i = 0; i < sizeof(libdirs) / sizeof(libdirs[0]); i++) {
 		found += scan_dir(am, libdirs[i], "libssl.so", 0);
+		found += scan_dir(am, libdirs[i], "libgnutls.so", 0);
 		found += scan_dir(am, libdirs[i], "ld-linux", 0);
 	}
 	/* Runtimes known to carry OpenSSL in the executable. */
 	for (size_t i = 0; i < sizeof(bindirs) / sizeof(bindirs[0]); i++)
 		found += scan_dir(am, bindirs[i], "node", 1);
 	return found;
+}
+
+const char *tt_target_kind_name(enum tt_target_kind kind)
+{
+	switch (kind) {
+	case TT_TGT_OPENSSL: return "openssl";
+	case TT_TGT_GNUTLS: return "gnutls";
+	case TT_TGT_LDSO: return "ld.so";
+	}
+	return "?";
 }
 
 size_t tt_attach_count(const struct tt_attach *am) { return am->ntargets; }

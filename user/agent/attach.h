@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Attach manager: finds code that carries TLS functions (libssl copies,
- * executables with OpenSSL built in such as node) and ld.so, in every
+ * Attach manager: finds code that carries TLS functions (libssl and
+ * libgnutls copies, executables with OpenSSL built in such as node) and
+ * ld.so, in every
  * process and mount namespace, and attaches the capture probes once per
  * file (device + inode). A uprobe on a file covers every process that maps
  * it, now or later, so a file is attached once and never again.
@@ -19,7 +20,10 @@
 
 struct tokentap_bpf;
 
-enum tt_target_kind { TT_TGT_OPENSSL = 1, TT_TGT_LDSO };
+enum tt_target_kind { TT_TGT_OPENSSL = 1, TT_TGT_LDSO, TT_TGT_GNUTLS };
+
+/* "openssl", "gnutls", "ld.so". */
+const char *tt_target_kind_name(enum tt_target_kind kind);
 
 struct tt_target {
 	uint64_t dev, ino;

@@ -123,24 +123,29 @@ static struct tokentap_bpf *check_load(struct doc *d)
 
 static void list_targets(struct doc *d, struct tt_attach *am, int verbose)
 {
-	size_t n, ssl = 0;
+	size_t n, ssl = 0, gnutls = 0;
+	char label[32];
 
 	tt_attach_scan_system(am);
 	tt_attach_scan_all(am);
 	n = tt_attach_count(am);
 	for (size_t i = 0; i < n; i++) {
 		const struct tt_target *t = tt_attach_get(am, i);
-		int is_ssl = t->kind == TT_TGT_OPENSSL;
+		int is_tls = t->kind != TT_TGT_LDSO;
 
-		ssl += is_ssl;
-		if (!is_ssl && !verbose)
+		ssl += t->kind == TT_TGT_OPENSSL;
+		gnutls += t->kind == TT_TGT_GNUTLS;
+		if (!is_tls && !verbose)
 			continue;
-		line(d, !t->attach_err, 0, is_ssl ? "tls openssl" : "ld.so",
+		snprintf(label, sizeof(label), "%s%s", is_tls ? "tls " : "",
+			 tt_target_kind_name(t->kind));
+		line(d, !t->attach_err, 0, label,
 		     "%s (%d functions%s%s)", t->path, t->nsyms,
 		     strcmp(t->path, t->open_path) ? ", via " : "",
 		     strcmp(t->path, t->open_path) ? t->open_path : "");
 	}
-	line(d, ssl > 0, 0, "tls libraries", "%zu OpenSSL-family files found", ssl);
+	line(d, ssl + gnutls > 0, 0, "tls libraries",
+	     "%zu OpenSSL-family and %zu GnuTLS files found", ssl, gnutls);
 }
 
 int tt_doctor(int verbose)
