@@ -4,7 +4,7 @@
 #include "tt_abi.h"
 #include "decode/exchange.h"
 
-#define MAX_RECS 40
+#define MAX_RECS (TT_X_PENDING_MAX + 8)
 
 struct got {
 	int n;

@@ -156,4 +156,7 @@ void tt_calls_stats_json(const struct tt_calls *cs, cJSON *o)
 	ADD(o, "decompression_bombs", cs->st.bombs);
 	ADD(o, "framing_errors", cs->st.framing_errors);
 	ADD(o, "gaps", cs->st.gaps);
+	ADD(o, "h2_connections", cs->st.h2_connections);
+	ADD(o, "h2_undecodable", cs->st.h2_undecodable);
+	ADD(o, "h2_protocol_errors", cs->st.h2_protocol_errors);
 }

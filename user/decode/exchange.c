@@ -12,14 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include "tt_abi.h"
-#include "body/decode.h"
-#include "decode/exchange.h"
-#include "framing/eventstream.h"
-#include "framing/jsonarray.h"
-#include "framing/ndjson.h"
-#include "framing/sse.h"
-#include "http/h1.h"
-#include "provider/reqscan.h"
+#include "decode/exchange_impl.h"
 
 /* Multipart bodies are searched for the "model" field through a window:
  * the SDKs may send the file part first, megabytes before the field. */
@@ -40,66 +33,6 @@ static const char *const kept_headers[] = {
 /* Credential headers: reduced to a fingerprint at once, never stored. */
 static const char *const key_headers[] = {
 	"authorization", "x-api-key", "api-key", "x-goog-api-key",
-};
-
-struct exchange {
-	/* request */
-	char method[16];
-	char host[256];            /* Host header, "" when none */
-	char target[1024];
-	size_t target_len;
-	struct tt_hdrs hdrs;       /* points into hbuf */
-	char hbuf[TT_X_KEPT_HDRS];
-	size_t hbuf_len;
-	struct tt_keyfp key;
-	struct tt_reqscan scan;
-	int req_enc;
-	struct tt_body_dec *req_dec;
-	int multipart;
-	char boundary[128];
-	uint8_t *mp;               /* multipart window */
-	size_t mp_len;
-	char mp_model[128];        /* the "model" field, once found */
-	int req_done;
-	uint64_t start_ns, req_bytes;
-	/* response */
-	int has_response;
-	struct tt_pdec *pdec;
-	int framing;
-	int enc;
-	struct tt_body_dec *dec;
-	struct tt_sse *sse;
-	struct tt_ndjson *nd;
-	struct tt_jsonarray *ja;
-	struct tt_eventstream *es;
-	char *whole;               /* TT_FRAME_WHOLE body */
-	size_t whole_len, whole_cap;
-	size_t whole_gap_at;       /* bytes of whole before the last gap */
-	int gapped;                /* the body lost bytes (recoverably so far) */
-	uint64_t resp_bytes, first_body_ns;
-	const char *problem;
-	int broken;                /* stop decoding this body */
-};
-
-struct tt_xconn {
-	struct tt_xconn_info info;
-	char server_name[256];
-	char hint[32];
-	tt_x_emit emit;
-	void *ctx;
-	struct tt_h1 *req_parser, *resp_parser;
-	struct exchange *q[TT_X_PENDING_MAX]; /* FIFO, q[head] oldest */
-	size_t head, n;
-	struct exchange *cur_req;  /* request whose body is arriving */
-	struct exchange *cur_resp; /* exchange whose response is arriving */
-	uint64_t now_ns;
-	struct tt_pdec *spare_pdec; /* reused across keep-alive exchanges */
-	/* The last credential header and its fingerprint: a connection
-	 * usually carries one key, and SHA-256 per request is not free. */
-	uint64_t last_key_fnv;     /* FNV-1a of the header value, never the value */
-	size_t last_key_len;
-	struct tt_keyfp last_key;
-	struct tt_xconn_stats st;
 };
 
 /* ------------------------------------------------------------ exchanges */
@@ -219,9 +152,8 @@ static void pop(struct tt_xconn *x, struct exchange *e);
 
 /* --------------------------------------------------------- request side */
 
-static int req_on_head(void *ctx, const struct tt_h1_head *head)
+int x_req_head(struct tt_xconn *x, const struct tt_h1_head *head)
 {
-	struct tt_xconn *x = ctx;
 	struct exchange *e;
 
 	if (x->n == TT_X_PENDING_MAX) {
@@ -281,9 +213,8 @@ static void req_scan(void *ctx, const uint8_t *p, size_t n)
 	tt_reqscan_feed(&e->scan, p, n);
 }
 
-static void req_on_body(void *ctx, const uint8_t *p, size_t n)
+void x_req_body(struct tt_xconn *x, const uint8_t *p, size_t n)
 {
-	struct tt_xconn *x = ctx;
 	struct exchange *e = x->cur_req;
 
 	if (!e)
@@ -297,25 +228,22 @@ static void req_on_body(void *ctx, const uint8_t *p, size_t n)
 		req_scan(e, p, n);
 }
 
-static void req_on_gap(void *ctx, uint64_t n)
+void x_req_gap(struct tt_xconn *x, uint64_t n)
 {
-	struct tt_xconn *x = ctx;
-
 	x->st.gaps++;
 	if (x->cur_req)
 		x->cur_req->req_bytes += n; /* the prompt is not needed */
 }
 
-static void req_on_end(void *ctx, int end)
+/* An aborted request is still answered or timed out: only its end. */
+void x_req_end(struct tt_xconn *x)
 {
-	struct tt_xconn *x = ctx;
 	struct exchange *e = x->cur_req;
 
 	if (!e)
 		return;
 	e->req_done = 1;
 	x->cur_req = NULL;
-	(void)end; /* an aborted request is still answered or timed out */
 }
 
 /* -------------------------------------------------------- response side */
@@ -393,7 +321,7 @@ static void es_cb(void *ctx, const struct tt_eventstream_msg *m)
 			    m->payload_len);
 }
 
-static void set_problem(struct exchange *e, const char *problem)
+void x_set_problem(struct exchange *e, const char *problem)
 {
 	if (!e->problem)
 		e->problem = problem;
@@ -411,7 +339,7 @@ static void body_sink(void *ctx, const uint8_t *p, size_t n)
 	switch (e->framing) {
 	case TT_FRAME_WHOLE:
 		if (e->whole_len + n > TT_X_WHOLE_BODY_MAX) {
-			set_problem(e, "body_too_large");
+			x_set_problem(e, "body_too_large");
 			return;
 		}
 		if (e->whole_len + n > e->whole_cap) {
@@ -422,7 +350,7 @@ static void body_sink(void *ctx, const uint8_t *p, size_t n)
 				cap *= 2;
 			nb = realloc(e->whole, cap);
 			if (!nb) {
-				set_problem(e, "body_too_large");
+				x_set_problem(e, "body_too_large");
 				return;
 			}
 			e->whole = nb;
@@ -448,7 +376,7 @@ static void body_sink(void *ctx, const uint8_t *p, size_t n)
 	}
 	/* -ENOMEM drops one item and stays in sync: not a framing error. */
 	if (err && err != -ENOMEM)
-		set_problem(e, "framing_error");
+		x_set_problem(e, "framing_error");
 }
 
 static int setup_framing(struct exchange *e)
@@ -471,12 +399,33 @@ static int setup_framing(struct exchange *e)
 	}
 }
 
+void x_resp_begin(struct tt_xconn *x, struct exchange *e, int status,
+		  const struct tt_hdrs *hdrs)
+{
+	const char *ce;
+	size_t len;
+
+	e->has_response = 1;
+	x->cur_resp = e;
+	begin_decoder(x, e);
+	e->framing = e->pdec ? tt_pdec_response(e->pdec, status, hdrs)
+			     : TT_FRAME_IGNORE;
+	ce = tt_hdrs_get(hdrs, "content-encoding", &len);
+	e->enc = ce ? tt_enc_parse(ce, len) : TT_ENC_IDENTITY;
+	if (e->framing != TT_FRAME_IGNORE) {
+		if (e->enc == TT_ENC_UNSUPPORTED)
+			x_set_problem(e, "unsupported_encoding");
+		else if ((e->enc != TT_ENC_IDENTITY &&
+			  !(e->dec = tt_body_dec_new(e->enc, TT_X_DECODED_MAX))) ||
+			 setup_framing(e))
+			x_set_problem(e, "decode_error");
+	}
+}
+
 static int resp_on_head(void *ctx, const struct tt_h1_head *head)
 {
 	struct tt_xconn *x = ctx;
 	struct exchange *e;
-	const char *ce;
-	size_t len;
 
 	x->cur_resp = NULL;
 	if (head->status < 200) {
@@ -488,28 +437,12 @@ static int resp_on_head(void *ctx, const struct tt_h1_head *head)
 		x->st.orphan_responses++; /* joined midway: no request seen */
 		return 0;
 	}
-	e->has_response = 1;
-	x->cur_resp = e;
-	begin_decoder(x, e);
-	e->framing = e->pdec ? tt_pdec_response(e->pdec, head->status,
-						&head->hdrs)
-			     : TT_FRAME_IGNORE;
-	ce = tt_hdrs_get(&head->hdrs, "content-encoding", &len);
-	e->enc = ce ? tt_enc_parse(ce, len) : TT_ENC_IDENTITY;
-	if (e->framing != TT_FRAME_IGNORE) {
-		if (e->enc == TT_ENC_UNSUPPORTED)
-			set_problem(e, "unsupported_encoding");
-		else if ((e->enc != TT_ENC_IDENTITY &&
-			  !(e->dec = tt_body_dec_new(e->enc, TT_X_DECODED_MAX))) ||
-			 setup_framing(e))
-			set_problem(e, "decode_error");
-	}
+	x_resp_begin(x, e, head->status, &head->hdrs);
 	return strcmp(e->method, "HEAD") ? 0 : TT_H1_BODY_NONE;
 }
 
-static void resp_on_body(void *ctx, const uint8_t *p, size_t n)
+void x_resp_body(struct tt_xconn *x, const uint8_t *p, size_t n)
 {
-	struct tt_xconn *x = ctx;
 	struct exchange *e = x->cur_resp;
 	int err;
 
@@ -527,10 +460,10 @@ static void resp_on_body(void *ctx, const uint8_t *p, size_t n)
 	err = tt_body_dec_feed(e->dec, p, n, body_sink, e);
 	if (err == -E2BIG) {
 		x->st.bombs++;
-		set_problem(e, "bomb");
+		x_set_problem(e, "bomb");
 	} else if (err) {
 		x->st.decode_errors++;
-		set_problem(e, "decode_error");
+		x_set_problem(e, "decode_error");
 	}
 }
 
@@ -541,9 +474,8 @@ static void resp_on_body(void *ctx, const uint8_t *p, size_t n)
  * tail of the cut event reads as an unknown field and is ignored), so a later cumulative usage event still counts. A
  * whole JSON body keeps its tail for salvage_usage().
  */
-static void resp_on_gap(void *ctx, uint64_t n)
+void x_resp_gap(struct tt_xconn *x, uint64_t n)
 {
-	struct tt_xconn *x = ctx;
 	struct exchange *e = x->cur_resp;
 
 	x->st.gaps++;
@@ -639,9 +571,9 @@ static int settle_body(struct tt_xconn *x, struct exchange *e, int complete)
 		int err = tt_body_dec_finish(e->dec);
 
 		if (err == -EPIPE)
-			set_problem(e, "truncated");
+			x_set_problem(e, "truncated");
 		else if (err)
-			set_problem(e, "decode_error");
+			x_set_problem(e, "decode_error");
 	}
 	if (e->sse)
 		partial = tt_sse_finish(e->sse);
@@ -652,7 +584,7 @@ static int settle_body(struct tt_xconn *x, struct exchange *e, int complete)
 	else if (e->es)
 		partial = tt_eventstream_finish(e->es);
 	if (partial > 0 && complete)
-		set_problem(e, "truncated");
+		x_set_problem(e, "truncated");
 	if (e->framing == TT_FRAME_WHOLE && !e->broken && complete &&
 	    e->whole_len) {
 		if (e->gapped)
@@ -679,7 +611,7 @@ static void finish_exchange(struct tt_xconn *x, struct exchange *e,
 	if (!e->has_response) {
 		/* Sent, never answered: still an attempted call. */
 		begin_decoder(x, e);
-		set_problem(e, "no_response");
+		x_set_problem(e, "no_response");
 		complete = 0;
 	} else {
 		complete = settle_body(x, e, complete);
@@ -741,15 +673,50 @@ static void pop(struct tt_xconn *x, struct exchange *e)
 	xfree(e);
 }
 
+void x_finish(struct tt_xconn *x, struct exchange *e, int complete)
+{
+	finish_exchange(x, e, complete);
+	pop(x, e);
+}
+
 static void resp_on_end(void *ctx, int end)
 {
 	struct tt_xconn *x = ctx;
-	struct exchange *e = x->cur_resp;
 
-	if (!e)
-		return;
-	finish_exchange(x, e, end == TT_H1_END_COMPLETE);
-	pop(x, e);
+	if (x->cur_resp)
+		x_finish(x, x->cur_resp, end == TT_H1_END_COMPLETE);
+}
+
+/* The HTTP/1 parsers' callbacks: ctx is the connection. */
+static int req_on_head(void *ctx, const struct tt_h1_head *head)
+{
+	return x_req_head(ctx, head);
+}
+
+static void req_on_body(void *ctx, const uint8_t *p, size_t n)
+{
+	x_req_body(ctx, p, n);
+}
+
+static void req_on_gap(void *ctx, uint64_t n)
+{
+	x_req_gap(ctx, n);
+}
+
+static void req_on_end(void *ctx, int end)
+{
+	(void)end;
+	x_req_end(ctx);
+}
+
+static void resp_on_body(void *ctx, const uint8_t *p, size_t n)
+{
+	x_resp_body(ctx, p, n);
+}
+
+static void resp_on_gap(void *ctx, uint64_t n)
+{
+	x_resp_gap(ctx, n);
 }
 
 /* ------------------------------------------------------------ interface */
@@ -795,16 +762,73 @@ struct tt_xconn *tt_xconn_new(const struct tt_xconn_info *info,
 	return x;
 }
 
+/*
+ * HTTP/1 or HTTP/2, from the first bytes seen: the client's connection
+ * preface, or, for a connection joined mid-way, something that reads as an
+ * HTTP/2 frame header (a zero length byte and a known type) rather than a
+ * request or status line. Gaps seen before are handed to the chosen side.
+ */
+static void decide(struct tt_xconn *x, const uint8_t *p, size_t n)
+{
+	size_t k = n < TT_H2_PREFACE_LEN ? n : TT_H2_PREFACE_LEN;
+	int h2 = !memcmp(p, TT_H2_PREFACE, k) ||
+		 (n >= 9 && p[0] == 0 && p[3] < TT_H2_FRAME_TYPES);
+
+	x->proto = h2 && !x_h2_start(x) ? X_H2 : X_H1;
+	for (int d = 0; d < 2; d++) {
+		if (!x->early_gap[d])
+			continue;
+		if (x->proto == X_H2)
+			x_h2_gap(x, d, x->early_gap[d]);
+		else
+			tt_h1_gap(d == TT_DIR_EGRESS ? x->req_parser
+						     : x->resp_parser,
+				  x->early_gap[d]);
+	}
+}
+
 void tt_xconn_data(struct tt_xconn *x, int dir, uint64_t ts_ns,
 		   const uint8_t *p, size_t n)
 {
 	x->now_ns = ts_ns;
+	if (!n)
+		return;
+	if (x->proto == X_UNDECIDED) {
+		/* "P" alone could begin "PRI * HTTP/2.0" or "POST": wait for
+		 * the second byte (kept here: the parsers have not seen it). */
+		if (x->held) {
+			uint8_t two[2] = { x->held, p[0] };
+
+			x->held = 0;
+			decide(x, two, 2);
+			tt_xconn_data(x, dir, ts_ns, two, 1);
+		} else if (n == 1 && p[0] == 'P' && dir == TT_DIR_EGRESS) {
+			x->held = 'P';
+			return;
+		} else {
+			decide(x, p, n);
+		}
+	}
+	if (x->proto == X_H2) {
+		x_h2_data(x, dir, p, n);
+		return;
+	}
 	tt_h1_feed(dir == TT_DIR_EGRESS ? x->req_parser : x->resp_parser, p, n);
 }
 
 void tt_xconn_gap(struct tt_xconn *x, int dir, uint64_t ts_ns, uint64_t len)
 {
 	x->now_ns = ts_ns;
+	if (x->proto == X_UNDECIDED) {
+		x->st.gaps++;
+		x->early_gap[dir & 1] += len;
+		return;
+	}
+	if (x->proto == X_H2) {
+		x->st.gaps++;
+		x_h2_gap(x, dir, len);
+		return;
+	}
 	/* Say why, even when the parser has to give the message up. */
 	if (dir == TT_DIR_INGRESS && x->cur_resp) {
 		if (!x->cur_resp->problem)
@@ -817,20 +841,19 @@ void tt_xconn_gap(struct tt_xconn *x, int dir, uint64_t ts_ns, uint64_t len)
 void tt_xconn_close(struct tt_xconn *x, uint64_t ts_ns)
 {
 	x->now_ns = ts_ns;
-	tt_h1_eof(x->req_parser);
-	tt_h1_eof(x->resp_parser); /* may complete a close-delimited body */
-	while (x->n) {
-		struct exchange *e = x->q[x->head];
-
-		finish_exchange(x, e, 0);
-		pop(x, e);
+	if (x->proto != X_H2) {
+		tt_h1_eof(x->req_parser);
+		tt_h1_eof(x->resp_parser); /* may complete a close-delimited body */
 	}
+	while (x->n)
+		x_finish(x, x->q[x->head], 0);
 }
 
 void tt_xconn_free(struct tt_xconn *x)
 {
 	if (!x)
 		return;
+	x_h2_free(x);
 	while (x->n) {
 		xfree(x->q[x->head]);
 		x->head = (x->head + 1) % TT_X_PENDING_MAX;
@@ -860,4 +883,7 @@ void tt_xconn_stats_add(struct tt_xconn_stats *a, const struct tt_xconn_stats *b
 	a->bombs += b->bombs;
 	a->framing_errors += b->framing_errors;
 	a->gaps += b->gaps;
+	a->h2_connections += b->h2_connections;
+	a->h2_undecodable += b->h2_undecodable;
+	a->h2_protocol_errors += b->h2_protocol_errors;
 }

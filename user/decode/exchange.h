@@ -14,7 +14,8 @@
 #include "provider/call.h"
 #include "provider/keyfp.h"
 
-#define TT_X_PENDING_MAX 32       /* requests awaiting a response per connection */
+#define TT_X_PENDING_MAX 128      /* requests awaiting a response per connection
+				   * (HTTP/2: streams in flight) */
 #define TT_X_WHOLE_BODY_MAX (8u << 20)  /* a non-stream body parsed as one document */
 #define TT_X_DECODED_MAX (64u << 20)    /* decompressed bytes per response */
 #define TT_X_EVENT_MAX (1u << 20)       /* one stream event */
@@ -47,7 +48,8 @@ struct tt_xrec {
 	const char *problem;       /* why decoding fell short, or NULL:
 				    * "gap", "decode_error", "truncated",
 				    * "body_too_large", "unsupported_encoding",
-				    * "no_response", "bomb", "framing_error" */
+				    * "no_response", "bomb", "framing_error",
+				    * "undecodable" (HTTP/2 headers lost) */
 };
 
 typedef void (*tt_x_emit)(void *ctx, const struct tt_xrec *rec);
@@ -56,6 +58,10 @@ struct tt_xconn_stats {
 	uint64_t exchanges, incomplete, orphan_responses, pending_overflow,
 		unknown_api, interim_responses, body_too_large, decode_errors,
 		bombs, framing_errors, gaps;
+	/* HTTP/2: connections, and requests or responses whose headers
+	 * could not be decoded (HPACK state lost to a gap or a mid-way join;
+	 * no exchange is made up for them). */
+	uint64_t h2_connections, h2_undecodable, h2_protocol_errors;
 };
 
 struct tt_xconn;

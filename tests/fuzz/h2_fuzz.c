@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Fuzz target for user/http/h2.c. Input: a flags byte, two seed bytes,
+ * then the stream. Flag bit 0: pieces of at most 7 bytes (else 300); bit
+ * 1: a NUL byte followed by k stands for 64 * k + 1 copies of the byte
+ * before it, so that big frames and header blocks are within reach; bit
+ * 2: the peer announced a 64 KiB table and 1 MiB frames; bits 4-7: how
+ * often gaps come. The stream goes to a client and a server direction,
+ * three times each: whole, cut into pieces drawn from the seed, and cut
+ * with gaps between pieces (where the direction's own SETTINGS are also
+ * passed back as the peer's, to exercise the ACK logic).
+ *
+ * Invariants: stream ids in callbacks are 1..2^31-1; header lists are in
+ * bounds (every byte is hashed, ASan checks); no headers once the
+ * direction is not OK, and the state never goes back; DATA flags are
+ * known ones and AFTER_GAP only when not OK; whole and cut runs agree
+ * exactly; counters add up; nothing leaks (LSan).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "http/h2.h"
+
+#define CHECK(c)                                                             \
+	do {                                                                 \
+		if (!(c))                                                    \
+			abort();                                             \
+	} while (0)
+
+#define SID_OK(s) ((s) >= 1 && (s) <= 0x7fffffffu)
+
+struct fz {
+	struct tt_h2 *p;
+	int state;         /* at the start of the current feed */
+	uint64_t headers, lost, hash;
+	int data_open;
+	uint32_t data_sid;
+	unsigned data_key;
+	struct tt_h2_settings set;
+	int set_seen;
+};
+
+static void mix(struct fz *f, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		f->hash = (f->hash ^ b[i]) * 0x100000001b3ull;
+}
+
+static void mark(struct fz *f, char c, uint64_t a, uint64_t b)
+{
+	mix(f, &c, 1);
+	mix(f, &a, sizeof(a));
+	mix(f, &b, sizeof(b));
+	f->data_open = 0;
+}
+
+static void on_headers(void *ctx, uint32_t sid, const struct tt_hdrs *hs,
+		       int end)
+{
+	struct fz *f = ctx;
+
+	CHECK(SID_OK(sid) && (end == 0 || end == 1));
+	CHECK(tt_h2_state(f->p) == TT_H2_OK); /* never invented */
+	CHECK(hs->n <= TT_HDRS_MAX);
+	mark(f, 'H', sid, (uint64_t)end << 32 | hs->n);
+	for (size_t i = 0; i < hs->n; i++) {
+		const struct tt_hdr *h = &hs->h[i];
+
+		mix(f, h->name, h->name_len);
+		mix(f, "=", 1);
+		mix(f, h->value, h->value_len);
+		CHECK(!h->value_len || (h->value[0] != ' ' &&
+					h->value[h->value_len - 1] != ' '));
+	}
+	mix(f, &hs->dropped, sizeof(hs->dropped));
+	f->headers++;
+}
+
+static void on_headers_lost(void *ctx, uint32_t sid, int end)
+{
+	struct fz *f = ctx;
+
+	CHECK(SID_OK(sid) && (end == 0 || end == 1));
+	mark(f, 'L', sid, (uint64_t)end);
+	f->lost++;
+}
+
+static void on_data(void *ctx, uint32_t sid, const uint8_t *p, size_t n,
+		    unsigned flags)
+{
+	struct fz *f = ctx;
+	unsigned key = flags & ~TT_H2_DATA_END_STREAM;
+
+	CHECK(SID_OK(sid) && p);
+	CHECK(!(flags & ~(TT_H2_DATA_END_STREAM | TT_H2_DATA_AFTER_GAP)));
+	CHECK(n > 0 || (flags & TT_H2_DATA_END_STREAM));
+	CHECK(!(flags & TT_H2_DATA_AFTER_GAP) || f->state != TT_H2_OK ||
+	      tt_h2_state(f->p) != TT_H2_OK);
+	/* Chunks of one frame hash alike however they were cut. */
+	if (!f->data_open || f->data_sid != sid || f->data_key != key)
+		mark(f, 'D', sid, key);
+	mix(f, p, n);
+	f->data_open = !(flags & TT_H2_DATA_END_STREAM);
+	if (!f->data_open)
+		mark(f, 'E', sid, 0);
+	f->data_sid = sid;
+	f->data_key = key;
+}
+
+static void on_data_gap(void *ctx, uint32_t sid, uint64_t n)
+{
+	CHECK(SID_OK(sid) && n > 0);
+	mark(ctx, 'G', sid, n);
+}
+
+static void on_reset(void *ctx, uint32_t sid, uint32_t code)
+{
+	CHECK(SID_OK(sid));
+	mark(ctx, 'R', sid, code);
+}
+
+static void on_goaway(void *ctx, uint32_t last, uint32_t code)
+{
+	CHECK(last <= 0x7fffffffu);
+	mark(ctx, 'A', last, code);
+}
+
+static void on_settings(void *ctx, const struct tt_h2_settings *s)
+{
+	struct fz *f = ctx;
+
+	CHECK(s->max_frame_size >= 16384 &&
+	      s->max_frame_size <= TT_H2_FRAME_HARD_MAX);
+	mark(f, 'S', s->header_table_size, s->max_frame_size);
+	f->set = *s;
+	f->set_seen = 1;
+}
+
+static const struct tt_h2_callbacks cbs = {
+	on_headers, on_headers_lost, on_data, on_data_gap,
+	on_reset, on_goaway, on_settings,
+};
+
+static uint32_t rnd(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+static void feed(struct fz *f, const uint8_t *d, size_t n)
+{
+	uint64_t headers = f->headers;
+	int rc;
+
+	f->state = tt_h2_state(f->p);
+	rc = tt_h2_feed(f->p, d, n);
+	CHECK((rc != 0) == (tt_h2_state(f->p) == TT_H2_ERROR));
+	CHECK(tt_h2_state(f->p) >= f->state); /* never back */
+	if (f->state != TT_H2_OK)
+		CHECK(f->headers == headers);
+}
+
+/* mode 0: whole; 1: pieces; 2: pieces with gaps. Returns the trace
+ * hash; *st gets the final counters. */
+static uint64_t run(int dir, unsigned flags, uint32_t seed, int mode,
+		    const uint8_t *d, size_t n, struct tt_h2_stats *st)
+{
+	struct fz f = { .hash = 0xcbf29ce484222325ull };
+	size_t maxpiece = (flags & 1) ? 7 : 300;
+	unsigned gap_every = 2 + (flags >> 4);
+	const struct tt_h2_stats *s;
+	uint64_t blocks_started;
+
+	f.p = tt_h2_new(dir, &cbs, &f);
+	CHECK(f.p);
+	if (flags & 4) {
+		struct tt_h2_settings peer = { 65536, 1 << 20 };
+
+		tt_h2_peer_settings(f.p, &peer);
+	}
+	if (mode == 0) {
+		feed(&f, d, n);
+	} else {
+		for (size_t at = 0; at < n;) {
+			size_t take = 1 + rnd(&seed) % maxpiece;
+
+			if (take > n - at)
+				take = n - at;
+			feed(&f, d + at, take);
+			at += take;
+			if (mode < 2 || rnd(&seed) % gap_every)
+				continue;
+			f.state = tt_h2_state(f.p);
+			tt_h2_gap(f.p, rnd(&seed) % 4 == 0 ?
+					       (uint64_t)rnd(&seed) << 8 :
+					       1 + rnd(&seed) % 40);
+			CHECK(tt_h2_state(f.p) >= f.state);
+			if (f.set_seen)
+				tt_h2_peer_settings(f.p, &f.set);
+		}
+	}
+	s = tt_h2_get_stats(f.p);
+	blocks_started = s->frames[TT_H2_HEADERS] +
+			 s->frames[TT_H2_PUSH_PROMISE];
+	CHECK(f.headers + f.lost <= s->frames[TT_H2_HEADERS]);
+	CHECK(s->header_blocks <= blocks_started);
+	CHECK(s->undecodable_header_blocks <= blocks_started);
+	CHECK(s->header_block_too_large <= s->header_blocks + 1);
+	CHECK(s->decoded_buf_bytes <= TT_H2_DECODED_MAX);
+	CHECK(s->nomem == 0);
+	CHECK(s->frame_too_large + s->protocol_errors <= 1);
+	CHECK((s->frame_too_large + s->protocol_errors == 1) ==
+	      (tt_h2_state(f.p) == TT_H2_ERROR));
+	CHECK(s->bad_preface <= 1);
+	if (mode < 2)
+		CHECK(s->gaps == 0);
+	if (tt_h2_state(f.p) == TT_H2_OK)
+		CHECK(s->resyncs == 0 && s->undecodable_header_blocks == 0);
+	*st = *s;
+	tt_h2_free(f.p);
+	return f.hash;
+}
+
+#define EXPAND_MAX (4 * TT_H2_BLOCK_MAX)
+
+/* Returns a malloc'd stream of *n bytes: in, with runs expanded. */
+static uint8_t *expand(const uint8_t *in, size_t len, size_t *n)
+{
+	uint8_t *out = malloc(EXPAND_MAX);
+	size_t o = 0;
+
+	CHECK(out);
+	for (size_t i = 0; i < len && o < EXPAND_MAX; i++) {
+		if (in[i] == 0 && i + 1 < len && o > 0) {
+			size_t run_len = 64 * (size_t)in[++i] + 1;
+
+			if (run_len > EXPAND_MAX - o)
+				run_len = EXPAND_MAX - o;
+			memset(out + o, out[o - 1], run_len);
+			o += run_len;
+		} else {
+			out[o++] = in[i];
+		}
+	}
+	*n = o;
+	return out;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size)
+{
+	uint8_t *owned = NULL;
+	const uint8_t *data;
+	unsigned flags;
+	uint32_t seed;
+
+	if (size < 3)
+		return 0;
+	flags = input[0];
+	seed = (uint32_t)input[1] << 8 | input[2] | 0x10000u;
+	data = input + 3;
+	size -= 3;
+	if (flags & 2) {
+		owned = expand(data, size, &size);
+		data = owned;
+	}
+	for (int dir = TT_H2_CLIENT; dir <= TT_H2_SERVER; dir++) {
+		struct tt_h2_stats whole, cut, gapped;
+		uint64_t a = run(dir, flags, seed, 0, data, size, &whole);
+		uint64_t b = run(dir, flags, seed, 1, data, size, &cut);
+
+		CHECK(a == b);
+		CHECK(!memcmp(&whole, &cut, sizeof(whole)));
+		run(dir, flags, seed, 2, data, size, &gapped);
+	}
+	free(owned);
+	return 0;
+}

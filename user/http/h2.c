@@ -1,0 +1,866 @@
+// SPDX-License-Identifier: MIT
+/*
+ * HTTP/2 one-direction decoder: see h2.h. A byte-driven state machine
+ * (frame header, pad length, fixed prefix, body, padding) that never
+ * buffers a frame. Block fragments go straight into nghttp2's inflater;
+ * decoded fields are copied, as its output lives only until its next call.
+ * After a lost sync, the frame header buffer is a sliding window that a
+ * stricter check than in-sync frames get must accept.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <nghttp2/nghttp2.h>
+#include "http/h2.h"
+
+#define H2_HDR_LEN 9
+#define H2_MIN_FRAME 16384
+#define H2_DEF_TABLE 4096
+#define H2_DEC_MIN 1024  /* first decoded-buffer allocation */
+#define H2_DEC_KEEP 4096 /* a buffer this small survives a block */
+_Static_assert(TT_H2_DECODED_MAX % H2_DEC_MIN == 0 &&
+	       !((TT_H2_DECODED_MAX / H2_DEC_MIN) &
+		 (TT_H2_DECODED_MAX / H2_DEC_MIN - 1)),
+	       "decoded buffer doubles up to exactly its cap");
+
+#define F_END_STREAM 0x01
+#define F_ACK 0x01
+#define F_END_HEADERS 0x04
+#define F_PADDED 0x08
+#define F_PRIORITY 0x20
+
+#define SET_HEADER_TABLE_SIZE 1
+#define SET_MAX_FRAME_SIZE 5
+
+enum h2_phase {
+	PH_PREFACE, /* client: matching the connection preface */
+	PH_SCAN,    /* sync lost: sliding window over hdr */
+	PH_HEAD,    /* frame header bytes */
+	PH_PADLEN,  /* the pad length byte */
+	PH_FIXED,   /* fixed-size prefix, fix_need bytes into fix */
+	PH_BODY,    /* data, block fragment or skipped bytes */
+	PH_PAD,     /* padding, or the rest of a frame a gap damaged */
+	PH_STOP,    /* ERROR: nothing more is parsed */
+};
+
+enum hb_mode {
+	HB_DECODE, /* inflating and keeping the fields */
+	HB_TOOBIG, /* over TT_H2_BLOCK_MAX: inflating, keeping nothing */
+	HB_LOST,   /* HPACK out of sync: skipping */
+};
+
+enum { CHK_OK, CHK_TOO_LARGE, CHK_PROTO };
+
+struct h2_field {
+	uint32_t name_off, name_len, value_off, value_len;
+};
+
+struct tt_h2 {
+	int dir;
+	struct tt_h2_callbacks cb;
+	void *ctx;
+	struct tt_h2_stats stats;
+	int state;
+	enum h2_phase ph;
+	int resynced;       /* sync came from a scan: errors mean rescan */
+	int await_settings; /* server: the first frame must be SETTINGS */
+	size_t preface_i;
+
+	/* The frame in progress; hdr is also the scan window. */
+	uint8_t hdr[H2_HDR_LEN];
+	size_t hlen;
+	uint32_t len, sid;
+	uint8_t type, flags;
+	uint32_t left; /* payload bytes not consumed yet */
+	uint32_t pad;  /* padding at the end of the payload */
+	uint8_t fix[8];
+	size_t fix_len, fix_need;
+	int damaged;       /* a gap hit this frame: its content is ignored */
+	int data_on;       /* DATA: delivered (else skipped) */
+	unsigned data_flags;
+	int data_end_sent;
+	struct tt_h2_settings nset; /* SETTINGS being read */
+
+	/* The header block in progress. */
+	int hb_active, hb_mode, hb_reported;
+	uint8_t hb_type;
+	uint32_t hb_sid;
+	int hb_end_stream;
+	uint64_t hb_len;
+	nghttp2_hd_inflater *inf;
+	char *dec;
+	size_t dec_len, dec_cap;
+	struct h2_field fld[TT_HDRS_MAX];
+	size_t nfld, ndropped;
+	struct tt_hdrs hdrs;
+
+	struct tt_h2_settings own; /* announced by this direction's sender */
+	uint32_t table_want, table_set, max_frame;
+	int pending;               /* tightened peer limits, applied at ACK */
+	struct tt_h2_settings pend;
+
+	/* Streams whose headers were seen, not ended in this direction. */
+	uint32_t streams[TT_H2_STREAMS_MAX];
+	size_t nstreams;
+};
+
+static const uint8_t h2_empty[1];
+
+static uint32_t be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+}
+
+static int stream_find(const struct tt_h2 *p, uint32_t sid)
+{
+	for (size_t i = 0; i < p->nstreams; i++)
+		if (p->streams[i] == sid)
+			return (int)i;
+	return -1;
+}
+
+static void stream_del(struct tt_h2 *p, uint32_t sid)
+{
+	int i = stream_find(p, sid);
+
+	if (i < 0)
+		return;
+	memmove(&p->streams[i], &p->streams[i + 1],
+		(p->nstreams - (size_t)i - 1) * sizeof(p->streams[0]));
+	p->nstreams--;
+}
+
+/* Oldest out when full: a stream that long-lived is the least likely to
+ * still send data right after a gap. */
+static void stream_add(struct tt_h2 *p, uint32_t sid)
+{
+	if (stream_find(p, sid) >= 0)
+		return;
+	if (p->nstreams == TT_H2_STREAMS_MAX) {
+		p->stats.streams_evicted++;
+		stream_del(p, p->streams[0]);
+	}
+	p->streams[p->nstreams++] = sid;
+}
+
+static void dec_reset(struct tt_h2 *p)
+{
+	p->dec_len = 0;
+	p->nfld = p->ndropped = 0;
+	if (p->dec_cap > H2_DEC_KEEP) {
+		free(p->dec);
+		p->dec = NULL;
+		p->dec_cap = 0;
+	}
+	p->stats.decoded_buf_bytes = p->dec_cap;
+}
+
+static void poison(struct tt_h2 *p)
+{
+	if (p->state == TT_H2_OK)
+		p->state = TT_H2_POISONED;
+}
+
+static void hb_report_lost(struct tt_h2 *p)
+{
+	if (p->hb_reported)
+		return;
+	p->hb_reported = 1;
+	if (p->hb_type == TT_H2_HEADERS && p->cb.on_headers_lost)
+		p->cb.on_headers_lost(p->ctx, p->hb_sid, p->hb_end_stream);
+}
+
+/* The block in progress cannot be decoded any more, and the inflater saw
+ * part of it: HPACK is out of sync from here on. */
+static void hb_lose(struct tt_h2 *p)
+{
+	if (p->hb_mode == HB_DECODE)
+		p->stats.undecodable_header_blocks++;
+	p->hb_mode = HB_LOST;
+	hb_report_lost(p);
+	dec_reset(p);
+	poison(p);
+}
+
+/* The block in progress will not even be delimited (sync lost, error). */
+static void hb_abandon(struct tt_h2 *p)
+{
+	if (!p->hb_active)
+		return;
+	hb_lose(p);
+	p->hb_active = 0;
+}
+
+/* Frame boundaries lost: scan from the next byte on. */
+static void lose_sync(struct tt_h2 *p)
+{
+	hb_abandon(p);
+	poison(p);
+	if (p->ph != PH_SCAN)
+		p->stats.resyncs++;
+	p->stats.skipped_bytes += p->hlen;
+	p->ph = PH_SCAN;
+	p->hlen = 0;
+	p->resynced = 1;
+	p->await_settings = 0;
+}
+
+/* The 9 bytes in hdr are no frame header: slide the window by one. */
+static void scan_from_window(struct tt_h2 *p)
+{
+	memmove(p->hdr, p->hdr + 1, H2_HDR_LEN - 1);
+	p->hlen = H2_HDR_LEN - 1;
+	p->stats.skipped_bytes++;
+	p->ph = PH_SCAN;
+}
+
+/* A framing error: real if the stream was in sync (stop decoding), else
+ * a wrong guess of the scan (scan again, from the header's next byte if
+ * the header is still at hand). */
+static void bad_frame(struct tt_h2 *p, uint64_t *counter, int at_header)
+{
+	hb_abandon(p);
+	if (!p->resynced) {
+		(*counter)++;
+		p->state = TT_H2_ERROR;
+		p->ph = PH_STOP;
+	} else if (at_header) {
+		p->stats.resyncs++;
+		scan_from_window(p);
+	} else {
+		lose_sync(p);
+	}
+}
+
+/* What RFC 9113 section 6 fixes per frame type. */
+static const struct h2_type {
+	uint8_t flags; /* flags defined */
+	uint8_t fixed; /* prefix after the pad length: ids, codes, opaque */
+	int8_t len;    /* exact payload length, or -1 */
+	int8_t sid;    /* 1: stream frame, 0: connection frame, -1: either */
+} h2_types[TT_H2_FRAME_TYPES] = {
+	[TT_H2_DATA] = { F_END_STREAM | F_PADDED, 0, -1, 1 },
+	[TT_H2_HEADERS] = { F_END_STREAM | F_END_HEADERS | F_PADDED |
+				    F_PRIORITY, 0, -1, 1 },
+	[TT_H2_PRIORITY] = { 0, 5, 5, 1 },
+	[TT_H2_RST_STREAM] = { 0, 4, 4, 1 },
+	[TT_H2_SETTINGS] = { F_ACK, 6, -1, 0 },
+	[TT_H2_PUSH_PROMISE] = { F_END_HEADERS | F_PADDED, 4, -1, 1 },
+	[TT_H2_PING] = { F_ACK, 8, 8, 0 },
+	[TT_H2_GOAWAY] = { 0, 8, -1, 0 },
+	[TT_H2_WINDOW_UPDATE] = { 0, 4, 4, -1 },
+	[TT_H2_CONTINUATION] = { F_END_HEADERS, 0, -1, 1 },
+};
+
+static int is_padded(uint8_t type, uint8_t fl)
+{
+	return type < TT_H2_FRAME_TYPES &&
+	       (fl & h2_types[type].flags & F_PADDED);
+}
+
+/* The fixed prefix after the pad length (SETTINGS: one entry). */
+static uint32_t fixed_len(uint8_t type, uint8_t fl)
+{
+	if (type >= TT_H2_FRAME_TYPES)
+		return 0;
+	if (type == TT_H2_HEADERS)
+		return (fl & F_PRIORITY) ? 5 : 0;
+	return h2_types[type].fixed;
+}
+
+/* Checks the frame header h against the stream's state. strict: the
+ * header was found by scanning, so anything unusual rejects it. */
+static int frame_check(const struct tt_h2 *p, const uint8_t *h, int strict)
+{
+	uint32_t len = (uint32_t)h[0] << 16 | (uint32_t)h[1] << 8 | h[2];
+	uint8_t type = h[3], fl = h[4];
+	uint32_t raw = be32(h + 5), sid = raw & 0x7fffffffu;
+	const struct h2_type *t;
+
+	if (len > p->max_frame)
+		return CHK_TOO_LARGE;
+	/* Nothing may come between a block's frames (RFC 9113 6.10). */
+	if (p->hb_active != (type == TT_H2_CONTINUATION) ||
+	    (p->hb_active && sid != p->hb_sid))
+		return CHK_PROTO;
+	if (type >= TT_H2_FRAME_TYPES)
+		return strict ? CHK_PROTO : CHK_OK;
+	t = &h2_types[type];
+	if (strict && ((raw >> 31) || (fl & ~t->flags)))
+		return CHK_PROTO;
+	if ((t->sid == 1 && !sid) || (t->sid == 0 && sid))
+		return CHK_PROTO;
+	if (type == TT_H2_SETTINGS ? ((fl & F_ACK) ? len : len % 6) :
+	    t->len >= 0 ? len != (uint32_t)t->len :
+	    len < is_padded(type, fl) + fixed_len(type, fl))
+		return CHK_PROTO;
+	if (type == TT_H2_PUSH_PROMISE && p->dir == TT_H2_CLIENT)
+		return CHK_PROTO;
+	if (strict && p->dir == TT_H2_CLIENT && type <= TT_H2_HEADERS &&
+	    !(sid & 1))
+		return CHK_PROTO;
+	return CHK_OK;
+}
+
+static void field_add(struct tt_h2 *p, const nghttp2_nv *nv)
+{
+	const uint8_t *v = nv->value;
+	size_t vlen = nv->valuelen, need;
+	struct h2_field *f;
+
+	/* struct tt_hdrs promises trimmed values. */
+	while (vlen && (v[0] == ' ' || v[0] == '\t'))
+		v++, vlen--;
+	while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+		vlen--;
+	need = nv->namelen + vlen;
+	if (p->nfld == TT_HDRS_MAX || need > TT_H2_DECODED_MAX - p->dec_len) {
+		p->ndropped++;
+		return;
+	}
+	if (p->dec_len + need > p->dec_cap) {
+		size_t cap = p->dec_cap ? p->dec_cap : H2_DEC_MIN;
+		char *nb;
+
+		/* Powers of two up to the cap, which need fits under. */
+		while (cap < p->dec_len + need)
+			cap *= 2;
+		nb = realloc(p->dec, cap);
+		if (!nb) {
+			p->stats.nomem++;
+			p->ndropped++;
+			return;
+		}
+		p->dec = nb;
+		p->dec_cap = cap;
+		p->stats.decoded_buf_bytes = cap;
+	}
+	f = &p->fld[p->nfld++];
+	f->name_off = (uint32_t)p->dec_len;
+	f->name_len = (uint32_t)nv->namelen;
+	if (nv->namelen)
+		memcpy(p->dec + p->dec_len, nv->name, nv->namelen);
+	p->dec_len += nv->namelen;
+	f->value_off = (uint32_t)p->dec_len;
+	f->value_len = (uint32_t)vlen;
+	if (vlen)
+		memcpy(p->dec + p->dec_len, v, vlen);
+	p->dec_len += vlen;
+}
+
+/* Runs the inflater over n bytes of the block (final: its end). */
+static void inflate(struct tt_h2 *p, const uint8_t *d, size_t n, int final)
+{
+	for (;;) {
+		nghttp2_nv nv;
+		int fl = 0;
+		ssize_t rv = nghttp2_hd_inflate_hd2(p->inf, &nv, &fl, d, n,
+						    final);
+
+		if (rv < 0) {
+			if (rv == NGHTTP2_ERR_NOMEM)
+				p->stats.nomem++;
+			p->stats.hpack_errors++;
+			hb_lose(p);
+			return;
+		}
+		d += rv;
+		n -= (size_t)rv;
+		if ((fl & NGHTTP2_HD_INFLATE_EMIT) && p->hb_mode == HB_DECODE &&
+		    p->hb_type == TT_H2_HEADERS)
+			field_add(p, &nv);
+		if (fl & NGHTTP2_HD_INFLATE_FINAL) {
+			nghttp2_hd_inflate_end_headers(p->inf);
+			return;
+		}
+		if (!(fl & NGHTTP2_HD_INFLATE_EMIT) && n == 0)
+			return;
+	}
+}
+
+static void hb_begin(struct tt_h2 *p)
+{
+	p->hb_active = 1;
+	p->hb_type = p->type;
+	p->hb_sid = p->sid;
+	p->hb_end_stream = p->type == TT_H2_HEADERS &&
+			   (p->flags & F_END_STREAM);
+	p->hb_len = 0;
+	p->hb_reported = 0;
+	p->hb_mode = HB_DECODE; /* nfld, dec_len: reset after each block */
+	if (p->type == TT_H2_PUSH_PROMISE)
+		p->stats.push_promises++;
+	if (p->state != TT_H2_OK) {
+		hb_lose(p);
+		return;
+	}
+	/* The inflater takes a new table size only between blocks. */
+	if (p->table_set != p->table_want) {
+		if (nghttp2_hd_inflate_change_table_size(p->inf,
+							 p->table_want)) {
+			p->stats.nomem++;
+			hb_lose(p);
+			return;
+		}
+		p->table_set = p->table_want;
+	}
+}
+
+static void hb_feed(struct tt_h2 *p, const uint8_t *d, size_t n)
+{
+	p->hb_len += n;
+	if (p->hb_mode == HB_LOST)
+		return;
+	if (p->hb_mode == HB_DECODE && p->hb_len > TT_H2_BLOCK_MAX) {
+		/* Inflating on keeps HPACK in sync at no memory cost. */
+		p->stats.header_block_too_large++;
+		p->hb_mode = HB_TOOBIG;
+		dec_reset(p);
+	}
+	inflate(p, d, n, 0);
+}
+
+static void hb_deliver(struct tt_h2 *p)
+{
+	struct tt_hdrs *hs = &p->hdrs;
+	const char *base = p->dec ? p->dec : (const char *)h2_empty;
+
+	hs->n = p->nfld;
+	hs->dropped = p->ndropped;
+	for (size_t i = 0; i < p->nfld; i++) {
+		hs->h[i].name = base + p->fld[i].name_off;
+		hs->h[i].name_len = p->fld[i].name_len;
+		hs->h[i].value = base + p->fld[i].value_off;
+		hs->h[i].value_len = p->fld[i].value_len;
+	}
+	p->stats.headers_dropped += p->ndropped;
+	p->hb_reported = 1;
+	if (p->cb.on_headers)
+		p->cb.on_headers(p->ctx, p->hb_sid, hs, p->hb_end_stream);
+}
+
+static void hb_finish(struct tt_h2 *p)
+{
+	if (p->hb_mode != HB_LOST)
+		inflate(p, h2_empty, 0, 1);
+	if (p->hb_mode != HB_LOST)
+		p->stats.header_blocks++;
+	if (p->hb_type == TT_H2_HEADERS) {
+		if (p->hb_mode == HB_DECODE)
+			hb_deliver(p);
+		else
+			hb_report_lost(p);
+		if (p->hb_mode != HB_LOST && !p->hb_end_stream)
+			stream_add(p, p->hb_sid);
+		if (p->hb_end_stream)
+			stream_del(p, p->hb_sid);
+	}
+	p->hb_active = 0;
+	dec_reset(p);
+}
+
+static void set_phase_after_padlen(struct tt_h2 *p)
+{
+	p->fix_need = fixed_len(p->type, p->flags);
+	if (p->type == TT_H2_SETTINGS && !p->left)
+		p->fix_need = 0;
+	p->fix_len = 0;
+	p->ph = p->fix_need ? PH_FIXED : PH_BODY;
+}
+
+static void fixed_done(struct tt_h2 *p)
+{
+	unsigned id = (unsigned)p->fix[0] << 8 | p->fix[1];
+	uint32_t v = be32(p->fix + 2);
+
+	p->fix_len = 0;
+	switch (p->type) {
+	case TT_H2_RST_STREAM:
+		stream_del(p, p->sid);
+		if (p->cb.on_reset)
+			p->cb.on_reset(p->ctx, p->sid, be32(p->fix));
+		break;
+	case TT_H2_GOAWAY:
+		if (p->cb.on_goaway)
+			p->cb.on_goaway(p->ctx, be32(p->fix) & 0x7fffffffu,
+					be32(p->fix + 4));
+		break;
+	case TT_H2_SETTINGS:
+		if (id == SET_HEADER_TABLE_SIZE)
+			p->nset.header_table_size = v;
+		else if (id == SET_MAX_FRAME_SIZE && v >= H2_MIN_FRAME &&
+			 v <= TT_H2_FRAME_HARD_MAX)
+			p->nset.max_frame_size = v;
+		else if (id == SET_MAX_FRAME_SIZE)
+			p->stats.settings_invalid++;
+		if (p->left)
+			return; /* the next entry: still PH_FIXED */
+		break;
+	}
+	p->ph = PH_BODY;
+}
+
+static void frame_end(struct tt_h2 *p)
+{
+	p->ph = PH_HEAD;
+	p->hlen = 0;
+	if (p->type == TT_H2_SETTINGS && !p->damaged) {
+		if (p->flags & F_ACK) {
+			/* This sender applied the peer's SETTINGS by now. */
+			if (p->pending) {
+				p->table_want = p->pend.header_table_size;
+				p->max_frame = p->pend.max_frame_size;
+				p->pending = 0;
+			}
+		} else {
+			p->own = p->nset;
+			if (p->cb.on_settings)
+				p->cb.on_settings(p->ctx, &p->own);
+		}
+	}
+	if (p->hb_active && (p->flags & F_END_HEADERS))
+		hb_finish(p); /* only block frames come while hb_active */
+}
+
+/* The DATA frame's data part is over: its END_STREAM, if still owed. */
+static void data_done(struct tt_h2 *p)
+{
+	if (!(p->flags & F_END_STREAM))
+		return;
+	if (p->data_on && !p->data_end_sent && p->cb.on_data)
+		p->cb.on_data(p->ctx, p->sid, h2_empty, 0,
+			      p->data_flags | TT_H2_DATA_END_STREAM);
+	p->data_end_sent = 1;
+	stream_del(p, p->sid);
+}
+
+/* Moves past whatever part of the payload is complete. */
+static void settle(struct tt_h2 *p)
+{
+	if (p->ph == PH_BODY && p->left == p->pad) {
+		if (p->type == TT_H2_DATA)
+			data_done(p);
+		p->ph = PH_PAD;
+	}
+	if (p->ph == PH_PAD && p->left == 0)
+		frame_end(p);
+}
+
+static void frame_begin(struct tt_h2 *p)
+{
+	const uint8_t *h = p->hdr;
+
+	p->len = (uint32_t)h[0] << 16 | (uint32_t)h[1] << 8 | h[2];
+	p->type = h[3];
+	p->flags = h[4];
+	p->sid = be32(h + 5) & 0x7fffffffu;
+	p->hlen = 0;
+	p->left = p->len;
+	p->pad = 0;
+	p->damaged = p->data_on = p->data_end_sent = 0;
+	p->data_flags = 0;
+	if (p->type < TT_H2_FRAME_TYPES)
+		p->stats.frames[p->type]++;
+	else
+		p->stats.frames_unknown++;
+
+	if (p->type == TT_H2_DATA && p->state != TT_H2_OK) {
+		p->data_on = stream_find(p, p->sid) >= 0;
+		p->data_flags = TT_H2_DATA_AFTER_GAP;
+		p->stats.data_unattributed += !p->data_on;
+	} else if (p->type == TT_H2_DATA) {
+		p->data_on = 1;
+	} else if (p->type == TT_H2_HEADERS ||
+		   p->type == TT_H2_PUSH_PROMISE) {
+		hb_begin(p);
+	} else if (p->type == TT_H2_SETTINGS) {
+		p->nset = p->own;
+	}
+	if (is_padded(p->type, p->flags)) {
+		p->ph = PH_PADLEN;
+		return;
+	}
+	set_phase_after_padlen(p);
+	settle(p);
+}
+
+static void head_done(struct tt_h2 *p)
+{
+	int chk;
+
+	if (p->await_settings) {
+		p->await_settings = 0;
+		if (p->hdr[3] != TT_H2_SETTINGS || (p->hdr[4] & F_ACK)) {
+			/* No server preface: joined mid-way. */
+			p->stats.bad_preface++;
+			p->hlen = 0;
+			lose_sync(p);
+			p->hlen = H2_HDR_LEN;
+			if (frame_check(p, p->hdr, 1) == CHK_OK)
+				frame_begin(p);
+			else
+				scan_from_window(p);
+			return;
+		}
+	}
+	chk = frame_check(p, p->hdr, 0);
+	if (chk == CHK_TOO_LARGE)
+		bad_frame(p, &p->stats.frame_too_large, 1);
+	else if (chk != CHK_OK)
+		bad_frame(p, &p->stats.protocol_errors, 1);
+	else
+		frame_begin(p);
+}
+
+static size_t step_preface(struct tt_h2 *p, const uint8_t *d, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && p->preface_i < TT_H2_PREFACE_LEN) {
+		if (d[i] != (uint8_t)TT_H2_PREFACE[p->preface_i]) {
+			/* Joined mid-way: this byte is the scan's first. */
+			p->stats.bad_preface++;
+			p->stats.skipped_bytes += p->preface_i;
+			lose_sync(p);
+			return i;
+		}
+		p->preface_i++;
+		i++;
+	}
+	if (p->preface_i == TT_H2_PREFACE_LEN)
+		p->ph = PH_HEAD;
+	return i;
+}
+
+static size_t step_scan(struct tt_h2 *p, const uint8_t *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		p->hdr[p->hlen++] = d[i];
+		if (p->hlen < H2_HDR_LEN)
+			continue;
+		if (frame_check(p, p->hdr, 1) == CHK_OK) {
+			frame_begin(p);
+			return i + 1;
+		}
+		scan_from_window(p);
+	}
+	return n;
+}
+
+/* Appends up to need - *have bytes of d to buf; returns how many. */
+static size_t collect(uint8_t *buf, size_t *have, size_t need,
+		      const uint8_t *d, size_t n)
+{
+	size_t take = need - *have < n ? need - *have : n;
+
+	memcpy(buf + *have, d, take);
+	*have += take;
+	return take;
+}
+
+static size_t step_head(struct tt_h2 *p, const uint8_t *d, size_t n)
+{
+	size_t take = collect(p->hdr, &p->hlen, H2_HDR_LEN, d, n);
+
+	if (p->hlen == H2_HDR_LEN)
+		head_done(p);
+	return take;
+}
+
+static size_t step_padlen(struct tt_h2 *p, const uint8_t *d, size_t n)
+{
+	p->left--;
+	set_phase_after_padlen(p);
+	if (d[0] > p->left - p->fix_need) {
+		bad_frame(p, &p->stats.protocol_errors, 0);
+		return 1;
+	}
+	p->pad = d[0];
+	settle(p);
+	return 1;
+}
+
+static size_t step_fixed(struct tt_h2 *p, const uint8_t *d, size_t n)
+{
+	size_t take = collect(p->fix, &p->fix_len, p->fix_need, d, n);
+
+	p->left -= (uint32_t)take;
+	if (p->fix_len == p->fix_need)
+		fixed_done(p);
+	settle(p);
+	return take;
+}
+
+/* PH_BODY and PH_PAD. */
+static size_t step_body(struct tt_h2 *p, const uint8_t *d, size_t n)
+{
+	size_t take = p->ph == PH_PAD ? p->left : p->left - p->pad;
+
+	if (take > n)
+		take = n;
+	if (p->ph == PH_PAD) {
+		/* skipped */
+	} else if (p->type == TT_H2_DATA && p->data_on) {
+		unsigned fl = p->data_flags;
+
+		if ((p->flags & F_END_STREAM) && p->left - take == p->pad) {
+			fl |= TT_H2_DATA_END_STREAM;
+			p->data_end_sent = 1;
+		}
+		if (p->cb.on_data)
+			p->cb.on_data(p->ctx, p->sid, d, take, fl);
+	} else if (p->hb_active) {
+		hb_feed(p, d, take);
+	}
+	p->left -= (uint32_t)take;
+	settle(p);
+	return take;
+}
+
+static size_t step_stop(struct tt_h2 *p, const uint8_t *d, size_t n)
+{
+	p->stats.skipped_bytes += n;
+	return n;
+}
+
+/* Each consumes at least one byte or changes the phase. */
+static size_t (*const h2_steps[])(struct tt_h2 *, const uint8_t *,
+				  size_t) = {
+	[PH_PREFACE] = step_preface, [PH_SCAN] = step_scan,
+	[PH_HEAD] = step_head,       [PH_PADLEN] = step_padlen,
+	[PH_FIXED] = step_fixed,     [PH_BODY] = step_body,
+	[PH_PAD] = step_body,        [PH_STOP] = step_stop,
+};
+
+int tt_h2_feed(struct tt_h2 *p, const uint8_t *data, size_t len)
+{
+	while (len) {
+		size_t used = h2_steps[p->ph](p, data, len);
+
+		data += used;
+		len -= used;
+	}
+	return p->state == TT_H2_ERROR ? -EPROTO : 0;
+}
+
+/* len (<= left) bytes of the current frame's payload were lost. */
+static void gap_in_frame(struct tt_h2 *p, uint32_t len)
+{
+	if (p->type == TT_H2_DATA || p->ph == PH_PAD) {
+		/* Data then padding (or only padding): exact accounting,
+		 * nothing else lost. */
+		uint32_t data_left = p->ph == PH_BODY ? p->left - p->pad : 0;
+		uint32_t lost = len < data_left ? len : data_left;
+
+		p->left -= len;
+		if (lost && p->data_on && p->cb.on_data_gap)
+			p->cb.on_data_gap(p->ctx, p->sid, lost);
+		settle(p);
+		return;
+	}
+	if (p->hb_active)
+		hb_lose(p); /* part of the block is gone */
+	p->damaged = 1;
+	p->left -= len;
+	p->pad = p->left;
+	p->ph = PH_PAD;
+	settle(p);
+}
+
+void tt_h2_gap(struct tt_h2 *p, uint64_t len)
+{
+	if (!len)
+		return;
+	p->stats.gaps++;
+	if (p->ph == PH_STOP)
+		return;
+	if (p->ph == PH_PREFACE && len <= TT_H2_PREFACE_LEN - p->preface_i) {
+		p->stats.gaps_absorbed++;
+		p->preface_i += (size_t)len;
+		if (p->preface_i == TT_H2_PREFACE_LEN)
+			p->ph = PH_HEAD;
+		return;
+	}
+	/* Inside the payload; not DATA's pad length: where its data ends
+	 * would be unknown. */
+	if (p->ph >= PH_PADLEN && len <= p->left &&
+	    !(p->ph == PH_PADLEN && p->type == TT_H2_DATA)) {
+		p->stats.gaps_absorbed++;
+		gap_in_frame(p, (uint32_t)len);
+		return;
+	}
+	lose_sync(p);
+}
+
+void tt_h2_peer_settings(struct tt_h2 *p, const struct tt_h2_settings *s)
+{
+	uint32_t table = s->header_table_size, frame = s->max_frame_size;
+
+	if (table > TT_H2_TABLE_MAX) {
+		table = TT_H2_TABLE_MAX;
+		p->stats.table_size_clamped++;
+	}
+	if (frame < H2_MIN_FRAME)
+		frame = H2_MIN_FRAME;
+	if (frame > TT_H2_FRAME_HARD_MAX)
+		frame = TT_H2_FRAME_HARD_MAX;
+	/* A larger limit is harmless at once; a smaller one binds the
+	 * sender only once it has seen it, which its ACK says. */
+	if (table > p->table_want)
+		p->table_want = table;
+	if (frame > p->max_frame)
+		p->max_frame = frame;
+	p->pending = table < p->table_want || frame < p->max_frame;
+	p->pend.header_table_size = table;
+	p->pend.max_frame_size = frame;
+}
+
+struct tt_h2 *tt_h2_new(int dir, const struct tt_h2_callbacks *cb,
+			void *ctx)
+{
+	struct tt_h2 *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	if (nghttp2_hd_inflate_new(&p->inf)) {
+		free(p);
+		return NULL;
+	}
+	p->dir = dir == TT_H2_SERVER ? TT_H2_SERVER : TT_H2_CLIENT;
+	if (cb)
+		p->cb = *cb;
+	p->ctx = ctx;
+	p->state = TT_H2_OK;
+	p->ph = p->dir == TT_H2_CLIENT ? PH_PREFACE : PH_HEAD;
+	p->await_settings = p->dir == TT_H2_SERVER;
+	p->own.header_table_size = H2_DEF_TABLE;
+	p->own.max_frame_size = H2_MIN_FRAME;
+	p->table_want = p->table_set = H2_DEF_TABLE;
+	p->max_frame = H2_MIN_FRAME;
+	return p;
+}
+
+void tt_h2_free(struct tt_h2 *p)
+{
+	if (!p)
+		return;
+	nghttp2_hd_inflate_del(p->inf);
+	free(p->dec);
+	free(p);
+}
+
+int tt_h2_state(const struct tt_h2 *p)
+{
+	return p->state;
+}
+
+const struct tt_h2_settings *tt_h2_get_settings(const struct tt_h2 *p)
+{
+	return &p->own;
+}
+
+const struct tt_h2_stats *tt_h2_get_stats(const struct tt_h2 *p)
+{
+	return &p->stats;
+}
