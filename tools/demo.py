@@ -8,7 +8,6 @@ summary. Nothing leaves 127.0.0.1: clients reach the fake provider under
 api.openai.com through a private /etc/hosts (tests/e2e/harness.py).
 """
 import argparse
-import collections
 import json
 import os
 import subprocess
@@ -80,7 +79,7 @@ def workloads(env):
     ]
 
 
-def show(events):
+def show(events, agent, ledger):
     print("\n== events (one line each; full JSON in the ledger) ==")
     for e in events:
         u, c = e["usage"], e["cost"]
@@ -90,20 +89,9 @@ def show(events):
             e["owner"], e["environment"] or "-", e["cgroup"]["path"].rsplit("/", 1)[-1],
             e["process"]["pid"], e["response_model"] or e["request_model"],
             u["input_tokens"], u["output_tokens"], c["amount"] or 0, flag))
-    print("\n== per owner ==")
-    rows = collections.OrderedDict()
-    for e in events:
-        r = rows.setdefault((e["owner"], e["environment"] or "-", e["cost_center"] or "-"),
-                            [0, 0, 0, 0.0, 0])
-        r[0] += 1
-        r[1] += e["usage"]["input_tokens"] or 0
-        r[2] += e["usage"]["output_tokens"] or 0
-        r[3] += e["cost"]["amount"] or 0
-        r[4] += e["environment_check"]["mismatch"]
-    print("%-12s %-12s %-8s %5s %8s %8s %12s %10s" % (
-        "owner", "environment", "cc", "calls", "in", "out", "cost (USD)", "mismatch"))
-    for (owner, envname, cc), r in rows.items():
-        print("%-12s %-12s %-8s %5d %8d %8d %12.8f %10d" % (owner, envname, cc, *r))
+    print("\n== per owner: tokentap report --by owner,environment,cost_center ==")
+    subprocess.run([agent, "report", "--by", "owner,environment,cost_center", ledger],
+                   check=False)
     print("\ncosts are list-price estimates (is_final_invoice_amount: false)")
 
 
@@ -130,7 +118,7 @@ def main():
             agent.stop()
         events = agent.alloc_events()
         print("agent: %s\nledger: %d events (%s)" % (args.agent, len(events), agent.events))
-        show(events)
+        show(events, args.agent, agent.events)
         if len(events) != 7:
             print("demo: expected 7 events, got %d" % len(events))
             return 1

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "core/log.h"
 #include "agent/run.h"
+#include "agent/report_cmd.h"
 
 #define TT_VERSION "0.1.0"
 
@@ -23,6 +24,9 @@ static void usage(FILE *f)
 		"            validate a configuration and the price table it names\n"
 		"  replay [--config PATH] [--events PATH] [--events-max-bytes N] FILE\n"
 		"            decode a recorded capture stream (FILE or -), print records\n"
+		"  report [--by owner,environment,model] [--format table|csv|json|focus]\n"
+		"         [--since ISO] [--until ISO] FILE...\n"
+		"            unit-cost scorecard of ledger files (- for stdin)\n"
 		"  probe-floor BINARY SYMBOL [SECONDS [READY]]\n"
 		"            attach an empty uprobe (benchmark floor)\n"
 		"\n"
@@ -206,6 +210,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "replay"))
 		return cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "report"))
+		return tt_report_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "probe-floor")) {
 		if (argc < 4) {
 			fprintf(stderr, "usage: tokentap probe-floor BINARY SYMBOL [SECONDS [READY_FILE]]\n");

@@ -1,0 +1,296 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""End-to-end check of `tokentap report` against the ledger it reads.
+
+Replays every tests/fixtures/*.capture.jsonl into one temporary ledger
+(`tokentap replay --config tests/fixtures/replay-config.json --events`),
+adds one line of each kind the report must skip, runs `tokentap report
+--format json --by owner,model` on it and recomputes every number of every
+group, the totals and the line counts here, from the ledger, independently
+of user/report. Also checks the FOCUS rows add up to the totals, the time
+window, and that bad options exit 2.
+
+Usage: report_check.py [--agent build/tokentap] [--keep]
+Last line: "report: N passed, N failed"; exit 1 on any failure.
+"""
+import argparse
+import csv
+import glob
+import io
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+CONFIG = os.path.join(ROOT, "tests", "fixtures", "replay-config.json")
+REASONS = ["no_price_table", "unknown_model", "no_usage", "missing_rate:input",
+           "missing_rate:cached_input", "missing_rate:cache_write",
+           "missing_rate:cache_write_1h", "missing_rate:output",
+           "missing_rate:reasoning"]
+TOKENS = [("input_tokens", "input_tokens"), ("output_tokens", "output_tokens"),
+          ("cache_read_input_tokens", "cache_read_input_tokens"),
+          ("cache_creation_input_tokens", "cache_creation_input_tokens"),
+          ("reasoning_tokens", "reasoning_tokens")]
+
+
+class Checks:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+            print("PASS %s" % name, flush=True)
+        else:
+            self.failed += 1
+            print("FAIL %s%s" % (name, ": " + detail if detail else ""), flush=True)
+        return ok
+
+
+def close(a, b):
+    """Reported numbers have 12 significant digits."""
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-10, abs_tol=1e-15)
+
+
+def ratio(num, den):
+    return num / den if den else None
+
+
+def expected_group(events):
+    """Every number of a group, as docs/report.md defines it."""
+    g = {"calls": len(events)}
+    g["successful"] = sum(e["outcome"] == "success" for e in events)
+    g["failed"] = g["calls"] - g["successful"]
+    g["retries"] = sum((e["attempt"] or 0) >= 1 for e in events)
+    g["attempt_known"] = sum(e["attempt"] is not None for e in events)
+    g["first_attempts"] = sum(e["attempt"] == 0 for e in events)
+    for out, field in TOKENS:
+        g[out] = sum(e["usage"][field] or 0 for e in events)
+    priced = [e for e in events if e["cost"]["amount"] is not None]
+    g["cost"] = math.fsum(e["cost"]["amount"] for e in priced)
+    g["failed_cost"] = math.fsum(e["cost"]["amount"] for e in priced
+                                 if e["outcome"] != "success")
+    alloc = [e for e in events if e["allocation"]["status"] == "allocated"]
+    g["allocated_calls"] = len(alloc)
+    g["allocated_cost"] = math.fsum(e["cost"]["amount"] for e in alloc
+                                    if e["cost"]["amount"] is not None)
+    g["cost_per_call"] = ratio(g["cost"], g["calls"])
+    g["cost_per_successful_call"] = ratio(g["cost"], g["successful"])
+    g["retry_inflation"] = ratio(g["retries"], g["first_attempts"])
+    g["allocation_coverage_cost"] = ratio(g["allocated_cost"], g["cost"]) \
+        if g["cost"] > 0 else None
+    g["allocation_coverage_calls"] = ratio(g["allocated_calls"], g["calls"])
+    g["priced_calls"] = len(priced)
+    g["unpriced_calls"] = g["calls"] - len(priced)
+    reasons = [e["cost"]["reason"] for e in events if e["cost"]["amount"] is None]
+    for r in REASONS:
+        g["unpriced_" + r.replace(":", "_")] = reasons.count(r)
+    g["unpriced_other"] = sum(r not in REASONS for r in reasons)
+    g["environment_mismatches"] = sum(e["environment_check"]["mismatch"]
+                                      for e in events)
+    g["first_timestamp"] = min(e["timestamp_utc"] for e in events)
+    g["last_timestamp"] = max(e["timestamp_utc"] for e in events)
+    versions = {e["cost"]["pricing_version"] for e in events} - {None}
+    g["pricing_version"] = (versions.pop() if len(versions) == 1 else
+                            "mixed" if versions else None)
+    return g
+
+
+def compare(c, name, got, want):
+    bad = []
+    for k, v in want.items():
+        if isinstance(v, float) or isinstance(got.get(k), float):
+            if not close(got.get(k), v):
+                bad.append("%s: got %r, want %r" % (k, got.get(k), v))
+        elif got.get(k) != v:
+            bad.append("%s: got %r, want %r" % (k, got.get(k), v))
+    return c.check(name, not bad, "; ".join(bad[:5]))
+
+
+def run(argv):
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=120)
+
+
+def build_ledger(c, agent, ledger):
+    captures = sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures",
+                                             "*.capture.jsonl")))
+    failed = []
+    for cap in captures:
+        res = run([agent, "replay", "--config", CONFIG, "--events", ledger, cap])
+        if res.returncode:
+            failed.append(os.path.basename(cap))
+    c.check("replay %d captures" % len(captures), captures and not failed,
+            ", ".join(failed))
+    events = [json.loads(l) for l in open(ledger, encoding="utf-8")]
+    c.check("ledger has events", len(events) > 0 and all(
+        e.get("event_type") == "ai_api_cost_allocation" for e in events))
+    # One line of each kind the report skips, each counted in its class.
+    bad_field = dict(events[0], attempt="first")
+    bad_version = dict(events[0], event_version=2)
+    with open(ledger, "a", encoding="utf-8") as f:
+        f.write('{"type":"agent_stats","allocation":{"events":%d}}\n' % len(events))
+        f.write("not json at all\n")
+        f.write("\n")
+        f.write(json.dumps(bad_field) + "\n")
+        f.write(json.dumps(bad_version) + "\n")
+    skipped = {"not_event": 1, "not_json": 1, "blank": 1, "bad_field": 1,
+               "bad_version": 1}
+    return events, skipped
+
+
+def check_json_report(c, agent, ledger, events, skipped):
+    res = run([agent, "report", "--format", "json", "--by", "owner,model", ledger])
+    if not c.check("report --format json exits 0", res.returncode == 0,
+                   res.stderr.decode(errors="replace")):
+        return
+    recs = [json.loads(l) for l in res.stdout.decode().splitlines()]
+    groups = [r for r in recs if r["record"] == "group"]
+    totals = [r for r in recs if r["record"] == "total"]
+    summary = [r for r in recs if r["record"] == "summary"]
+    c.check("one summary line, last", len(summary) == 1 and recs[-1] is summary[0])
+
+    want = {}
+    for e in events:
+        model = e["response_model"] or e["request_model"]
+        key = (e["owner"], model, e["cost"]["currency"] or "")
+        want.setdefault(key, []).append(e)
+    got = {(g["key"]["owner"], g["key"]["model"], g["currency"] or ""): g
+           for g in groups}
+    c.check("groups: same keys", set(got) == set(want),
+            "missing %s, extra %s" % (sorted(set(want) - set(got), key=str)[:3],
+                                      sorted(set(got) - set(want), key=str)[:3]))
+    c.check("groups: none is (other)", not any(g["other"] for g in groups))
+    for key in sorted(set(got) & set(want), key=str):
+        compare(c, "group %s / %s" % key[:2], got[key], expected_group(want[key]))
+
+    # Cost descending, then the key (null first), then the currency.
+    def order(g):
+        k = g["key"]
+        return (-g["cost"], [(v is not None, v or "") for v in
+                             (k["owner"], k["model"])], g["currency"] or "")
+    c.check("groups: ordered by cost then key",
+            [order(g) for g in groups] == sorted(order(g) for g in groups))
+
+    by_cur = {}
+    for e in events:
+        by_cur.setdefault(e["cost"]["currency"] or "", []).append(e)
+    c.check("totals: one per currency",
+            sorted(t["currency"] or "" for t in totals) == sorted(by_cur))
+    for t in totals:
+        w = expected_group(by_cur.get(t["currency"] or "", []))
+        w["groups"] = sum(1 for k in want if k[2] == (t["currency"] or ""))
+        compare(c, "total %s" % (t["currency"] or "-"), t, w)
+
+    s = summary[0] if summary else {"lines": {}}
+    lines = dict(skipped, events=len(events), too_long=0, out_of_range=0,
+                 dropped=0)
+    lines["total"] = sum(lines.values())
+    compare(c, "summary: line counts", s["lines"], lines)
+    compare(c, "summary: caps", s, {"groups": len(want), "other_events_group_cap": 0,
+                                    "other_events_cell_cap": 0,
+                                    "mixed_currency_keys": 0,
+                                    "values_truncated": 0, "events_lost_nomem": 0})
+
+
+def check_focus(c, agent, ledger, events):
+    res = run([agent, "report", "--format", "focus", "--by", "owner", ledger])
+    if not c.check("report --format focus exits 0", res.returncode == 0,
+                   res.stderr.decode(errors="replace")):
+        return
+    rows = list(csv.DictReader(io.StringIO(res.stdout.decode())))
+    cost = math.fsum(e["cost"]["amount"] for e in events
+                     if e["cost"]["amount"] is not None)
+    c.check("focus: ListCost adds up to the total cost",
+            close(math.fsum(float(r["ListCost"]) for r in rows), cost))
+    c.check("focus: x_Calls add up to the events",
+            sum(int(r["x_Calls"]) for r in rows) == len(events))
+    c.check("focus: BilledCost 0, EffectiveCost = ListCost, Usage",
+            all(r["BilledCost"] == "0" and r["EffectiveCost"] == r["ListCost"]
+                and r["ChargeCategory"] == "Usage" for r in rows))
+    days = {e["timestamp_utc"][:10] for e in events}
+    c.check("focus: charge periods are the events' days",
+            {r["ChargePeriodStart"][:10] for r in rows} == days and
+            all(r["ChargePeriodStart"].endswith("T00:00:00Z") for r in rows))
+    tokens = sum((e["usage"]["input_tokens"] or 0) +
+                 (e["usage"]["output_tokens"] or 0) for e in events)
+    c.check("focus: ConsumedQuantity adds up to input + output tokens",
+            sum(int(r["ConsumedQuantity"]) for r in rows) == tokens)
+    # One row per (owner, provider, model, currency, day): FOCUS adds
+    # provider and model to the keys.
+    keys = {(e["owner"], e["provider"], e["response_model"] or e["request_model"],
+             e["cost"]["currency"], e["timestamp_utc"][:10]) for e in events}
+    c.check("focus: one row per owner, provider, model and day",
+            len(rows) == len(keys), "%d rows, %d keys" % (len(rows), len(keys)))
+
+
+def check_window(c, agent, ledger, events):
+    stamps = sorted(e["timestamp_utc"] for e in events)
+    since, until = stamps[len(stamps) // 4], stamps[3 * len(stamps) // 4]
+    res = run([agent, "report", "--format", "json", "--by", "owner",
+               "--since", since, "--until", until, ledger])
+    if not c.check("report --since --until exits 0", res.returncode == 0):
+        return
+    recs = [json.loads(l) for l in res.stdout.decode().splitlines()]
+    inside = [e for e in events if since <= e["timestamp_utc"] < until]
+    s = recs[-1]
+    c.check("window: since inclusive, until exclusive",
+            s["lines"]["events"] == len(inside) and
+            s["lines"]["out_of_range"] == len(events) - len(inside),
+            "%s events, want %d" % (s["lines"]["events"], len(inside)))
+    c.check("window: totals over the events inside",
+            sum(r["calls"] for r in recs if r["record"] == "total") == len(inside))
+
+
+def check_usage_errors(c, agent, ledger):
+    for argv in (["--by", "owner,bogus", ledger], ["--by", "owner,owner", ledger],
+                 ["--format", "xml", ledger], ["--since", "yesterday", ledger],
+                 ["--since", "2026-11-24", "--until", "2026-11-23", ledger],
+                 ["--no-such-option", ledger], []):
+        res = run([agent, "report"] + argv)
+        c.check("usage error exits 2: %s" % " ".join(argv[:2]),
+                res.returncode == 2 and b"tokentap report" in res.stderr + res.stdout,
+                "exit %d" % res.returncode)
+    res = run([agent, "report", ledger + ".missing"])
+    c.check("missing file exits 1", res.returncode == 1)
+    res = run([agent, "report", ledger])
+    out = res.stdout.decode()
+    c.check("table: header, TOTAL and line counts",
+            res.returncode == 0 and out.startswith("owner") and
+            "\nTOTAL" in out and "1 not_event" in out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--agent", default=os.path.join(ROOT, "build", "tokentap"))
+    ap.add_argument("--keep", action="store_true", help="keep the ledger")
+    a = ap.parse_args()
+    c = Checks()
+    work = tempfile.mkdtemp(prefix="tokentap-report-")
+    ledger = os.path.join(work, "events.jsonl")
+    try:
+        events, skipped = build_ledger(c, os.path.abspath(a.agent), ledger)
+        if events:
+            agent = os.path.abspath(a.agent)
+            check_json_report(c, agent, ledger, events, skipped)
+            check_focus(c, agent, ledger, events)
+            check_window(c, agent, ledger, events)
+            check_usage_errors(c, agent, ledger)
+    finally:
+        if a.keep:
+            print("ledger kept in %s" % ledger)
+        else:
+            for f in glob.glob(os.path.join(work, "*")):
+                os.unlink(f)
+            os.rmdir(work)
+    print("report: %d passed, %d failed" % (c.passed, c.failed), flush=True)
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

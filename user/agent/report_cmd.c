@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `tokentap report`: reads ledger files (rotated ones given explicitly,
+ * "-" for stdin) line by line into the report core (user/report) and
+ * prints the scorecard. All the arithmetic is in the core.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report/report.h"
+#include "agent/report_cmd.h"
+
+#define REPORT_DEFAULT_KEYS "owner,environment,model"
+
+enum format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_FOCUS };
+
+static const char usage_text[] =
+	"usage: tokentap report [--by KEYS] [--format table|csv|json|focus]\n"
+	"                       [--since ISO] [--until ISO] FILE...\n"
+	"  --by KEYS      comma-separated, from owner, team, cost_center,\n"
+	"                 application, environment, provider, model, operation,\n"
+	"                 workload, api_key, allocation_status\n"
+	"                 (default " REPORT_DEFAULT_KEYS ")\n"
+	"  --format FMT   table (default), csv, json (JSON lines), focus\n"
+	"                 (FOCUS-style CSV; adds provider and model to KEYS)\n"
+	"  --since ISO    events at or after this time (2026-11-01, or\n"
+	"                 2026-11-01T08:00:00Z; no zone means UTC)\n"
+	"  --until ISO    events before this time\n"
+	"  FILE           ledger files (events.jsonl, events.jsonl.1, ...);\n"
+	"                 - for standard input\n";
+
+/* A usage error: the message (with arg when given), the usage, exit 2. */
+static int bad_usage(const char *msg, const char *arg)
+{
+	fprintf(stderr, "tokentap report: %s%s\n%s", msg, arg ? arg : "",
+		usage_text);
+	return 2;
+}
+
+static int to_file(void *ctx, const char *buf, size_t len)
+{
+	return fwrite(buf, 1, len, ctx) == len ? 0 : -EIO;
+}
+
+/* Whole lines to the core; a line longer than the core takes is counted
+ * without being kept. */
+static int feed_file(struct tt_report *r, FILE *f, char *line)
+{
+	static char chunk[1 << 16];
+	size_t n, len = 0;
+	int skip = 0, ret = 0;
+
+	while (!ret && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		const char *p = chunk, *end = chunk + n;
+
+		while (!ret && p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t piece = (size_t)((nl ? nl : end) - p);
+
+			/* + 1: a "\r" before the "\n" is not content. */
+			if (!skip && len + piece > TT_REPORT_LINE_MAX + 1)
+				skip = 1;
+			if (!skip) {
+				memcpy(line + len, p, piece);
+				len += piece;
+			}
+			p += piece;
+			if (!nl)
+				break;
+			p++;
+			if (skip)
+				tt_report_too_long(r);
+			else
+				ret = tt_report_feed(r, line, len, NULL);
+			len = 0;
+			skip = 0;
+		}
+	}
+	if (!ret && skip)
+		tt_report_too_long(r);
+	else if (!ret && len) /* the last line had no "\n" */
+		ret = tt_report_feed(r, line, len, NULL);
+	if (!ret && ferror(f))
+		ret = -EIO;
+	return ret;
+}
+
+static int read_files(struct tt_report *r, char **files, int n)
+{
+	char *line = malloc(TT_REPORT_LINE_MAX + 2);
+	int ret = 0;
+
+	if (!line) {
+		fprintf(stderr, "tokentap report: out of memory\n");
+		return 1;
+	}
+	for (int i = 0; i < n && !ret; i++) {
+		int is_stdin = !strcmp(files[i], "-");
+		FILE *f = is_stdin ? stdin : fopen(files[i], "re");
+
+		if (!f) {
+			fprintf(stderr, "tokentap report: %s: %s\n", files[i],
+				strerror(errno));
+			ret = 1;
+			break;
+		}
+		ret = feed_file(r, f, line);
+		if (ret)
+			fprintf(stderr, "tokentap report: %s: %s\n", files[i],
+				ret == -ENOMEM ? "out of memory" :
+						 "read error");
+		ret = ret ? 1 : 0;
+		if (!is_stdin)
+			fclose(f);
+	}
+	free(line);
+	return ret;
+}
+
+static int parse_time_opt(const char *opt, const char *arg, int64_t *us)
+{
+	if (tt_report_parse_time(arg, strlen(arg), us)) {
+		fprintf(stderr, "tokentap report: %s: not an ISO 8601 time "
+			"(YYYY-MM-DD[Thh:mm[:ss[.frac]]][Z|+hh:mm]): %s\n",
+			opt, arg);
+		return -1;
+	}
+	return 0;
+}
+
+static void add_key(struct tt_report_opts *o, enum tt_report_key k)
+{
+	for (size_t i = 0; i < o->nkeys; i++)
+		if (o->keys[i] == k)
+			return;
+	o->keys[o->nkeys++] = k;
+}
+
+static int write_out(const struct tt_report *r, enum format fmt)
+{
+	int ret;
+
+	switch (fmt) {
+	case FMT_CSV:
+		ret = tt_report_write_csv(r, to_file, stdout);
+		break;
+	case FMT_JSON:
+		ret = tt_report_write_json(r, to_file, stdout);
+		break;
+	case FMT_FOCUS:
+		ret = tt_report_write_focus(r, to_file, stdout);
+		break;
+	default:
+		ret = tt_report_write_table(r, to_file, stdout);
+		break;
+	}
+	/* Machine formats keep the line counts out of their stream. */
+	if (!ret && (fmt == FMT_CSV || fmt == FMT_FOCUS))
+		ret = tt_report_write_summary(r, to_file, stderr);
+	if (!ret && fflush(stdout))
+		ret = -EIO;
+	return ret;
+}
+
+int tt_report_main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "by", required_argument, NULL, 'b' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static const char *const formats[] = { "table", "csv", "json", "focus" };
+	struct tt_report_opts o = { 0 };
+	const char *by = REPORT_DEFAULT_KEYS;
+	enum format fmt = FMT_TABLE;
+	struct tt_report r;
+	size_t bad = 0;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			by = optarg;
+			break;
+		case 'f':
+			for (c = 0; c < 4 && strcmp(optarg, formats[c]); c++)
+				;
+			if (c == 4)
+				return bad_usage("--format: use table, csv, "
+						 "json or focus, not ", optarg);
+			fmt = (enum format)c;
+			break;
+		case 's':
+			if (parse_time_opt("--since", optarg, &o.since_us))
+				return 2;
+			o.has_since = 1;
+			break;
+		case 'u':
+			if (parse_time_opt("--until", optarg, &o.until_us))
+				return 2;
+			o.has_until = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (tt_report_parse_keys(by, &o, &bad)) {
+		fprintf(stderr, "tokentap report: --by: unknown or repeated "
+			"key at \"%s\"\n%s", by + bad, usage_text);
+		return 2;
+	}
+	if (o.has_since && o.has_until && o.since_us >= o.until_us)
+		return bad_usage("--since must be before --until", NULL);
+	if (optind >= argc)
+		return bad_usage("no FILE given (- for standard input)",
+				 NULL);
+	if (fmt == FMT_FOCUS) {
+		add_key(&o, TT_RKEY_PROVIDER);
+		add_key(&o, TT_RKEY_MODEL);
+	}
+	if (tt_report_init(&r, &o))
+		return bad_usage("--by: bad key list ", by);
+	ret = read_files(&r, argv + optind, argc - optind);
+	if (!ret && tt_report_finish(&r)) {
+		fprintf(stderr, "tokentap report: out of memory\n");
+		ret = 1;
+	}
+	if (!ret && write_out(&r, fmt)) {
+		fprintf(stderr, "tokentap report: writing the report failed\n");
+		ret = 1;
+	}
+	tt_report_free(&r);
+	return ret;
+}

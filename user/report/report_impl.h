@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the report core's files (not part of its API). */
+#ifndef TT_REPORT_IMPL_H
+#define TT_REPORT_IMPL_H
+
+#include <stdint.h>
+#include "report/report.h"
+
+void tt_rsum_add(struct tt_report_sum *s, double v);
+/* Saturates at UINT64_MAX instead of wrapping. */
+void tt_rsat_add(uint64_t *a, uint64_t b);
+/* The version of a set of events: one id, NO_ or MIXED_. */
+uint16_t tt_rversion_merge(uint16_t cur, uint16_t v);
+/* Frees the results of tt_report_finish() (more lines came). */
+void tt_rresults_free(struct tt_report *r);
+
+
+/* Buffered output to a sink; the first error sticks and stops output. */
+struct tt_rout {
+	tt_report_sink sink;
+	void *ctx;
+	int err;
+	size_t len;
+	char buf[8192];
+};
+
+void tt_rout_init(struct tt_rout *o, tt_report_sink sink, void *ctx);
+void tt_rout_put(struct tt_rout *o, const char *s, size_t n);
+void tt_rout_str(struct tt_rout *o, const char *s);
+__attribute__((format(printf, 2, 3)))
+void tt_rout_fmt(struct tt_rout *o, const char *fmt, ...);
+/* Flushes; 0 or the first error. */
+int tt_rout_end(struct tt_rout *o);
+
+/* Text from the ledger made safe for a terminal or a spreadsheet: bytes
+ * that are not UTF-8 and control characters (C0, DEL, C1) become '?'.
+ * At most cap - 1 bytes, cut on a character boundary; returns the
+ * length. */
+size_t tt_rtext_clean(const char *in, char *out, size_t cap);
+/* One CSV field (RFC 4180): cleaned, quoted when needed, and prefixed
+ * with ' when it starts like a spreadsheet formula (= + - @). NULL is
+ * an empty field. */
+void tt_rout_csv(struct tt_rout *o, const char *v);
+/* A decimal with 12 significant digits and no exponent ("0.00001275");
+ * "" for NaN. out: 64 bytes. */
+void tt_rfmt_decimal(double v, char *out);
+
+/* The first day of the calendar month (UTC) holding day, and of the
+ * next one; days since 1970-01-01. */
+void tt_rmonth_bounds(int32_t day, int32_t *start, int32_t *next);
+
+/* The per-stats fields of the CSV and JSON writers, in their order. */
+enum tt_rfield_kind { TT_RF_U64, TT_RF_DEC, TT_RF_TIME, TT_RF_STR };
+
+struct tt_rfield {
+	const char *name;
+	enum tt_rfield_kind kind;
+	uint64_t u;
+	double d;          /* NaN: null */
+	int64_t t;         /* INT64_MAX / INT64_MIN: null */
+	const char *s;     /* NULL: null */
+};
+
+#define TT_RFIELDS_MAX 48
+size_t tt_rstats_fields(const struct tt_report *r,
+			const struct tt_report_stats *s,
+			struct tt_rfield *f);
+
+#endif

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+/* The scorecard as a fixed-width table for people (docs/report.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "report/report.h"
+#include "report/report_impl.h"
+
+#define KEY_WIDTH_MAX 32        /* characters of a key value shown */
+#define CELL_MAX (KEY_WIDTH_MAX * 4 + 8)
+
+static const char *const num_heads[] = {
+	"calls", "ok", "failed", "retries", "in_tokens", "out_tokens",
+	"cost", "cost/call", "cost/ok", "failed_cost", "retry_infl",
+	"alloc_cost%", "unpriced", "env_mismatch",
+};
+#define NUM_COLS (sizeof(num_heads) / sizeof(num_heads[0]))
+#define COLS_MAX (TT_RKEY__COUNT + 1 + NUM_COLS)
+
+struct row {
+	char cell[COLS_MAX][CELL_MAX];
+};
+
+/* Characters, not bytes: the text is valid UTF-8 once cleaned. */
+static size_t width_of(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+/* A key value, cleaned and cut to KEY_WIDTH_MAX characters ('~' marks
+ * the cut). */
+static void key_cell(char *out, const char *v)
+{
+	size_t w = 0;
+
+	if (!v) {
+		strcpy(out, "-");
+		return;
+	}
+	tt_rtext_clean(v, out, CELL_MAX - 2);
+	if (width_of(out) <= KEY_WIDTH_MAX)
+		return;
+	for (size_t i = 0; out[i]; i++) {
+		if (((unsigned char)out[i] & 0xc0) == 0x80)
+			continue;
+		if (++w == KEY_WIDTH_MAX) {
+			out[i] = '~';
+			out[i + 1] = '\0';
+			return;
+		}
+	}
+}
+
+static void money(char *out, double v)
+{
+	if (v != v)
+		strcpy(out, "-");
+	else
+		snprintf(out, CELL_MAX, "%.8f", v);
+}
+
+static void percent(char *out, double v)
+{
+	if (v != v)
+		strcpy(out, "-");
+	else
+		snprintf(out, CELL_MAX, "%.1f%%", v * 100);
+}
+
+static void count(char *out, uint64_t v)
+{
+	snprintf(out, CELL_MAX, "%llu", (unsigned long long)v);
+}
+
+static void fill_row(const struct tt_report *r, struct row *row,
+		     const char *const *keys, const char *currency,
+		     const struct tt_report_stats *s)
+{
+	struct tt_report_derived d;
+	size_t c = 0;
+
+	tt_report_derive(s, &d);
+	for (size_t i = 0; i < r->opts.nkeys; i++)
+		key_cell(row->cell[c++], keys ? keys[i] : "");
+	key_cell(row->cell[c++], currency[0] ? currency : NULL);
+	count(row->cell[c++], s->calls);
+	count(row->cell[c++], s->successes);
+	count(row->cell[c++], s->failures);
+	count(row->cell[c++], s->retries);
+	count(row->cell[c++], s->tokens[TT_RTOK_INPUT]);
+	count(row->cell[c++], s->tokens[TT_RTOK_OUTPUT]);
+	money(row->cell[c++], d.cost);
+	money(row->cell[c++], d.cost_per_call);
+	money(row->cell[c++], d.cost_per_success);
+	money(row->cell[c++], tt_report_sum_value(&s->failed_cost));
+	percent(row->cell[c++], d.retry_inflation);
+	percent(row->cell[c++], d.alloc_cost_coverage);
+	count(row->cell[c++], s->unpriced);
+	count(row->cell[c++], s->mismatches);
+}
+
+/* Row i: groups by rank, then the totals. */
+static void row_at(const struct tt_report *r, size_t i, struct row *row)
+{
+	static const char *const total[TT_RKEY__COUNT] = { "TOTAL" };
+
+	if (i < r->ngroups) {
+		const struct tt_report_group *g = tt_report_group_at(r, i);
+
+		fill_row(r, row, g->val, g->currency, &g->st);
+	} else {
+		const struct tt_report_total *t = &r->totals[i - r->ngroups];
+
+		fill_row(r, row, total, t->currency, &t->st);
+		/* "TOTAL" then empty key cells, not "-". */
+		for (size_t k = 1; k < r->opts.nkeys; k++)
+			row->cell[k][0] = '\0';
+	}
+}
+
+static void put_cell(struct tt_rout *o, const char *s, size_t width,
+		     int right, int last)
+{
+	size_t w = width_of(s);
+
+	for (; right && w < width; w++)
+		tt_rout_put(o, " ", 1);
+	tt_rout_str(o, s);
+	for (; !right && !last && w < width; w++)
+		tt_rout_put(o, " ", 1);
+	if (!last)
+		tt_rout_put(o, "  ", 2);
+}
+
+static void put_line(struct tt_rout *o, const struct row *row,
+		     const size_t *width, size_t ncols, size_t nleft)
+{
+	for (size_t c = 0; c < ncols; c++)
+		put_cell(o, row->cell[c], width[c], c >= nleft,
+			 c == ncols - 1);
+	tt_rout_put(o, "\n", 1);
+}
+
+int tt_report_write_table(const struct tt_report *r, tt_report_sink sink,
+			  void *ctx)
+{
+	size_t nleft = r->opts.nkeys + 1, ncols = nleft + NUM_COLS;
+	size_t nrows = r->ngroups + r->ntotals, width[COLS_MAX], total = 0;
+	struct row row;
+	struct tt_rout o;
+	int ret;
+
+	if (!r->finished)
+		return -EINVAL;
+	for (size_t c = 0; c < ncols; c++) {
+		const char *h = c < r->opts.nkeys ?
+			tt_report_key_name(r->opts.keys[c]) :
+			c == r->opts.nkeys ? "currency" : num_heads[c - nleft];
+
+		snprintf(row.cell[c], CELL_MAX, "%s", h);
+		width[c] = width_of(h);
+	}
+	/* Two passes: the widths, then the lines. */
+	for (size_t i = 0; i < nrows; i++) {
+		row_at(r, i, &row);
+		for (size_t c = 0; c < ncols; c++)
+			if (width_of(row.cell[c]) > width[c])
+				width[c] = width_of(row.cell[c]);
+	}
+	tt_rout_init(&o, sink, ctx);
+	for (size_t c = 0; c < ncols; c++) {
+		const char *h = c < r->opts.nkeys ?
+			tt_report_key_name(r->opts.keys[c]) :
+			c == r->opts.nkeys ? "currency" : num_heads[c - nleft];
+
+		put_cell(&o, h, width[c], c >= nleft, c == ncols - 1);
+		total += width[c] + (c < ncols - 1 ? 2 : 0);
+	}
+	tt_rout_put(&o, "\n", 1);
+	for (size_t i = 0; i < nrows; i++) {
+		if (i == r->ngroups)
+			for (size_t k = 0; k <= total; k++)
+				tt_rout_put(&o, k < total ? "-" : "\n", 1);
+		row_at(r, i, &row);
+		put_line(&o, &row, width, ncols, nleft);
+	}
+	tt_rout_put(&o, "\n", 1);
+	tt_rout_str(&o, "cost: list-price estimates (cost.amount of priced "
+		    "calls), not invoice amounts; unpriced calls add nothing\n");
+	ret = tt_rout_end(&o);
+	return ret ? ret : tt_report_write_summary(r, sink, ctx);
+}
