@@ -52,6 +52,21 @@ struct call_args {
 	__u8 pad[7];
 };
 
+/* Go: in-flight (*Conn).Write/Read calls, by goroutine. A goroutine may
+ * move to another OS thread during a call, so the thread id cannot key it. */
+struct go_key {
+	__u64 g;   /* the goroutine (R14 under Go's register ABI) */
+	__u32 pid;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_key);
+	__type(value, struct call_args);
+} go_calls SEC(".maps");
+
 /* In-flight calls, one per thread inside an SSL call. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -241,28 +256,19 @@ static long emit_chunk(__u32 i, void *data)
 	return 0;
 }
 
-static __always_inline int call_exit(long ret, bool ex)
+/* A call of conn moved n bytes in direction dir from buf: account and copy
+ * them (n == 0: nothing moved). */
+static __always_inline int call_done(__u32 pid, __u64 ssl, __u64 buf, __u8 dir,
+				     __u64 n)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct call_args *args = bpf_map_lookup_elem(&calls, &id);
 	struct tt_conn_val *conn;
 	struct chunk_ctx cc = {};
-	__u64 n = 0, done;
+	__u64 done;
 	__u32 nchunks;
 
-	if (!args)
-		return 0;
-	if (ex) {
-		if (ret == 1 && args->nbytes_ptr)
-			bpf_probe_read_user(&n, sizeof(n),
-					    (void *)args->nbytes_ptr);
-	} else if (ret > 0) {
-		n = ret;
-	}
-	cc.buf = args->buf;
-	cc.dir = args->dir & 1;
-	cc.conn = args->ssl;
-	bpf_map_delete_elem(&calls, &id);
+	cc.buf = buf;
+	cc.dir = dir & 1;
+	cc.conn = ssl;
 	if (!n || n > 0x7fffffff)
 		return 0;
 
@@ -270,7 +276,7 @@ static __always_inline int call_exit(long ret, bool ex)
 	 * the peer spoke first: this process is the TLS server (tokentap traces
 	 * outbound calls). Decided here, not in user space, so that not even
 	 * the first reads of an inbound upload are copied. */
-	conn = conn_get(id >> 32, cc.conn,
+	conn = conn_get(pid, cc.conn,
 			cc.dir == TT_DIR_INGRESS ? TT_VERDICT_FILTER
 						 : TT_VERDICT_PENDING);
 	if (!conn)
@@ -313,6 +319,29 @@ static __always_inline int call_exit(long ret, bool ex)
 			count(TT_C_RB_LOST_EVENTS, 1);
 	}
 	return 0;
+}
+
+static __always_inline int call_exit(long ret, bool ex)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct call_args *args = bpf_map_lookup_elem(&calls, &id);
+	__u64 n = 0, ssl, buf;
+	__u8 dir;
+
+	if (!args)
+		return 0;
+	if (ex) {
+		if (ret == 1 && args->nbytes_ptr)
+			bpf_probe_read_user(&n, sizeof(n),
+					    (void *)args->nbytes_ptr);
+	} else if (ret > 0) {
+		n = ret;
+	}
+	ssl = args->ssl;
+	buf = args->buf;
+	dir = args->dir;
+	bpf_map_delete_elem(&calls, &id);
+	return call_done(id >> 32, ssl, buf, dir, n);
 }
 
 SEC("uprobe")
@@ -365,6 +394,57 @@ SEC("uretprobe")
 int BPF_KRETPROBE(ossl_read_ex_exit, int ret)
 {
 	return call_exit(ret, true);
+}
+
+/* Go crypto/tls under the register ABI (amd64): (*Conn).Write(b) and
+ * Read(b) get the receiver in RAX and b's pointer and length in RBX and
+ * RCX; they return n in RAX. Return probes are unsafe on Go's movable
+ * stacks, so go_ret sits on each RET instruction of both functions. */
+static __always_inline int go_enter(struct pt_regs *ctx, __u8 dir)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct go_key key = { .g = ctx->r14, .pid = pid };
+	struct call_args args = { .ssl = ctx->ax, .buf = ctx->bx, .dir = dir };
+	struct tt_conn_val *conn = conn_get(pid, args.ssl, -1);
+
+	if (conn && conn->verdict == TT_VERDICT_FILTER) {
+		count(TT_C_FILTERED_CALLS, 1);
+		return 0;
+	}
+	if (bpf_map_update_elem(&go_calls, &key, &args, BPF_ANY))
+		count(TT_C_STASH_FULL, 1);
+	return 0;
+}
+
+SEC("uprobe")
+int go_write_enter(struct pt_regs *ctx)
+{
+	return go_enter(ctx, TT_DIR_EGRESS);
+}
+
+SEC("uprobe")
+int go_read_enter(struct pt_regs *ctx)
+{
+	return go_enter(ctx, TT_DIR_INGRESS);
+}
+
+SEC("uprobe")
+int go_ret(struct pt_regs *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct go_key key = { .g = ctx->r14, .pid = pid };
+	struct call_args *args = bpf_map_lookup_elem(&go_calls, &key);
+	long ret = (long)ctx->ax;
+	__u64 ssl, buf;
+	__u8 dir;
+
+	if (!args)
+		return 0;
+	ssl = args->ssl;
+	buf = args->buf;
+	dir = args->dir;
+	bpf_map_delete_elem(&go_calls, &key);
+	return call_done(pid, ssl, buf, dir, ret > 0 ? (__u64)ret : 0);
 }
 
 struct sni_ctx {
@@ -496,24 +576,36 @@ int BPF_KRETPROBE(gnutls_record_exit, long ret)
 	return call_exit(ret, false);
 }
 
-SEC("uprobe")
-int BPF_KPROBE(ossl_free_enter, void *ssl)
+static __always_inline int conn_close(__u64 ssl)
 {
 	struct tt_conn_key key = {
-		.pid = bpf_get_current_pid_tgid() >> 32, .ptr = (__u64)ssl,
+		.pid = bpf_get_current_pid_tgid() >> 32, .ptr = ssl,
 	};
 	struct tt_conn_val *conn = bpf_map_lookup_elem(&conns, &key);
 	struct tt_ev_close ev = {};
 
 	if (!conn)
 		return 0; /* never tracked */
-	fill_hdr(&ev.hdr, TT_EV_CLOSE, (__u64)ssl);
+	fill_hdr(&ev.hdr, TT_EV_CLOSE, ssl);
 	ev.off[0] = conn->off[0];
 	ev.off[1] = conn->off[1];
 	bpf_map_delete_elem(&conns, &key);
 	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), 0))
 		count(TT_C_RB_LOST_EVENTS, 1);
 	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ossl_free_enter, void *ssl)
+{
+	return conn_close((__u64)ssl);
+}
+
+/* Go: (*Conn).Close, receiver in RAX. */
+SEC("uprobe")
+int go_close_enter(struct pt_regs *ctx)
+{
+	return conn_close(ctx->ax);
 }
 
 /* ld.so calls _dl_debug_state() after it maps or unmaps objects: the moment

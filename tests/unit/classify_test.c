@@ -69,8 +69,10 @@ static const struct cls_case cases[] = {
 	{ "not_http_lf_only", "", TT_DIR_EGRESS,
 	  "GET / HTTP/1.1\nHost: api.openai.com\n\n", 0, 0,
 	  TT_VERDICT_FILTER, "not_http", NULL, NULL },
-	{ "h2_without_sni", "", TT_DIR_EGRESS, H2_PREFACE, 0, 0,
-	  TT_VERDICT_FILTER, "h2_without_sni", NULL, "" },
+	/* The preface alone: the first request's :authority is still to
+	 * come (http2_without_sni below covers the rest). */
+	{ "h2_preface_only", "", TT_DIR_EGRESS, H2_PREFACE, 0, -EAGAIN,
+	  0, NULL, NULL, "" },
 };
 
 static void check_case(const struct cls_case *c)
@@ -159,4 +161,61 @@ TT_TEST(oversized_head_is_not_http)
 	TT_CHECK_EQ_INT(out.verdict, TT_VERDICT_FILTER);
 	TT_CHECK_EQ_STR(out.reason, "not_http");
 	free(buf);
+}
+
+#include "h2_build.h"
+
+/* HTTP/2 without a server name (Go's crypto/tls): the first request's
+ * :authority decides; an h2 frame where a preface should be is a
+ * connection joined mid-way (counted, filtered); a server's SETTINGS
+ * preface is the server role. */
+TT_TEST(http2_without_sni)
+{
+	static const char *const req[] = {
+		":method", "POST", ":scheme", "https",
+		":authority", "api.openai.com:8443", ":path", "/v1/chat/completions",
+	};
+	static const char *const other[] = {
+		":method", "GET", ":scheme", "https",
+		":authority", "www.example.com", ":path", "/",
+	};
+	struct h2b b = { 0 }, o = { 0 }, mid = { 0 }, srv = { 0 };
+	nghttp2_hd_deflater *d, *d2;
+	struct tt_class c;
+
+	tt_hosts_init_builtin(&hosts);
+	if (nghttp2_hd_deflate_new(&d, 4096) || nghttp2_hd_deflate_new(&d2, 4096))
+		abort();
+	h2b_put(&b, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	h2b_settings(&b);
+	/* Only the preface and SETTINGS so far: more bytes needed. */
+	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, b.p, b.n, &c), -EAGAIN);
+	h2b_headers(&b, d, 1, 0, req, 4);
+	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, b.p, b.n, &c), 0);
+	TT_CHECK_EQ_INT(c.verdict, TT_VERDICT_CAPTURE);
+	TT_CHECK_EQ_STR(c.reason, "h2_authority");
+	TT_CHECK_EQ_STR(c.provider, "openai");
+	TT_CHECK_EQ_STR(c.req.host, "api.openai.com");
+
+	h2b_put(&o, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	h2b_settings(&o);
+	h2b_headers(&o, d2, 1, 1, other, 4);
+	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, o.p, o.n, &c), 0);
+	TT_CHECK_EQ_INT(c.verdict, TT_VERDICT_FILTER);
+	TT_CHECK_EQ_STR(c.reason, "host_not_ai");
+
+	h2b_headers(&mid, d, 3, 0, req, 4); /* stream 3 of a running conn */
+	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, mid.p, mid.n, &c), 0);
+	TT_CHECK_EQ_STR(c.reason, "h2_joined_midway");
+	TT_CHECK_EQ_INT(c.verdict, TT_VERDICT_FILTER);
+
+	h2b_frame(&srv, 4, 0, 0, "\0\3\0\0\0\144", 6);
+	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, srv.p, srv.n, &c), 0);
+	TT_CHECK_EQ_STR(c.reason, "server_role");
+	nghttp2_hd_deflate_del(d);
+	nghttp2_hd_deflate_del(d2);
+	free(b.p);
+	free(o.p);
+	free(mid.p);
+	free(srv.p);
 }

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "tokentap.skel.h"
 #include "core/elfsym.h"
+#include "core/gobin.h"
 #include "core/log.h"
 #include "core/procmaps.h"
 #include "agent/attach.h"
@@ -28,6 +29,21 @@ enum { G_SEND, G_RECV, G_SNI, G_DEINIT, G_NSYMS };
 static const char *const gnutls_syms[G_NSYMS] = {
 	"gnutls_record_send", "gnutls_record_recv", "gnutls_server_name_set",
 	"gnutls_deinit",
+};
+
+/* Go crypto/tls: entry probes, and a probe on every RET of Write/Read. */
+enum { GO_WRITE, GO_READ, GO_CLOSE, GO_NFUNCS };
+static const char *const go_funcs[GO_NFUNCS] = {
+	"crypto/tls.(*Conn).Write", "crypto/tls.(*Conn).Read",
+	"crypto/tls.(*Conn).Close",
+};
+
+struct go_offs {
+	uint64_t entry[GO_NFUNCS];
+	uint64_t rets[2][TT_GOBIN_RETS_MAX];
+	size_t nrets[2];
+	char version[TT_GOBIN_VERSION_MAX];
+	int stripped;
 };
 
 struct seen {
@@ -145,6 +161,62 @@ static int attach_target(struct tt_attach *am, struct tt_target *t,
 	return failed;
 }
 
+/* Returns how many probes failed to attach. */
+static int attach_go(struct tt_attach *am, struct tt_target *t,
+		     const struct go_offs *g)
+{
+	struct tokentap_bpf *s = am->skel;
+	int failed = 0;
+
+	if (!s)
+		return 0;
+	failed += add_link(t, s->progs.go_write_enter, 0, g->entry[GO_WRITE]);
+	failed += add_link(t, s->progs.go_read_enter, 0, g->entry[GO_READ]);
+	failed += add_link(t, s->progs.go_close_enter, 0, g->entry[GO_CLOSE]);
+	for (int f = 0; f < 2; f++)
+		for (size_t i = 0; i < g->nrets[f]; i++)
+			failed += add_link(t, s->progs.go_ret, 0, g->rets[f][i]);
+	return failed;
+}
+
+/* A Go executable with crypto/tls under the register ABI: fills g.
+ * Returns 1 (probe it), 0 (not Go, or nothing to probe; why at debug). */
+static int go_find(int fd, const char *path, struct go_offs *g)
+{
+	struct tt_gobin gb;
+	struct tt_gobin_func fn[GO_NFUNCS];
+	int ok = 0;
+
+	memset(g, 0, sizeof(*g));
+	if (tt_gobin_open_fd(&gb, fd))
+		return 0;
+	if (!gb.info.is_go)
+		goto out;
+	if (gb.info.abi != TT_GOBIN_ABI_REG || gb.info.machine != 62 /* EM_X86_64 */) {
+		tt_dbg("attach: %s: Go %s without the amd64 register ABI: not traced",
+		       path, gb.info.version);
+		goto out;
+	}
+	if (tt_gobin_find_funcs(&gb, go_funcs, GO_NFUNCS, fn, 0) <= 0 ||
+	    !fn[GO_WRITE].entry || !fn[GO_READ].entry)
+		goto out; /* no crypto/tls in this program */
+	for (int f = 0; f < 2; f++)
+		if (tt_gobin_ret_offsets(&gb, &fn[f], g->rets[f], TT_GOBIN_RETS_MAX,
+					 &g->nrets[f]) || !g->nrets[f]) {
+			tt_warn("attach: %s: return instructions of %s not found: not traced",
+				path, go_funcs[f]);
+			goto out;
+		}
+	for (int f = 0; f < GO_NFUNCS; f++)
+		g->entry[f] = fn[f].entry_off;
+	snprintf(g->version, sizeof(g->version), "%s", gb.info.version);
+	g->stripped = !gb.info.has_symtab;
+	ok = 1;
+out:
+	tt_gobin_close(&gb);
+	return ok;
+}
+
 static int base_is(const char *path, const char *prefix)
 {
 	const char *base = strrchr(path, '/');
@@ -162,6 +234,7 @@ static int consider(struct tt_attach *am, uint64_t dev, uint64_t ino,
 		    const char *path, const char *open_path, int is_exe)
 {
 	uint64_t offs[S_NSYMS];
+	struct go_offs go;
 	enum tt_target_kind kind;
 	struct tt_target *t;
 	struct stat stt;
@@ -190,7 +263,10 @@ static int consider(struct tt_attach *am, uint64_t dev, uint64_t ino,
 		close(fd);
 		return 0;
 	}
-	if (kind == TT_TGT_LDSO)
+	if (is_exe && kind == TT_TGT_OPENSSL && go_find(fd, path, &go)) {
+		kind = TT_TGT_GO;
+		n = GO_NFUNCS;
+	} else if (kind == TT_TGT_LDSO)
 		n = tt_elf_find_syms(fd, ldso_syms, 1, offs);
 	else if (kind == TT_TGT_GNUTLS)
 		n = tt_elf_find_syms(fd, gnutls_syms, G_NSYMS, offs);
@@ -217,8 +293,14 @@ static int consider(struct tt_attach *am, uint64_t dev, uint64_t ino,
 	t->nsyms = n;
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	snprintf(t->open_path, sizeof(t->open_path), "%s", open_path);
+	if (kind == TT_TGT_GO)
+		snprintf(t->detail, sizeof(t->detail), "%s, %s, %zu+%zu return probes",
+			 go.version, go.stripped ? "stripped, found via pclntab"
+						 : "symbols",
+			 go.nrets[0], go.nrets[1]);
 	am->targets[am->ntargets++] = t;
-	failed = attach_target(am, t, offs);
+	failed = kind == TT_TGT_GO ? attach_go(am, t, &go)
+				   : attach_target(am, t, offs);
 	if (am->skel) {
 		/* Reported once: the file is never tried again. */
 		if (failed) {
@@ -228,8 +310,9 @@ static int consider(struct tt_attach *am, uint64_t dev, uint64_t ino,
 				failed, failed + t->nlinks, strerror(-t->attach_err));
 		} else {
 			am->st.attached++;
-			tt_info("attach: %s (%s, %d functions, %d probes)", path,
-				tt_target_kind_name(kind), n, t->nlinks);
+			tt_info("attach: %s (%s, %d functions, %d probes%s%s)", path,
+				tt_target_kind_name(kind), n, t->nlinks,
+				t->detail[0] ? "; " : "", t->detail);
 		}
 	}
 	return 1;
@@ -348,6 +431,7 @@ const char *tt_target_kind_name(enum tt_target_kind kind)
 	switch (kind) {
 	case TT_TGT_OPENSSL: return "openssl";
 	case TT_TGT_GNUTLS: return "gnutls";
+	case TT_TGT_GO: return "go";
 	case TT_TGT_LDSO: return "ld.so";
 	}
 	return "?";

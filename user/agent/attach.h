@@ -16,11 +16,12 @@
 
 #define TT_TARGETS_MAX 512   /* files attached */
 #define TT_SEEN_MAX 8192     /* files checked and found to need nothing */
-#define TT_LINKS_MAX 12
+#define TT_LINKS_MAX 136 /* Go: 3 entries + up to 2 x 64 return probes */
 
 struct tokentap_bpf;
 
-enum tt_target_kind { TT_TGT_OPENSSL = 1, TT_TGT_LDSO, TT_TGT_GNUTLS };
+enum tt_target_kind { TT_TGT_OPENSSL = 1, TT_TGT_LDSO, TT_TGT_GNUTLS,
+		      TT_TGT_GO };
 
 /* "openssl", "gnutls", "ld.so". */
 const char *tt_target_kind_name(enum tt_target_kind kind);
@@ -33,6 +34,7 @@ struct tt_target {
 	int nsyms;         /* TLS functions found */
 	int nlinks;
 	int attach_err;    /* 0 or the first negative errno */
+	char detail[160];  /* Go: version, how found, probes */
 	struct bpf_link *links[TT_LINKS_MAX];
 };
 

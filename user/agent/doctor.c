@@ -123,7 +123,7 @@ static struct tokentap_bpf *check_load(struct doc *d)
 
 static void list_targets(struct doc *d, struct tt_attach *am, int verbose)
 {
-	size_t n, ssl = 0, gnutls = 0;
+	size_t n, ssl = 0, gnutls = 0, go = 0;
 	char label[32];
 
 	tt_attach_scan_system(am);
@@ -135,17 +135,20 @@ static void list_targets(struct doc *d, struct tt_attach *am, int verbose)
 
 		ssl += t->kind == TT_TGT_OPENSSL;
 		gnutls += t->kind == TT_TGT_GNUTLS;
+		go += t->kind == TT_TGT_GO;
 		if (!is_tls && !verbose)
 			continue;
 		snprintf(label, sizeof(label), "%s%s", is_tls ? "tls " : "",
 			 tt_target_kind_name(t->kind));
 		line(d, !t->attach_err, 0, label,
-		     "%s (%d functions%s%s)", t->path, t->nsyms,
+		     "%s (%d functions%s%s%s%s)", t->path, t->nsyms,
+		     t->detail[0] ? "; " : "", t->detail,
 		     strcmp(t->path, t->open_path) ? ", via " : "",
 		     strcmp(t->path, t->open_path) ? t->open_path : "");
 	}
 	line(d, ssl + gnutls > 0, 0, "tls libraries",
-	     "%zu OpenSSL-family and %zu GnuTLS files found", ssl, gnutls);
+	     "%zu OpenSSL-family, %zu GnuTLS and %zu Go files found", ssl,
+	     gnutls, go);
 }
 
 int tt_doctor(int verbose)

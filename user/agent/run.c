@@ -33,6 +33,7 @@ struct agent_stats {
 	uint64_t events, bad_events, untracked_events, after_filter_events;
 	uint64_t conns_captured, conns_filtered, conns_unclassified;
 	uint64_t records, verdict_errors, proc_events, swept;
+	uint64_t h2_midway; /* HTTP/2 connections joined mid-way: undecodable */
 };
 
 struct agent {
@@ -165,6 +166,8 @@ static void classify(struct agent *a, struct tt_conn *conn)
 		a->st.conns_captured++;
 	else
 		a->st.conns_filtered++;
+	if (!strcmp(conn->cls.reason, "h2_joined_midway"))
+		a->st.h2_midway++;
 	tt_dbg("conn pid %u %s: %s (%s), %.3f ms after its first event",
 	       conn->pid, conn->sni[0] ? conn->sni : "-",
 	       conn->verdict == TT_VERDICT_CAPTURE ? "capture" : "filter",
@@ -400,6 +403,7 @@ static void emit_stats(struct agent *a)
 	ADD(c, "connections_captured", a->st.conns_captured);
 	ADD(c, "connections_filtered", a->st.conns_filtered);
 	ADD(c, "connections_unclassified", a->st.conns_unclassified);
+	ADD(c, "h2_connections_joined_midway", a->st.h2_midway);
 	ADD(c, "connections_live", cs.live);
 	ADD(c, "connection_table_full", cs.table_full);
 	ADD(c, "stream_gap_bytes", cs.gap_bytes);

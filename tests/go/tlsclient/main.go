@@ -5,7 +5,13 @@
 // (*Conn).Read in this binary; end-to-end tests run it against local TLS
 // servers). HTTP/2 is negotiated by ALPN as net/http does by default.
 //
-//	tlsclient [-k] [-http1] [-q] [-X METHOD] [-H 'Name: value']... [-d FILE] URL
+//	tlsclient [-k] [-http1] [-q] [-X METHOD] [-H 'Name: value']... [-d FILE]
+//	          [-n COUNT] [-ready FILE] [-wait FILE] URL
+//
+// With -n, COUNT requests go out on one client (one kept-alive connection,
+// one HTTP/2 connection with a stream each). -ready is created after the
+// first request, and -wait makes the rest wait until that file exists:
+// a connection that is already open when a tracer starts.
 //
 // The whole response body is read (streamed responses included) and copied
 // to stdout unless -q; the exit code is 0 for a 2xx status, 1 for any other
@@ -38,17 +44,48 @@ func main() {
 	http1 := flag.Bool("http1", false, "do not offer HTTP/2")
 	quiet := flag.Bool("q", false, "read the body but do not print it")
 	timeout := flag.Duration("t", 60*time.Second, "overall timeout")
+	count := flag.Int("n", 1, "requests on one client")
+	ready := flag.String("ready", "", "file created after the first request")
+	wait := flag.String("wait", "", "after the first request, wait for this file")
 	flag.Parse()
-	if flag.NArg() != 1 {
+	if flag.NArg() != 1 || *count < 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
-	os.Exit(run(flag.Arg(0), headers, *bodyFile, *method, *insecure,
-		*http1, *quiet, *timeout))
+	tr := &http.Transport{
+		// No proxy from the environment: tests talk to local servers.
+		Proxy: nil,
+		// A custom TLS config turns automatic HTTP/2 off unless forced.
+		ForceAttemptHTTP2: !*http1,
+		TLSClientConfig:   &tls.Config{InsecureSkipVerify: *insecure},
+	}
+	if *http1 {
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
+	client := &http.Client{Transport: tr, Timeout: *timeout}
+	for i := 0; i < *count; i++ {
+		if rc := run(client, flag.Arg(0), headers, *bodyFile, *method,
+			*quiet); rc != 0 {
+			os.Exit(rc)
+		}
+		if i == 0 && *ready != "" {
+			if err := os.WriteFile(*ready, []byte("1\n"), 0o644); err != nil {
+				fmt.Fprintln(os.Stderr, "tlsclient:", err)
+				os.Exit(2)
+			}
+		}
+		for i == 0 && *wait != "" {
+			if _, err := os.Stat(*wait); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	os.Exit(0)
 }
 
-func run(url string, headers []string, bodyFile, method string,
-	insecure, http1, quiet bool, timeout time.Duration) int {
+func run(client *http.Client, url string, headers []string, bodyFile,
+	method string, quiet bool) int {
 	var body io.Reader
 	if bodyFile != "" {
 		f, err := os.Open(bodyFile)
@@ -81,17 +118,6 @@ func run(url string, headers []string, bodyFile, method string,
 		}
 		req.Header.Set(strings.TrimSpace(name), strings.TrimSpace(value))
 	}
-	tr := &http.Transport{
-		// No proxy from the environment: tests talk to local servers.
-		Proxy: nil,
-		// A custom TLS config turns automatic HTTP/2 off unless forced.
-		ForceAttemptHTTP2: !http1,
-		TLSClientConfig:   &tls.Config{InsecureSkipVerify: insecure},
-	}
-	if http1 {
-		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
-	}
-	client := &http.Client{Transport: tr, Timeout: timeout}
 	resp, err := client.Do(req)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tlsclient:", err)
