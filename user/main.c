@@ -18,7 +18,9 @@ static void usage(FILE *f)
 		"\n"
 		"commands:\n"
 		"  run       run the agent\n"
-		"  doctor    check whether the agent can run here, list TLS libraries\n"
+		"  doctor [-v] [FILE...]\n"
+		"            check whether the agent can run here, list TLS libraries\n"
+		"            and Go programs found (and FILEs: can they be traced?)\n"
 		"  version   print the version\n"
 		"  check-config FILE\n"
 		"            validate a configuration and the price table it names\n"
@@ -199,7 +201,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "doctor")) {
 		int verbose = argc > 2 && !strcmp(argv[2], "-v");
 		tt_log_set_level(TT_LOG_ERROR);
-		return tt_doctor(verbose);
+		return tt_doctor(verbose, argv + 2 + verbose, argc - 2 - verbose);
 	}
 	if (!strcmp(argv[1], "check-config")) {
 		if (argc != 3) {

@@ -16,7 +16,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_decode import test_decode_clients  # noqa: E402
 from test_allocate import test_allocation  # noqa: E402
 from test_gnutls import test_gnutls_wget  # noqa: E402
-from harness import (AI_NAME, CLIENTS, OTHER_NAME, PY, Agent, Env, Failure,  # noqa: E402
+from test_h2 import test_go_clients, test_http2_clients  # noqa: E402
+from harness import (ROOT, AI_NAME, CLIENTS, OTHER_NAME, PY, Agent, Env, Failure,  # noqa: E402
                      assert_exact_capture, check, run_client, wait_for)
 
 URL = "https://%s/v1/chat/completions" % AI_NAME
@@ -225,17 +226,28 @@ def test_tiny_ringbuf(env):
 
 
 def test_doctor(env):
-    """doctor exits 0 here and lists libssl and /usr/bin/node."""
-    res = subprocess.run([env.agent, "doctor"], capture_output=True, text=True, timeout=120)
+    """doctor exits 0 here and lists libssl, libgnutls and /usr/bin/node;
+    given the Go test clients, it says how each can be traced (the stripped
+    one through its pclntab)."""
+    go = os.path.join(ROOT, "build", "go")
+    res = subprocess.run([env.agent, "doctor", os.path.join(go, "tlsclient"),
+                          os.path.join(go, "tlsclient-stripped")],
+                         capture_output=True, text=True, timeout=120)
     check(res.returncode == 0, "doctor exited %d: %s" % (res.returncode, res.stdout))
     check("libssl.so" in res.stdout, "doctor does not list libssl")
+    check("libgnutls.so" in res.stdout, "doctor does not list libgnutls")
     check("/usr/bin/node" in res.stdout, "doctor does not list /usr/bin/node")
+    lines = res.stdout.splitlines()
+    check(any("tlsclient-stripped" in ln and "found via pclntab" in ln and ln.startswith("ok")
+              for ln in lines), "doctor on the stripped Go client: %s" % res.stdout[-600:])
+    check(any(ln.startswith("ok") and ln.endswith("return probes)") and "tlsclient (" in ln
+              for ln in lines), "doctor on the Go client: %s" % res.stdout[-600:])
 
 
 TESTS = [test_doctor, test_clients_exact, test_new_binary_after_agent,
          test_own_libssl_running_before, test_own_libssl_started_after,
          test_non_ai_filtered, test_tiny_ringbuf, test_decode_clients,
-         test_allocation, test_gnutls_wget]
+         test_allocation, test_gnutls_wget, test_http2_clients, test_go_clients]
 
 
 def main():

@@ -437,6 +437,30 @@ const char *tt_target_kind_name(enum tt_target_kind kind)
 	return "?";
 }
 
+int tt_attach_check_file(struct tt_attach *am, const char *path)
+{
+	char real[PATH_MAX];
+	struct stat stt;
+	size_t before = am->ntargets;
+	int ret;
+
+	if (!realpath(path, real) || stat(real, &stt))
+		return -errno;
+	if (!S_ISREG(stt.st_mode))
+		return -EINVAL;
+	/* As a main executable: OpenSSL built in, or Go; libraries by name. */
+	ret = consider(am, stt.st_dev, stt.st_ino, real, real, 1);
+	if (ret < 0)
+		return ret;
+	if (am->ntargets > before)
+		return 1;
+	for (size_t i = 0; i < am->ntargets; i++)
+		if (am->targets[i]->dev == stt.st_dev &&
+		    am->targets[i]->ino == stt.st_ino)
+			return 1; /* found already */
+	return 0;
+}
+
 size_t tt_attach_count(const struct tt_attach *am) { return am->ntargets; }
 
 const struct tt_target *tt_attach_get(const struct tt_attach *am, size_t i)

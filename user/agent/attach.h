@@ -57,6 +57,10 @@ int tt_attach_scan_pid(struct tt_attach *am, pid_t pid);
  * first process to load them is covered from its first call. */
 int tt_attach_scan_system(struct tt_attach *am);
 
+/* One file, as if a process ran it: 1 when it is (or was already) a
+ * target, 0 when it carries nothing to trace, or a negative errno. */
+int tt_attach_check_file(struct tt_attach *am, const char *path);
+
 size_t tt_attach_count(const struct tt_attach *am);
 const struct tt_target *tt_attach_get(const struct tt_attach *am, size_t i);
 void tt_attach_get_stats(const struct tt_attach *am, struct tt_attach_stats *out);

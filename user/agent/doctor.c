@@ -121,6 +121,22 @@ static struct tokentap_bpf *check_load(struct doc *d)
 	return skel;
 }
 
+/* Files named on the command line: could the agent trace them? */
+static void check_files(struct doc *d, struct tt_attach *am,
+			char *const *files, int nfiles)
+{
+	for (int i = 0; i < nfiles; i++) {
+		int ret = tt_attach_check_file(am, files[i]);
+
+		if (ret < 0)
+			line(d, 0, 0, "file", "%s: %s", files[i], strerror(-ret));
+		else if (ret == 0)
+			line(d, 0, 0, "file", "%s: no TLS functions tokentap traces "
+			     "(not OpenSSL, GnuTLS or Go crypto/tls with the register ABI)",
+			     files[i]);
+	}
+}
+
 static void list_targets(struct doc *d, struct tt_attach *am, int verbose)
 {
 	size_t n, ssl = 0, gnutls = 0, go = 0;
@@ -151,7 +167,7 @@ static void list_targets(struct doc *d, struct tt_attach *am, int verbose)
 	     gnutls, go);
 }
 
-int tt_doctor(int verbose)
+int tt_doctor(int verbose, char *const *files, int nfiles)
 {
 	struct doc d = { 0 };
 	struct tokentap_bpf *skel;
@@ -160,8 +176,10 @@ int tt_doctor(int verbose)
 	check_kernel(&d);
 	skel = check_load(&d);
 	am = tt_attach_new(NULL);
-	if (am)
+	if (am) {
+		check_files(&d, am, files, nfiles);
 		list_targets(&d, am, verbose);
+	}
 	tt_attach_free(am);
 	tokentap_bpf__destroy(skel);
 	printf("%s\n", d.fatal ? "doctor: the agent cannot run here (see FAIL lines)"

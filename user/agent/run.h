@@ -47,7 +47,8 @@ int tt_settings_load(const char *path, struct tt_config *cfg,
 /* `tokentap check-config FILE`: 0 when the agent would accept it. */
 int tt_check_config(const char *path);
 
-/* `tokentap doctor`: 0 when the agent can run here. */
-int tt_doctor(int verbose);
+/* `tokentap doctor [-v] [FILE...]`: 0 when the agent can run here; FILEs
+ * (executables, libraries) are checked and listed like running ones. */
+int tt_doctor(int verbose, char *const *files, int nfiles);
 
 #endif
