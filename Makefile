@@ -21,10 +21,11 @@ endif
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -Iuser -Iuser/abi -I$(B) -DTT_DATADIR='"$(PREFIX)/share/tokentap"'
-LDLIBS   := -lbpf -lelf -lz -lcjson -lcrypto -lbrotlidec -lzstd
+LDLIBS   := -lbpf -lelf -lz -lcjson -lcrypto -lbrotlidec -lzstd -lnghttp2 -lcapstone
 
 # Pure cores: no BPF, no root; linked into unit tests, fuzzers and the agent.
-CORE_DIRS := user/core user/http user/body user/framing user/provider user/decode user/alloc
+CORE_DIRS := user/core user/http user/body user/framing user/provider user/decode user/alloc \
+	user/report
 CORE_SRCS := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 # OS adapters and commands.
 AGENT_SRCS := $(wildcard user/agent/*.c) user/main.c
@@ -40,6 +41,15 @@ BPF_LINK  := $(B)/bpf/tokentap.o
 SKEL      := $(B)/tokentap.skel.h
 
 BENCH_BIN := $(B)/bench/ssl_rtt
+
+# Go test programs (tests/go/<name>), built when go is installed; the unit
+# tests that read them fail when they are missing. No network (GOPROXY=off),
+# no home directory, no VCS stamping (a checkout owned by another user).
+GO        ?= $(shell command -v go 2>/dev/null)
+GO_ENV    := GOCACHE=$(abspath $(B))/go/cache GOPATH=$(abspath $(B))/go/path \
+	GOENV=off GOPROXY=off GOFLAGS= CGO_ENABLED=0
+GO_BINS   := $(if $(GO),$(addprefix $(B)/go/,tlsclient tlsclient-stripped \
+	tlsclient-pie))
 
 # libFuzzer targets: tests/fuzz/<name>_fuzz.c, cores rebuilt with sanitizers.
 FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.c)
@@ -90,6 +100,20 @@ $(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE_OBJS)
 
 fuzz: $(FUZZ_BINS)
 
+# The same program three ways: with symbols, stripped, and position
+# independent (how distributions often build Go).
+GO_FLAGS_tlsclient :=
+GO_FLAGS_tlsclient-stripped := -ldflags="-s -w"
+GO_FLAGS_tlsclient-pie := -buildmode=pie
+$(GO_BINS): $(B)/go/%: $(wildcard tests/go/tlsclient/*.go) tests/go/tlsclient/go.mod
+	@mkdir -p $(@D)
+	$(call msg,GO,$@)
+	$(Q)cd tests/go/tlsclient && $(GO_ENV) $(GO) build -buildvcs=false \
+		$(GO_FLAGS_$*) -o $(abspath $@) .
+
+# gobin_test reads the Go binaries (make unit and make test both build them).
+$(B)/tests/gobin_test: | $(GO_BINS)
+
 # Each target briefly from its checked-in corpus (make test); run longer
 # with FUZZ_SECONDS=600.
 fuzz-smoke: $(FUZZ_BINS)
@@ -117,9 +141,11 @@ $(BENCH_BIN): bench/ssl_rtt.c
 
 # Debian packages for build, tests and benchmarks (idempotent, quiet).
 DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcjson-dev \
-	libssl-dev libbrotli-dev libzstd-dev libclang-rt-14-dev pkg-config make \
+	libssl-dev libbrotli-dev libzstd-dev libnghttp2-dev libclang-rt-14-dev \
+	pkg-config make \
 	gcc curl openssl ca-certificates python3 python3-requests python3-brotli \
-	python3-zstandard python3-jsonschema nodejs wget iproute2 util-linux procps
+	python3-zstandard python3-jsonschema nodejs wget iproute2 util-linux procps \
+	libcapstone-dev golang-go python3-h2 python3-httpx
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -132,7 +158,7 @@ deps:
 		echo "deps: npm ci in tests/e2e/node"; \
 		cd tests/e2e/node && npm ci --silent --no-audit --no-fund; fi
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(GO_BINS)
 	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_BINS)
 
 e2e: $(B)/tokentap
@@ -141,12 +167,14 @@ e2e: $(B)/tokentap
 # Golden replay: recorded capture streams in, expected records out.
 golden: $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
 
 # Unit, golden and fuzz smoke need no root; end-to-end tests need root and
 # real BPF.
 test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS)
 	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_BINS)
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Fake AI provider HTTPS server for tokentap tests (stdlib only, Python >= 3.9;
-brotli and zstandard are used when importable).
+brotli and zstandard are used when importable; --h2 needs python3-h2).
 
 HTTP/1.1 is hand-rolled (not http.server) so every plaintext byte read from /
 written to the TLS socket is counted and sha256-hashed per connection, for
-comparison with what tokentap captured. Routes, in priority order:
+comparison with what tokentap captured. With --h2, ALPN also offers h2 and such
+connections go to fakeai_h2.py (same routes, modes and log lines; an abort
+resets the stream). Routes, in priority order:
   X-Fake-Body-Bytes: N       -> 200 octet-stream, body fakeai_pattern.pattern(N)
   anything else              -> fakeai_providers.route(): OpenAI, Azure, Anthropic,
                                 Gemini/Vertex, Bedrock, OpenAI-compatible hosts and
@@ -17,9 +19,10 @@ X-Fake-Tokens, X-Fake-Events, X-Fake-Response-Model (fakeai_providers.py), and h
   X-Fake-Abort-After: N      send N stream events (or N body bytes), then drop the
                              connection without the terminator or close_notify
 Log: JSON Lines: one "exchange" event per answered request (what was sent: ids,
-models, usage as sent and normalized, and "expect": the same in tokentap's record
-field names, see fakeai_providers.record_view), one "conn" event per connection (at close)
-and "error" events for failed handshakes. Bodies and header values are never
+models, usage as sent and normalized, "http_version" ("1.1", "1.0", "2"; HTTP/2
+adds "stream_id"), and "expect": the same in tokentap's record field names, see
+fakeai_providers.record_view), one "conn" event per connection (at close)
+and "error" events for failed handshakes (and HTTP/2 protocol errors). Bodies and header values are never
 logged. --record DIR writes each connection's plaintext in the tokentap capture
 format (see Recorder).
 """
@@ -42,6 +45,10 @@ from http import HTTPStatus  # status phrases only; http.server is not used
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fakeai_providers as fp  # noqa: E402
 from fakeai_pattern import pattern_chunks  # noqa: E402
+
+fakeai_h2 = None  # HTTP/2 transport, imported by main() for --h2 (python3-h2)
+if __name__ == "__main__":  # so that fakeai_h2's "import fakeai" gets this module
+    sys.modules.setdefault("fakeai", sys.modules[__name__])
 
 try:
     import brotli
@@ -238,12 +245,18 @@ def read_head(conn):
         raise HttpError(400, "malformed request line")
     method, target, version = parts
     headers = read_fields(conn, budget)
+    path, query = split_target(target)
+    return method, path, query, version, headers
+
+
+def split_target(target):
+    """Request target (HTTP/1.1) or :path (HTTP/2) -> (path, query)."""
     path = target
     if "://" in path:  # absolute-form: drop scheme and authority
         path = "/" + path.split("://", 1)[1].partition("/")[2]
     path = path.split("#", 1)[0]
     path, _, query = path.partition("?")
-    return method, path, query, version, headers
+    return path, query
 
 
 def read_fields(conn, budget):
@@ -407,72 +420,106 @@ def chunk(data):
     return b"%x\r\n%s\r\n" % (len(data), data)
 
 
+class Outgoing:
+    """A reply with the transport modes that do not depend on the HTTP
+    version (encoding, X-Fake-Abort-After; a bad mode header turns the reply
+    into a 400), shared by the HTTP/1.1 and HTTP/2 writers. out holds the
+    transport facts for the log; pieces() fills in the body's."""
+
+    def __init__(self, req, reply):
+        self.out = out = {"encoding": None, "chunked": False, "aborted": False,
+                          "events_total": None, "events_sent": None, "body_bytes": 0}
+        enc, problem = pick_encoding(req, reply)
+        if problem:
+            reply = fp.error_reply(req, fp.find_route(req), 400, problem)
+        abort = req.header("x-fake-abort-after")
+        if abort is not None and not is_uint(abort):
+            reply, abort = fp.error_reply(req, fp.find_route(req), 400,
+                                          "bad X-Fake-Abort-After"), None
+        self.reply, self.abort = reply, int(abort) if abort is not None else None
+        out["encoding"] = enc
+        self.encoder = Encoder(enc) if enc else None
+        self.headers = list(reply.headers)
+        if enc:
+            self.headers.append(("Content-Encoding", enc))
+        self.stream = reply.events is not None
+        if self.stream:
+            out["events_total"] = len(reply.events)
+        else:
+            self.body = self.encoder.whole(reply.body) if self.encoder else reply.body
+
+    def pieces(self):
+        """The body as it goes out, encoded and unframed: one piece per
+        stream event, then the encoder's tail; or the whole (cut) body.
+        Counts what it yields; out["aborted"] is final once exhausted."""
+        out, abort = self.out, self.abort
+        if not self.stream:
+            if abort is not None:
+                part = self.body[:min(abort, len(self.body) - 1)]
+                out["body_bytes"], out["aborted"] = len(part), True
+                if part:  # (HTTP/1.1: an empty chunk would be the terminator)
+                    yield part
+                return
+            out["body_bytes"] = len(self.body)
+            yield self.body
+            return
+        events = self.reply.events
+        limit = len(events) if abort is None else min(abort, len(events) - 1)
+        for ev in events[:limit]:
+            data = self.encoder.feed(ev.data) if self.encoder else ev.data
+            out["body_bytes"] += len(data)
+            yield data
+        out["events_sent"] = limit
+        if abort is not None:
+            out["aborted"] = True
+            return
+        tail = self.encoder.finish() if self.encoder else b""
+        if tail:
+            out["body_bytes"] += len(tail)
+            yield tail
+
+
 def send_reply(conn, req, reply, *, version, head_only, close):
-    """Send reply with the transport modes. Returns the transport facts for
-    the log; "aborted" means the caller must drop the connection."""
-    out = {"encoding": None, "chunked": False, "aborted": False,
-           "events_total": None, "events_sent": None, "body_bytes": 0}
-    enc, problem = pick_encoding(req, reply)
-    if problem:
-        reply = fp.error_reply(req, fp.find_route(req), 400, problem)
-    abort = req.header("x-fake-abort-after")
-    if abort is not None and not is_uint(abort):
-        reply, abort = fp.error_reply(req, fp.find_route(req), 400, "bad X-Fake-Abort-After"), None
-    abort = int(abort) if abort is not None else None
-    out["encoding"] = enc
-    encoder = Encoder(enc) if enc else None
-    headers = list(reply.headers)
-    if enc:
-        headers.append(("Content-Encoding", enc))
-    stream = reply.events is not None
+    """Send reply over HTTP/1.x. Returns the transport facts for the log;
+    "aborted" means the caller must drop the connection."""
+    og = Outgoing(req, reply)
+    out, reply = og.out, og.reply
     can_chunk = version == "HTTP/1.1"
-    if stream:
-        out["events_total"] = len(reply.events)
+    if og.stream:
         out["chunked"] = can_chunk
         close = close or not can_chunk  # HTTP/1.0: the end of the stream is the close
-        conn.sendall(head_bytes(reply.status, reply.ctype, headers,
+        conn.sendall(head_bytes(reply.status, reply.ctype, og.headers,
                                 ["Transfer-Encoding: chunked"] if can_chunk else [], close))
         if head_only:
             out["events_sent"] = 0
             return out, reply, close
-        limit = len(reply.events) if abort is None else min(abort, len(reply.events) - 1)
-        for ev in reply.events[:limit]:
-            data = encoder.feed(ev.data) if encoder else ev.data
+        for data in og.pieces():
             conn.sendall(chunk(data) if can_chunk else data)
-            out["body_bytes"] += len(data)
-        out["events_sent"] = limit
-        if abort is not None:
-            out["aborted"] = True
+        if out["aborted"]:
             return out, reply, True
-        tail = encoder.finish() if encoder else b""
-        if tail:
-            conn.sendall(chunk(tail) if can_chunk else tail)
-            out["body_bytes"] += len(tail)
         if can_chunk:
             conn.sendall(b"0\r\n\r\n")
         return out, reply, close
-    body = encoder.whole(reply.body) if encoder else reply.body
+    body = og.body
     chunked = can_chunk and req.header("x-fake-chunked") == "1"
     out["chunked"] = chunked
     framing = ["Transfer-Encoding: chunked"] if chunked else ["Content-Length: %d" % len(body)]
-    conn.sendall(head_bytes(reply.status, reply.ctype, headers, framing, close))
+    conn.sendall(head_bytes(reply.status, reply.ctype, og.headers, framing, close))
     if head_only:
         return out, reply, close
-    if abort is not None:
-        part = body[:min(abort, len(body) - 1)]
-        if part:  # an empty chunk would be the terminator
-            conn.sendall(chunk(part) if chunked else part)
-        out["body_bytes"] = len(part)
-        out["aborted"] = True
+    for data in og.pieces():
+        if not chunked:
+            conn.sendall(data)
+        elif out["aborted"]:
+            conn.sendall(chunk(data))
+        else:
+            third = max(1, (len(data) + 2) // 3)
+            for i in range(0, len(data), third):
+                conn.sendall(chunk(data[i:i + third]))
+    if out["aborted"]:
         return out, reply, True
-    out["body_bytes"] = len(body)
     if chunked:
-        third = max(1, (len(body) + 2) // 3)
-        for i in range(0, len(body), third):
-            conn.sendall(chunk(body[i:i + third]))
         conn.sendall(b"0\r\n\r\n")
-    else:
-        conn.sendall(body)
     return out, reply, close
 
 
@@ -503,6 +550,51 @@ def usage_log(reply, out):
     return carriers or None, expected
 
 
+# ---- answering, for both HTTP versions --------------------------------------------
+
+def pattern_size(headers, failed):
+    """N of a valid X-Fake-Body-Bytes on a sound request, else None."""
+    raw_n = header(headers, "x-fake-body-bytes")
+    return int(raw_n) if not failed and raw_n is not None and is_uint(raw_n) else None
+
+
+def provider_reply(rec, query, headers, body, rid, failed, host0):
+    """(fp.Req, fp.Reply) for a request that is not the pattern route."""
+    host = (header(headers, "host") or host0).lower()
+    host = host.rsplit(":", 1)[0] if not host.startswith("[") else host
+    req = fp.Req(rec["method"] or "", rec["path"] or "", query, host, headers, body, rid)
+    if failed:
+        reply = fp.error_reply(req, None, failed.status, str(failed))
+    elif header(headers, "x-fake-body-bytes") is not None:
+        reply = fp.error_reply(req, None, 400, "bad X-Fake-Body-Bytes")
+    else:
+        reply = fp.route(req)
+    return req, reply
+
+
+def pattern_line(seq, ts_ns, rec, http_version):
+    return {"seq": seq, "ts_ns": ts_ns, "method": rec["method"], "path": rec["path"],
+            "provider": None, "operation": "pattern", "status": 200, "attempt": None,
+            "aborted": False, "http_version": http_version}
+
+
+def exchange_line(seq, ts_ns, rec, req, reply, out, http_version):
+    """The "exchange" log line of an answered request (out: send facts)."""
+    attempt = req.header("x-stainless-retry-count")
+    usage_sent, expected = usage_log(reply, out)
+    line = {"seq": seq, "ts_ns": ts_ns, "method": rec["method"], "path": rec["path"]}
+    line.update(reply.info)
+    if out["aborted"] and reply.events is None:
+        # A cut JSON body is no document: what it would have named did not arrive.
+        line.update(response_model=None, response_id=None)
+    line.update(status=reply.status,
+                attempt=int(attempt) if attempt and is_uint(attempt) else None, **out)
+    line.update(usage_sent=usage_sent, usage_expected=expected)
+    line["expect"] = fp.record_view(line)
+    line["http_version"] = http_version
+    return line
+
+
 def serve_http(conn, requests, log_exchange):
     """Request/response loop until EOF, error or Connection: close. Returns
     True when the connection must be dropped without close_notify (abort)."""
@@ -531,41 +623,20 @@ def serve_http(conn, requests, log_exchange):
         requests.append(rec)
         rid = next_id()
         head_only = rec["method"] == "HEAD"
-        raw_n = header(headers, "x-fake-body-bytes")
-        if not failed and raw_n is not None and is_uint(raw_n):
-            pattern_reply(conn, rec, int(raw_n), close, head_only, rid)
+        n = pattern_size(headers, failed)
+        if n is not None:
+            pattern_reply(conn, rec, n, close, head_only, rid)
             rec["status"] = 200
-            log_exchange({"seq": seq, "ts_ns": ts_ns, "method": rec["method"],
-                          "path": rec["path"], "provider": None, "operation": "pattern",
-                          "status": 200, "attempt": None, "aborted": False})
+            log_exchange(pattern_line(seq, ts_ns, rec, version[5:]))
             if close:
                 return False
             continue
-        host = (header(headers, "host") or host0).lower()
-        host = host.rsplit(":", 1)[0] if not host.startswith("[") else host
-        req = fp.Req(rec["method"] or "", rec["path"] or "", query, host, headers, body, rid)
-        if failed:
-            reply = fp.error_reply(req, None, failed.status, str(failed))
-        elif raw_n is not None:
-            reply = fp.error_reply(req, None, 400, "bad X-Fake-Body-Bytes")
-        else:
-            reply = fp.route(req)
+        req, reply = provider_reply(rec, query, headers, body, rid, failed, host0)
         out, reply, close = send_reply(conn, req, reply, version=version,
                                        head_only=head_only, close=close)
         rec["status"] = reply.status
         rec["resp_body_bytes"] = out.pop("body_bytes")  # as sent: encoded, unchunked
-        attempt = req.header("x-stainless-retry-count")
-        usage_sent, expected = usage_log(reply, out)
-        line = {"seq": seq, "ts_ns": ts_ns, "method": rec["method"], "path": rec["path"]}
-        line.update(reply.info)
-        if out["aborted"] and reply.events is None:
-            # A cut JSON body is no document: what it would have named did not arrive.
-            line.update(response_model=None, response_id=None)
-        line.update(status=reply.status,
-                    attempt=int(attempt) if attempt and is_uint(attempt) else None, **out)
-        line.update(usage_sent=usage_sent, usage_expected=expected)
-        line["expect"] = fp.record_view(line)
-        log_exchange(line)
+        log_exchange(exchange_line(seq, ts_ns, rec, req, reply, out, version[5:]))
         if out["aborted"]:
             return True
         if failed:
@@ -589,7 +660,8 @@ class Server:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(args.cert, args.key)
-        ctx.set_alpn_protocols(["http/1.1"])
+        # h2 only when asked: curl and others pick it whenever it is offered.
+        ctx.set_alpn_protocols(["h2", "http/1.1"] if args.h2 else ["http/1.1"])
         ctx.sni_callback = self._on_sni
         self.ctx = ctx
 
@@ -631,7 +703,13 @@ class Server:
                 self.write_log(obj)
             aborted = False
             try:
-                aborted = serve_http(conn, requests, log_exchange)
+                if alpn == "h2":
+                    error = fakeai_h2.serve(conn, requests, log_exchange, _tls.sni)
+                    if error:  # a protocol error ended the connection (GOAWAY sent)
+                        self.write_log({"event": "error", "stage": "h2", "conn": conn_id,
+                                        "error": error, "t": time.time()})
+                else:
+                    aborted = serve_http(conn, requests, log_exchange)
             except OSError:  # peer went away; still log what we saw
                 pass
             if aborted:  # no close_notify: the peer sees a bare TCP close
@@ -723,7 +801,16 @@ def main():
     ap.add_argument("--ready-file", help="written with the port once listening")
     ap.add_argument("--record", metavar="DIR",
                     help="write each connection's plaintext as DIR/conn-N.capture.jsonl")
+    ap.add_argument("--h2", action="store_true",
+                    help="offer HTTP/2 in ALPN (h2, http/1.1; needs python3-h2); "
+                         "default: http/1.1 only")
     args = ap.parse_args()
+    if args.h2:
+        global fakeai_h2
+        try:
+            import fakeai_h2
+        except ImportError as e:
+            sys.exit("fakeai: --h2 needs the h2 module (Debian: python3-h2): %s" % e)
     server = Server(args)
     for sig in (signal.SIGTERM, signal.SIGINT):  # handler only flags; serve() exits its loop
         signal.signal(sig, lambda *_: server.stop.set())

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Self-test for tools/fakeai.py (not part of CI). Needs root (unshare -m +
 # bind-mounting /etc/hosts), curl, openssl, node and /usr/bin/python3 (with
-# python3-requests, python3-brotli and python3-zstandard for the route checks).
+# python3-requests, python3-brotli, python3-zstandard, python3-h2 and
+# python3-httpx for the route and HTTP/2 checks).
 # PYTHON=... selects the interpreter that runs the server (default python3).
 set -euo pipefail
 
@@ -168,6 +169,12 @@ if compgen -G "$here/../tests/fixtures/*.capture.jsonl" >/dev/null; then
         { cat "$work/fixtures.out" >&2; fail "fixtures"; }
     ok "$(tail -n1 "$work/fixtures.out") (tests/fixtures)"
 fi
+
+# 7b. HTTP/2 (--h2): every route over curl --http2 and httpx, frames decoded
+#     from the recordings (needs python3-h2 and python3-httpx).
+/usr/bin/python3 "$here/test_fakeai_h2.py" >"$work/h2.out" 2>&1 ||
+    { cat "$work/h2.out" >&2; fail "HTTP/2"; }
+ok "$(tail -n1 "$work/h2.out") (HTTP/2)"
 
 # 8. Clean shutdown on SIGTERM.
 kill -TERM "$srv_pid"

@@ -78,27 +78,38 @@ class Env:
         self.cg_parent = os.path.join(cgroup2_root(), "tokentap-e2e-%d" % os.getpid())
         os.mkdir(self.cg_parent)
         self.server = None
+        self.extra_servers = []
         self.secrets = []  # strings that must never appear in any output
         self.expect_1m = pattern_sha256(1048576)
 
-    def start_server(self):
-        ready = os.path.join(self.dir, "server.ready")
-        self.server = subprocess.Popen(
+    def start_server(self, port=PORT, log=None, extra=(), name="server"):
+        """The fake provider; a second one (another port, log and options,
+        e.g. --h2) may run beside the first. Returns its process."""
+        ready = os.path.join(self.dir, "%s.ready" % name)
+        proc = subprocess.Popen(
             [PY, os.path.join(TOOLS, "fakeai.py"), "--host", "127.0.0.1",
-             "--port", str(PORT), "--cert", os.path.join(self.certs, "server.pem"),
+             "--port", str(port), "--cert", os.path.join(self.certs, "server.pem"),
              "--key", os.path.join(self.certs, "server.key"),
-             "--log", self.server_log, "--ready-file", ready],
-            stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "server.err"), "w"))
-        check(wait_for(ready, 20, self.server),
-              "fake server did not start (port %d busy?)" % PORT)
+             "--log", log or self.server_log, "--ready-file", ready] + list(extra),
+            stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.dir, "%s.err" % name), "w"))
+        check(wait_for(ready, 20, proc),
+              "fake server did not start (port %d busy?)" % port)
+        if self.server is None:
+            self.server = proc
+        else:
+            self.extra_servers.append(proc)
+        return proc
 
     def close(self):
-        if self.server:
-            self.server.send_signal(signal.SIGTERM)
+        for srv in [self.server] + self.extra_servers:
+            if not srv:
+                continue
+            srv.send_signal(signal.SIGTERM)
             try:
-                self.server.wait(10)
+                srv.wait(10)
             except subprocess.TimeoutExpired:
-                self.server.kill()
+                srv.kill()
         for name in sorted(os.listdir(self.cg_parent)):
             path = os.path.join(self.cg_parent, name)
             if os.path.isdir(path):
