@@ -41,6 +41,7 @@ BPF_LINK  := $(B)/bpf/tokentap.o
 SKEL      := $(B)/tokentap.skel.h
 
 BENCH_BIN := $(B)/bench/ssl_rtt
+GNUTLS_BENCH_BIN := $(B)/bench/gnutls_rtt
 
 # Go test programs (tests/go/<name>), built when go is installed; the unit
 # tests that read them fail when they are missing. No network (GOPROXY=off),
@@ -50,6 +51,7 @@ GO_ENV    := GOCACHE=$(abspath $(B))/go/cache GOPATH=$(abspath $(B))/go/path \
 	GOENV=off GOPROXY=off GOFLAGS= CGO_ENABLED=0
 GO_BINS   := $(if $(GO),$(addprefix $(B)/go/,tlsclient tlsclient-stripped \
 	tlsclient-pie))
+GO_BENCH_BIN := $(if $(GO),$(B)/go/rtt)
 
 # libFuzzer targets: tests/fuzz/<name>_fuzz.c, cores rebuilt with sanitizers.
 FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.c)
@@ -111,6 +113,12 @@ $(GO_BINS): $(B)/go/%: $(wildcard tests/go/tlsclient/*.go) tests/go/tlsclient/go
 	$(Q)cd tests/go/tlsclient && $(GO_ENV) $(GO) build -buildvcs=false \
 		$(GO_FLAGS_$*) -o $(abspath $@) .
 
+# The Go round-trip driver of make bench (bench/run_bench.py).
+$(B)/go/rtt: $(wildcard tests/go/rtt/*.go) tests/go/rtt/go.mod
+	@mkdir -p $(@D)
+	$(call msg,GO,$@)
+	$(Q)cd tests/go/rtt && $(GO_ENV) $(GO) build -buildvcs=false -o $(abspath $@) .
+
 # gobin_test reads the Go binaries (make unit and make test both build them).
 $(B)/tests/gobin_test: | $(GO_BINS)
 
@@ -139,13 +147,18 @@ $(BENCH_BIN): bench/ssl_rtt.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -fno-inline $< -o $@ -lssl -lcrypto -lpthread
 
+$(GNUTLS_BENCH_BIN): bench/gnutls_rtt.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -fno-inline $< -o $@ -lgnutls -lpthread
+
 # Debian packages for build, tests and benchmarks (idempotent, quiet).
 DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcjson-dev \
 	libssl-dev libbrotli-dev libzstd-dev libnghttp2-dev libclang-rt-14-dev \
 	pkg-config make \
 	gcc curl openssl ca-certificates python3 python3-requests python3-brotli \
 	python3-zstandard python3-jsonschema nodejs wget iproute2 util-linux procps \
-	libcapstone-dev golang-go python3-h2 python3-httpx
+	libcapstone-dev golang-go python3-h2 python3-httpx libgnutls28-dev
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -178,17 +191,28 @@ test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS)
 	$(Q)$(PYTHON) tests/run_fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
 
-bench: $(B)/tokentap $(BENCH_BIN)
-	$(Q)$(PYTHON) bench/run_bench.py --agent $(B)/tokentap --bench $(BENCH_BIN)
+bench: $(B)/tokentap $(BENCH_BIN) $(GNUTLS_BENCH_BIN) $(GO_BENCH_BIN)
+	$(Q)$(PYTHON) bench/run_bench.py --agent $(B)/tokentap --bench $(BENCH_BIN) \
+		--gnutls-bench $(GNUTLS_BENCH_BIN) $(if $(GO),--go-bench $(GO_BENCH_BIN))
 
 # A few workloads in their own cgroups, the agent and the fake provider
 # (root): prints the allocation events and a per-owner summary.
 demo: $(B)/tokentap
 	$(Q)/usr/bin/python3 tools/demo.py --agent $(B)/tokentap
 
+# DESTDIR for staging (packages, images); PREFIX for the layout. The
+# systemd unit gets the installed paths; /etc/tokentap and /var/lib/tokentap
+# are made by systemd (ConfigurationDirectory, StateDirectory).
 install: $(B)/tokentap
 	install -D -m 0755 $(B)/tokentap $(DESTDIR)$(PREFIX)/bin/tokentap
 	install -D -m 0644 config/prices.json $(DESTDIR)$(PREFIX)/share/tokentap/prices.json
+	install -D -m 0644 docs/events.schema.json $(DESTDIR)$(PREFIX)/share/tokentap/events.schema.json
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/doc/tokentap
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tokentap/
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DOCDIR@|$(PREFIX)/share/doc/tokentap|g' \
+		packaging/systemd/tokentap.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/tokentap.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/tokentap.service
 
 clean:
 	rm -rf $(B)

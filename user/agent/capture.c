@@ -162,6 +162,8 @@ int tt_capture_load_sni_rules(struct tt_capture *cap, const struct tt_hosts *hos
 	if (!t)
 		return -ENOMEM;
 	tt_sni_compile(hosts, t);
+	/* Until the new table is in, names are decided in user space. */
+	cap->skel->bss->sni_unmatched_verdict = TT_VERDICT_PENDING;
 	for (size_t i = 0; i < t->n && !err; i++)
 		if (bpf_map_update_elem(fd, &t->e[i].key, &t->e[i].rule, BPF_ANY))
 			err = -errno;

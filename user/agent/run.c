@@ -34,6 +34,7 @@ struct agent_stats {
 	uint64_t conns_captured, conns_filtered, conns_unclassified;
 	uint64_t records, verdict_errors, proc_events, swept;
 	uint64_t h2_midway; /* HTTP/2 connections joined mid-way: undecodable */
+	uint64_t reloads_ok, reloads_failed;
 };
 
 struct agent {
@@ -55,6 +56,13 @@ struct agent {
 };
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
 
 static void on_signal(int sig)
 {
@@ -404,6 +412,8 @@ static void emit_stats(struct agent *a)
 	ADD(c, "connections_filtered", a->st.conns_filtered);
 	ADD(c, "connections_unclassified", a->st.conns_unclassified);
 	ADD(c, "h2_connections_joined_midway", a->st.h2_midway);
+	ADD(c, "config_reloads", a->st.reloads_ok);
+	ADD(c, "config_reloads_failed", a->st.reloads_failed);
 	ADD(c, "connections_live", cs.live);
 	ADD(c, "connection_table_full", cs.table_full);
 	ADD(c, "stream_gap_bytes", cs.gap_bytes);
@@ -552,6 +562,65 @@ static int setup(struct agent *a)
 	return 0;
 }
 
+/*
+ * SIGHUP: the config file (and the price table it names) read again, all
+ * or nothing. A bad one is reported and the running one kept. Owners,
+ * key environments, environment variables, declared headers, prices and
+ * endpoints apply to the next call (facts already read for a running
+ * process keep the old variable list); what is sized or opened at start
+ * (capture, host paths) needs a restart and keeps its running value.
+ */
+static void reload(struct agent *a)
+{
+	const char *path = a->opts->config_path ? a->opts->config_path
+						: TT_DEFAULT_CONFIG;
+	struct tt_config *next = malloc(sizeof(*next));
+	struct tt_pricing prices;
+	char err[512];
+
+	if (!next) {
+		a->st.reloads_failed++;
+		return;
+	}
+	tt_config_defaults(next);
+	if (tt_settings_load(access(path, F_OK) && !a->opts->config_path ? NULL : path,
+			     next, &prices, err, sizeof(err))) {
+		tt_err("reload: %s: %s; keeping the running configuration", path, err);
+		a->st.reloads_failed++;
+		tt_config_free(next);
+		free(next);
+		return;
+	}
+	if (next->ringbuf_bytes != a->cfg.ringbuf_bytes ||
+	    next->max_connections != a->cfg.max_connections ||
+	    next->attach_all_libraries != a->cfg.attach_all_libraries ||
+	    strcmp(next->cgroup_root, a->cfg.cgroup_root) ||
+	    strcmp(next->pods_log_dir, a->cfg.pods_log_dir) ||
+	    strcmp(next->docker_dir, a->cfg.docker_dir))
+		tt_warn("reload: capture and host settings apply at the next start");
+	next->ringbuf_bytes = a->cfg.ringbuf_bytes;
+	next->max_connections = a->cfg.max_connections;
+	next->attach_all_libraries = a->cfg.attach_all_libraries;
+	memcpy(next->cgroup_root, a->cfg.cgroup_root, sizeof(next->cgroup_root));
+	memcpy(next->pods_log_dir, a->cfg.pods_log_dir, sizeof(next->pods_log_dir));
+	memcpy(next->docker_dir, a->cfg.docker_dir, sizeof(next->docker_dir));
+	/* Swapped in place: the allocation context, the process facts and
+	 * every decoder point into a->cfg and a->prices. */
+	tt_config_free(&a->cfg);
+	a->cfg = *next;
+	free(next);
+	tt_pricing_free(&a->prices);
+	a->prices = prices;
+	a->alloc.prices = a->cfg.prices_path[0] ? &a->prices : NULL;
+	tt_alloc_keep_headers(a->alloc.declared, a->keep_headers);
+	if (tt_capture_load_sni_rules(&a->cap, &a->cfg.hosts))
+		tt_warn("reload: server-name rules not reloaded in the kernel");
+	a->st.reloads_ok++;
+	tt_info("reload: %s (%zu host rules, %zu owner rules, prices %s)", path,
+		a->cfg.hosts.n, a->cfg.owners.n,
+		a->cfg.prices_path[0] ? a->prices.version : "none");
+}
+
 /* Data events do not wake the agent one by one (see data_wakeup_bytes):
  * this bounds how long they wait, and so how soon a connection without a
  * server name is classified. */
@@ -564,6 +633,10 @@ static void loop(struct agent *a)
 				? start + (int64_t)(a->opts->duration * 1e9) : 0;
 
 	while (!stop_requested) {
+		if (reload_requested) {
+			reload_requested = 0;
+			reload(a);
+		}
 		int64_t now;
 		int ret = tt_capture_poll(&a->cap, TT_POLL_MS);
 
@@ -599,6 +672,8 @@ int tt_run(const struct tt_run_opts *opts)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	err = setup(a);
 	if (!err) {
