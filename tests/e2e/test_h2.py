@@ -130,10 +130,21 @@ def test_go_clients(env):
     check(wait_for(ready, 30, early), "early Go client did not make its first call")
     agent = Agent(env, "go")
     pids = {}
+    warm = {}
     try:
         with open(go_on, "w"):
             pass
         run_client(env, early, "go-early")
+        # A binary first run after the agent started is attached on its
+        # exec event; a static Go program can open its first connection
+        # before that (docs/go.md). Its call is then either decoded
+        # exactly or counted as joined mid-way, never guessed.
+        b = bins["go-stripped"]
+        cg_dir, _ = env.cgroup("go-warm")
+        proc = env.spawn([b] + go_argv(env, sec, chat(sec.prompt("go-w"))), cg_dir,
+                         env=ca, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        run_client(env, proc, "go-warm")
+        warm[proc.pid] = True
         for name, b in bins.items():
             for stream in (False, True):
                 body = chat(sec.prompt(name), stream=stream,
@@ -148,12 +159,30 @@ def test_go_clients(env):
         agent.stop()
     check(any(t for t in agent.records[-1:] if t.get("attach")), "no stats")
     exs = exchanges(log, since)
-    check(len(exs) == 3 + 4, "server answered %d exchanges" % len(exs))
+    check(len(exs) == 3 + 1 + 4, "server answered %d exchanges" % len(exs))
+    warm_events = [e for e in agent.alloc_events() if e["process"]["pid"] in warm]
+    midway = agent.stats["h2_connections_joined_midway"]
+    by_rid = {ex["request_id"]: ex for ex in exs}
+    if warm_events and warm_events[0]["problem"] is None:
+        ex = by_rid.get(warm_events[0]["provider_request_id"])
+        check(len(warm_events) == 1 and ex is not None, "warm-up: %r" % warm_events)
+        compare(warm_events[0], ex, "go-warm")
+    elif warm_events:
+        # Joined during the call: classified, and no number made up.
+        w = warm_events[0]
+        check(w["usage_status"] != "reported" and
+              all(v is None for v in w["usage"].values()) and w["cost"]["amount"] is None,
+              "warm-up joined mid-call but reports usage: %r" % w)
+    else:
+        check(midway >= 2, "warm-up call neither decoded nor counted (midway %d)" % midway)
     events = [e for e in agent.alloc_events() if e["process"]["pid"] in pids]
     check(len(events) == 4, "%d events for the 4 new Go connections; capture %s decode %s"
           % (len(events), agent.stats, agent.records[-1].get("decode")))
     by_id = {e["provider_request_id"]: e for e in events}
+    warm_ids = {e["provider_request_id"] for e in warm_events}
     for ex in exs[3:]:
+        if ex["request_id"] in warm_ids or (not warm_events and ex is exs[3]):
+            continue
         ev = by_id.get(ex["request_id"])
         check(ev is not None, "no event for %s" % ex["request_id"])
         name, ino = pids[ev["process"]["pid"]]

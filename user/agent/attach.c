@@ -170,12 +170,15 @@ static int attach_go(struct tt_attach *am, struct tt_target *t,
 
 	if (!s)
 		return 0;
-	failed += add_link(t, s->progs.go_write_enter, 0, g->entry[GO_WRITE]);
-	failed += add_link(t, s->progs.go_read_enter, 0, g->entry[GO_READ]);
-	failed += add_link(t, s->progs.go_close_enter, 0, g->entry[GO_CLOSE]);
+	/* Returns first: a call whose entry was seen always has its return
+	 * seen too, so a process that runs while the probes go in loses
+	 * whole calls (a clean mid-way join), never half of one. */
 	for (int f = 0; f < 2; f++)
 		for (size_t i = 0; i < g->nrets[f]; i++)
 			failed += add_link(t, s->progs.go_ret, 0, g->rets[f][i]);
+	failed += add_link(t, s->progs.go_write_enter, 0, g->entry[GO_WRITE]);
+	failed += add_link(t, s->progs.go_read_enter, 0, g->entry[GO_READ]);
+	failed += add_link(t, s->progs.go_close_enter, 0, g->entry[GO_CLOSE]);
 	return failed;
 }
 
@@ -200,13 +203,20 @@ static int go_find(int fd, const char *path, struct go_offs *g)
 	if (tt_gobin_find_funcs(&gb, go_funcs, GO_NFUNCS, fn, 0) <= 0 ||
 	    !fn[GO_WRITE].entry || !fn[GO_READ].entry)
 		goto out; /* no crypto/tls in this program */
-	for (int f = 0; f < 2; f++)
-		if (tt_gobin_ret_offsets(&gb, &fn[f], g->rets[f], TT_GOBIN_RETS_MAX,
-					 &g->nrets[f]) || !g->nrets[f]) {
-			tt_warn("attach: %s: return instructions of %s not found: not traced",
-				path, go_funcs[f]);
+	for (int f = 0; f < 2; f++) {
+		int err = tt_gobin_ret_offsets(&gb, &fn[f], g->rets[f],
+					       TT_GOBIN_RETS_MAX, &g->nrets[f]);
+
+		if (err || !g->nrets[f]) {
+			tt_warn("attach: %s: return instructions of %s not found (%s; "
+				"entry %#llx size %llu from %s): not traced", path,
+				go_funcs[f], err ? strerror(-err) : "none",
+				(unsigned long long)fn[f].entry,
+				(unsigned long long)fn[f].size,
+				fn[f].source == 1 ? "symtab" : "pclntab");
 			goto out;
 		}
+	}
 	for (int f = 0; f < GO_NFUNCS; f++)
 		g->entry[f] = fn[f].entry_off;
 	snprintf(g->version, sizeof(g->version), "%s", gb.info.version);

@@ -95,9 +95,12 @@ void tt_calls_start(struct tt_calls *cs, struct tt_conn *conn, uint64_t ts)
 	if (conn->dir[TT_DIR_EGRESS].next_off > conn->peek_len)
 		tt_xconn_gap(d->x, TT_DIR_EGRESS, t,
 			     conn->dir[TT_DIR_EGRESS].next_off - conn->peek_len);
-	if (conn->dir[TT_DIR_INGRESS].next_off)
+	if (conn->ipeek_len)
+		tt_xconn_data(d->x, TT_DIR_INGRESS, t, conn->ipeek,
+			      conn->ipeek_len);
+	if (conn->dir[TT_DIR_INGRESS].next_off > conn->ipeek_len)
 		tt_xconn_gap(d->x, TT_DIR_INGRESS, t,
-			     conn->dir[TT_DIR_INGRESS].next_off);
+			     conn->dir[TT_DIR_INGRESS].next_off - conn->ipeek_len);
 }
 
 void tt_calls_data(struct tt_calls *cs, struct tt_conn *conn, int dir,

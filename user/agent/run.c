@@ -247,6 +247,9 @@ static void on_data(struct agent *a, const struct tt_ev_data *ev, size_t size)
 	if (dir == TT_DIR_EGRESS && ev->cap_len &&
 	    tt_conn_peek_append(conn, ev->data, ev->cap_len))
 		return;
+	if (dir == TT_DIR_INGRESS && ev->cap_len == ev->len &&
+	    tt_conn_ipeek_append(conn, ev->stream_off, ev->data, ev->cap_len))
+		return;
 	classify(a, conn);
 }
 

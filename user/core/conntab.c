@@ -47,7 +47,7 @@ static void conn_free(struct tt_conn *conn)
 {
 	for (int d = 0; d < 2; d++)
 		EVP_MD_CTX_free(conn->dir[d].digest);
-	free(conn->peek);
+	tt_conn_peek_drop(conn); /* cleared, then freed */
 	free(conn);
 }
 
@@ -224,6 +224,23 @@ int tt_conn_peek_append(struct tt_conn *conn, const uint8_t *data, size_t n)
 	return 0;
 }
 
+int tt_conn_ipeek_append(struct tt_conn *conn, uint64_t off,
+			 const uint8_t *data, size_t n)
+{
+	if (off != conn->ipeek_len)
+		return 0; /* not contiguous: the decoder gets a gap instead */
+	if (!conn->ipeek) {
+		conn->ipeek = malloc(TT_PEEK_MAX);
+		if (!conn->ipeek)
+			return -ENOMEM;
+	}
+	if (n > TT_PEEK_MAX - conn->ipeek_len)
+		n = TT_PEEK_MAX - conn->ipeek_len;
+	memcpy(conn->ipeek + conn->ipeek_len, data, n);
+	conn->ipeek_len += n;
+	return 0;
+}
+
 void tt_conn_peek_drop(struct tt_conn *conn)
 {
 	/* The bytes may hold a prompt or a key: clear before freeing. */
@@ -232,6 +249,11 @@ void tt_conn_peek_drop(struct tt_conn *conn)
 	free(conn->peek);
 	conn->peek = NULL;
 	conn->peek_len = 0;
+	if (conn->ipeek)
+		memset(conn->ipeek, 0, conn->ipeek_len);
+	free(conn->ipeek);
+	conn->ipeek = NULL;
+	conn->ipeek_len = 0;
 }
 
 void tt_conntab_each(struct tt_conntab *tab, uint32_t pid, tt_conn_cb cb,

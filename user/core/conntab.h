@@ -38,6 +38,11 @@ struct tt_conn {
 	char comm[16];
 	uint8_t *peek;     /* first egress bytes while undecided */
 	size_t peek_len;
+	/* First ingress bytes while undecided (an HTTP/2 server's SETTINGS
+	 * arrive before the request that decides): kept so the decoder sees
+	 * the stream from its start. */
+	uint8_t *ipeek;
+	size_t ipeek_len;
 	struct tt_dirstat dir[2];
 	void *decoder;     /* the agent's decoding state; freed by the agent */
 };
@@ -81,6 +86,10 @@ void tt_conn_digest_hex(const struct tt_conn *conn, int dir, char out[65]);
 /* Appends egress bytes to the classification buffer (capped at
  * TT_PEEK_MAX). Returns 0 or -ENOMEM. */
 int tt_conn_peek_append(struct tt_conn *conn, const uint8_t *data, size_t n);
+/* Ingress bytes at stream offset off while undecided: kept when they
+ * continue what is kept (up to TT_PEEK_MAX). Returns 0 or -ENOMEM. */
+int tt_conn_ipeek_append(struct tt_conn *conn, uint64_t off,
+			 const uint8_t *data, size_t n);
 void tt_conn_peek_drop(struct tt_conn *conn);
 
 /* Calls cb for each entry (of pid, or all when pid == 0). cb may remove the

@@ -524,7 +524,12 @@ int tt_gobin_open_fd(struct tt_gobin *gb, int fd)
 	memset(gb, 0, sizeof(*gb));
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EIO;
-	gb->elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	/* Read, not mapped: a uprobe already on this inode (another agent,
+	 * a previous attach) shows through a private mapping of the file as
+	 * int3 bytes, and the disassembly would miss every probed RET. read()
+	 * sees the file as it is on disk. It also cannot SIGBUS if the file is
+	 * truncated meanwhile. */
+	gb->elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!gb->elf) {
 		got = pread(fd, magic, sizeof(magic), 0);
 		return got < 0 ? -EIO : elf_magic_ret(magic, (size_t)got);

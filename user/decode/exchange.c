@@ -617,9 +617,13 @@ static void finish_exchange(struct tt_xconn *x, struct exchange *e,
 		complete = settle_body(x, e, complete);
 	}
 	if (!e->pdec) {
+		/* Nothing decoded (headers lost, or no memory): every count
+		 * unknown, never zero. */
 		memset(&call, 0, sizeof(call));
 		call.outcome = TT_OUT_INCOMPLETE;
 		call.attempt = -1;
+		call.usage = (struct tt_usage){ -1, -1, -1, -1, -1, -1 };
+		call.usage_status = TT_USAGE_LOST;
 	} else {
 		tt_pdec_finish(e->pdec, complete, &call);
 	}
