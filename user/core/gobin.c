@@ -537,6 +537,12 @@ int tt_gobin_open_fd(struct tt_gobin *gb, int fd)
 	ret = open_elf(gb);
 	if (ret)
 		tt_gobin_close(gb);
+	/* libelf reading (not mapping) accepts a file too short to be ELF;
+	 * ELF magic with the rest missing is a truncated file, as with maps. */
+	if (ret == -ENOEXEC) {
+		got = pread(fd, magic, sizeof(magic), 0);
+		ret = got < 0 ? -EIO : elf_magic_ret(magic, (size_t)got);
+	}
 	return ret;
 }
 
