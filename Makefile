@@ -21,11 +21,12 @@ endif
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -Iuser -Iuser/abi -I$(B) -DTT_DATADIR='"$(PREFIX)/share/tokentap"'
-LDLIBS   := -lbpf -lelf -lz -lcjson -lcrypto -lbrotlidec -lzstd -lnghttp2 -lcapstone
+LDLIBS   := -lbpf -lelf -lz -lcjson -lcrypto -lbrotlidec -lzstd -lnghttp2 -lcapstone -lcurl \
+	-lmicrohttpd -lpthread
 
 # Pure cores: no BPF, no root; linked into unit tests, fuzzers and the agent.
 CORE_DIRS := user/core user/http user/body user/framing user/provider user/decode user/alloc \
-	user/report
+	user/report user/otlp user/metrics
 CORE_SRCS := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 # OS adapters and commands.
 AGENT_SRCS := $(wildcard user/agent/*.c) user/main.c
@@ -158,7 +159,8 @@ DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcjson-dev \
 	pkg-config make \
 	gcc curl openssl ca-certificates python3 python3-requests python3-brotli \
 	python3-zstandard python3-jsonschema nodejs wget iproute2 util-linux procps \
-	libcapstone-dev golang-go python3-h2 python3-httpx libgnutls28-dev
+	libcapstone-dev golang-go python3-h2 python3-httpx libgnutls28-dev \
+	libcurl4-openssl-dev libmicrohttpd-dev prometheus
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

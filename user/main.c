@@ -8,6 +8,8 @@
 #include "core/log.h"
 #include "agent/run.h"
 #include "agent/report_cmd.h"
+#include "otlp/otlp_config.h"
+#include "metrics/listen.h"
 
 #define TT_VERSION "0.1.0"
 
@@ -43,6 +45,10 @@ static void usage(FILE *f)
 		"  --stream-digest      connection records with the SHA-256 of each direction\n"
 		"  --events-max-bytes N rotate the events file at N bytes (default 100 MiB, 0: never)\n"
 		"  --events-keep N      rotated events files kept (default 5)\n"
+		"  --metrics-listen ADDR:PORT|off\n"
+		"                       Prometheus endpoint (default " TT_METRICS_LISTEN_DEFAULT ")\n"
+		"  --otlp-endpoint URL  OTLP/HTTP export of the events and metrics\n"
+		"                       (e.g. http://127.0.0.1:4318; config otlp.*)\n"
 		"  --log-level LEVEL    error, warn, info (default), debug\n");
 }
 
@@ -136,13 +142,17 @@ static int cmd_run(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "events-max-bytes", required_argument, NULL, 'm' },
 		{ "events-keep", required_argument, NULL, 'k' },
+		{ "metrics-listen", required_argument, NULL, 'M' },
+		{ "otlp-endpoint", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	static char otlp_endpoint[TT_OTLP_ENDPOINT_MAX];
 	struct tt_run_opts o = { .events_path = TT_DEFAULT_EVENTS,
 				 .events_max_bytes = TT_EVENTS_MAX_BYTES_DEFAULT,
 				 .events_keep = TT_EVENTS_KEEP_DEFAULT };
 	enum tt_log_level lvl;
+	struct tt_listen laddr;
 	char *end;
 	int c;
 
@@ -169,6 +179,20 @@ static int cmd_run(int argc, char **argv)
 				fprintf(stderr, "tokentap: --ringbuf-size: need a power of two from 4096 to 1 GiB: %s\n", optarg);
 				return 2;
 			}
+			break;
+		case 'M':
+			if (tt_listen_parse(optarg, &laddr)) {
+				fprintf(stderr, "tokentap: --metrics-listen: need ADDR:PORT, [ADDR6]:PORT (numeric) or off: %s\n", optarg);
+				return 2;
+			}
+			o.metrics_listen = optarg;
+			break;
+		case 'O':
+			if (tt_otlp_endpoint_check(optarg, otlp_endpoint)) {
+				fprintf(stderr, "tokentap: --otlp-endpoint: need an http:// or https:// base URL without user, query or fragment: %s\n", optarg);
+				return 2;
+			}
+			o.otlp_endpoint = otlp_endpoint;
 			break;
 		case 's': o.stream_digest = o.connection_records = 1; break;
 		case 'C': o.connection_records = 1; break;

@@ -124,6 +124,17 @@ static const struct error_case error_cases[] = {
 	{ "host_relative", "{\"host\": {\"pods_log_dir\": \"var/log/pods\"}}",
 	  "host.pods_log_dir" },
 	{ "host_unknown", "{\"host\": {\"proc\": \"/proc\"}}", "host.proc: unknown key" },
+	/* metrics */
+	{ "metrics_unknown", "{\"metrics\": {\"port\": 9464}}", "metrics.port: unknown key" },
+	{ "metrics_string", "{\"metrics\": \"127.0.0.1:9464\"}", "metrics: must be an object" },
+	{ "metrics_listen_number", "{\"metrics\": {\"listen\": 9464}}", "metrics.listen" },
+	{ "metrics_listen_no_port", "{\"metrics\": {\"listen\": \"127.0.0.1\"}}",
+	  "metrics.listen" },
+	{ "metrics_listen_name", "{\"metrics\": {\"listen\": \"localhost:9464\"}}",
+	  "metrics.listen" },
+	{ "metrics_listen_port0", "{\"metrics\": {\"listen\": \"127.0.0.1:0\"}}",
+	  "metrics.listen" },
+	{ "metrics_listen_null", "{\"metrics\": {\"listen\": null}}", "metrics.listen" },
 	/* Not JSON, or not an object. */
 	{ "empty_text", "", "JSON" },
 	{ "truncated", "{\"version\": 1", "JSON" },
@@ -289,6 +300,26 @@ TT_TEST(declared_headers_and_host)
 	TT_CHECK_EQ_STR(cfg.docker_dir, "/host/var/lib/docker");
 	TT_CHECK_EQ_STR(tt_decl_role_name(TT_DECL_PROJECT), "project_id");
 	tt_config_free(&cfg);
+}
+
+TT_TEST(metrics_listen)
+{
+	char err[256] = "";
+
+	tt_config_defaults(&cfg);
+	TT_CHECK_EQ_STR(cfg.metrics_listen, ""); /* the default, not asked for */
+	TT_CHECK_EQ_INT(tt_config_parse("{\"metrics\": {}}", &cfg, err, sizeof(err)), 0);
+	TT_CHECK_EQ_STR(cfg.metrics_listen, "");
+	TT_CHECK_EQ_INT(tt_config_parse("{\"metrics\": {\"listen\": \"127.0.0.1:9464\"}}",
+					&cfg, err, sizeof(err)), 0);
+	TT_CHECK_EQ_STR(cfg.metrics_listen, "127.0.0.1:9464");
+	TT_CHECK_EQ_INT(tt_config_parse("{\"metrics\": {\"listen\": \"[::1]:9100\"}}",
+					&cfg, err, sizeof(err)), 0);
+	TT_CHECK_EQ_STR(err, "");
+	TT_CHECK_EQ_STR(cfg.metrics_listen, "[::1]:9100");
+	TT_CHECK_EQ_INT(tt_config_parse("{\"metrics\": {\"listen\": \"off\"}}",
+					&cfg, err, sizeof(err)), 0);
+	TT_CHECK_EQ_STR(cfg.metrics_listen, "off");
 }
 
 TT_TEST(bad_host_message_quotes_pattern)

@@ -5,6 +5,7 @@
 #include <time.h>
 #include "tt_abi.h"
 #include "agent/calls.h"
+#include "agent/otlp_export.h"
 
 struct dconn {
 	struct tt_calls *cs;
@@ -35,6 +36,7 @@ static void emit(void *ctx, const struct tt_xrec *rec)
 {
 	struct dconn *d = ctx;
 	struct tt_proc_facts pf;
+	struct tt_alloc_result res;
 	char id[37];
 	char line[TT_EVENT_MAX];
 	long n;
@@ -48,12 +50,18 @@ static void emit(void *ctx, const struct tt_xrec *rec)
 		pf.cgroup_id = d->conn->cgroup_id;
 	}
 	event_id(d->cs, id);
-	n = tt_alloc_event(d->cs->alloc, rec, &pf, id, line, sizeof(line));
+	n = tt_alloc_event_res(d->cs->alloc, rec, &pf, id, line, sizeof(line),
+			       &res);
+	/* Every decoded call, even one whose line was too big to write. */
+	if (d->cs->metrics)
+		tt_call_metrics_observe(d->cs->metrics, rec, &res);
 	if (n < 0) {
 		d->cs->record_errors++;
 		return;
 	}
 	tt_output_line(d->cs->out, line, (size_t)n);
+	if (d->cs->otlp)
+		tt_otlp_export_line(d->cs->otlp, line, (size_t)n);
 	d->cs->records++;
 }
 

@@ -13,6 +13,9 @@
 #include "decode/exchange.h"
 #include "agent/output.h"
 #include "agent/procinfo.h"
+#include "metrics/callmetrics.h"
+
+struct tt_otlp_export;
 
 struct tt_calls {
 	struct tt_output *out;
@@ -23,6 +26,8 @@ struct tt_calls {
 	int64_t mono_to_real_ns;
 	uint64_t records, record_errors, decoders, decoder_alloc_failures;
 	struct tt_xconn_stats st; /* of finished connections */
+	struct tt_call_metrics *metrics; /* per-call families, or NULL */
+	struct tt_otlp_export *otlp; /* each event line also goes here, or NULL */
 };
 
 /* A connection was classified as AI traffic: start decoding it. The bytes

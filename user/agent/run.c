@@ -27,6 +27,8 @@
 #include "agent/calls.h"
 #include "agent/capture.h"
 #include "agent/output.h"
+#include "agent/otlp_export.h"
+#include "agent/prom.h"
 #include "agent/run.h"
 
 struct agent_stats {
@@ -53,6 +55,9 @@ struct agent {
 	char hostname[256];
 	int64_t mono_to_real_ns; /* add to bpf_ktime_get_ns() for wall time */
 	struct agent_stats st;
+	struct tt_prom *prom;   /* the metrics endpoint, or NULL (off) */
+	struct tt_otlp_export *otlp; /* OTLP export, or NULL (off) */
+	uint32_t self_pid;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -302,6 +307,14 @@ static int on_event(void *ctx, void *data, size_t size)
 		a->st.bad_events++;
 		return 0;
 	}
+	if (h->pid == a->self_pid &&
+	    (h->type == TT_EV_DATA || h->type == TT_EV_SNI)) {
+		/* The agent's own TLS (OTLP to an https collector): never
+		 * decoded, so an export can never export itself. */
+		tt_capture_set_verdict(&a->cap, h->pid, h->conn,
+				       TT_VERDICT_FILTER);
+		return 0;
+	}
 	switch (h->type) {
 	case TT_EV_DATA:
 		on_data(a, data, size);
@@ -435,6 +448,8 @@ static void emit_stats(struct agent *a)
 	ADD(at, "targets_table_full", as.targets_full);
 	tt_calls_stats_json(&a->calls, cJSON_AddObjectToObject(o, "decode"));
 	alloc_stats_json(a, cJSON_AddObjectToObject(o, "allocation"));
+	if (a->otlp)
+		tt_otlp_export_stats_json(a->otlp, cJSON_AddObjectToObject(o, "otlp"));
 	tt_output_write(&a->out, o);
 	if (bpf[TT_C_RB_LOST_EVENTS])
 		tt_warn("ring buffer full: %llu events lost (raise capture.ringbuf_bytes)",
@@ -444,6 +459,28 @@ static void emit_stats(struct agent *a)
 		(unsigned long long)a->st.conns_filtered,
 		(unsigned long long)a->calls.records);
 	cJSON_Delete(o);
+}
+
+/* A scrape waits: the counters behind the health metrics (prom.h). */
+static void publish_metrics(struct agent *a)
+{
+	struct tt_health h = { 0 };
+
+	tt_capture_counters(&a->cap, h.bpf);
+	h.events = a->st.events;
+	h.bad_events = a->st.bad_events;
+	h.untracked_events = a->st.untracked_events;
+	h.after_filter_events = a->st.after_filter_events;
+	h.conns_captured = a->st.conns_captured;
+	h.conns_filtered = a->st.conns_filtered;
+	h.conns_unclassified = a->st.conns_unclassified;
+	h.h2_midway = a->st.h2_midway;
+	h.verdict_errors = a->st.verdict_errors;
+	h.reloads_ok = a->st.reloads_ok;
+	h.reloads_failed = a->st.reloads_failed;
+	tt_conntab_get_stats(a->conns, &h.conns);
+	tt_prom_fill(&h, &a->calls, a->am, a->procs, a->cgroups);
+	tt_prom_publish(a->prom, &h);
 }
 
 static int write_ready(const char *path)
@@ -519,6 +556,41 @@ static int setup_alloc(struct agent *a)
 	return 0;
 }
 
+/* tokentap.capture.lost for the exporter thread (a map read). */
+static int lost_events(void *ctx, uint64_t *lost)
+{
+	struct agent *a = ctx;
+	uint64_t bpf[TT_C_MAX] = { 0 };
+	int err = a->cap.skel ? tt_capture_counters(&a->cap, bpf) : -ENODEV;
+
+	*lost = bpf[TT_C_RB_LOST_EVENTS];
+	return err;
+}
+
+/* OTLP export (docs/otlp.md): --otlp-endpoint, else otlp.endpoint. */
+static int setup_otlp(struct agent *a)
+{
+	struct tt_otlp_config c = a->cfg.otlp;
+	char err[512];
+
+	a->self_pid = (uint32_t)getpid();
+	if (a->opts->otlp_endpoint)
+		snprintf(c.endpoint, sizeof(c.endpoint), "%s",
+			 a->opts->otlp_endpoint);
+	if (!c.endpoint[0])
+		return 0;
+	a->otlp = tt_otlp_export_start(&c, a->hostname, lost_events, a, err,
+				       sizeof(err));
+	if (!a->otlp) {
+		tt_err("otlp: %s", err);
+		return -EINVAL;
+	}
+	a->calls.otlp = a->otlp;
+	tt_info("otlp: exporting to %s (spool %s)", c.endpoint,
+		c.spool_max_bytes ? c.spool_dir : "off");
+	return 0;
+}
+
 static int setup(struct agent *a)
 {
 	int err;
@@ -528,6 +600,13 @@ static int setup(struct agent *a)
 		err = setup_alloc(a);
 	if (err)
 		return err;
+	/* Bound early: a busy port stops the start before any probe. */
+	err = tt_prom_open(a->opts->metrics_listen ? a->opts->metrics_listen
+			   : a->cfg.metrics_listen[0] ? a->cfg.metrics_listen : NULL,
+			   &a->prom);
+	if (err)
+		return err;
+	a->calls.metrics = tt_prom_calls(a->prom);
 	a->mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	a->calls.mono_to_real_ns = a->mono_to_real_ns;
 	a->calls.out = &a->out;
@@ -558,6 +637,9 @@ static int setup(struct agent *a)
 	tt_attach_scan_all(a->am);
 	tt_info("ready: %zu TLS files attached, ring buffer %zu bytes",
 		tt_attach_count(a->am), a->cfg.ringbuf_bytes);
+	err = setup_otlp(a);
+	if (err)
+		return err;
 	if (a->opts->ready_file && (err = write_ready(a->opts->ready_file))) {
 		tt_err("ready file %s: %s", a->opts->ready_file, strerror(-err));
 		return err;
@@ -599,14 +681,19 @@ static void reload(struct agent *a)
 	    next->attach_all_libraries != a->cfg.attach_all_libraries ||
 	    strcmp(next->cgroup_root, a->cfg.cgroup_root) ||
 	    strcmp(next->pods_log_dir, a->cfg.pods_log_dir) ||
-	    strcmp(next->docker_dir, a->cfg.docker_dir))
-		tt_warn("reload: capture and host settings apply at the next start");
+	    strcmp(next->docker_dir, a->cfg.docker_dir) ||
+	    strcmp(next->metrics_listen, a->cfg.metrics_listen) ||
+	    memcmp(&next->otlp, &a->cfg.otlp, sizeof(next->otlp)))
+		tt_warn("reload: capture, host and metrics settings apply at the next start");
 	next->ringbuf_bytes = a->cfg.ringbuf_bytes;
 	next->max_connections = a->cfg.max_connections;
 	next->attach_all_libraries = a->cfg.attach_all_libraries;
 	memcpy(next->cgroup_root, a->cfg.cgroup_root, sizeof(next->cgroup_root));
 	memcpy(next->pods_log_dir, a->cfg.pods_log_dir, sizeof(next->pods_log_dir));
 	memcpy(next->docker_dir, a->cfg.docker_dir, sizeof(next->docker_dir));
+	memcpy(next->metrics_listen, a->cfg.metrics_listen,
+	       sizeof(next->metrics_listen));
+	next->otlp = a->cfg.otlp;
 	/* Swapped in place: the allocation context, the process facts and
 	 * every decoder point into a->cfg and a->prices. */
 	tt_config_free(&a->cfg);
@@ -644,6 +731,8 @@ static void loop(struct agent *a)
 		int ret = tt_capture_poll(&a->cap, TT_POLL_MS);
 
 		tt_output_flush(&a->out); /* records are never older than this */
+		if (a->prom && tt_prom_wanted(a->prom))
+			publish_metrics(a);
 
 		if (ret < 0 && ret != -EINTR) {
 			tt_err("ring buffer poll: %s", strerror(-ret));
@@ -682,8 +771,11 @@ int tt_run(const struct tt_run_opts *opts)
 	if (!err) {
 		loop(a);
 		tt_conntab_each(a->conns, 0, finish_stopped, &ec);
+		tt_otlp_export_stop(a->otlp); /* its counters are final */
 		emit_stats(a);
 	}
+	tt_prom_close(a->prom);
+	tt_otlp_export_free(a->otlp);
 	tt_attach_free(a->am);
 	if (a->cap.skel)
 		tt_capture_close(&a->cap);

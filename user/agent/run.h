@@ -22,6 +22,8 @@ struct tt_run_opts {
 	int connection_records;   /* a "connection" record per AI connection */
 	uint64_t events_max_bytes; /* rotate the events file at this size */
 	unsigned events_keep;      /* rotated files kept */
+	const char *metrics_listen; /* --metrics-listen; NULL: from config */
+	const char *otlp_endpoint;  /* --otlp-endpoint; NULL: from config */
 };
 
 #define TT_EVENTS_MAX_BYTES_DEFAULT (100ull << 20)

@@ -239,7 +239,7 @@ static void write_declared(struct tt_jsonw *w, const struct declared *d)
 }
 
 static void write_cost(struct tt_alloc *a, struct tt_jsonw *w,
-		       const struct tt_call *c)
+		       const struct tt_call *c, struct tt_alloc_result *res)
 {
 	const struct tt_pricing *p = a->prices;
 	struct tt_cost cost;
@@ -261,6 +261,9 @@ static void write_cost(struct tt_alloc *a, struct tt_jsonw *w,
 	}
 	tt_pricing_cost(p, c->provider, c->response_model, c->request_model,
 			&c->usage, &cost, &a->st.pricing);
+	res->priced = cost.priced;
+	res->cost = cost.priced ? cost.amount : 0;
+	snprintf(res->currency, sizeof(res->currency), "%s", p->currency);
 	if (cost.priced)
 		tt_jsonw_double_sig(w, "amount", cost.amount, 12);
 	else
@@ -288,7 +291,29 @@ long tt_alloc_event(struct tt_alloc *a, const struct tt_xrec *rec,
 		    const struct tt_proc_facts *pf, const char *event_id,
 		    char *buf, size_t cap)
 {
+	return tt_alloc_event_res(a, rec, pf, event_id, buf, cap, NULL);
+}
+
+static void fill_result(struct tt_alloc_result *res,
+			const struct tt_owner_result *own,
+			const struct tt_env_check *chk)
+{
+	const char *env = chk->has_workload ? chk->workload_norm
+			  : chk->has_declared ? chk->declared_norm : "";
+
+	res->allocated = own->status == TT_OWNER_ALLOCATED;
+	res->env_mismatch = chk->mismatch;
+	snprintf(res->owner, sizeof(res->owner), "%s",
+		 own->owner ? own->owner : "");
+	snprintf(res->environment, sizeof(res->environment), "%s", env);
+}
+
+long tt_alloc_event_res(struct tt_alloc *a, const struct tt_xrec *rec,
+			const struct tt_proc_facts *pf, const char *event_id,
+			char *buf, size_t cap, struct tt_alloc_result *res)
+{
 	static const struct tt_owner_rules no_rules;
+	struct tt_alloc_result ignored;
 	const struct tt_owner_rules *rules = a->rules ? a->rules : &no_rules;
 	const struct tt_workload *wl = pf->workload;
 	struct declared d;
@@ -315,6 +340,10 @@ long tt_alloc_event(struct tt_alloc *a, const struct tt_xrec *rec,
 	f.key_id = rec->key.id[0] ? rec->key.id : NULL;
 	tt_rules_match(rules, &f, &own);
 	tt_rules_env_check(rules, &own, &f, &chk);
+	if (!res)
+		res = &ignored;
+	memset(res, 0, sizeof(*res));
+	fill_result(res, &own, &chk);
 
 	tt_jsonw_init(&w, buf, cap);
 	tt_jsonw_open(&w, NULL);
@@ -334,7 +363,7 @@ long tt_alloc_event(struct tt_alloc *a, const struct tt_xrec *rec,
 	write_owner(&w, &own, &chk);
 	write_call(&w, rec);
 	write_declared(&w, &d);
-	write_cost(a, &w, rec->call);
+	write_cost(a, &w, rec->call, res);
 	tt_jsonw_int(&w, "request_bytes", (int64_t)rec->request_bytes);
 	tt_jsonw_int(&w, "response_bytes", (int64_t)rec->response_bytes);
 	tt_jsonw_str(&w, "response_encoding", rec->response_encoding);

@@ -69,6 +69,24 @@ long tt_alloc_event(struct tt_alloc *a, const struct tt_xrec *rec,
 		    const struct tt_proc_facts *pf, const char *event_id,
 		    char *buf, size_t cap);
 
+/* What an event booked, for the metrics (metrics/callmetrics.h): copies,
+ * valid after the call. "" where the event has null. */
+struct tt_alloc_result {
+	int allocated;      /* an owner rule matched */
+	int env_mismatch;   /* environment_check.mismatch */
+	int priced;         /* cost.amount holds the estimate */
+	double cost;        /* in currency; 0 when not priced */
+	char currency[4];   /* the price table's, "" without one */
+	char owner[TT_RULE_VALUE_MAX];       /* "unallocated" when unallocated */
+	char environment[TT_RULE_VALUE_MAX]; /* the one booked to, normalized */
+};
+
+/* tt_alloc_event(), also filling *res (when not NULL) whether or not the
+ * line fits buf. */
+long tt_alloc_event_res(struct tt_alloc *a, const struct tt_xrec *rec,
+			const struct tt_proc_facts *pf, const char *event_id,
+			char *buf, size_t cap, struct tt_alloc_result *res);
+
 /* Formats 16 bytes as an RFC 9562 version 4 UUID (the version and variant
  * bits are set here). */
 void tt_alloc_uuid(const uint8_t b[16], char out[37]);

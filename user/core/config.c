@@ -44,6 +44,7 @@ void tt_config_defaults(struct tt_config *cfg)
 		 decl_defaults[TT_DECL_ENVIRONMENT]);
 	snprintf(cfg->pods_log_dir, sizeof(cfg->pods_log_dir), "/var/log/pods");
 	snprintf(cfg->docker_dir, sizeof(cfg->docker_dir), "/var/lib/docker");
+	tt_otlp_config_defaults(&cfg->otlp);
 }
 
 /* An HTTP field name (RFC 9110 token), as a header rule can name it. */
@@ -134,6 +135,31 @@ static int parse_host(const cJSON *obj, struct tt_config *cfg, char *err,
 		ret = get_path(obj, "host", "docker_dir", cfg->docker_dir,
 			       sizeof(cfg->docker_dir), err, errlen);
 	return ret;
+}
+
+static int parse_metrics(const cJSON *obj, struct tt_config *cfg, char *err,
+			 size_t errlen)
+{
+	static const char *const keys[] = { "listen", NULL };
+	struct tt_listen l;
+	const cJSON *v;
+	int ret;
+
+	if (!cJSON_IsObject(obj))
+		return tt_cfg_fail(err, errlen, "metrics: must be an object");
+	ret = tt_cfg_check_keys(obj, "metrics", keys, err, errlen);
+	if (ret)
+		return ret;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "listen");
+	if (!v)
+		return 0;
+	if (!cJSON_IsString(v) || tt_listen_parse(v->valuestring, &l))
+		return tt_cfg_fail(err, errlen,
+				   "metrics.listen: must be \"ADDR:PORT\", "
+				   "\"[ADDR6]:PORT\" (numeric) or \"off\"");
+	snprintf(cfg->metrics_listen, sizeof(cfg->metrics_listen), "%s",
+		 v->valuestring);
+	return 0;
 }
 
 void tt_config_free(struct tt_config *cfg)
@@ -256,7 +282,7 @@ int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 	static const char *const keys[] = {
 		"version", "endpoints", "capture", "owners", "key_environments",
 		"environment_variables", "pricing", "declared_headers", "host",
-		NULL,
+		"metrics", "otlp", NULL,
 	};
 	/* Whole text: a second object after the first is not silently dropped. */
 	cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
@@ -306,6 +332,12 @@ int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 		goto out;
 	v = cJSON_GetObjectItemCaseSensitive(root, "host");
 	if (v && (ret = parse_host(v, cfg, err, errlen)))
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(root, "metrics");
+	if (v && (ret = parse_metrics(v, cfg, err, errlen)))
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(root, "otlp");
+	if (v && (ret = tt_otlp_config_parse(v, &cfg->otlp, err, errlen)))
 		goto out;
 out:
 	cJSON_Delete(root);

@@ -10,6 +10,8 @@
 #include "core/environ.h"
 #include "core/hosts.h"
 #include "core/rules.h"
+#include "otlp/otlp_config.h"
+#include "metrics/listen.h"
 
 /* Allocation headers an application may send ("declared_headers"), by
  * role; the names are configurable, "" turns one off. */
@@ -37,6 +39,10 @@ struct tt_config {
 	char cgroup_root[TT_CONFIG_PATH_MAX];  /* cgroup2 mount */
 	char pods_log_dir[TT_CONFIG_PATH_MAX]; /* /var/log/pods */
 	char docker_dir[TT_CONFIG_PATH_MAX];   /* /var/lib/docker */
+	struct tt_otlp_config otlp;            /* "otlp": export (docs/otlp.md) */
+	/* metrics.listen: the Prometheus endpoint, "ADDR:PORT" or "off"
+	 * (metrics/listen.h), "" for the default; read at start only. */
+	char metrics_listen[TT_METRICS_LISTEN_MAX];
 };
 
 /* "cost_center", "environment", "project_id", "team". */

@@ -1,0 +1,233 @@
+"""The Prometheus endpoint, scraped by a real Prometheus: two workloads in
+their own cgroups mapped to two owners make two calls each (curl, python
+requests); Prometheus scrapes the agent every second; the per-owner token
+sums it answers must equal, exactly, what the fake provider says it served
+to each owner. The endpoint itself carries the health metrics and no key
+or prompt. Prometheus runs from its binary with its own config, storage
+and port under the test directory (never the system's service) and is
+stopped whatever happens."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+
+from harness import PY, Agent, Failure, check, cgroup2_root, run_client
+from test_allocate import PRICES, expected_cost
+from test_decode import (OAI_CHAT, PY_REQUESTS, Secrets, chat, server_exchanges,
+                         server_lines, write_plan)
+
+import costcheck  # noqa: E402  (tests/ is on the path: test_allocate adds it)
+
+PROMETHEUS = "/usr/bin/prometheus"
+# Owner by requested model: the fake provider logs the request's model.
+OWNERS = {"gpt-4o-mini": "metrics-curl", "gpt-4.1-mini": "metrics-requests"}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.status, r.headers.get("Content-Type", ""), r.read().decode()
+
+
+class Prometheus:
+    """/usr/bin/prometheus on a free loopback port, scraping one target."""
+
+    def __init__(self, env, target):
+        self.dir = os.path.join(env.dir, "prometheus")
+        os.makedirs(self.dir, exist_ok=True)
+        cfg = os.path.join(self.dir, "prometheus.yml")
+        with open(cfg, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                    "  evaluation_interval: 1s\n"
+                    "scrape_configs:\n  - job_name: tokentap\n"
+                    "    static_configs:\n      - targets: ['%s']\n" % target)
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.log = os.path.join(self.dir, "prometheus.log")
+        self.proc = subprocess.Popen(
+            [PROMETHEUS, "--config.file=" + cfg,
+             "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
+             "--web.listen-address=127.0.0.1:%d" % self.port, "--log.level=warn"],
+            stdout=subprocess.DEVNULL, stderr=open(self.log, "w"))
+
+    def wait_ready(self, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            check(self.proc.poll() is None, "prometheus exited: %s" % self.tail())
+            try:
+                if http_get(self.url + "/-/ready", 1)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise Failure("prometheus not ready: %s" % self.tail())
+
+    def query(self, promql):
+        """{owner-or-"": float} of an instant query's vector."""
+        url = self.url + "/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+        body = json.loads(http_get(url)[2])
+        check(body.get("status") == "success", "query %s: %s" % (promql, body))
+        return {r["metric"].get("owner", ""): float(r["value"][1])
+                for r in body["data"]["result"]}
+
+    def tail(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()[-1500:]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def write_config(env, rel_parent):
+    cfg = {"version": 1, "pricing": {"table": PRICES}, "owners": [
+        {"name": owner, "match": {"cgroup": "%s/%s" % (rel_parent, owner)},
+         "set": {"owner": owner, "environment": "staging"}}
+        for owner in OWNERS.values()]}
+    path = os.path.join(env.dir, "metrics-config.json")
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    return path
+
+
+def expected_by_owner(exchanges, table):
+    want = {o: {"input": 0, "output": 0, "calls": 0, "cost": 0.0} for o in OWNERS.values()}
+    for ex in exchanges:
+        owner = OWNERS.get(ex["request_model"])
+        check(owner is not None, "unexpected exchange %s" % ex["request_model"])
+        want[owner]["input"] += ex["usage_expected"]["input_tokens"]
+        want[owner]["output"] += ex["usage_expected"]["output_tokens"]
+        want[owner]["calls"] += 1
+        want[owner]["cost"] += expected_cost(table, ex)
+    return want
+
+
+def scraped(prom, want, timeout=15):
+    """Polls Prometheus until its sums for our owners equal want; returns
+    the last answers either way."""
+    deadline = time.time() + timeout
+    while True:
+        got = {t: prom.query('sum by (owner) (tokentap_tokens_total{type="%s"})' % t)
+               for t in ("input", "output")}
+        got["calls"] = prom.query("sum by (owner) (tokentap_requests_total)")
+        if all(got[t].get(o) == want[o][t] for o in want for t in ("input", "output", "calls")):
+            return got
+        if time.time() > deadline:
+            return got
+        time.sleep(0.25)
+
+
+def check_refused(env):
+    """A bad address is refused before anything starts, on the command
+    line and in the config (the field named)."""
+    res = subprocess.run([env.agent, "run", "--metrics-listen", "localhost:9464"],
+                         capture_output=True, text=True, timeout=10)
+    check(res.returncode == 2 and "--metrics-listen" in res.stderr,
+          "bad --metrics-listen: %d %s" % (res.returncode, res.stderr))
+    path = os.path.join(env.dir, "metrics-bad.json")
+    with open(path, "w") as f:
+        json.dump({"metrics": {"listen": "127.0.0.1:0"}}, f)
+    res = subprocess.run([env.agent, "check-config", path], capture_output=True, text=True,
+                         timeout=10)
+    check(res.returncode != 0 and "metrics.listen" in res.stderr,
+          "bad metrics.listen: %d %s" % (res.returncode, res.stderr))
+
+
+def test_metrics(env):
+    check(os.access(PROMETHEUS, os.X_OK), "%s missing (make deps)" % PROMETHEUS)
+    check_refused(env)
+    sec = Secrets(env)
+    rel_parent = "/" + os.path.relpath(env.cg_parent, cgroup2_root())
+    config = write_config(env, rel_parent)
+    table = costcheck.load(PRICES)
+    ca = {"CURL_CA_BUNDLE": env.ca, "SSL_CERT_FILE": env.ca, "REQUESTS_CA_BUNDLE": env.ca}
+    mport = free_port()
+    target = "127.0.0.1:%d" % mport
+    prom = Prometheus(env, target)
+    agent = None
+    try:
+        agent = Agent(env, "metrics", ["--config", config, "--metrics-listen", target])
+        prom.wait_ready()
+        since = len(server_lines(env))
+        curl_dir = env.cgroup("metrics-curl")[0]
+        for i in range(2):
+            argv = ["curl", "-sS", "--http1.1", "-o", "/dev/null", "--cacert", env.ca,
+                    "-H", "Authorization: Bearer " + sec.key(),
+                    "-H", "Content-Type: application/json",
+                    "--data-binary", json.dumps(chat(sec.prompt("m-curl%d" % i))), OAI_CHAT]
+            run_client(env, env.spawn(argv, curl_dir, env=ca, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE), "curl %d" % i)
+        key = sec.key()
+        plan = write_plan(env, "metrics-requests", {"requests": [
+            {"url": OAI_CHAT, "json": chat(sec.prompt("m-req%d" % i), model="gpt-4.1-mini"),
+             "headers": {"Authorization": "Bearer " + key}} for i in range(2)]})
+        run_client(env, env.spawn([PY, PY_REQUESTS, plan], env.cgroup("metrics-requests")[0],
+                                  env=ca, stdout=subprocess.PIPE, stderr=subprocess.PIPE),
+                   "requests")
+        deadline = time.time() + 10
+        while len(server_exchanges(env, since)) < 4 and time.time() < deadline:
+            time.sleep(0.05)
+        exchanges = server_exchanges(env, since)
+        check(len(exchanges) == 4, "%d exchanges logged, want 4" % len(exchanges))
+        want = expected_by_owner(exchanges, table)
+
+        got = scraped(prom, want)
+        for o in want:
+            for t in ("input", "output", "calls"):
+                check(got[t].get(o) == want[o][t],
+                      "prometheus: %s %s = %r, the provider served %r (all: %r)"
+                      % (o, t, got[t].get(o), want[o][t], got[t]))
+        cost = prom.query("sum by (owner) (tokentap_cost_usd_total)")
+        for o in want:
+            check(o in cost and costcheck.close(cost[o], want[o]["cost"]),
+                  "prometheus: %s cost %r, the table implies %r" % (o, cost.get(o),
+                                                                   want[o]["cost"]))
+        up = prom.query('up{job="tokentap"}')
+        check(list(up.values()) == [1.0], "target not up: %r" % up)
+
+        status, ctype, text = http_get("http://%s/metrics" % target)
+        check(status == 200 and ctype.startswith("text/plain; version=0.0.4"),
+              "GET /metrics: %d %r" % (status, ctype))
+        for s in env.secrets:
+            check(s not in text, "secret %s... in /metrics" % s[:16])
+        check("Bearer" not in text, "an Authorization value in /metrics")
+        samples = {}
+        for ln in text.splitlines():
+            if ln and not ln.startswith("#"):
+                name, _, value = ln.rpartition(" ")
+                samples[name] = float(value)
+        for name in ("tokentap_attached_targets", "tokentap_captured_bytes_total",
+                     'tokentap_connections_total{verdict="captured"}',
+                     "tokentap_capture_events_total", "tokentap_ledger_events_total"):
+            check(samples.get(name, 0) > 0, "health metric %s = %r" % (name, samples.get(name)))
+        for name in ("tokentap_ringbuf_lost_events_total",
+                     'tokentap_decode_problems_total{reason="gap"}',
+                     'tokentap_config_reloads_total{result="ok"}',
+                     'tokentap_unpriced_requests_total{reason="unknown_model"}',
+                     'tokentap_metrics_series_dropped_total{family="tokentap_tokens_total"}'):
+            check(name in samples, "health metric %s missing" % name)
+        check(samples.get('tokentap_metrics_scrapes_total{result="fresh"}', 0) >= 1,
+              "scrapes not counted: %r" % {k: v for k, v in samples.items() if "scrapes" in k})
+        for o in want:
+            check('owner="%s"' % o in text, "owner %s not in /metrics" % o)
+            # Neither workload declared another environment.
+            check(not [k for k in samples if k.startswith("tokentap_environment_mismatches")
+                       and 'owner="%s"' % o in k], "%s: a mismatch counted" % o)
+    finally:
+        prom.stop()
+        if agent:
+            agent.stop()

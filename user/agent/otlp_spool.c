@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: MIT
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "core/log.h"
+#include "agent/otlp_spool.h"
+
+#define NAME_DIGITS 20
+#define SUFFIX ".otlp"
+
+static void name_of(uint64_t seq, const char *suffix, char out[40])
+{
+	snprintf(out, 40, "%0*" PRIu64 "%s", NAME_DIGITS, seq, suffix);
+}
+
+/* mkdir -p, each new directory 0750. */
+static int make_dirs(const char *dir)
+{
+	char path[4096];
+	size_t n = strlen(dir);
+
+	if (n >= sizeof(path) || dir[0] != '/')
+		return -EINVAL;
+	memcpy(path, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0750) && errno != EEXIST)
+			return -errno;
+		path[i] = i < n ? '/' : '\0';
+	}
+	return 0;
+}
+
+/* A spool file's seq from its name, or 0 for anything else. */
+static uint64_t seq_of(const char *name, const char *suffix)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < NAME_DIGITS; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(name[i] - '0');
+	}
+	return strcmp(name + i, suffix) ? 0 : v;
+}
+
+static int cmp_seq(const void *a, const void *b)
+{
+	const struct tt_otlp_spool_entry *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void drop_file(struct tt_otlp_spool *sp, uint64_t seq)
+{
+	char name[40];
+
+	name_of(seq, SUFFIX, name);
+	if (unlinkat(sp->dir_fd, name, 0) && errno != ENOENT)
+		sp->write_errors++;
+}
+
+/* Checks one file's header against its size: 0 and *e, or -EINVAL. */
+static int read_entry(struct tt_otlp_spool *sp, const char *name,
+		      uint64_t seq, struct tt_otlp_spool_entry *e)
+{
+	char hdr[TT_OTLP_SPOOL_HDR_MAX];
+	size_t hdr_len;
+	uint64_t payload;
+	struct stat st;
+	ssize_t n;
+	int fd, ret = -EINVAL;
+
+	fd = openat(sp->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, hdr, sizeof(hdr));
+	if (n > 0 && !fstat(fd, &st) && S_ISREG(st.st_mode) &&
+	    !tt_otlp_spool_header_parse(hdr, (size_t)n, &hdr_len, &e->records,
+					&payload) &&
+	    hdr_len + payload == (uint64_t)st.st_size) {
+		e->seq = seq;
+		e->bytes = (uint64_t)st.st_size;
+		ret = 0;
+	}
+	close(fd);
+	return ret;
+}
+
+/* What an earlier run left: sorted, checked, fitted to max_bytes. */
+static int load(struct tt_otlp_spool *sp)
+{
+	struct tt_otlp_spool_entry *all;
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd = dup(sp->dir_fd);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	all = calloc(sp->ix.cap, sizeof(*all));
+	if (!all) {
+		closedir(d);
+		return -ENOMEM;
+	}
+	while ((de = readdir(d))) {
+		uint64_t seq = seq_of(de->d_name, SUFFIX);
+
+		if (!seq) {
+			/* A batch cut short by a crash: never renamed. */
+			if (seq_of(de->d_name, ".tmp"))
+				unlinkat(sp->dir_fd, de->d_name, 0);
+			continue;
+		}
+		if (n == sp->ix.cap || read_entry(sp, de->d_name, seq, &all[n])) {
+			sp->bad_files++;
+			unlinkat(sp->dir_fd, de->d_name, 0);
+			continue;
+		}
+		n++;
+	}
+	closedir(d);
+	qsort(all, n, sizeof(*all), cmp_seq);
+	for (size_t i = 0; i < n; i++) {
+		long ev = tt_otlp_spool_index_make_room(&sp->ix, all[i].bytes,
+							sp->evicted);
+
+		for (long k = 0; k < ev; k++) {
+			sp->dropped_full += sp->evicted[k].records;
+			drop_file(sp, sp->evicted[k].seq);
+		}
+		if (ev < 0 || tt_otlp_spool_index_push(&sp->ix, &all[i])) {
+			sp->dropped_full += all[i].records;
+			drop_file(sp, all[i].seq);
+		}
+	}
+	sp->loaded_files = sp->ix.n;
+	sp->loaded_records = sp->ix.records;
+	free(all);
+	return 0;
+}
+
+int tt_otlp_spool_open(struct tt_otlp_spool *sp, const char *dir,
+		       uint64_t max_bytes, char *err, size_t errlen)
+{
+	int ret;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->dir_fd = sp->lock_fd = -1;
+	ret = tt_otlp_spool_index_init(&sp->ix, TT_OTLP_SPOOL_FILES_MAX,
+				       max_bytes);
+	sp->evicted = calloc(TT_OTLP_SPOOL_FILES_MAX, sizeof(*sp->evicted));
+	if (ret || !sp->evicted) {
+		snprintf(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = make_dirs(dir);
+	if (!ret) {
+		sp->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ret = sp->dir_fd < 0 ? -errno : 0;
+	}
+	if (!ret) {
+		sp->lock_fd = openat(sp->dir_fd, ".lock",
+				     O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+		ret = sp->lock_fd < 0 ? -errno : 0;
+	}
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(-ret));
+		goto fail;
+	}
+	/* Two agents sending each other's files would duplicate them. */
+	if (flock(sp->lock_fd, LOCK_EX | LOCK_NB)) {
+		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		snprintf(err, errlen, "%s: %s", dir,
+			 ret == -EBUSY ? "in use by another agent"
+				       : strerror(-ret));
+		goto fail;
+	}
+	ret = load(sp);
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(-ret));
+		goto fail;
+	}
+	return 0;
+fail:
+	tt_otlp_spool_close(sp);
+	return ret;
+}
+
+void tt_otlp_spool_close(struct tt_otlp_spool *sp)
+{
+	if (sp->lock_fd >= 0)
+		close(sp->lock_fd);
+	if (sp->dir_fd >= 0)
+		close(sp->dir_fd);
+	sp->lock_fd = sp->dir_fd = -1;
+	tt_otlp_spool_index_free(&sp->ix);
+	free(sp->evicted);
+	sp->evicted = NULL;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Written under a .tmp name and renamed: a file with the final name is
+ * always whole. fsync: the spool is for batches that must survive. */
+static int write_file(struct tt_otlp_spool *sp, uint64_t seq, const char *hdr,
+		      size_t hdr_len, const char *payload, size_t len)
+{
+	char tmp[40], name[40];
+	int fd, ret;
+
+	name_of(seq, ".tmp", tmp);
+	name_of(seq, SUFFIX, name);
+	fd = openat(sp->dir_fd, tmp,
+		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0)
+		return -errno;
+	ret = write_all(fd, hdr, hdr_len);
+	if (!ret)
+		ret = write_all(fd, payload, len);
+	if (!ret && fsync(fd))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && renameat(sp->dir_fd, tmp, sp->dir_fd, name))
+		ret = -errno;
+	if (ret)
+		unlinkat(sp->dir_fd, tmp, 0);
+	return ret;
+}
+
+int tt_otlp_spool_put(struct tt_otlp_spool *sp, const char *payload,
+		      size_t len, unsigned records)
+{
+	char hdr[TT_OTLP_SPOOL_HDR_MAX];
+	size_t hdr_len = tt_otlp_spool_header(hdr, records, len);
+	struct tt_otlp_spool_entry e = {
+		.seq = sp->ix.next_seq, .bytes = hdr_len + len,
+		.records = records,
+	};
+	long ev;
+	int ret;
+
+	if (!hdr_len || !records) {
+		sp->dropped_error += records;
+		return -EINVAL;
+	}
+	ev = tt_otlp_spool_index_make_room(&sp->ix, e.bytes, sp->evicted);
+	if (ev && !sp->dropped_full)
+		tt_warn("otlp spool: full (%" PRIu64 " bytes): dropping the oldest "
+			"batches; further drops are counted in agent_stats",
+			sp->ix.max_bytes);
+	if (ev < 0) {
+		sp->dropped_full += records;
+		return -E2BIG;
+	}
+	for (long k = 0; k < ev; k++) {
+		sp->dropped_full += sp->evicted[k].records;
+		drop_file(sp, sp->evicted[k].seq);
+	}
+	ret = write_file(sp, e.seq, hdr, hdr_len, payload, len);
+	if (!ret)
+		ret = tt_otlp_spool_index_push(&sp->ix, &e);
+	if (ret) {
+		if (!sp->write_errors++)
+			tt_warn("otlp spool: cannot write a batch: %s",
+				strerror(-ret));
+		sp->dropped_error += records;
+		sp->ix.next_seq = e.seq + 1; /* never reuse a name */
+	}
+	return ret;
+}
+
+long tt_otlp_spool_peek(struct tt_otlp_spool *sp, char *buf, size_t cap,
+			unsigned *records)
+{
+	const struct tt_otlp_spool_entry *e = tt_otlp_spool_index_oldest(&sp->ix);
+	char name[40];
+	size_t hdr_len, got = 0;
+	uint64_t payload;
+	unsigned hdr_records;
+	int fd, ret = 0;
+
+	if (!e)
+		return -ENOENT;
+	name_of(e->seq, SUFFIX, name);
+	fd = openat(sp->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		ret = -errno;
+	} else if (e->bytes > cap) {
+		ret = -E2BIG;
+	} else {
+		while (got < e->bytes) {
+			ssize_t n = read(fd, buf + got, e->bytes - got);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!ret && (got != e->bytes ||
+		     tt_otlp_spool_header_parse(buf, got, &hdr_len, &hdr_records,
+						&payload) ||
+		     hdr_len + payload != got))
+		ret = -EINVAL;
+	if (ret) {
+		/* Gone or changed under us: nothing to send; counted. */
+		sp->dropped_error += e->records;
+		tt_otlp_spool_pop(sp);
+		return ret;
+	}
+	memmove(buf, buf + hdr_len, (size_t)payload);
+	buf[payload] = '\0';
+	*records = hdr_records;
+	return (long)payload;
+}
+
+void tt_otlp_spool_pop(struct tt_otlp_spool *sp)
+{
+	const struct tt_otlp_spool_entry *e = tt_otlp_spool_index_oldest(&sp->ix);
+
+	if (!e)
+		return;
+	drop_file(sp, e->seq);
+	tt_otlp_spool_index_pop(&sp->ix);
+}

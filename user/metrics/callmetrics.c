@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <string.h>
+#include "metrics/callmetrics.h"
+
+static const char *const call_labels[] = { "provider", "model", "owner",
+					   "environment", "outcome", NULL };
+static const char *const token_labels[] = { "provider", "model", "owner",
+					    "environment", "outcome", "type",
+					    NULL };
+/* LLM calls: a cached embedding is ~0.1 s, a long reasoning stream
+ * minutes. */
+static const double duration_buckets[] = { 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+					   20, 30, 60, 120 };
+
+int tt_call_metrics_init(struct tt_call_metrics *cm, struct tt_metrics *m)
+{
+	memset(cm, 0, sizeof(*cm));
+	cm->requests = tt_metrics_family(m, TT_METRIC_COUNTER,
+		"tokentap_requests_total",
+		"AI API calls seen (one per allocation event).",
+		call_labels, NULL, 0);
+	cm->tokens = tt_metrics_family(m, TT_METRIC_COUNTER,
+		"tokentap_tokens_total",
+		"Tokens the provider reported, by type. input includes "
+		"cache_read and cache_creation; output includes reasoning.",
+		token_labels, NULL, 0);
+	cm->cost = tt_metrics_family(m, TT_METRIC_COUNTER,
+		"tokentap_cost_usd_total",
+		"Estimated cost at list price (USD price table), priced calls "
+		"only. Not an invoice amount.",
+		call_labels, NULL, 0);
+	cm->duration = tt_metrics_family(m, TT_METRIC_HISTOGRAM,
+		"tokentap_request_duration_seconds",
+		"From the first request byte to the last response byte.",
+		call_labels, duration_buckets,
+		sizeof(duration_buckets) / sizeof(duration_buckets[0]));
+	cm->unallocated = tt_metrics_family(m, TT_METRIC_COUNTER,
+		"tokentap_unallocated_requests_total",
+		"Calls no owner rule matched (owner \"unallocated\").",
+		call_labels, NULL, 0);
+	cm->mismatches = tt_metrics_family(m, TT_METRIC_COUNTER,
+		"tokentap_environment_mismatches_total",
+		"Calls whose declared environment (header, variable, key) "
+		"disagrees with the workload's.",
+		call_labels, NULL, 0);
+	if (!cm->requests || !cm->tokens || !cm->cost || !cm->duration ||
+	    !cm->unallocated || !cm->mismatches)
+		return -EINVAL;
+	return 0;
+}
+
+static const char *or_unknown(const char *s)
+{
+	return s && s[0] ? s : TT_CALLMETRICS_UNKNOWN;
+}
+
+void tt_call_metrics_observe(struct tt_call_metrics *cm,
+			     const struct tt_xrec *rec,
+			     const struct tt_alloc_result *res)
+{
+	const struct tt_call *c = rec->call;
+	const struct tt_usage *u = &c->usage;
+	const char *v[7] = {
+		or_unknown(c->provider),
+		or_unknown(c->response_model[0] ? c->response_model
+						: c->request_model),
+		or_unknown(res->owner),
+		or_unknown(res->environment),
+		or_unknown(tt_outcome_name(c->outcome)),
+	};
+	const struct {
+		const char *type;
+		int64_t n;
+	} tokens[] = {
+		{ "input", u->input_tokens },
+		{ "output", u->output_tokens },
+		{ "cache_read", u->cache_read_input_tokens },
+		{ "cache_creation", u->cache_creation_input_tokens },
+		{ "reasoning", u->reasoning_tokens },
+	};
+
+	tt_mfam_add(cm->requests, v, 1);
+	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
+		/* Not reported: no series made up. Zero cache and reasoning
+		 * counts (most calls) make no series either. */
+		if (tokens[i].n < 0 || (i >= 2 && !tokens[i].n))
+			continue;
+		v[5] = tokens[i].type;
+		tt_mfam_add(cm->tokens, v, (double)tokens[i].n);
+	}
+	if (res->priced && !strcmp(res->currency, "USD") && res->cost >= 0)
+		tt_mfam_add(cm->cost, v, res->cost);
+	tt_mfam_observe(cm->duration, v,
+			rec->end_ns > rec->start_ns
+				? (double)(rec->end_ns - rec->start_ns) / 1e9 : 0);
+	if (!res->allocated)
+		tt_mfam_add(cm->unallocated, v, 1);
+	if (res->env_mismatch)
+		tt_mfam_add(cm->mismatches, v, 1);
+}

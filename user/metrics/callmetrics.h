@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-call metric families (docs/metrics.md), updated once per
+ * allocation event. Labels: provider, model (the served model, else the
+ * requested one), owner, environment, outcome; tokens add "type". Only
+ * those strings: never a pid, pod, request id or key. A missing value
+ * reads "unknown". Pure.
+ */
+#ifndef TT_CALLMETRICS_H
+#define TT_CALLMETRICS_H
+
+#include "alloc/event.h"
+#include "metrics/metrics.h"
+
+#define TT_CALLMETRICS_UNKNOWN "unknown"
+
+struct tt_call_metrics {
+	struct tt_mfam *requests, *tokens, *cost, *duration;
+	struct tt_mfam *unallocated, *mismatches;
+};
+
+/* Creates the families in m. 0 or -ENOMEM/-EINVAL (registry full). */
+int tt_call_metrics_init(struct tt_call_metrics *cm, struct tt_metrics *m);
+
+/* One decoded call and what its event booked. The cost counts only when
+ * the call was priced by a table in USD (tokentap_cost_usd_total). */
+void tt_call_metrics_observe(struct tt_call_metrics *cm,
+			     const struct tt_xrec *rec,
+			     const struct tt_alloc_result *res);
+
+#endif

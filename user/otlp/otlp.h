@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * OTLP/HTTP JSON payloads from ledger lines (docs/otlp.md). Pure: event
+ * lines, a clock value and the resource in; log records, batches and
+ * metric payloads out, with counters. No I/O, no logging. The exporter
+ * (agent/otlp_export.c) does the sending and the spool.
+ *
+ * One allocation event becomes one log record (attributes named after the
+ * OpenTelemetry GenAI conventions where they exist, tokentap.* otherwise)
+ * and feeds the gen_ai.client.* histograms and the tokentap.* sums.
+ */
+#ifndef TT_OTLP_H
+#define TT_OTLP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cJSON;
+
+#define TT_OTLP_LINE_MAX (64u << 10)   /* a ledger line the core accepts */
+#define TT_OTLP_RECORD_MAX (96u << 10) /* one log record's JSON */
+#define TT_OTLP_STR_MAX 256            /* a metric attribute value, bytes */
+
+/* Why a line gives no log record. */
+enum tt_otlp_reject {
+	TT_OTLP_OK = 0,
+	TT_OTLP_REJ_NOT_JSON,   /* not one JSON object */
+	TT_OTLP_REJ_NOT_EVENT,  /* no "event_type": "ai_api_cost_allocation" */
+	TT_OTLP_REJ_NO_ID,      /* event_id missing or not a string */
+	TT_OTLP_REJ_BAD_TIME,   /* timestamp_utc missing or malformed */
+	TT_OTLP_REJ_TOO_BIG,    /* line or record over its cap */
+	TT_OTLP_REJ_MAX,
+};
+
+/* "not_json", "not_event", ...: the keys of the counters. */
+const char *tt_otlp_reject_name(int reason);
+
+/* The resource every payload carries: service.name "tokentap" and these. */
+struct tt_otlp_resource {
+	const char *host_name;       /* host.name; NULL or "": left out */
+	const char *service_version; /* service.version; NULL or "": left out */
+};
+
+/* A parsed ledger line. The pointers point into root (NULL: absent, null
+ * or not a string); free with tt_otlp_event_free(). */
+struct tt_otlp_event {
+	struct cJSON *root;
+	const char *event_id, *provider, *operation, *request_model;
+	const char *response_model, *server_address, *outcome;
+	char error_type[TT_OTLP_STR_MAX]; /* error.type as mapped; "" none */
+	uint64_t time_ns;                 /* timestamp_utc, Unix ns */
+	int64_t input_tokens, output_tokens; /* -1: not reported */
+	double duration_s;                /* < 0: unknown */
+	int unallocated;                  /* allocation.status "unallocated" */
+};
+
+/* Parses one line (len bytes, no newline needed, need not be
+ * NUL-terminated). Returns TT_OTLP_OK or a TT_OTLP_REJ_* reason; on a
+ * rejection nothing needs freeing. */
+int tt_otlp_event_parse(const char *line, size_t len,
+			struct tt_otlp_event *ev);
+void tt_otlp_event_free(struct tt_otlp_event *ev);
+
+/* "YYYY-MM-DDThh:mm:ss[.f{1,9}]Z" to Unix ns. 0 or -EINVAL. */
+int tt_otlp_parse_time(const char *s, uint64_t *ns);
+
+/* The event's log record (one JSON object, NUL-terminated) in out.
+ * observed_ns: when the exporter read it. Returns the length, or
+ * -E2BIG when it does not fit cap. */
+long tt_otlp_log_record(const struct tt_otlp_event *ev, uint64_t observed_ns,
+			char *out, size_t cap);
+
+/* An ExportLogsServiceRequest being filled: one resource, one scope, up
+ * to max_records records and max_bytes of JSON. */
+struct tt_otlp_batch {
+	char *buf;
+	size_t max_bytes, len, head_len;
+	unsigned max_records, records;
+};
+
+/* 0, -EINVAL (max_bytes under 4 KiB or no records allowed) or -ENOMEM. */
+int tt_otlp_batch_init(struct tt_otlp_batch *b, size_t max_bytes,
+		       unsigned max_records);
+void tt_otlp_batch_free(struct tt_otlp_batch *b);
+/* Empties the batch and writes its resource and scope. */
+void tt_otlp_batch_begin(struct tt_otlp_batch *b,
+			 const struct tt_otlp_resource *res);
+/* Appends one record. 0; -ENOSPC: the batch is full (finish it, begin
+ * another and add again); -E2BIG: the record never fits an empty batch. */
+int tt_otlp_batch_add(struct tt_otlp_batch *b, const char *rec, size_t n);
+/* Closes the JSON; returns its length (b->buf, NUL-terminated). The
+ * batch must be begun again before the next add. */
+size_t tt_otlp_batch_finish(struct tt_otlp_batch *b);
+
+/* Counters exported as tokentap.* sums next to the GenAI histograms. */
+enum tt_otlp_counter {
+	TT_OTLP_C_EVENTS = 0,      /* tokentap.events */
+	TT_OTLP_C_UNALLOCATED,     /* tokentap.events.unallocated */
+	TT_OTLP_C_CAPTURE_LOST,    /* tokentap.capture.lost (ring buffer) */
+	TT_OTLP_C_EXPORT_DROPPED,  /* tokentap.otlp.dropped */
+	TT_OTLP_C_MAX,
+};
+
+/* Cumulative metric state since start_ns. Series over max_series per
+ * histogram share one overflow series (otel.metric.overflow=true). */
+struct tt_otlp_metrics;
+
+struct tt_otlp_metrics_stats {
+	uint64_t recorded, series_overflow, payload_too_big;
+};
+
+/* NULL on allocation failure. max_series is capped at 1024. */
+struct tt_otlp_metrics *tt_otlp_metrics_new(unsigned max_series,
+					    uint64_t start_ns);
+void tt_otlp_metrics_free(struct tt_otlp_metrics *m);
+/* Counts the event (tokentap.events, .unallocated) and records its tokens
+ * and duration in the histograms. */
+void tt_otlp_metrics_record(struct tt_otlp_metrics *m,
+			    const struct tt_otlp_event *ev);
+/* Sets a counter the agent keeps itself (capture.lost, otlp.dropped). */
+void tt_otlp_metrics_set(struct tt_otlp_metrics *m, enum tt_otlp_counter c,
+			 uint64_t value);
+/* The ExportMetricsServiceRequest at now_ns into out (NUL-terminated).
+ * Returns the length, or -E2BIG (counted). */
+long tt_otlp_metrics_payload(struct tt_otlp_metrics *m,
+			     const struct tt_otlp_resource *res,
+			     uint64_t now_ns, char *out, size_t cap);
+const struct tt_otlp_metrics_stats *
+tt_otlp_metrics_stats(const struct tt_otlp_metrics *m);
+/* The worst case payload for max_series: a buffer this large never sees
+ * -E2BIG. */
+size_t tt_otlp_metrics_payload_max(unsigned max_series);
+
+#endif

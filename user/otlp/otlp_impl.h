@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the OTLP payload writers (logs.c, metrics.c). */
+#ifndef TT_OTLP_IMPL_H
+#define TT_OTLP_IMPL_H
+
+#include <stdint.h>
+#include "decode/jsonw.h"
+#include "otlp/otlp.h"
+
+/* {"key":key,"value":{"stringValue":v}} as an array element. */
+void tt_otlp_attr_str(struct tt_jsonw *w, const char *key, const char *v);
+/* A 64-bit integer member, as OTLP JSON writes it: a decimal string. */
+void tt_otlp_u64(struct tt_jsonw *w, const char *key, uint64_t v);
+/* "resource": {...} and "scope": {...} members. */
+void tt_otlp_resource(struct tt_jsonw *w, const struct tt_otlp_resource *res);
+void tt_otlp_scope(struct tt_jsonw *w, const struct tt_otlp_resource *res);
+
+#endif
