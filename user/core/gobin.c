@@ -6,6 +6,7 @@
  */
 #include <capstone/capstone.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <limits.h>
@@ -503,6 +504,7 @@ int tt_gobin_open_mem(struct tt_gobin *gb, const void *img, size_t size)
 	int ret;
 
 	memset(gb, 0, sizeof(*gb));
+	gb->fd = -1;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EIO;
 	/* libelf reads an image given for ELF_C_READ: it is never written. */
@@ -522,32 +524,31 @@ int tt_gobin_open_fd(struct tt_gobin *gb, int fd)
 	int ret;
 
 	memset(gb, 0, sizeof(*gb));
+	gb->fd = -1;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EIO;
-	/* Read, not mapped: a uprobe already on this inode (another agent,
-	 * a previous attach) shows through a private mapping of the file as
-	 * int3 bytes, and the disassembly would miss every probed RET. read()
-	 * sees the file as it is on disk. It also cannot SIGBUS if the file is
-	 * truncated meanwhile. */
-	gb->elf = elf_begin(fd, ELF_C_READ, NULL);
+	/* Mapped: cheap for the 100 MB executables every exec brings. The
+	 * code to disassemble is read with pread() instead (ret_offsets): a
+	 * uprobe already on this inode shows through a private mapping as an
+	 * int3 byte and would hide the RET it sits on. */
+	gb->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	gb->elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!gb->elf) {
+		tt_gobin_close(gb);
 		got = pread(fd, magic, sizeof(magic), 0);
 		return got < 0 ? -EIO : elf_magic_ret(magic, (size_t)got);
 	}
 	ret = open_elf(gb);
 	if (ret)
 		tt_gobin_close(gb);
-	/* libelf reading (not mapping) accepts a file too short to be ELF;
-	 * ELF magic with the rest missing is a truncated file, as with maps. */
-	if (ret == -ENOEXEC) {
-		got = pread(fd, magic, sizeof(magic), 0);
-		ret = got < 0 ? -EIO : elf_magic_ret(magic, (size_t)got);
-	}
 	return ret;
 }
 
 void tt_gobin_close(struct tt_gobin *gb)
 {
+	if (gb->fd >= 0)
+		close(gb->fd);
+	gb->fd = -1;
 	if (gb->elf)
 		elf_end(gb->elf);
 	gb->elf = NULL;
@@ -729,6 +730,7 @@ int tt_gobin_ret_offsets(struct tt_gobin *gb, const struct tt_gobin_func *fn,
 	csh cs;
 	cs_insn *insn;
 	const uint8_t *code;
+	uint8_t *copy = NULL;
 	size_t left, k = 0;
 	uint64_t addr, off;
 	int ret;
@@ -757,6 +759,27 @@ int tt_gobin_ret_offsets(struct tt_gobin *gb, const struct tt_gobin_func *fn,
 		goto out;
 	}
 	code = gb->img + off;
+	if (gb->fd >= 0) {
+		/* The file's own bytes, not the mapping's (see open_fd). */
+		size_t got = 0;
+
+		copy = malloc(fn->size);
+		if (!copy) {
+			ret = -ENOMEM;
+			goto out_insn;
+		}
+		while (got < fn->size) {
+			ssize_t n = pread(gb->fd, copy + got, fn->size - got,
+					  (off_t)(off + got));
+
+			if (n <= 0) {
+				ret = n < 0 ? -errno : -EINVAL;
+				goto out_insn;
+			}
+			got += (size_t)n;
+		}
+		code = copy;
+	}
 	left = fn->size;
 	addr = fn->entry;
 	while (left) {
@@ -776,6 +799,8 @@ int tt_gobin_ret_offsets(struct tt_gobin *gb, const struct tt_gobin_func *fn,
 		}
 		offs[k++] = off + (insn->address - fn->entry);
 	}
+out_insn:
+	free(copy);
 	cs_free(insn, 1);
 out:
 	cs_close(&cs);

@@ -88,6 +88,7 @@ struct tt_gobin {
 	uint64_t pcln_off, pcln_len;	/* file range of the pclntab */
 	uint64_t pcln_vaddr;
 	uint64_t text_addr;	/* .text section address, 0 if none */
+	int fd;			/* open_fd: a dup, to read code with; else -1 */
 };
 
 /*
