@@ -19,6 +19,7 @@ from test_otlp import test_otlp_export  # noqa: E402
 from test_gnutls import test_gnutls_wget  # noqa: E402
 from test_h2 import test_go_clients, test_http2_clients  # noqa: E402
 from test_reload import test_reload  # noqa: E402
+from test_report import test_report_matches_provider  # noqa: E402
 from test_metrics import test_metrics  # noqa: E402
 from harness import (ROOT, AI_NAME, CLIENTS, OTHER_NAME, PY, Agent, Env, Failure,  # noqa: E402
                      assert_exact_capture, check, run_client, wait_for)
@@ -252,7 +253,8 @@ TESTS = [test_doctor, test_clients_exact, test_new_binary_after_agent,
          test_non_ai_filtered, test_tiny_ringbuf, test_decode_clients,
          test_allocation, test_gnutls_wget, test_http2_clients, test_go_clients,
          test_reload, test_metrics,
-         test_otlp_export]
+         test_otlp_export,
+         test_report_matches_provider]
 
 
 def main():
