@@ -5,7 +5,8 @@
 Run as root (make bench does this):
 
     /usr/bin/python3 bench/run_bench.py --agent build/tokentap \
-        --bench build/bench/ssl_rtt [--runs 5] [--iters 20000] [--size 64] \
+        --bench build/bench/ssl_rtt [--gnutls-bench build/bench/gnutls_rtt] \
+        [--go-bench build/go/rtt] [--runs 5] [--iters 20000] [--size 64] \
         [--out results.json]
 
 Each round measures, in this order:
@@ -15,7 +16,12 @@ Each round measures, in this order:
                entry uprobe and an empty return uprobe, as on each SSL call)
   d. agent     `tokentap run` running: ssl_rtt rtt with SNI www.example.com
                (filtered in the kernel), then SNI api.openai.com (captured)
-The median over rounds of each measurement is reported. See bench/README.md.
+then the same a-d with gnutls_rtt (GnuTLS: gnutls_server_name_set is the
+in-kernel filter, as SSL_ctrl is for OpenSSL) and the Go driver (crypto/tls:
+no server name probe, so the first message is an HTTP/1.1 request head whose
+Host is the name; the filtered run is decided by the agent after those first
+bytes, the floor is an empty entry probe plus an empty probe on each RET).
+The median over rounds of each measurement is reported, per library.
 """
 
 import argparse
@@ -41,6 +47,20 @@ FLOOR_SYMBOL = "tt_bench_noop"
 # uprobe = 8 uprobe hits.
 SSL_CALLS_PER_RTT = 4
 PROBES_PER_CALL = 2
+DRIVER_WARMUP_ITERS = 1000  # untimed round trips before each timed run
+
+# The libraries measured, in this order. "by": how the agent filters the
+# filtered run: "sni" in the kernel at the server-name call, "host" in user
+# space from the first request head (Go: no server name probe).
+LIBS = {
+    "openssl": {"title": "OpenSSL", "symbol": FLOOR_SYMBOL, "by": "sni",
+                "calls": ("SSL_write", "SSL_read"), "ret": "return"},
+    "gnutls": {"title": "GnuTLS", "symbol": FLOOR_SYMBOL, "by": "sni",
+               "calls": ("gnutls_record_send", "gnutls_record_recv"),
+               "ret": "return"},
+    "go": {"title": "Go crypto/tls", "symbol": "main.ttBenchNoop", "by": "host",
+           "calls": ("(*Conn).Write", "(*Conn).Read"), "ret": "RET"},
+}
 
 AGENT_READY_TIMEOUT = 60.0
 FLOOR_READY_TIMEOUT = 30.0
@@ -134,10 +154,11 @@ def wait_ready(p, ready, timeout, what, log_path):
 
 
 class ProbeFloor:
-    """`tokentap probe-floor BENCH tt_bench_noop 600 READY` while in scope."""
+    """`tokentap probe-floor BENCH SYMBOL 600 READY` while in scope (on a Go
+    binary it probes the entry and each RET, never the return address)."""
 
-    def __init__(self, agent, bench, tmp):
-        self.argv = [agent, "probe-floor", bench, FLOOR_SYMBOL, "600",
+    def __init__(self, agent, bench, tmp, symbol=FLOOR_SYMBOL):
+        self.argv = [agent, "probe-floor", bench, symbol, "600",
                      os.path.join(tmp, "floor.ready")]
         self.ready = self.argv[-1]
         self.log = os.path.join(tmp, "probe-floor.log")
@@ -200,6 +221,10 @@ class Agent:
                             "sni_filtered_connections", 0)
                         self.stats["lost_events"] = cap.get(
                             "ringbuf_lost_events", 0)
+                        for k in ("captured_calls", "filtered_calls",
+                                  "server_role_connections",
+                                  "connections_filtered"):
+                            self.stats[k] = cap.get(k, 0)
         except (OSError, ValueError):
             pass
         return False
@@ -266,42 +291,79 @@ def guard():
         raise Contaminated("; ".join(others))
 
 
-def one_round(a, tmp):
+def measure_lib(a, tmp, lib, bench):
+    """Steps a-d of the docstring for one library's driver."""
+    spec = LIBS[lib]
     r = {}
     guard()
-    r["baseline"] = rtt(a.bench, SNI_CAPTURED, a.iters, a.size)
+    r["baseline"] = rtt(bench, SNI_CAPTURED, a.iters, a.size)
     guard()
-    r["floor_unprobed"] = floor(a.bench, a.iters)
+    r["floor_unprobed"] = floor(bench, a.iters)
     guard()
-    with ProbeFloor(a.agent, a.bench, tmp):
-        r["floor_probed"] = floor(a.bench, a.iters)
+    with ProbeFloor(a.agent, bench, tmp, spec["symbol"]):
+        r["floor_probed"] = floor(bench, a.iters)
     guard()
     ag = Agent(a.agent, tmp)
     with ag:
         r["filtered"], cpu = agent_cpu(ag, lambda: rtt(
-            a.bench, SNI_FILTERED, a.iters, a.size))
+            bench, SNI_FILTERED, a.iters, a.size))
         r["agent_cpu_ns_per_rtt_filtered"] = cpu / a.iters
         guard()
         r["captured"], cpu = agent_cpu(ag, lambda: rtt(
-            a.bench, SNI_CAPTURED, a.captured_iters, a.size))
+            bench, SNI_CAPTURED, a.captured_iters, a.size))
         r["agent_cpu_ns_per_rtt_captured"] = cpu / a.captured_iters
         guard()
     r["agent_exit"] = ag.rc
     r["agent_stats"] = ag.stats
+    # Client calls copied beyond the captured run's own (its write and read
+    # per round trip, warm-up included): for Go, the filtered run's calls
+    # before the agent's verdict landed; 0 when the name decides.
+    if "captured_calls" in ag.stats:
+        r["calls_copied_before_verdict"] = ag.stats["captured_calls"] - 2 * (
+            DRIVER_WARMUP_ITERS + a.captured_iters)
     if ag.rc not in (0, None):
-        raise BenchError(f"tokentap run exited with status {ag.rc}:\n"
+        raise BenchError(f"{lib}: tokentap run exited with status {ag.rc}:\n"
                          f"{tail(ag.log)}")
-    if ag.stats.get("sni_filtered", 0) < 1:
-        raise BenchError("the agent filtered no connection in the kernel: "
-                         f"the SNI {SNI_FILTERED} run was not filtered, the "
+    if spec["by"] == "sni" and ag.stats.get("sni_filtered", 0) < 1:
+        raise BenchError(f"{lib}: the agent filtered no connection in the "
+                         f"kernel: the SNI {SNI_FILTERED} run was not "
+                         f"filtered, the 'filtered' figure would be "
+                         f"meaningless:\n{tail(ag.log)}")
+    if spec["by"] == "host" and ag.stats.get("filtered", 0) < 1:
+        raise BenchError(f"{lib}: the agent filtered no connection: the "
+                         f"Host {SNI_FILTERED} run was not filtered, the "
                          f"'filtered' figure would be meaningless:\n"
                          f"{tail(ag.log)}")
     if ag.stats.get("captured", 1) < 1:
-        raise BenchError("the agent captured no connection: the SNI "
+        raise BenchError(f"{lib}: the agent captured no connection: the "
                          f"{SNI_CAPTURED} run was not classified, the "
                          f"'captured' figure would be meaningless:\n"
                          f"{tail(ag.log)}")
     return r
+
+
+def one_round(a, tmp, on_contaminated):
+    """OpenSSL's figures at the top level (as before), the others by name.
+    A library whose measurement another tokentap disturbed is measured
+    again after on_contaminated(lib, error), not the whole round."""
+    r = {}
+    for lib, bench in [("openssl", a.bench)] + other_libs(a):
+        while True:
+            try:
+                m = measure_lib(a, tmp, lib, bench)
+                break
+            except Contaminated as e:
+                on_contaminated(lib, e)
+        if lib == "openssl":
+            r.update(m)
+        else:
+            r[lib] = m
+    return r
+
+
+def other_libs(a):
+    return [(lib, bench) for lib, bench in (("gnutls", a.gnutls_bench),
+                                            ("go", a.go_bench)) if bench]
 
 
 def wait_no_other_agents(timeout):
@@ -408,23 +470,52 @@ def summarize(rounds):
     return s
 
 
-def print_table(rounds, s, meta):
+def labels(lib):
+    """Row labels for lib; OpenSSL's are the ones the doc has always had."""
+    spec = LIBS[lib]
+    w, r = spec["calls"]
+    what = "SNI" if spec["by"] == "sni" else "Host"
+    return {
+        "calls": f"2 {w} + 2 {r}",
+        "calls_md": f"2 `{w}` + 2 `{r}`",
+        "call": "SSL call" if lib == "openssl" else "call",
+        "filtered": f"{what} `{SNI_FILTERED}` (filtered"
+                    + (")" if spec["by"] == "sni" else
+                       " after its first bytes)"),
+        "captured": f"{what} `{SNI_CAPTURED}` (captured)",
+        "hits": f"uprobe hits (entry + {spec['ret']})",
+        "probes_md": ("an entry and a return uprobe" if spec["ret"] == "return"
+                      else "an entry uprobe and a uprobe on its RET"),
+        "floor": f"empty entry + {spec['ret']} uprobe",
+    }
+
+
+def print_table(rounds, s, meta, lib="openssl"):
     w, c = s["wall"], s["cpu"]
+    lb = labels(lib)
     print()
-    print(f"tokentap SSL benchmark — {meta['date']}, kernel {meta['kernel']}, "
-          f"{meta['cpu']} ({meta['ncpu']} CPUs)")
-    print(f"median of {meta['runs']} rounds; rtt iters {meta['iters']} "
-          f"(captured {meta['captured_iters']}), size {meta['size']} B, "
-          f"floor iters {meta['iters']}")
-    print(f"each round trip = {SSL_CALLS_PER_RTT} probed SSL calls "
-          f"(2 SSL_write + 2 SSL_read) = "
-          f"{SSL_CALLS_PER_RTT * PROBES_PER_CALL} uprobe hits (entry + return)")
+    if lib == "openssl":
+        print(f"tokentap SSL benchmark — {meta['date']}, kernel "
+              f"{meta['kernel']}, {meta['cpu']} ({meta['ncpu']} CPUs)")
+        print(f"median of {meta['runs']} rounds; rtt iters {meta['iters']} "
+              f"(captured {meta['captured_iters']}), size {meta['size']} B, "
+              f"floor iters {meta['iters']}")
+        print(f"each round trip = {SSL_CALLS_PER_RTT} probed SSL calls "
+              f"({lb['calls']}) = "
+              f"{SSL_CALLS_PER_RTT * PROBES_PER_CALL} {lb['hits']}")
+    else:
+        print(f"{LIBS[lib]['title']}: each round trip = {SSL_CALLS_PER_RTT} "
+              f"probed calls ({lb['calls']}) = "
+              f"{SSL_CALLS_PER_RTT * PROBES_PER_CALL} {lb['hits']}")
     print()
+    kind = "SNI" if LIBS[lib]["by"] == "sni" else "Host"
     rows = [
         ("baseline rtt (no agent)", "baseline", "ns_per_rtt", "cpu_ns_per_rtt"),
-        (f"filtered rtt ({SNI_FILTERED})", "filtered", "ns_per_rtt",
+        (f"filtered rtt ({SNI_FILTERED})" if lib == "openssl" else
+         f"filtered rtt ({kind} {SNI_FILTERED})", "filtered", "ns_per_rtt",
          "cpu_ns_per_rtt"),
-        (f"captured rtt ({SNI_CAPTURED})", "captured", "ns_per_rtt",
+        (f"captured rtt ({SNI_CAPTURED})" if lib == "openssl" else
+         f"captured rtt ({kind} {SNI_CAPTURED})", "captured", "ns_per_rtt",
          "cpu_ns_per_rtt"),
         ("floor call, unprobed", "floor_unprobed", "ns_per_call",
          "cpu_ns_per_call"),
@@ -443,11 +534,12 @@ def print_table(rounds, s, meta):
     hdr = f"{'derived (from medians)':<44} {'wall':>12} {'cpu':>12}"
     print(hdr)
     print("-" * len(hdr))
+    call = lb["call"]
     derived = [
         ("added per rtt, filtered", "filtered_added_ns_per_rtt", True),
         ("added per rtt, captured", "captured_added_ns_per_rtt", True),
-        ("added per SSL call, filtered (/4)", "filtered_added_ns_per_call", True),
-        ("added per SSL call, captured (/4)", "captured_added_ns_per_call", True),
+        (f"added per {call}, filtered (/4)", "filtered_added_ns_per_call", True),
+        (f"added per {call}, captured (/4)", "captured_added_ns_per_call", True),
         ("floor (probed - unprobed call)", "floor_trap_ns", False),
     ]
     for label, k, signed in derived:
@@ -461,28 +553,46 @@ def print_table(rounds, s, meta):
     print(f"{'agent process CPU per rtt, captured':<44} "
           f"{fmt_ns(s['agent_cpu_ns_per_rtt_captured']):>12}")
     lost = sum(r["agent_stats"].get("lost_events", 0) for r in rounds)
-    conns = [(r["agent_stats"].get("captured"),
-              r["agent_stats"].get("sni_filtered"))
-             for r in rounds]
+    if LIBS[lib]["by"] == "sni":
+        conns = [(r["agent_stats"].get("captured"),
+                  r["agent_stats"].get("sni_filtered"))
+                 for r in rounds]
+        how = "filtered in the kernel"
+    else:
+        conns = [(r["agent_stats"].get("captured"),
+                  r["agent_stats"].get("filtered"))
+                 for r in rounds]
+        how = "filtered by Host"
     print()
-    print(f"agent per round (connections captured, filtered in the kernel): "
+    print(f"agent per round (connections captured, {how}): "
           f"{conns}; "
           f"ring buffer events lost: {lost}")
+    if lib != "openssl":
+        print("calls copied before the verdict, per round: "
+              f"{[r.get('calls_copied_before_verdict') for r in rounds]}")
 
 
-def markdown(s, meta):
+def markdown(s, meta, lib="openssl"):
     w, c = s["wall"], s["cpu"]
+    lb = labels(lib)
     L = []
-    L.append(f"- Command: {meta['command_md']}")
-    L.append(f"- Date: {meta['date']}")
-    L.append(f"- Kernel (`uname -r`): `{meta['kernel']}`")
-    L.append(f"- CPU: {meta['cpu']} ({meta['ncpu']} CPUs)")
-    L.append(f"- Median of {meta['runs']} rounds; {meta['iters']} round trips "
-             f"of {meta['size']} B each way ({meta['captured_iters']} when "
-             f"captured); {meta['iters']} floor calls. One round trip is "
-             f"{SSL_CALLS_PER_RTT} probed SSL calls (2 `SSL_write` + 2 "
-             f"`SSL_read`), each with an entry and a return uprobe: "
-             f"{SSL_CALLS_PER_RTT * PROBES_PER_CALL} uprobe hits.")
+    if lib == "openssl":
+        L.append(f"- Command: {meta['command_md']}")
+        L.append(f"- Date: {meta['date']}")
+        L.append(f"- Kernel (`uname -r`): `{meta['kernel']}`")
+        L.append(f"- CPU: {meta['cpu']} ({meta['ncpu']} CPUs)")
+        L.append(f"- Median of {meta['runs']} rounds; {meta['iters']} round "
+                 f"trips of {meta['size']} B each way "
+                 f"({meta['captured_iters']} when captured); {meta['iters']} "
+                 f"floor calls. One round trip is {SSL_CALLS_PER_RTT} probed "
+                 f"SSL calls ({lb['calls_md']}), each with an entry and a "
+                 f"return uprobe: {SSL_CALLS_PER_RTT * PROBES_PER_CALL} "
+                 f"uprobe hits.")
+    else:
+        L.append(f"**{LIBS[lib]['title']}**: one round trip is "
+                 f"{SSL_CALLS_PER_RTT} probed calls ({lb['calls_md']}), each "
+                 f"with {lb['probes_md']}: "
+                 f"{SSL_CALLS_PER_RTT * PROBES_PER_CALL} uprobe hits.")
     L.append("")
     L.append("| Measurement | Wall clock (latency) | CPU time (process) |")
     L.append("|---|---:|---:|")
@@ -490,18 +600,16 @@ def markdown(s, meta):
     def row(label, k, signed=False):
         L.append(f"| {label} | {fmt_ns(w[k], signed)} | {fmt_ns(c[k], signed)} |")
 
+    call = "probed SSL call" if lib == "openssl" else "probed call"
+    floor_md = lb["floor"]
     row("Round trip, no agent (baseline)", "baseline_ns_per_rtt")
-    row(f"Round trip, agent running, SNI `{SNI_FILTERED}` (filtered)",
-        "filtered_ns_per_rtt")
-    row(f"Round trip, agent running, SNI `{SNI_CAPTURED}` (captured)",
-        "captured_ns_per_rtt")
+    row(f"Round trip, agent running, {lb['filtered']}", "filtered_ns_per_rtt")
+    row(f"Round trip, agent running, {lb['captured']}", "captured_ns_per_rtt")
     row("Floor call, nothing attached", "floor_unprobed_ns_per_call")
-    row("Floor call, empty entry + return uprobe attached",
-        "floor_probed_ns_per_call")
-    row("Added per probed SSL call, filtered", "filtered_added_ns_per_call", True)
-    row("Added per probed SSL call, captured", "captured_added_ns_per_call", True)
-    row("Floor: empty entry + return uprobe (probed − unprobed call)",
-        "floor_trap_ns")
+    row(f"Floor call, {floor_md} attached", "floor_probed_ns_per_call")
+    row(f"Added per {call}, filtered", "filtered_added_ns_per_call", True)
+    row(f"Added per {call}, captured", "captured_added_ns_per_call", True)
+    row(f"Floor: {floor_md} (probed − unprobed call)", "floor_trap_ns")
     L.append(f"| **Filtered call / floor** | "
              f"**{fmt_ratio(w['filtered_ratio'])}** | "
              f"**{fmt_ratio(c['filtered_ratio'])}** |")
@@ -521,6 +629,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--agent", required=True, help="tokentap binary")
     ap.add_argument("--bench", required=True, help="ssl_rtt binary")
+    ap.add_argument("--gnutls-bench", help="gnutls_rtt binary: GnuTLS rows")
+    ap.add_argument("--go-bench", help="Go rtt binary (tests/go/rtt): Go rows")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--iters", type=int, default=20000,
                     help="timed round trips (and floor calls) per measurement")
@@ -545,7 +655,9 @@ def main():
         return 2
     a.agent = os.path.abspath(a.agent)
     a.bench = os.path.abspath(a.bench)
-    for path in (a.agent, a.bench):
+    for lib, bench in other_libs(a):
+        setattr(a, f"{lib}_bench", os.path.abspath(bench))
+    for path in [a.agent, a.bench] + [b for _, b in other_libs(a)]:
         if not os.access(path, os.X_OK):
             print(f"run_bench: {path}: not an executable file", file=sys.stderr)
             return 2
@@ -582,19 +694,21 @@ def main():
         while len(rounds) < a.runs:
             i = len(rounds)
             t0 = time.monotonic()
-            try:
-                r = one_round(a, tmp)
-            except Contaminated as e:
+
+            def on_contaminated(lib, e):
+                nonlocal discarded
                 stop_all()
                 discarded += 1
-                print(f"round {i + 1}/{a.runs}: discarded, another tokentap "
-                      f"ran meanwhile ({e})", file=sys.stderr, flush=True)
-                if discarded > 2 * a.runs:
+                print(f"round {i + 1}/{a.runs}: {lib} discarded, another "
+                      f"tokentap ran meanwhile ({e})", file=sys.stderr,
+                      flush=True)
+                if discarded > 2 * a.runs * (1 + len(other_libs(a))):
                     raise BenchError("too many rounds disturbed by another "
                                      "tokentap; stop it and retry")
                 if not wait_no_other_agents(OTHER_AGENT_WAIT):
-                    return 2
-                continue
+                    raise BenchError("another tokentap kept running")
+
+            r = one_round(a, tmp, on_contaminated)
             rounds.append(r)
             print(f"round {i + 1}/{a.runs} ({time.monotonic() - t0:.1f} s): "
                   f"baseline {fmt_ns(r['baseline']['ns_per_rtt'])}, "
@@ -602,6 +716,13 @@ def main():
                   f"captured {fmt_ns(r['captured']['ns_per_rtt'])}, "
                   f"floor {fmt_ns(r['floor_unprobed']['ns_per_call'])} -> "
                   f"{fmt_ns(r['floor_probed']['ns_per_call'])}", flush=True)
+            for lib, _ in other_libs(a):
+                m = r[lib]
+                print(f"  {lib}: baseline {fmt_ns(m['baseline']['ns_per_rtt'])}, "
+                      f"filtered {fmt_ns(m['filtered']['ns_per_rtt'])}, "
+                      f"captured {fmt_ns(m['captured']['ns_per_rtt'])}, "
+                      f"floor {fmt_ns(m['floor_unprobed']['ns_per_call'])} -> "
+                      f"{fmt_ns(m['floor_probed']['ns_per_call'])}", flush=True)
     except BenchError as e:
         print(f"run_bench: {e}", file=sys.stderr)
         return 1
@@ -628,11 +749,19 @@ def main():
     meta["rounds_discarded"] = discarded
     s = summarize(rounds)
     print_table(rounds, s, meta)
-    for clock in ("wall", "cpu"):
-        if s[clock]["floor_trap_ns"] <= 0:
-            print(f"warning: {clock} floor trap is not positive: the empty "
-                  "uprobe did not fire?", file=sys.stderr)
     md = markdown(s, meta)
+    by_lib = {"openssl": s}
+    for lib, _ in other_libs(a):
+        lib_rounds = [r[lib] for r in rounds]
+        s[lib] = summarize(lib_rounds)
+        by_lib[lib] = s[lib]
+        print_table(lib_rounds, s[lib], meta, lib)
+        md += "\n\n" + markdown(s[lib], meta, lib)
+    for lib, ls in by_lib.items():
+        for clock in ("wall", "cpu"):
+            if ls[clock]["floor_trap_ns"] <= 0:
+                print(f"warning: {lib}: {clock} floor trap is not positive: "
+                      "the empty uprobe did not fire?", file=sys.stderr)
     print()
     print("Markdown for docs/performance.md:")
     print()
