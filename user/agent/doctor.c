@@ -5,6 +5,7 @@
  * verifier is the only reliable judge of "can run".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "tokentap.skel.h"
+#include "core/elfsym.h"
 #include "core/log.h"
 #include "agent/attach.h"
 #include "agent/run.h"
@@ -111,6 +113,35 @@ static void check_kernel(struct doc *d)
 		     "not mounted: events carry cgroup ids but no paths");
 }
 
+/* Loading programs is not attaching them: a uprobe perf event needs more
+ * privilege on some kernels (CAP_SYS_ADMIN on 6.x here). Attach an empty
+ * probe to this binary's own main() and detach it at once. */
+static void check_uprobe(struct doc *d, struct tokentap_bpf *skel)
+{
+	static const char *const names[] = { "main" };
+	struct bpf_link *link;
+	uint64_t off = 0;
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0 || tt_elf_find_syms(fd, names, 1, &off) <= 0 || !off) {
+		if (fd >= 0)
+			close(fd);
+		line(d, 1, 0, "uprobes", "not checked (no symbol to probe in tokentap itself)");
+		return;
+	}
+	close(fd);
+	link = bpf_program__attach_uprobe(skel->progs.bench_empty, false, -1,
+					  "/proc/self/exe", off);
+	err = (int)libbpf_get_error(link);
+	if (!err)
+		bpf_link__destroy(link);
+	line(d, !err, 1, "uprobes", "%s%s", err ? "cannot be attached: " : "attach",
+	     err ? (err == -EACCES || err == -EPERM
+			    ? "permission denied (this kernel wants CAP_SYS_ADMIN for uprobe perf events)"
+			    : strerror(-err))
+		 : "");
+}
+
 static struct tokentap_bpf *check_load(struct doc *d)
 {
 	struct tokentap_bpf *skel = tokentap_bpf__open_and_load();
@@ -118,6 +149,8 @@ static struct tokentap_bpf *check_load(struct doc *d)
 	line(d, skel != NULL, 1, "bpf programs", "%s",
 	     skel ? "load and pass the verifier"
 		  : "do not load (run with --log-level debug for the verifier log)");
+	if (skel)
+		check_uprobe(d, skel);
 	return skel;
 }
 
