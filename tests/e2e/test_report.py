@@ -59,7 +59,7 @@ def test_report_matches_provider(env):
     finally:
         agent.stop()
     check(len(owner_of) == 5, "server answered %d exchanges" % len(owner_of))
-    exs = [ex for ex in server_exchanges(env, 0) if ex["request_id"] in owner_of]
+    exs = [ex for ex in server_exchanges(env, 0) if ex.get("request_id") in owner_of]
 
     # From the provider's log and the table alone.
     want = {}
