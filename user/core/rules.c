@@ -10,8 +10,9 @@
 #include "core/cfgjson.h"
 #include "core/rules.h"
 
-/* Condition kinds by their "match" key; index = enum tt_fact_kind. */
-static const char *const kind_names[TT_FACT_KINDS] = {
+/* Condition kinds by their "match" key; index = enum tt_fact_kind.
+ * NULL-terminated for tt_cfg_check_keys(). */
+static const char *const kind_names[TT_FACT_KINDS + 1] = {
 	[TT_FACT_CGROUP] = "cgroup",
 	[TT_FACT_CONTAINER_NAME] = "container_name",
 	[TT_FACT_CONTAINER_LABEL] = "container_label",
@@ -42,31 +43,6 @@ static void mkpath(char *dst, size_t cap, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(dst, cap, fmt, ap);
 	va_end(ap);
-}
-
-/* Rejects unknown and duplicate keys (cJSON keeps duplicates; a second
- * "owner" silently winning or losing would be a trap). */
-static int check_keys(const cJSON *obj, const char *where,
-		      const char *const *allowed, size_t nallowed, char *err,
-		      size_t errlen)
-{
-	const cJSON *it, *prev;
-
-	cJSON_ArrayForEach(it, obj) {
-		size_t a;
-
-		for (a = 0; a < nallowed; a++)
-			if (allowed[a] && !strcmp(allowed[a], it->string))
-				break;
-		if (a == nallowed)
-			return tt_cfg_fail(err, errlen, "%s.%s: unknown key", where,
-				    it->string);
-		for (prev = obj->child; prev != it; prev = prev->next)
-			if (!strcmp(prev->string, it->string))
-				return tt_cfg_fail(err, errlen, "%s.%s: duplicate key",
-					    where, it->string);
-	}
-	return 0;
 }
 
 /* Copies a string member (absent is fine) with a length cap. */
@@ -129,7 +105,7 @@ static int parse_match(const cJSON *obj, const char *where,
 
 	if (!cJSON_IsObject(obj))
 		return tt_cfg_fail(err, errlen, "%s: must be an object", where);
-	ret = check_keys(obj, where, kind_names, TT_FACT_KINDS, err, errlen);
+	ret = tt_cfg_check_keys(obj, where, kind_names, err, errlen);
 	if (ret)
 		return ret;
 	cJSON_ArrayForEach(it, obj) {
@@ -206,14 +182,15 @@ static int parse_set(const cJSON *obj, const char *where,
 		     struct tt_owner_set *s, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "owner", "team", "cost_center",
-					    "application", "environment", "tags" };
+					    "application", "environment", "tags",
+					    NULL };
 	char path[128];
 	const cJSON *tags;
 	int ret;
 
 	if (!cJSON_IsObject(obj))
 		return tt_cfg_fail(err, errlen, "%s: must be an object", where);
-	ret = check_keys(obj, where, keys, 6, err, errlen);
+	ret = tt_cfg_check_keys(obj, where, keys, err, errlen);
 	if (!ret)
 		ret = get_str(obj, "owner", where, s->owner, sizeof(s->owner), err, errlen);
 	if (!ret)
@@ -238,13 +215,13 @@ static int parse_set(const cJSON *obj, const char *where,
 static int parse_rule(const cJSON *obj, const char *where,
 		      struct tt_owner_rule *r, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "name", "match", "set" };
+	static const char *const keys[] = { "name", "match", "set", NULL };
 	char path[128];
 	int ret;
 
 	if (!cJSON_IsObject(obj))
 		return tt_cfg_fail(err, errlen, "%s: must be an object", where);
-	ret = check_keys(obj, where, keys, 3, err, errlen);
+	ret = tt_cfg_check_keys(obj, where, keys, err, errlen);
 	if (ret)
 		return ret;
 	if (!cJSON_GetObjectItemCaseSensitive(obj, "name"))
