@@ -218,3 +218,39 @@ TT_TEST(joined_midway_is_counted_not_guessed)
 	free(c.p);
 	free(s.p);
 }
+
+/* Bytes lost inside a DATA frame: one gap, counted once, on the stream
+ * it hit; the exchange says "gap" and claims no usage it did not see. */
+TT_TEST(gap_inside_data_counted_once)
+{
+	struct h2b c = { 0 }, s = { 0 };
+	nghttp2_hd_deflater *dc, *ds;
+	size_t at;
+	struct got g;
+	struct tt_xconn *x = conn(&g);
+
+	if (nghttp2_hd_deflate_new(&dc, 4096) || nghttp2_hd_deflate_new(&ds, 4096))
+		abort();
+	h2b_put(&c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	h2b_settings(&c);
+	h2b_headers(&c, dc, 1, 0, REQ_HDRS, 7);
+	h2b_data(&c, 1, 1, BODY_SSE);
+	h2b_settings(&s);
+	h2b_headers(&s, ds, 1, 0, RESP_SSE_HDRS, 3);
+	at = s.n + 9 + 10; /* 10 bytes into the first DATA frame's payload */
+	h2b_data(&s, 1, 0, SSE1);
+	h2b_data(&s, 1, 1, "data: [DONE]\n\n");
+	tt_xconn_data(x, TT_DIR_EGRESS, 1, c.p, c.n);
+	tt_xconn_data(x, TT_DIR_INGRESS, 2, s.p, at);
+	tt_xconn_gap(x, TT_DIR_INGRESS, 2, 20);
+	tt_xconn_data(x, TT_DIR_INGRESS, 2, s.p + at + 20, s.n - at - 20);
+	TT_CHECK_EQ_INT(g.n, 1);
+	TT_CHECK_EQ_STR(g.problem[0], "gap");
+	TT_CHECK_EQ_U64(tt_xconn_get_stats(x)->gaps, 1);
+	TT_CHECK(g.call[0].usage.input_tokens < 0);
+	tt_xconn_free(x);
+	nghttp2_hd_deflate_del(dc);
+	nghttp2_hd_deflate_del(ds);
+	free(c.p);
+	free(s.p);
+}

@@ -84,7 +84,8 @@ struct tt_xconn {
 	struct tt_xconn_stats st;
 };
 
-/* The steps both paths share. cur_req / cur_resp select the exchange. */
+/* The steps both paths share. cur_req / cur_resp select the exchange.
+ * They do not count gaps: each transport counts its own once. */
 int x_req_head(struct tt_xconn *x, const struct tt_h1_head *head);
 void x_req_body(struct tt_xconn *x, const uint8_t *p, size_t n);
 void x_req_gap(struct tt_xconn *x, uint64_t n);
