@@ -25,7 +25,8 @@ LDLIBS   := -lbpf -lelf -lz -lcjson -lcrypto -lbrotlidec -lzstd -lnghttp2 -lcaps
 	-lmicrohttpd -lpthread
 
 # Pure cores: no BPF, no root; linked into unit tests, fuzzers and the agent.
-CORE_DIRS := user/core user/http user/body user/framing user/provider user/decode user/alloc \
+CORE_DIRS := user/util user/binary user/owner user/pricing user/config user/hosts \
+	user/pipeline user/exchange user/http user/body user/framing user/provider user/alloc \
 	user/report user/otlp user/metrics
 CORE_SRCS := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 # OS adapters and commands.

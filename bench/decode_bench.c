@@ -20,7 +20,7 @@
 #include <time.h>
 #include "tt_abi.h"
 #include "alloc/event.h"
-#include "decode/exchange.h"
+#include "exchange/exchange.h"
 
 struct sink {
 	uint64_t records, usage_sum;

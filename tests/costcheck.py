@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """The cost an event should carry, recomputed from the price table file
-independently of the C code (user/core/pricing.c): uncached input, cache
+independently of the C code (user/pricing/pricing.c): uncached input, cache
 reads and writes, output (reasoning apart where the entry prices it), per
 million tokens, plus any per-request fee. Used by the golden and
 end-to-end tests."""

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/log.h"
+#include "util/log.h"
 #include "agent/run.h"
 #include "agent/report_cmd.h"
-#include "otlp/otlp_config.h"
-#include "metrics/listen.h"
+#include "config/otlp_config.h"
+#include "config/listen.h"
 
 #define TT_VERSION "0.1.0"
 

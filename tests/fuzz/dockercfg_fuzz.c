@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/dockercfg.h"
+#include "owner/dockercfg.h"
 
 #define CHECK(c)                                                             \
 	do {                                                                 \

@@ -16,7 +16,7 @@
 #include <string.h>
 #include "tt_abi.h"
 #include "alloc/event.h"
-#include "decode/exchange.h"
+#include "exchange/exchange.h"
 
 #define CHECK(c)                                                             \
 	do {                                                                 \

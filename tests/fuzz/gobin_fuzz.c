@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/gobin.h"
+#include "binary/gobin.h"
 
 #define CHECK(c)                                                             \
 	do {                                                                 \

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/pricing.h"
+#include "pricing/pricing.h"
 
 static const char *const providers[] = { NULL, "azure.ai.openai",
 					 "gcp.vertex_ai", "aws.bedrock" };

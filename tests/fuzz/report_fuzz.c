@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "decode/jsonw.h"
+#include "util/jsonw.h"
 #include "report/report.h"
 
 #define CHECK(c)                                                             \

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/rules.h"
+#include "owner/rules.h"
 
 #define CHECK(c)                                                             \
 	do {                                                                 \

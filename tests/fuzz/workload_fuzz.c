@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/workload.h"
+#include "owner/workload.h"
 
 #define CHECK(c)                                                             \
 	do {                                                                 \

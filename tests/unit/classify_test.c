@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tt_abi.h"
-#include "core/classify.h"
+#include "pipeline/classify.h"
 #include "tt_test.h"
 
 static struct tt_hosts hosts; /* large: static */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "core/config.h"
+#include "config/config.h"
 #include "tt_test.h"
 
 /* ~72 KiB each: static, not on the stack. */

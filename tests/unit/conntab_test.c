@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tt_abi.h"
-#include "core/conntab.h"
+#include "pipeline/conntab.h"
 #include "tt_test.h"
 
 #define SHA256_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

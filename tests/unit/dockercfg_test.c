@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/dockercfg.h"
+#include "owner/dockercfg.h"
 #include "tt_test.h"
 
 #define ID "3f4e8a1c9b2d7e6f0a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "core/elfsym.h"
+#include "binary/elfsym.h"
 #include "tt_test.h"
 
 #define LIBSSL "/usr/lib/x86_64-linux-gnu/libssl.so.3"

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "core/environ.h"
+#include "owner/environ.h"
 #include "tt_test.h"
 
 #define SECRET "sk-live-SUPERSECRET-0123456789abcdef"

@@ -4,7 +4,7 @@
 #include "tt_test.h"
 #include "tt_abi.h"
 #include "h2_build.h"
-#include "decode/exchange.h"
+#include "exchange/exchange.h"
 
 #define MAX_RECS 8
 

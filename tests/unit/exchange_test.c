@@ -2,7 +2,7 @@
 /* The per-connection pipeline: pairing, split points, gaps, multipart. */
 #include "tt_test.h"
 #include "tt_abi.h"
-#include "decode/exchange.h"
+#include "exchange/exchange.h"
 
 #define MAX_RECS (TT_X_PENDING_MAX + 8)
 

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
-#include "core/gobin.h"
+#include "binary/gobin.h"
 #include "tt_test.h"
 
 /* Writes v (size bytes, little endian) at p. */

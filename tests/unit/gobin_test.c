@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "core/gobin.h"
+#include "binary/gobin.h"
 #include "tt_test.h"
 
 #define WRITE_FN "crypto/tls.(*Conn).Write"

@@ -2,7 +2,7 @@
 /* Tests for user/core/hosts.c: which server names are AI API endpoints. */
 #include <errno.h>
 #include <string.h>
-#include "core/hosts.h"
+#include "hosts/hosts.h"
 #include "tt_test.h"
 
 /* ~72 KiB: static, not on the stack. */

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/http_peek.h"
+#include "pipeline/http_peek.h"
 #include "tt_test.h"
 
 /*

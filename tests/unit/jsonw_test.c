@@ -2,7 +2,7 @@
 /* Tests for user/decode/jsonw.c: escaping, UTF-8 repair, numbers, overflow. */
 #include <errno.h>
 #include <string.h>
-#include "decode/jsonw.h"
+#include "util/jsonw.h"
 #include "tt_test.h"
 
 static const char *one_str(const char *v, char *buf, size_t cap)

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include "metrics/callmetrics.h"
 #include "metrics/health.h"
-#include "metrics/listen.h"
+#include "config/listen.h"
 #include "metrics/metrics.h"
 #include "tt_test.h"
 

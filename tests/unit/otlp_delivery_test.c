@@ -3,9 +3,9 @@
  * backoff, spool headers and index, the line queue, the "otlp" config. */
 #include <errno.h>
 #include "tt_test.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "otlp/delivery.h"
-#include "otlp/otlp_config.h"
+#include "config/otlp_config.h"
 
 TT_TEST(answers_are_classified)
 {

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
-#include "core/pricing.h"
+#include "pricing/pricing.h"
 #include "tt_test.h"
 
 #define HEAD "{\"version\":\"t1\",\"currency\":\"USD\",\"source\":\"https://x\"," \

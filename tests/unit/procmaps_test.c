@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/procmaps.h"
+#include "binary/procmaps.h"
 #include "tt_test.h"
 
 struct parse_case {

@@ -12,7 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "decode/jsonw.h"
+#include "util/jsonw.h"
 #include "report/report.h"
 #include "tt_test.h"
 

@@ -5,7 +5,7 @@
 #include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
-#include "core/rules.h"
+#include "owner/rules.h"
 #include "tt_test.h"
 
 /* Parses an "owners" array (and key_environments if given) from text. */

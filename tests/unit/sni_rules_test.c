@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <string.h>
 #include "tt_abi.h"
-#include "core/config.h"
-#include "core/sni_rules.h"
+#include "config/config.h"
+#include "hosts/sni_rules.h"
 #include "tt_test.h"
 
 /* ~72 KiB and ~4 KiB: static, not on the stack. */

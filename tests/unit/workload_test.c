@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/workload.h"
+#include "owner/workload.h"
 #include "tt_test.h"
 
 /* Invented ids in real-world shapes. */

@@ -11,10 +11,10 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "tokentap.skel.h"
-#include "core/elfsym.h"
-#include "core/gobin.h"
-#include "core/log.h"
-#include "core/procmaps.h"
+#include "binary/elfsym.h"
+#include "binary/gobin.h"
+#include "util/log.h"
+#include "binary/procmaps.h"
 #include "agent/attach.h"
 
 /* The probe set for OpenSSL-family code. Order matches ssl_syms. */

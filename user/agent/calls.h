@@ -9,8 +9,8 @@
 
 #include <stdint.h>
 #include <cjson/cJSON.h>
-#include "core/conntab.h"
-#include "decode/exchange.h"
+#include "pipeline/conntab.h"
+#include "exchange/exchange.h"
 #include "agent/output.h"
 #include "agent/procinfo.h"
 #include "metrics/callmetrics.h"

@@ -8,8 +8,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "tokentap.skel.h"
-#include "core/log.h"
-#include "core/sni_rules.h"
+#include "util/log.h"
+#include "hosts/sni_rules.h"
 #include "agent/capture.h"
 
 const char *const tt_counter_names[TT_C_MAX] = {

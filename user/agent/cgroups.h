@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "core/workload.h"
+#include "owner/workload.h"
 
 #define TT_CGROUPS_CACHE_CAP 4096   /* cgroup id -> path entries */
 #define TT_CGROUPS_POD_CAP 4096     /* pod uid -> namespace/name entries */

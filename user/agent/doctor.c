@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "tokentap.skel.h"
-#include "core/elfsym.h"
-#include "core/log.h"
+#include "binary/elfsym.h"
+#include "util/log.h"
 #include "agent/attach.h"
 #include "agent/run.h"
 

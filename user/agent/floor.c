@@ -17,9 +17,9 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "tokentap.skel.h"
-#include "core/elfsym.h"
-#include "core/gobin.h"
-#include "core/log.h"
+#include "binary/elfsym.h"
+#include "binary/gobin.h"
+#include "util/log.h"
 #include "agent/run.h"
 
 #define FLOOR_LINKS_MAX (1 + TT_GOBIN_RETS_MAX)

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "core/log.h"
+#include "util/log.h"
 #include "otlp/delivery.h"
 #include "otlp/otlp.h"
 #include "agent/otlp_spool.h"

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
-#include "otlp/otlp_config.h"
+#include "config/otlp_config.h"
 
 struct tt_otlp_export;
 

@@ -9,7 +9,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "core/log.h"
+#include "util/log.h"
 #include "agent/otlp_spool.h"
 
 #define NAME_DIGITS 20

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "core/log.h"
+#include "util/log.h"
 #include "agent/output.h"
 
 #define OUT_BUF (256u << 10)

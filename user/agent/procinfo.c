@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "core/log.h"
+#include "util/log.h"
 #include "agent/procinfo.h"
 
 struct tt_procs {

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include "alloc/event.h"
 #include "agent/cgroups.h"
-#include "core/dockercfg.h"
+#include "owner/dockercfg.h"
 
 #define TT_PROCINFO_MAX 1024           /* processes with facts at once */
 #define TT_PROCINFO_ENVIRON_MAX (256u << 10) /* bytes of /proc/<pid>/environ read */

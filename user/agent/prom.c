@@ -14,8 +14,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include "core/log.h"
-#include "metrics/listen.h"
+#include "util/log.h"
+#include "config/listen.h"
 #include "agent/prom.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tt_abi.h"
-#include "core/config.h"
-#include "core/hosts.h"
-#include "core/log.h"
-#include "decode/b64.h"
-#include "decode/exchange.h"
+#include "config/config.h"
+#include "hosts/hosts.h"
+#include "util/log.h"
+#include "util/b64.h"
+#include "exchange/exchange.h"
 #include "alloc/event.h"
 #include "agent/output.h"
 #include "agent/run.h"

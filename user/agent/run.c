@@ -15,11 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 #include "tt_abi.h"
-#include "core/classify.h"
-#include "core/config.h"
-#include "core/conntab.h"
-#include "core/log.h"
-#include "decode/record.h"
+#include "pipeline/classify.h"
+#include "config/config.h"
+#include "pipeline/conntab.h"
+#include "util/log.h"
+#include "util/timefmt.h"
 #include "alloc/event.h"
 #include "agent/attach.h"
 #include "agent/cgroups.h"

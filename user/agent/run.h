@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "core/config.h"
-#include "core/pricing.h"
+#include "config/config.h"
+#include "pricing/pricing.h"
 
 #include <stddef.h>
 

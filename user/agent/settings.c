@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "core/log.h"
+#include "util/log.h"
 #include "agent/run.h"
 
 #ifndef TT_DATADIR

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "alloc/event.h"
-#include "decode/jsonw.h"
-#include "decode/record.h"
+#include "util/jsonw.h"
+#include "util/timefmt.h"
 
 /* Headers by which the provider bills an organization or project: facts
  * for rules and the event, under the names rules use. */

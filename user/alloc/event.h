@@ -12,12 +12,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "core/config.h"
-#include "core/environ.h"
-#include "core/pricing.h"
-#include "core/rules.h"
-#include "core/workload.h"
-#include "decode/exchange.h"
+#include "config/config.h"
+#include "owner/environ.h"
+#include "pricing/pricing.h"
+#include "owner/rules.h"
+#include "owner/workload.h"
+#include "exchange/exchange.h"
 
 #define TT_EVENT_TYPE "ai_api_cost_allocation"
 #define TT_EVENT_VERSION 1

@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include "tt_abi.h"
 #include "alloc/event.h"
-#include "core/conntab.h"
-#include "decode/exchange.h"
+#include "pipeline/conntab.h"
+#include "exchange/exchange.h"
 #include "metrics/metrics.h"
 
 /* Every field a running total (or a level for the gauges), 0 unknown. */

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "decode/jsonw.h"
+#include "util/jsonw.h"
 #include "otlp/otlp.h"
 #include "otlp/otlp_impl.h"
 

@@ -4,7 +4,7 @@
 #define TT_OTLP_IMPL_H
 
 #include <stdint.h>
-#include "decode/jsonw.h"
+#include "util/jsonw.h"
 #include "otlp/otlp.h"
 
 /* {"key":key,"value":{"stringValue":v}} as an array element. */

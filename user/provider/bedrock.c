@@ -22,7 +22,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "decode/b64.h"
+#include "util/b64.h"
 #include "provider/pdec_impl.h"
 
 /* Base64 text of one stream chunk; larger ones are counted and skipped. */

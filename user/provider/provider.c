@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "decode/jsonw.h"
+#include "util/jsonw.h"
 #include "provider/pdec_impl.h"
 
 /* Most specific first: the OpenAI decoder also takes any unknown host that

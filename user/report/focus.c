@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "decode/jsonw.h"
+#include "util/jsonw.h"
 #include "report/report.h"
 #include "report/report_impl.h"
 

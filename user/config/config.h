@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The agent's JSON configuration. Parsing is pure (text in, struct out);
+ * unknown keys are errors, and every error names the field and why.
+ */
+#ifndef TT_CONFIG_H
+#define TT_CONFIG_H
+
+#include <stddef.h>
+#include "owner/environ.h"
+#include "hosts/hosts.h"
+#include "owner/rules.h"
+#include "config/otlp_config.h"
+#include "config/listen.h"
+
+/* Allocation headers an application may send ("declared_headers"), by
+ * role; the names are configurable, "" turns one off. */
+enum tt_decl_role {
+	TT_DECL_COST_CENTER = 0, /* X-Cost-Center */
+	TT_DECL_ENVIRONMENT,     /* X-Environment */
+	TT_DECL_PROJECT,         /* X-Project-ID */
+	TT_DECL_TEAM,            /* X-Team */
+	TT_DECL_ROLES,
+};
+
+#define TT_CONFIG_PATH_MAX 4096
+
+struct tt_config {
+	struct tt_hosts hosts;     /* built-ins plus "endpoints" */
+	size_t ringbuf_bytes;      /* capture.ringbuf_bytes */
+	size_t max_connections;    /* capture.max_connections */
+	int attach_all_libraries;  /* capture.attach_system_libraries */
+	struct tt_owner_rules owners;      /* "owners", "key_environments" (heap) */
+	struct tt_environ_allow env_allow; /* "environment_variables" */
+	char prices_path[TT_CONFIG_PATH_MAX]; /* pricing.table, "" for the default */
+	char declared[TT_DECL_ROLES][TT_RULE_KEY_MAX]; /* header names */
+	/* Where the host's facts are ("host"): "" = found or default. A
+	 * DaemonSet mounts the host's directories elsewhere. */
+	char cgroup_root[TT_CONFIG_PATH_MAX];  /* cgroup2 mount */
+	char pods_log_dir[TT_CONFIG_PATH_MAX]; /* /var/log/pods */
+	char docker_dir[TT_CONFIG_PATH_MAX];   /* /var/lib/docker */
+	struct tt_otlp_config otlp;            /* "otlp": export (docs/otlp.md) */
+	/* metrics.listen: the Prometheus endpoint, "ADDR:PORT" or "off"
+	 * (metrics/listen.h), "" for the default; read at start only. */
+	char metrics_listen[TT_METRICS_LISTEN_MAX];
+};
+
+/* "cost_center", "environment", "project_id", "team". */
+const char *tt_decl_role_name(int role);
+
+/* Sets the defaults on uninitialized memory; tt_config_free() releases
+ * what parsing allocated. */
+void tt_config_defaults(struct tt_config *cfg);
+void tt_config_free(struct tt_config *cfg);
+/* Parses text over the defaults in *cfg. Returns 0, or -EINVAL with a
+ * message naming the field in err. */
+int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
+		    size_t errlen);
+/* Reads and parses a file; a missing file is an error here (the caller
+ * decides whether the default path may be absent). */
+int tt_config_load(const char *path, struct tt_config *cfg, char *err,
+		   size_t errlen);
+
+#endif

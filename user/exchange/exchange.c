@@ -1,0 +1,895 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Connection → exchanges. Requests are queued in order (HTTP/1.1 answers
+ * in order, pipelined or not); each final response takes the oldest
+ * request without one. A response body goes through content decoding,
+ * then the framing the provider decoder asked for, then the decoder.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "tt_abi.h"
+#include "exchange/exchange_impl.h"
+
+/* Multipart bodies are searched for the "model" field through a window:
+ * the SDKs may send the file part first, megabytes before the field. */
+#define MULTIPART_WINDOW (64u << 10)
+#define MULTIPART_KEEP (4u << 10) /* kept when the window slides */
+
+/* Request headers the decoders and the record need, copied out of the
+ * parser's buffer (names are kept lower-case). */
+static const char *const kept_headers[] = {
+	"host", "user-agent", "content-type", "content-encoding",
+	"x-stainless-lang", "x-stainless-package-version",
+	"x-stainless-runtime", "x-stainless-runtime-version",
+	"x-stainless-retry-count",
+	/* Who the provider bills: allocation facts, not secrets. */
+	"openai-organization", "openai-project", "x-goog-user-project",
+};
+
+/* Credential headers: reduced to a fingerprint at once, never stored. */
+static const char *const key_headers[] = {
+	"authorization", "x-api-key", "api-key", "x-goog-api-key",
+};
+
+/* ------------------------------------------------------------ exchanges */
+
+static void xfree(struct exchange *e)
+{
+	if (!e)
+		return;
+	tt_body_dec_free(e->req_dec);
+	tt_body_dec_free(e->dec);
+	tt_sse_free(e->sse);
+	tt_ndjson_free(e->nd);
+	tt_jsonarray_free(e->ja);
+	tt_eventstream_free(e->es);
+	tt_pdec_free(e->pdec);
+	free(e->whole);
+	free(e->mp);
+	free(e);
+}
+
+static void keep_header(struct exchange *e, const struct tt_hdr *h)
+{
+	struct tt_hdr *k;
+
+	if (e->hdrs.n >= TT_HDRS_MAX ||
+	    e->hbuf_len + h->name_len + h->value_len > sizeof(e->hbuf))
+		return;
+	k = &e->hdrs.h[e->hdrs.n++];
+	k->name = e->hbuf + e->hbuf_len;
+	for (size_t i = 0; i < h->name_len; i++) {
+		char ch = h->name[i];
+
+		e->hbuf[e->hbuf_len++] = ch >= 'A' && ch <= 'Z' ? ch | 0x20 : ch;
+	}
+	k->name_len = h->name_len;
+	k->value = e->hbuf + e->hbuf_len;
+	memcpy(e->hbuf + e->hbuf_len, h->value, h->value_len);
+	e->hbuf_len += h->value_len;
+	k->value_len = h->value_len;
+}
+
+static int name_is(const struct tt_hdr *h, const char *name)
+{
+	return h->name_len == strlen(name) &&
+	       !strncasecmp(h->name, name, h->name_len);
+}
+
+static void fingerprint(struct tt_xconn *x, struct exchange *e,
+			const char *v, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)v[i]) * 0x100000001b3ULL;
+	if (x->last_key.id[0] && h == x->last_key_fnv && len == x->last_key_len) {
+		e->key = x->last_key;
+		return;
+	}
+	if (tt_keyfp_from_header(v, len, &e->key))
+		return;
+	x->last_key = e->key;
+	x->last_key_fnv = h;
+	x->last_key_len = len;
+}
+
+static void take_request_head(struct tt_xconn *x, struct exchange *e,
+			      const struct tt_h1_head *head)
+{
+	size_t len;
+	const char *ct;
+
+	memcpy(e->method, head->method, sizeof(e->method));
+	e->method[sizeof(e->method) - 1] = '\0';
+	e->target_len = head->target_len < sizeof(e->target) - 1
+				? head->target_len : sizeof(e->target) - 1;
+	memcpy(e->target, head->target, e->target_len);
+	e->target[e->target_len] = '\0';
+	for (size_t i = 0; i < head->hdrs.n; i++) {
+		const struct tt_hdr *h = &head->hdrs.h[i];
+		size_t k;
+
+		for (k = 0; k < sizeof(key_headers) / sizeof(key_headers[0]); k++)
+			if (name_is(h, key_headers[k]))
+				break;
+		if (k < sizeof(key_headers) / sizeof(key_headers[0])) {
+			if (!e->key.id[0])
+				fingerprint(x, e, h->value, h->value_len);
+			continue;
+		}
+		for (k = 0; k < sizeof(kept_headers) / sizeof(kept_headers[0]); k++)
+			if (name_is(h, kept_headers[k]))
+				break;
+		if (k < sizeof(kept_headers) / sizeof(kept_headers[0])) {
+			keep_header(e, h);
+			continue;
+		}
+		for (const char *const *kh = x->info.keep_headers; kh && *kh; kh++)
+			if (name_is(h, *kh)) {
+				keep_header(e, h);
+				break;
+			}
+	}
+	tt_hdrs_copy(&e->hdrs, "host", e->host, sizeof(e->host));
+	ct = tt_hdrs_get(&e->hdrs, "content-type", &len);
+	if (ct && len >= 19 && !strncasecmp(ct, "multipart/form-data", 19) &&
+	    tt_multipart_boundary(ct, len, e->boundary, sizeof(e->boundary)) > 0)
+		e->multipart = 1;
+	ct = tt_hdrs_get(&e->hdrs, "content-encoding", &len);
+	e->req_enc = ct ? tt_enc_parse(ct, len) : TT_ENC_IDENTITY;
+	if (e->req_enc != TT_ENC_IDENTITY && e->req_enc != TT_ENC_UNSUPPORTED)
+		e->req_dec = tt_body_dec_new(e->req_enc, TT_X_DECODED_MAX);
+}
+
+static void finish_exchange(struct tt_xconn *x, struct exchange *e,
+			    int complete);
+static void pop(struct tt_xconn *x, struct exchange *e);
+
+/* --------------------------------------------------------- request side */
+
+int x_req_head(struct tt_xconn *x, const struct tt_h1_head *head)
+{
+	struct exchange *e;
+
+	if (x->n == TT_X_PENDING_MAX) {
+		/* The peer does not answer: give up on the oldest request. */
+		struct exchange *old = x->q[x->head];
+
+		x->st.pending_overflow++;
+		finish_exchange(x, old, 0);
+		pop(x, old);
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return 0;
+	tt_reqscan_init(&e->scan);
+	e->start_ns = x->now_ns;
+	take_request_head(x, e, head);
+	x->q[(x->head + x->n) % TT_X_PENDING_MAX] = e;
+	x->n++;
+	x->cur_req = e;
+	return 0;
+}
+
+static void multipart_feed(struct exchange *e, const uint8_t *p, size_t n)
+{
+	if (!e->mp && !(e->mp = malloc(MULTIPART_WINDOW)))
+		return;
+	while (n && !e->mp_model[0]) {
+		size_t room = MULTIPART_WINDOW - e->mp_len;
+		size_t take = n < room ? n : room;
+
+		memcpy(e->mp + e->mp_len, p, take);
+		e->mp_len += take;
+		p += take;
+		n -= take;
+		if (e->mp_len < MULTIPART_WINDOW)
+			break;
+		/* Full: look, then keep only the tail, where the next part's
+		 * delimiter and headers may have started. */
+		if (tt_multipart_field(e->mp, e->mp_len, e->boundary, "model",
+				       e->mp_model, sizeof(e->mp_model)) > 0)
+			break;
+		e->mp_model[0] = '\0';
+		memmove(e->mp, e->mp + e->mp_len - MULTIPART_KEEP, MULTIPART_KEEP);
+		e->mp_len = MULTIPART_KEEP;
+	}
+}
+
+static void req_scan(void *ctx, const uint8_t *p, size_t n)
+{
+	struct exchange *e = ctx;
+
+	if (e->multipart) {
+		if (!e->mp_model[0])
+			multipart_feed(e, p, n);
+		return;
+	}
+	tt_reqscan_feed(&e->scan, p, n);
+}
+
+void x_req_body(struct tt_xconn *x, const uint8_t *p, size_t n)
+{
+	struct exchange *e = x->cur_req;
+
+	if (!e)
+		return;
+	e->req_bytes += n;
+	if (e->req_enc == TT_ENC_UNSUPPORTED)
+		return;
+	if (e->req_dec)
+		tt_body_dec_feed(e->req_dec, p, n, req_scan, e);
+	else
+		req_scan(e, p, n);
+}
+
+void x_req_gap(struct tt_xconn *x, uint64_t n)
+{
+	if (x->cur_req)
+		x->cur_req->req_bytes += n; /* the prompt is not needed */
+}
+
+/* An aborted request is still answered or timed out: only its end. */
+void x_req_end(struct tt_xconn *x)
+{
+	struct exchange *e = x->cur_req;
+
+	if (!e)
+		return;
+	e->req_done = 1;
+	x->cur_req = NULL;
+}
+
+/* -------------------------------------------------------- response side */
+
+static struct exchange *oldest_unanswered(struct tt_xconn *x)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		struct exchange *e = x->q[(x->head + i) % TT_X_PENDING_MAX];
+
+		if (!e->has_response)
+			return e;
+	}
+	return NULL;
+}
+
+static const struct tt_req_fields *request_fields(struct exchange *e,
+						  struct tt_req_fields *tmp)
+{
+	*tmp = *tt_reqscan_fields(&e->scan);
+	if (e->multipart && !e->mp_model[0] && e->mp &&
+	    tt_multipart_field(e->mp, e->mp_len, e->boundary, "model",
+			       e->mp_model, sizeof(e->mp_model)) <= 0)
+		e->mp_model[0] = '\0';
+	if (e->mp_model[0]) {
+		snprintf(tmp->model, sizeof(tmp->model), "%s", e->mp_model);
+		tmp->has_model = 1;
+	}
+	return tmp;
+}
+
+static void begin_decoder(struct tt_xconn *x, struct exchange *e)
+{
+	struct tt_req_fields fields;
+	struct tt_req_info req = {
+		.provider_hint = x->info.provider_hint,
+		.method = e->method,
+		.target = e->target,
+		.target_len = e->target_len,
+		.hdrs = &e->hdrs,
+		.body = request_fields(e, &fields),
+	};
+	req.host = e->host[0] ? e->host : x->server_name;
+	if (!e->pdec) {
+		e->pdec = x->spare_pdec ? x->spare_pdec : tt_pdec_new();
+		x->spare_pdec = NULL;
+	}
+	if (e->pdec && tt_pdec_begin(e->pdec, &req) == -ENOENT)
+		x->st.unknown_api++;
+}
+
+static void on_document(struct exchange *e, const char *event, size_t elen,
+			const char *doc, size_t len)
+{
+	if (e->pdec)
+		tt_pdec_json(e->pdec, event, elen, doc, len);
+}
+
+static void sse_cb(void *ctx, const struct tt_sse_event *ev)
+{
+	on_document(ctx, ev->event, ev->event_len, ev->data, ev->data_len);
+}
+
+static void line_cb(void *ctx, const char *line, size_t len)
+{
+	on_document(ctx, NULL, 0, line, len);
+}
+
+static void es_cb(void *ctx, const struct tt_eventstream_msg *m)
+{
+	if (m->exception_type_len)
+		on_document(ctx, m->exception_type, m->exception_type_len,
+			    m->payload, m->payload_len);
+	else
+		on_document(ctx, m->event_type, m->event_type_len, m->payload,
+			    m->payload_len);
+}
+
+void x_set_problem(struct exchange *e, const char *problem)
+{
+	if (!e->problem)
+		e->problem = problem;
+	e->broken = 1;
+}
+
+/* Decoded body bytes, into the framing the decoder asked for. */
+static void body_sink(void *ctx, const uint8_t *p, size_t n)
+{
+	struct exchange *e = ctx;
+	int err = 0;
+
+	if (e->broken)
+		return;
+	switch (e->framing) {
+	case TT_FRAME_WHOLE:
+		if (e->whole_len + n > TT_X_WHOLE_BODY_MAX) {
+			x_set_problem(e, "body_too_large");
+			return;
+		}
+		if (e->whole_len + n > e->whole_cap) {
+			size_t cap = e->whole_cap ? e->whole_cap : 4096;
+			char *nb;
+
+			while (cap < e->whole_len + n)
+				cap *= 2;
+			nb = realloc(e->whole, cap);
+			if (!nb) {
+				x_set_problem(e, "body_too_large");
+				return;
+			}
+			e->whole = nb;
+			e->whole_cap = cap;
+		}
+		memcpy(e->whole + e->whole_len, p, n);
+		e->whole_len += n;
+		break;
+	case TT_FRAME_SSE:
+		err = tt_sse_feed(e->sse, p, n, sse_cb, e);
+		break;
+	case TT_FRAME_NDJSON:
+		err = tt_ndjson_feed(e->nd, p, n, line_cb, e);
+		break;
+	case TT_FRAME_JSON_ARRAY:
+		err = tt_jsonarray_feed(e->ja, p, n, line_cb, e);
+		break;
+	case TT_FRAME_EVENTSTREAM:
+		err = tt_eventstream_feed(e->es, p, n, es_cb, e);
+		break;
+	default:
+		break;
+	}
+	/* -ENOMEM drops one item and stays in sync: not a framing error. */
+	if (err && err != -ENOMEM)
+		x_set_problem(e, "framing_error");
+}
+
+static int setup_framing(struct exchange *e)
+{
+	switch (e->framing) {
+	case TT_FRAME_SSE:
+		e->sse = tt_sse_new(TT_X_EVENT_MAX);
+		return e->sse ? 0 : -ENOMEM;
+	case TT_FRAME_NDJSON:
+		e->nd = tt_ndjson_new(TT_X_EVENT_MAX);
+		return e->nd ? 0 : -ENOMEM;
+	case TT_FRAME_JSON_ARRAY:
+		e->ja = tt_jsonarray_new(TT_X_EVENT_MAX);
+		return e->ja ? 0 : -ENOMEM;
+	case TT_FRAME_EVENTSTREAM:
+		e->es = tt_eventstream_new(TT_X_EVENT_MAX);
+		return e->es ? 0 : -ENOMEM;
+	default:
+		return 0;
+	}
+}
+
+void x_resp_begin(struct tt_xconn *x, struct exchange *e, int status,
+		  const struct tt_hdrs *hdrs)
+{
+	const char *ce;
+	size_t len;
+
+	e->has_response = 1;
+	x->cur_resp = e;
+	begin_decoder(x, e);
+	e->framing = e->pdec ? tt_pdec_response(e->pdec, status, hdrs)
+			     : TT_FRAME_IGNORE;
+	ce = tt_hdrs_get(hdrs, "content-encoding", &len);
+	e->enc = ce ? tt_enc_parse(ce, len) : TT_ENC_IDENTITY;
+	if (e->framing != TT_FRAME_IGNORE) {
+		if (e->enc == TT_ENC_UNSUPPORTED)
+			x_set_problem(e, "unsupported_encoding");
+		else if ((e->enc != TT_ENC_IDENTITY &&
+			  !(e->dec = tt_body_dec_new(e->enc, TT_X_DECODED_MAX))) ||
+			 setup_framing(e))
+			x_set_problem(e, "decode_error");
+	}
+}
+
+static int resp_on_head(void *ctx, const struct tt_h1_head *head)
+{
+	struct tt_xconn *x = ctx;
+	struct exchange *e;
+
+	x->cur_resp = NULL;
+	if (head->status < 200) {
+		x->st.interim_responses++; /* 100 Continue: the request goes on */
+		return 0;
+	}
+	e = oldest_unanswered(x);
+	if (!e) {
+		x->st.orphan_responses++; /* joined midway: no request seen */
+		return 0;
+	}
+	x_resp_begin(x, e, head->status, &head->hdrs);
+	return strcmp(e->method, "HEAD") ? 0 : TT_H1_BODY_NONE;
+}
+
+void x_resp_body(struct tt_xconn *x, const uint8_t *p, size_t n)
+{
+	struct exchange *e = x->cur_resp;
+	int err;
+
+	if (!e)
+		return;
+	if (!e->resp_bytes)
+		e->first_body_ns = x->now_ns;
+	e->resp_bytes += n;
+	if (e->broken || e->framing == TT_FRAME_IGNORE)
+		return;
+	if (!e->dec) { /* identity: no decoder, no copy */
+		body_sink(e, p, n);
+		return;
+	}
+	err = tt_body_dec_feed(e->dec, p, n, body_sink, e);
+	if (err == -E2BIG) {
+		x->st.bombs++;
+		x_set_problem(e, "bomb");
+	} else if (err) {
+		x->st.decode_errors++;
+		x_set_problem(e, "decode_error");
+	}
+}
+
+/*
+ * Bytes of the response body were lost. Compressed bodies and binary
+ * framings cannot continue. Text framings resynchronize: the event cut by
+ * the gap is dropped and the parser restarts at a line start (the
+ * tail of the cut event reads as an unknown field and is ignored), so a later cumulative usage event still counts. A
+ * whole JSON body keeps its tail for salvage_usage().
+ */
+void x_resp_gap(struct tt_xconn *x, uint64_t n)
+{
+	struct exchange *e = x->cur_resp;
+
+	if (!e)
+		return;
+	e->resp_bytes += n;
+	if (e->broken)
+		return;
+	if (!e->problem)
+		e->problem = "gap";
+	e->gapped = 1;
+	if (e->enc != TT_ENC_IDENTITY) {
+		e->broken = 1;
+		return;
+	}
+	switch (e->framing) {
+	case TT_FRAME_SSE:
+		tt_sse_finish(e->sse); /* drop the cut event, restart clean */
+		break;
+	case TT_FRAME_NDJSON:
+		tt_ndjson_finish(e->nd);
+		break;
+	case TT_FRAME_WHOLE:
+		e->whole_gap_at = e->whole_len;
+		break;
+	case TT_FRAME_IGNORE:
+		break;
+	default:
+		e->broken = 1;
+	}
+}
+
+/*
+ * A whole JSON body with a hole cannot be parsed, but the usage object
+ * usually sits after the content that was lost. A raw `"usage":` after
+ * the gap is a key (inside a JSON string the quote would be escaped), so
+ * the object that follows is parsed on its own and handed to the decoder
+ * as {"usage": ..., "model": ...}.
+ */
+/* The last raw `"key":` in [p, p + len) whose value parses inside it. */
+static cJSON *salvage_key(const char *p, size_t len, const char *key)
+{
+	char pat[32];
+	const char *hit, *end, *q = p;
+	size_t plen = (size_t)snprintf(pat, sizeof(pat), "\"%s\":", key);
+	cJSON *best = NULL;
+
+	while ((hit = memmem(q, len - (size_t)(q - p), pat, plen))) {
+		q = hit + plen;
+		if (hit > p && hit[-1] == '\\')
+			continue;
+		cJSON *v = cJSON_ParseWithLengthOpts(q, len - (size_t)(q - p),
+						     &end, 0);
+		if (v) {
+			cJSON_Delete(best);
+			best = v;
+		}
+	}
+	return best;
+}
+
+static void salvage_usage(struct exchange *e)
+{
+	static const char *const keys[] = { "usage", "usageMetadata", "model",
+					    "modelVersion" };
+	size_t gap = e->whole_gap_at;
+	cJSON *doc = cJSON_CreateObject();
+	char *text;
+
+	for (size_t k = 0; doc && k < sizeof(keys) / sizeof(keys[0]); k++) {
+		/* After the gap first; else what came before it, parsed
+		 * only up to the gap so that no value spans the hole. */
+		cJSON *v = salvage_key(e->whole + gap, e->whole_len - gap, keys[k]);
+
+		if (!v)
+			v = salvage_key(e->whole, gap, keys[k]);
+		if (v)
+			cJSON_AddItemToObject(doc, keys[k], v);
+	}
+	text = doc && doc->child ? cJSON_PrintUnformatted(doc) : NULL;
+	if (text)
+		on_document(e, NULL, 0, text, strlen(text));
+	free(text);
+	cJSON_Delete(doc);
+}
+
+/* Ends framing and decoding; returns 1 when the body was whole. */
+static int settle_body(struct tt_xconn *x, struct exchange *e, int complete)
+{
+	int partial = 0;
+
+	if (e->dec && !e->broken) {
+		int err = tt_body_dec_finish(e->dec);
+
+		if (err == -EPIPE)
+			x_set_problem(e, "truncated");
+		else if (err)
+			x_set_problem(e, "decode_error");
+	}
+	if (e->sse)
+		partial = tt_sse_finish(e->sse);
+	else if (e->nd)
+		partial = tt_ndjson_finish(e->nd);
+	else if (e->ja)
+		partial = tt_jsonarray_finish(e->ja);
+	else if (e->es)
+		partial = tt_eventstream_finish(e->es);
+	if (partial > 0 && complete)
+		x_set_problem(e, "truncated");
+	if (e->framing == TT_FRAME_WHOLE && !e->broken && complete &&
+	    e->whole_len) {
+		if (e->gapped)
+			salvage_usage(e);
+		else
+			on_document(e, NULL, 0, e->whole, e->whole_len);
+	}
+	if (e->problem && !strcmp(e->problem, "framing_error"))
+		x->st.framing_errors++;
+	if (e->problem && !strcmp(e->problem, "body_too_large"))
+		x->st.body_too_large++;
+	/* A gap the framing recovered from leaves the exchange whole:
+	 * the record still says "gap". */
+	return complete && !e->broken &&
+	       (!e->problem || !strcmp(e->problem, "gap"));
+}
+
+static void finish_exchange(struct tt_xconn *x, struct exchange *e,
+			    int complete)
+{
+	struct tt_call call;
+	struct tt_xrec rec = { 0 };
+
+	if (!e->has_response) {
+		/* Sent, never answered: still an attempted call. */
+		begin_decoder(x, e);
+		x_set_problem(e, "no_response");
+		complete = 0;
+	} else {
+		complete = settle_body(x, e, complete);
+	}
+	if (!e->pdec) {
+		/* Nothing decoded (headers lost, or no memory): every count
+		 * unknown, never zero. */
+		memset(&call, 0, sizeof(call));
+		call.outcome = TT_OUT_INCOMPLETE;
+		call.attempt = -1;
+		call.usage = (struct tt_usage){ -1, -1, -1, -1, -1, -1 };
+		call.usage_status = TT_USAGE_LOST;
+	} else {
+		tt_pdec_finish(e->pdec, complete, &call);
+	}
+	/* Bytes lost in the body: what was read is a lower bound at best. */
+	if (e->gapped && call.usage_status == TT_USAGE_REPORTED)
+		call.usage_status = TT_USAGE_PARTIAL;
+	else if (e->gapped && call.usage_status == TT_USAGE_MISSING)
+		call.usage_status = TT_USAGE_LOST;
+	rec.call = &call;
+	rec.host = e->host[0] ? e->host : x->server_name;
+	rec.key = e->key;
+	rec.req_hdrs = &e->hdrs;
+	rec.start_ns = e->start_ns;
+	rec.end_ns = x->now_ns;
+	rec.ttfb_ns = e->first_body_ns ? (int64_t)(e->first_body_ns - e->start_ns)
+				       : -1;
+	rec.request_bytes = e->req_bytes;
+	rec.response_bytes = e->resp_bytes;
+	rec.response_encoding = tt_enc_name(e->enc);
+	rec.problem = e->problem;
+	x->st.exchanges++;
+	if (call.outcome == TT_OUT_INCOMPLETE)
+		x->st.incomplete++;
+	if (x->emit)
+		x->emit(x->ctx, &rec);
+}
+
+/* Removes e (the oldest answered, normally q[head]) from the queue. */
+static void pop(struct tt_xconn *x, struct exchange *e)
+{
+	size_t i;
+
+	for (i = 0; i < x->n; i++)
+		if (x->q[(x->head + i) % TT_X_PENDING_MAX] == e)
+			break;
+	if (i == x->n)
+		return;
+	for (; i > 0; i--)
+		x->q[(x->head + i) % TT_X_PENDING_MAX] =
+			x->q[(x->head + i - 1) % TT_X_PENDING_MAX];
+	x->head = (x->head + 1) % TT_X_PENDING_MAX;
+	x->n--;
+	if (x->cur_req == e)
+		x->cur_req = NULL;
+	if (x->cur_resp == e)
+		x->cur_resp = NULL;
+	if (!x->spare_pdec) { /* tt_pdec_begin resets it for the next one */
+		x->spare_pdec = e->pdec;
+		e->pdec = NULL;
+	}
+	xfree(e);
+}
+
+void x_finish(struct tt_xconn *x, struct exchange *e, int complete)
+{
+	finish_exchange(x, e, complete);
+	pop(x, e);
+}
+
+static void resp_on_end(void *ctx, int end)
+{
+	struct tt_xconn *x = ctx;
+
+	if (x->cur_resp)
+		x_finish(x, x->cur_resp, end == TT_H1_END_COMPLETE);
+}
+
+/* The HTTP/1 parsers' callbacks: ctx is the connection. */
+static int req_on_head(void *ctx, const struct tt_h1_head *head)
+{
+	return x_req_head(ctx, head);
+}
+
+static void req_on_body(void *ctx, const uint8_t *p, size_t n)
+{
+	x_req_body(ctx, p, n);
+}
+
+/* HTTP/1 counts a gap where the parser reports it; HTTP/2 counts each
+ * tt_xconn_gap() once (exchange_h2.c hands the same gap to the steps). */
+static void req_on_gap(void *ctx, uint64_t n)
+{
+	((struct tt_xconn *)ctx)->st.gaps++;
+	x_req_gap(ctx, n);
+}
+
+static void req_on_end(void *ctx, int end)
+{
+	(void)end;
+	x_req_end(ctx);
+}
+
+static void resp_on_body(void *ctx, const uint8_t *p, size_t n)
+{
+	x_resp_body(ctx, p, n);
+}
+
+static void resp_on_gap(void *ctx, uint64_t n)
+{
+	((struct tt_xconn *)ctx)->st.gaps++;
+	x_resp_gap(ctx, n);
+}
+
+/* ------------------------------------------------------------ interface */
+
+static const struct tt_h1_callbacks req_cb = {
+	.on_head = req_on_head,
+	.on_body = req_on_body,
+	.on_body_gap = req_on_gap,
+	.on_end = req_on_end,
+};
+
+static const struct tt_h1_callbacks resp_cb = {
+	.on_head = resp_on_head,
+	.on_body = resp_on_body,
+	.on_body_gap = resp_on_gap,
+	.on_end = resp_on_end,
+};
+
+struct tt_xconn *tt_xconn_new(const struct tt_xconn_info *info,
+			      tt_x_emit emit, void *ctx)
+{
+	struct tt_xconn *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	if (info->server_name)
+		snprintf(x->server_name, sizeof(x->server_name), "%s",
+			 info->server_name);
+	if (info->provider_hint) {
+		snprintf(x->hint, sizeof(x->hint), "%s", info->provider_hint);
+		x->info.provider_hint = x->hint;
+	}
+	x->info.server_name = x->server_name;
+	x->info.keep_headers = info->keep_headers;
+	x->emit = emit;
+	x->ctx = ctx;
+	x->req_parser = tt_h1_new(TT_H1_REQUEST, &req_cb, x);
+	x->resp_parser = tt_h1_new(TT_H1_RESPONSE, &resp_cb, x);
+	if (!x->req_parser || !x->resp_parser) {
+		tt_xconn_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/*
+ * HTTP/1 or HTTP/2, from the first bytes seen: the client's connection
+ * preface, or, for a connection joined mid-way, something that reads as an
+ * HTTP/2 frame header (a zero length byte and a known type) rather than a
+ * request or status line. Gaps seen before are handed to the chosen side.
+ */
+static void decide(struct tt_xconn *x, const uint8_t *p, size_t n)
+{
+	size_t k = n < TT_H2_PREFACE_LEN ? n : TT_H2_PREFACE_LEN;
+	int h2 = !memcmp(p, TT_H2_PREFACE, k) ||
+		 (n >= 9 && p[0] == 0 && p[3] < TT_H2_FRAME_TYPES);
+
+	x->proto = h2 && !x_h2_start(x) ? X_H2 : X_H1;
+	for (int d = 0; d < 2; d++) {
+		if (!x->early_gap[d])
+			continue;
+		if (x->proto == X_H2)
+			x_h2_gap(x, d, x->early_gap[d]);
+		else
+			tt_h1_gap(d == TT_DIR_EGRESS ? x->req_parser
+						     : x->resp_parser,
+				  x->early_gap[d]);
+	}
+}
+
+void tt_xconn_data(struct tt_xconn *x, int dir, uint64_t ts_ns,
+		   const uint8_t *p, size_t n)
+{
+	x->now_ns = ts_ns;
+	if (!n)
+		return;
+	if (x->proto == X_UNDECIDED) {
+		/* "P" alone could begin "PRI * HTTP/2.0" or "POST": wait for
+		 * the second byte (kept here: the parsers have not seen it). */
+		if (x->held) {
+			uint8_t two[2] = { x->held, p[0] };
+
+			x->held = 0;
+			decide(x, two, 2);
+			tt_xconn_data(x, dir, ts_ns, two, 1);
+		} else if (n == 1 && p[0] == 'P' && dir == TT_DIR_EGRESS) {
+			x->held = 'P';
+			return;
+		} else {
+			decide(x, p, n);
+		}
+	}
+	if (x->proto == X_H2) {
+		x_h2_data(x, dir, p, n);
+		return;
+	}
+	tt_h1_feed(dir == TT_DIR_EGRESS ? x->req_parser : x->resp_parser, p, n);
+}
+
+void tt_xconn_gap(struct tt_xconn *x, int dir, uint64_t ts_ns, uint64_t len)
+{
+	x->now_ns = ts_ns;
+	if (x->proto == X_UNDECIDED) {
+		x->st.gaps++;
+		x->early_gap[dir & 1] += len;
+		return;
+	}
+	if (x->proto == X_H2) {
+		x->st.gaps++;
+		x_h2_gap(x, dir, len);
+		return;
+	}
+	/* Say why, even when the parser has to give the message up. */
+	if (dir == TT_DIR_INGRESS && x->cur_resp) {
+		if (!x->cur_resp->problem)
+			x->cur_resp->problem = "gap";
+		x->cur_resp->gapped = 1;
+	}
+	tt_h1_gap(dir == TT_DIR_EGRESS ? x->req_parser : x->resp_parser, len);
+}
+
+void tt_xconn_close(struct tt_xconn *x, uint64_t ts_ns)
+{
+	x->now_ns = ts_ns;
+	if (x->proto != X_H2) {
+		tt_h1_eof(x->req_parser);
+		tt_h1_eof(x->resp_parser); /* may complete a close-delimited body */
+	}
+	while (x->n)
+		x_finish(x, x->q[x->head], 0);
+}
+
+void tt_xconn_free(struct tt_xconn *x)
+{
+	if (!x)
+		return;
+	x_h2_free(x);
+	while (x->n) {
+		xfree(x->q[x->head]);
+		x->head = (x->head + 1) % TT_X_PENDING_MAX;
+		x->n--;
+	}
+	tt_h1_free(x->req_parser);
+	tt_h1_free(x->resp_parser);
+	tt_pdec_free(x->spare_pdec);
+	free(x);
+}
+
+const struct tt_xconn_stats *tt_xconn_get_stats(const struct tt_xconn *x)
+{
+	return &x->st;
+}
+
+void tt_xconn_stats_add(struct tt_xconn_stats *a, const struct tt_xconn_stats *b)
+{
+	a->exchanges += b->exchanges;
+	a->incomplete += b->incomplete;
+	a->orphan_responses += b->orphan_responses;
+	a->pending_overflow += b->pending_overflow;
+	a->unknown_api += b->unknown_api;
+	a->interim_responses += b->interim_responses;
+	a->body_too_large += b->body_too_large;
+	a->decode_errors += b->decode_errors;
+	a->bombs += b->bombs;
+	a->framing_errors += b->framing_errors;
+	a->gaps += b->gaps;
+	a->h2_connections += b->h2_connections;
+	a->h2_undecodable += b->h2_undecodable;
+	a->h2_protocol_errors += b->h2_protocol_errors;
+}

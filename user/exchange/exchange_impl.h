@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the exchange pipeline: the per-exchange and per-connection state
+ * shared by the HTTP/1 path (exchange.c) and the HTTP/2 path
+ * (exchange_h2.c). Not an interface: only those two files include it.
+ */
+#ifndef TT_EXCHANGE_IMPL_H
+#define TT_EXCHANGE_IMPL_H
+
+#include "body/decode.h"
+#include "exchange/exchange.h"
+#include "framing/eventstream.h"
+#include "framing/jsonarray.h"
+#include "framing/ndjson.h"
+#include "framing/sse.h"
+#include "http/h1.h"
+#include "http/h2.h"
+#include "provider/reqscan.h"
+
+enum x_proto { X_UNDECIDED = 0, X_H1, X_H2 };
+
+struct exchange {
+	/* request */
+	char method[16];
+	char host[256];            /* Host header, "" when none */
+	char target[1024];
+	size_t target_len;
+	struct tt_hdrs hdrs;       /* points into hbuf */
+	char hbuf[TT_X_KEPT_HDRS];
+	size_t hbuf_len;
+	struct tt_keyfp key;
+	struct tt_reqscan scan;
+	int req_enc;
+	struct tt_body_dec *req_dec;
+	int multipart;
+	char boundary[128];
+	uint8_t *mp;               /* multipart window */
+	size_t mp_len;
+	char mp_model[128];        /* the "model" field, once found */
+	int req_done;
+	uint64_t start_ns, req_bytes;
+	/* response */
+	int has_response;
+	struct tt_pdec *pdec;
+	int framing;
+	int enc;
+	struct tt_body_dec *dec;
+	struct tt_sse *sse;
+	struct tt_ndjson *nd;
+	struct tt_jsonarray *ja;
+	struct tt_eventstream *es;
+	char *whole;               /* TT_FRAME_WHOLE body */
+	size_t whole_len, whole_cap;
+	size_t whole_gap_at;       /* bytes of whole before the last gap */
+	int gapped;                /* the body lost bytes (recoverably so far) */
+	uint64_t resp_bytes, first_body_ns;
+	const char *problem;
+	int broken;                /* stop decoding this body */
+	uint32_t stream_id;        /* HTTP/2 stream, 0 for HTTP/1 */
+};
+
+struct tt_xconn {
+	struct tt_xconn_info info;
+	char server_name[256];
+	char hint[32];
+	tt_x_emit emit;
+	void *ctx;
+	struct tt_h1 *req_parser, *resp_parser;
+	int proto;                 /* enum x_proto: decided by the first bytes */
+	uint64_t early_gap[2];     /* gaps before the protocol was known */
+	uint8_t held;              /* a first egress byte "P", not yet fed */
+	struct tt_h2 *h2[2];       /* HTTP/2: one parser per direction */
+	struct exchange *q[TT_X_PENDING_MAX]; /* FIFO, q[head] oldest */
+	size_t head, n;
+	struct exchange *cur_req;  /* request whose body is arriving */
+	struct exchange *cur_resp; /* exchange whose response is arriving */
+	uint64_t now_ns;
+	struct tt_pdec *spare_pdec; /* reused across keep-alive exchanges */
+	/* The last credential header and its fingerprint: a connection
+	 * usually carries one key, and SHA-256 per request is not free. */
+	uint64_t last_key_fnv;     /* FNV-1a of the header value, never the value */
+	size_t last_key_len;
+	struct tt_keyfp last_key;
+	struct tt_xconn_stats st;
+};
+
+/* The steps both paths share. cur_req / cur_resp select the exchange.
+ * They do not count gaps: each transport counts its own once. */
+int x_req_head(struct tt_xconn *x, const struct tt_h1_head *head);
+void x_req_body(struct tt_xconn *x, const uint8_t *p, size_t n);
+void x_req_gap(struct tt_xconn *x, uint64_t n);
+void x_req_end(struct tt_xconn *x);
+/* A final response head (status >= 200) for e. */
+void x_resp_begin(struct tt_xconn *x, struct exchange *e, int status,
+		  const struct tt_hdrs *hdrs);
+void x_resp_body(struct tt_xconn *x, const uint8_t *p, size_t n);
+void x_resp_gap(struct tt_xconn *x, uint64_t n);
+/* Emits e's record and frees it. */
+void x_finish(struct tt_xconn *x, struct exchange *e, int complete);
+void x_set_problem(struct exchange *e, const char *problem);
+
+/* HTTP/2 (exchange_h2.c). */
+int x_h2_start(struct tt_xconn *x);
+void x_h2_data(struct tt_xconn *x, int dir, const uint8_t *p, size_t n);
+void x_h2_gap(struct tt_xconn *x, int dir, uint64_t len);
+void x_h2_free(struct tt_xconn *x);
+
+#endif

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util/jsonw.h"
+
+void tt_jsonw_init(struct tt_jsonw *w, char *buf, size_t cap)
+{
+	w->buf = buf;
+	w->cap = cap;
+	w->len = 0;
+	w->first = 1;
+	w->overflow = 0;
+}
+
+static void put(struct tt_jsonw *w, const char *s, size_t n)
+{
+	if (w->overflow || n > w->cap - w->len) {
+		w->overflow = 1;
+		return;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void putc1(struct tt_jsonw *w, char c)
+{
+	put(w, &c, 1);
+}
+
+/* 1 for bytes a JSON string cannot hold as they are (and NUL, the end);
+ * 2 for the start of a multi-byte sequence, checked before it is kept. */
+static const unsigned char special[256] = {
+	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 2,
+};
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+
+	if (c >= 0xc2 && c <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80;
+		unsigned char hi = c == 0xed ? 0x9f : 0xbf;
+
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		unsigned char lo = c == 0xf0 ? 0x90 : 0x80;
+		unsigned char hi = c == 0xf4 ? 0x8f : 0xbf;
+
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
+		       (s[3] & 0xc0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
+/* Values come from the wire (models, header values) and the kernel
+ * (comm): bytes that are not UTF-8 become U+FFFD, so every line is JSON
+ * any reader accepts. */
+static void quoted(struct tt_jsonw *w, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+
+	putc1(w, '"');
+	for (;; s++) {
+		unsigned char c;
+		size_t n;
+
+		while (!special[(unsigned char)*s])
+			s++;
+		c = (unsigned char)*s;
+		if (!c)
+			break;
+		if (special[c] == 2) {
+			/* The checks stop at a NUL: it is never a continuation. */
+			n = utf8_len((const unsigned char *)s);
+			if (n) {
+				s += n - 1;
+				continue;
+			}
+			put(w, run, (size_t)(s - run));
+			run = s + 1;
+			put(w, "\\ufffd", 6);
+			continue;
+		}
+		put(w, run, (size_t)(s - run));
+		run = s + 1;
+		if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+
+			put(w, e, 2);
+		} else {
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+			put(w, e, 6);
+		}
+	}
+	put(w, run, (size_t)(s - run));
+	putc1(w, '"');
+}
+
+static void member(struct tt_jsonw *w, const char *key)
+{
+	if (!w->first)
+		putc1(w, ',');
+	w->first = 0;
+	if (key) {
+		/* Mostly our own names; label keys and provider field names
+		 * (usage_raw) come from outside and get the full escaping. */
+		const char *k = key;
+
+		while (!special[(unsigned char)*k])
+			k++;
+		if (*k) {
+			quoted(w, key);
+		} else {
+			putc1(w, '"');
+			put(w, key, (size_t)(k - key));
+			putc1(w, '"');
+		}
+		putc1(w, ':');
+	}
+}
+
+void tt_jsonw_open(struct tt_jsonw *w, const char *key)
+{
+	if (key || w->len)
+		member(w, key);
+	putc1(w, '{');
+	w->first = 1;
+}
+
+void tt_jsonw_close(struct tt_jsonw *w)
+{
+	putc1(w, '}');
+	w->first = 0;
+}
+
+void tt_jsonw_open_array(struct tt_jsonw *w, const char *key)
+{
+	member(w, key);
+	putc1(w, '[');
+	w->first = 1;
+}
+
+void tt_jsonw_close_array(struct tt_jsonw *w)
+{
+	putc1(w, ']');
+	w->first = 0;
+}
+
+void tt_jsonw_double(struct tt_jsonw *w, const char *key, double v)
+{
+	char tmp[32];
+	int n;
+
+	/* Range first: converting an out-of-range double is undefined. */
+	if (v > -9.0e15 && v < 9.0e15 && v == (double)(int64_t)v) {
+		tt_jsonw_int(w, key, (int64_t)v);
+		return;
+	}
+	member(w, key);
+	if (v != v || v - v != 0) { /* NaN, inf: not JSON */
+		put(w, "null", 4);
+		return;
+	}
+	/* The shortest of 15 or 17 digits that reads back the same. */
+	n = snprintf(tmp, sizeof(tmp), "%.15g", v);
+	if (strtod(tmp, NULL) != v)
+		n = snprintf(tmp, sizeof(tmp), "%.17g", v);
+	put(w, tmp, n > 0 ? (size_t)n : 0);
+}
+
+void tt_jsonw_double_sig(struct tt_jsonw *w, const char *key, double v,
+			 int sig)
+{
+	char tmp[32];
+
+	if (sig < 1 || sig > 17 || v != v || v - v != 0) {
+		tt_jsonw_double(w, key, v);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%.*g", sig, v);
+	tt_jsonw_double(w, key, strtod(tmp, NULL));
+}
+
+void tt_jsonw_str(struct tt_jsonw *w, const char *key, const char *v)
+{
+	member(w, key);
+	if (v && v[0])
+		quoted(w, v);
+	else
+		put(w, "null", 4);
+}
+
+static void digits(struct tt_jsonw *w, uint64_t v)
+{
+	char tmp[24];
+	int i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put(w, tmp + i, sizeof(tmp) - (size_t)i);
+}
+
+void tt_jsonw_int(struct tt_jsonw *w, const char *key, int64_t v)
+{
+	member(w, key);
+	if (v < 0) {
+		putc1(w, '-');
+		digits(w, (uint64_t)0 - (uint64_t)v);
+	} else {
+		digits(w, (uint64_t)v);
+	}
+}
+
+void tt_jsonw_count(struct tt_jsonw *w, const char *key, int64_t v)
+{
+	if (v < 0)
+		tt_jsonw_null(w, key);
+	else
+		tt_jsonw_int(w, key, v);
+}
+
+void tt_jsonw_ms(struct tt_jsonw *w, const char *key, uint64_t ns)
+{
+	uint64_t us = ns / 1000u;
+	char frac[4] = { (char)('0' + us / 100 % 10), (char)('0' + us / 10 % 10),
+			 (char)('0' + us % 10), 0 };
+	size_t n = 3;
+
+	member(w, key);
+	digits(w, us / 1000u);
+	while (n && frac[n - 1] == '0') /* 1.500 -> 1.5, 2.000 -> 2 */
+		frac[--n] = '\0';
+	if (n) {
+		putc1(w, '.');
+		put(w, frac, n);
+	}
+}
+
+void tt_jsonw_bool(struct tt_jsonw *w, const char *key, int v)
+{
+	member(w, key);
+	if (v)
+		put(w, "true", 4);
+	else
+		put(w, "false", 5);
+}
+
+void tt_jsonw_null(struct tt_jsonw *w, const char *key)
+{
+	member(w, key);
+	put(w, "null", 4);
+}
+
+void tt_jsonw_raw(struct tt_jsonw *w, const char *key, const char *json)
+{
+	member(w, key);
+	put(w, json, strlen(json));
+}
+
+long tt_jsonw_finish(struct tt_jsonw *w)
+{
+	if (w->overflow || w->len == w->cap)
+		return -E2BIG;
+	w->buf[w->len] = '\0';
+	return (long)w->len;
+}
