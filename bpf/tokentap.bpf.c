@@ -256,6 +256,24 @@ static long emit_chunk(__u32 i, void *data)
 	return 0;
 }
 
+/* The first bytes a TLS server reads from its client: a request method and
+ * a space ("GET /", "POST /", the HTTP/2 preface "PRI *"). */
+static __always_inline int looks_like_request(__u64 buf, __u64 n)
+{
+	unsigned char b[8] = {};
+	int i;
+
+	if (n < 4 || bpf_probe_read_user(b, n < 8 ? 4 : 8, (void *)buf))
+		return 0;
+	for (i = 0; i < 8; i++) {
+		if (b[i] == ' ')
+			return i >= 3;
+		if (b[i] < 'A' || b[i] > 'Z')
+			return 0;
+	}
+	return 0;
+}
+
 /* A call of conn moved n bytes in direction dir from buf: account and copy
  * them (n == 0: nothing moved). */
 static __always_inline int call_done(__u32 pid, __u64 ssl, __u64 buf, __u8 dir,
@@ -272,13 +290,15 @@ static __always_inline int call_done(__u32 pid, __u64 ssl, __u64 buf, __u8 dir,
 	if (!n || n > 0x7fffffff)
 		return 0;
 
-	/* Unknown so far means no SNI was set. If its first transfer is a read,
-	 * the peer spoke first: this process is the TLS server (tokentap traces
-	 * outbound calls). Decided here, not in user space, so that not even
-	 * the first reads of an inbound upload are copied. */
+	/* Unknown so far means no SNI was set. If its first transfer reads a
+	 * request, this process is the TLS server (tokentap traces outbound
+	 * calls): decided here, not in user space, so that not even the first
+	 * reads of an inbound upload are copied. A first read of anything else
+	 * may be a client the agent joined while it waited for a response:
+	 * user space waits for its next request. */
 	conn = conn_get(pid, cc.conn,
-			cc.dir == TT_DIR_INGRESS ? TT_VERDICT_FILTER
-						 : TT_VERDICT_PENDING);
+			cc.dir == TT_DIR_INGRESS && looks_like_request(buf, n)
+				? TT_VERDICT_FILTER : TT_VERDICT_PENDING);
 	if (!conn)
 		return 0;
 	if (conn->verdict == TT_VERDICT_FILTER) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Tests for user/core/classify.c: capture or filter a new connection. */
+/* Tests for user/pipeline/classify.c: capture or filter a new connection. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,58 +26,81 @@ struct cls_case {
 	const char *reason;
 	const char *provider;
 	const char *method;  /* request line expected in out->req */
+	const char *ingress; /* NULL: no bytes read */
+	size_t ilen;         /* 0 with ingress: strlen(ingress) */
 };
 
 static const struct cls_case cases[] = {
 	{ "sni_ai", "api.openai.com", TT_DIR_EGRESS, NULL, 0, 0,
-	  TT_VERDICT_CAPTURE, "sni", "openai", "" },
+	  TT_VERDICT_CAPTURE, "sni", "openai", "", NULL, 0 },
 	{ "sni_ai_with_request", "API.ANTHROPIC.COM", TT_DIR_EGRESS,
 	  "POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n", 0, 0,
-	  TT_VERDICT_CAPTURE, "sni", "anthropic", "POST" },
+	  TT_VERDICT_CAPTURE, "sni", "anthropic", "POST", NULL, 0 },
 	/* The name the client asked for wins over what the bytes claim. */
 	{ "sni_other_host_ai", "example.com", TT_DIR_EGRESS, REQ_OPENAI, 0, 0,
-	  TT_VERDICT_FILTER, "sni_not_ai", NULL, "POST" },
+	  TT_VERDICT_FILTER, "sni_not_ai", NULL, "POST", NULL, 0 },
 	{ "sni_other", "www.example.com", TT_DIR_INGRESS, NULL, 0, 0,
-	  TT_VERDICT_FILTER, "sni_not_ai", NULL, "" },
+	  TT_VERDICT_FILTER, "sni_not_ai", NULL, "", NULL, 0 },
 	{ "sni_ai_h2", "generativelanguage.googleapis.com", TT_DIR_EGRESS,
-	  H2_PREFACE, 0, 0, TT_VERDICT_CAPTURE, "sni", "gcp.gemini", "" },
+	  H2_PREFACE, 0, 0, TT_VERDICT_CAPTURE, "sni", "gcp.gemini", "", NULL, 0 },
+	/* A TLS server reads a request (or the HTTP/2 preface) first. */
 	{ "server_role", "", TT_DIR_INGRESS, NULL, 0, 0,
-	  TT_VERDICT_FILTER, "server_role", NULL, "" },
+	  TT_VERDICT_FILTER, "server_role", NULL, "", "POST /upload HTTP/1.1\r\n", 0 },
 	{ "server_role_null_sni", NULL, TT_DIR_INGRESS, NULL, 0, 0,
-	  TT_VERDICT_FILTER, "server_role", NULL, "" },
+	  TT_VERDICT_FILTER, "server_role", NULL, "", "GET / HTTP/1.1\r\n", 0 },
+	{ "server_role_h2", "", TT_DIR_INGRESS, NULL, 0, 0,
+	  TT_VERDICT_FILTER, "server_role", NULL, "", H2_PREFACE, 0 },
+	/* A client the agent joined while it waited for a response reads
+	 * first too: wait for its next request rather than call it a server
+	 * (a permanent verdict would lose every later call). */
+	{ "midway_client_reads_response", "", TT_DIR_INGRESS, NULL, 0, -EAGAIN,
+	  0, NULL, NULL, NULL, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n", 0 },
+	{ "midway_client_reads_body", "", TT_DIR_INGRESS, NULL, 0, -EAGAIN,
+	  0, NULL, NULL, NULL, "\x1f\x8b\x08\x00", 4 },
+	{ "midway_client_then_request", "", TT_DIR_INGRESS, REQ_OPENAI, 0, 0,
+	  TT_VERDICT_CAPTURE, "host", "openai", "POST", "keep-alive\r\n\r\n{}", 0 },
+	{ "nothing_read_yet", "", TT_DIR_INGRESS, NULL, 0, -EAGAIN,
+	  0, NULL, NULL, NULL, NULL, 0 },
+	/* A peer that only talks is not waited for beyond the cap. */
+	{ "ingress_only", "", TT_DIR_INGRESS, NULL, 0, 0, TT_VERDICT_FILTER,
+	  "ingress_only", NULL, "", "\x17", TT_PEEK_INGRESS_MAX },
 	{ "host_ai", "", TT_DIR_EGRESS, REQ_OPENAI, 0, 0,
-	  TT_VERDICT_CAPTURE, "host", "openai", "POST" },
+	  TT_VERDICT_CAPTURE, "host", "openai", "POST", NULL, 0 },
 	{ "host_ai_null_sni", NULL, TT_DIR_EGRESS, REQ_OPENAI, 0, 0,
-	  TT_VERDICT_CAPTURE, "host", "openai", "POST" },
+	  TT_VERDICT_CAPTURE, "host", "openai", "POST", NULL, 0 },
 	/* Peer spoke first but we then sent a request: judge the request. */
 	{ "ingress_first_then_request", "", TT_DIR_INGRESS, REQ_OPENAI, 0, 0,
-	  TT_VERDICT_CAPTURE, "host", "openai", "POST" },
+	  TT_VERDICT_CAPTURE, "host", "openai", "POST", NULL, 0 },
 	{ "host_not_ai", "", TT_DIR_EGRESS,
 	  "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n", 0, 0,
-	  TT_VERDICT_FILTER, "host_not_ai", NULL, "GET" },
+	  TT_VERDICT_FILTER, "host_not_ai", NULL, "GET", NULL, 0 },
 	{ "no_host", "", TT_DIR_EGRESS, "GET / HTTP/1.0\r\n\r\n", 0, 0,
-	  TT_VERDICT_FILTER, "no_host", NULL, "GET" },
+	  TT_VERDICT_FILTER, "no_host", NULL, "GET", NULL, 0 },
 	{ "partial_request", "", TT_DIR_EGRESS,
 	  "POST /v1/chat/completions HTTP/1.1\r\nHo", 0, -EAGAIN, 0, NULL, NULL,
-	  NULL },
+	  NULL, NULL, 0 },
 	{ "no_bytes_yet", "", TT_DIR_EGRESS, NULL, 0, -EAGAIN, 0, NULL, NULL,
-	  NULL },
+	  NULL, NULL, 0 },
 	{ "partial_h2", "", TT_DIR_EGRESS, "PRI * HTTP/2.0\r\n", 0, -EAGAIN, 0,
-	  NULL, NULL, NULL },
+	  NULL, NULL, NULL, NULL, 0 },
 	{ "not_http_tls", "", TT_DIR_EGRESS, TLS_HELLO, 11, 0,
-	  TT_VERDICT_FILTER, "not_http", NULL, "" },
+	  TT_VERDICT_FILTER, "not_http", NULL, "", NULL, 0 },
 	{ "not_http_lf_only", "", TT_DIR_EGRESS,
 	  "GET / HTTP/1.1\nHost: api.openai.com\n\n", 0, 0,
-	  TT_VERDICT_FILTER, "not_http", NULL, NULL },
+	  TT_VERDICT_FILTER, "not_http", NULL, NULL, NULL, 0 },
 	/* The preface alone: the first request's :authority is still to
 	 * come (http2_without_sni below covers the rest). */
 	{ "h2_preface_only", "", TT_DIR_EGRESS, H2_PREFACE, 0, -EAGAIN,
-	  0, NULL, NULL, "" },
+	  0, NULL, NULL, "", NULL, 0 },
 };
 
 static void check_case(const struct cls_case *c)
 {
 	size_t len = c->egress ? (c->len ? c->len : strlen(c->egress)) : 0;
+	size_t ikept = c->ingress ? (c->ilen && c->ilen <= 16 ? c->ilen
+						     : strlen(c->ingress)) : 0;
+	/* ilen above the kept bytes: the total seen, most of it not kept. */
+	uint64_t iseen = c->ilen > 16 ? c->ilen : ikept;
 	/* Own allocation: an over-read past len shows under valgrind. */
 	uint8_t *buf = malloc(len ? len : 1);
 	struct tt_class out;
@@ -88,7 +111,8 @@ static void check_case(const struct cls_case *c)
 	if (len)
 		memcpy(buf, c->egress, len);
 	memset(&out, 0xa5, sizeof(out)); /* stale fields must not leak */
-	ret = tt_classify(&hosts, c->sni, c->first_dir, buf, len, &out);
+	ret = tt_classify(&hosts, c->sni, c->first_dir, buf, len,
+			  (const uint8_t *)c->ingress, ikept, iseen, &out);
 	free(buf);
 	tt_case("%s", c->name);
 	TT_CHECK_EQ_INT(ret, c->ret);
@@ -117,7 +141,7 @@ TT_TEST(host_request_fields_recorded)
 
 	tt_hosts_init_builtin(&hosts);
 	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS,
-				    (const uint8_t *)req, sizeof(req) - 1, &out), 0);
+				    (const uint8_t *)req, sizeof(req) - 1, NULL, 0, 0, &out), 0);
 	TT_CHECK_EQ_INT(out.verdict, TT_VERDICT_CAPTURE);
 	TT_CHECK_EQ_STR(out.reason, "host");
 	TT_CHECK_EQ_STR(out.provider, "gcp.gemini");
@@ -133,11 +157,11 @@ TT_TEST(custom_endpoint_by_host)
 
 	tt_hosts_init_builtin(&hosts);
 	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS,
-				    (const uint8_t *)req, sizeof(req) - 1, &out), 0);
+				    (const uint8_t *)req, sizeof(req) - 1, NULL, 0, 0, &out), 0);
 	TT_CHECK_EQ_STR(out.reason, "host_not_ai");
 	TT_CHECK_EQ_INT(tt_hosts_add(&hosts, "*.lab.example", "vllm"), 0);
 	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS,
-				    (const uint8_t *)req, sizeof(req) - 1, &out), 0);
+				    (const uint8_t *)req, sizeof(req) - 1, NULL, 0, 0, &out), 0);
 	TT_CHECK_EQ_INT(out.verdict, TT_VERDICT_CAPTURE);
 	TT_CHECK_EQ_STR(out.reason, "host");
 	TT_CHECK_EQ_STR(out.provider, "vllm");
@@ -157,7 +181,7 @@ TT_TEST(oversized_head_is_not_http)
 	memset(buf, 'a', len);
 	memcpy(buf, head, sizeof(head) - 1);
 	tt_hosts_init_builtin(&hosts);
-	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, buf, len, &out), 0);
+	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, buf, len, NULL, 0, 0, &out), 0);
 	TT_CHECK_EQ_INT(out.verdict, TT_VERDICT_FILTER);
 	TT_CHECK_EQ_STR(out.reason, "not_http");
 	free(buf);
@@ -189,9 +213,9 @@ TT_TEST(http2_without_sni)
 	h2b_put(&b, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
 	h2b_settings(&b);
 	/* Only the preface and SETTINGS so far: more bytes needed. */
-	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, b.p, b.n, &c), -EAGAIN);
+	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, b.p, b.n, NULL, 0, 0, &c), -EAGAIN);
 	h2b_headers(&b, d, 1, 0, req, 4);
-	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, b.p, b.n, &c), 0);
+	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, b.p, b.n, NULL, 0, 0, &c), 0);
 	TT_CHECK_EQ_INT(c.verdict, TT_VERDICT_CAPTURE);
 	TT_CHECK_EQ_STR(c.reason, "h2_authority");
 	TT_CHECK_EQ_STR(c.provider, "openai");
@@ -200,17 +224,17 @@ TT_TEST(http2_without_sni)
 	h2b_put(&o, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
 	h2b_settings(&o);
 	h2b_headers(&o, d2, 1, 1, other, 4);
-	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, o.p, o.n, &c), 0);
+	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, o.p, o.n, NULL, 0, 0, &c), 0);
 	TT_CHECK_EQ_INT(c.verdict, TT_VERDICT_FILTER);
 	TT_CHECK_EQ_STR(c.reason, "host_not_ai");
 
 	h2b_headers(&mid, d, 3, 0, req, 4); /* stream 3 of a running conn */
-	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, mid.p, mid.n, &c), 0);
+	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, mid.p, mid.n, NULL, 0, 0, &c), 0);
 	TT_CHECK_EQ_STR(c.reason, "h2_joined_midway");
 	TT_CHECK_EQ_INT(c.verdict, TT_VERDICT_FILTER);
 
 	h2b_frame(&srv, 4, 0, 0, "\0\3\0\0\0\144", 6);
-	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, srv.p, srv.n, &c), 0);
+	TT_CHECK_EQ_INT(tt_classify(&hosts, "", TT_DIR_EGRESS, srv.p, srv.n, NULL, 0, 0, &c), 0);
 	TT_CHECK_EQ_STR(c.reason, "server_role");
 	nghttp2_hd_deflate_del(d);
 	nghttp2_hd_deflate_del(d2);

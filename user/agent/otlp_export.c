@@ -439,6 +439,17 @@ void tt_otlp_export_line(struct tt_otlp_export *x, const char *line, size_t n)
 	pthread_mutex_unlock(&x->mu);
 }
 
+static void sink_event(void *ctx, const struct tt_sink_event *ev)
+{
+	if (ev->line)
+		tt_otlp_export_line(ctx, ev->line, ev->len);
+}
+
+struct tt_sink tt_otlp_export_sink(struct tt_otlp_export *x)
+{
+	return (struct tt_sink){ .name = "otlp", .ctx = x, .event = sink_event };
+}
+
 /* Before the thread exists: curl_global_init is not thread-safe. */
 static void curl_init_once(void)
 {

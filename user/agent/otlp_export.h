@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "config/otlp_config.h"
+#include "pipeline/sink.h"
 
 struct tt_otlp_export;
 
@@ -33,6 +34,8 @@ void tt_otlp_export_line(struct tt_otlp_export *x, const char *line, size_t n);
 /* Flushes what is queued (sent if the endpoint answers at once, else
  * spooled), sends the final metrics and joins the thread. */
 void tt_otlp_export_stop(struct tt_otlp_export *x);
+/* The exporter as a pipeline sink (each event line). */
+struct tt_sink tt_otlp_export_sink(struct tt_otlp_export *x);
 /* The "otlp" object of agent_stats; after stop. */
 void tt_otlp_export_stats_json(const struct tt_otlp_export *x, cJSON *o);
 void tt_otlp_export_free(struct tt_otlp_export *x);

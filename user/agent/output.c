@@ -182,3 +182,20 @@ void tt_output_close(struct tt_output *out)
 	free(out->buf);
 	out->buf = NULL;
 }
+
+static void sink_event(void *ctx, const struct tt_sink_event *ev)
+{
+	if (ev->line)
+		tt_output_line(ctx, ev->line, ev->len);
+}
+
+static void sink_record(void *ctx, const char *line, size_t len)
+{
+	tt_output_line(ctx, line, len);
+}
+
+struct tt_sink tt_output_sink(struct tt_output *out)
+{
+	return (struct tt_sink){ .name = "ledger", .ctx = out,
+				 .event = sink_event, .record = sink_record };
+}

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "pipeline/sink.h"
 
 struct cJSON;
 
@@ -30,5 +31,8 @@ void tt_output_write(struct tt_output *out, const struct cJSON *obj);
 void tt_output_line(struct tt_output *out, const char *line, size_t n);
 void tt_output_flush(struct tt_output *out);
 void tt_output_close(struct tt_output *out);
+
+/* The ledger as a pipeline sink: events and connection records. */
+struct tt_sink tt_output_sink(struct tt_output *out);
 
 #endif

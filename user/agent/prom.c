@@ -243,9 +243,17 @@ void tt_prom_close(struct tt_prom *p)
 	free(p);
 }
 
-struct tt_call_metrics *tt_prom_calls(struct tt_prom *p)
+static void sink_event(void *ctx, const struct tt_sink_event *ev)
 {
-	return p ? &p->calls : NULL;
+	struct tt_prom *p = ctx;
+
+	tt_call_metrics_observe(&p->calls, ev->rec, ev->res);
+}
+
+struct tt_sink tt_prom_sink(struct tt_prom *p)
+{
+	return (struct tt_sink){ .name = "prometheus", .ctx = p,
+				 .event = sink_event };
 }
 
 int tt_prom_wanted(const struct tt_prom *p)
@@ -253,18 +261,17 @@ int tt_prom_wanted(const struct tt_prom *p)
 	return atomic_load(&p->want_gen) != atomic_load(&p->snap_gen);
 }
 
-void tt_prom_fill(struct tt_health *h, const struct tt_calls *calls,
-		  const struct tt_attach *am, const struct tt_procs *procs,
-		  const struct tt_cgroups *cg)
+void tt_prom_fill(struct tt_health *h, const struct tt_pipeline_stats *ps,
+		  const struct tt_alloc_stats *alloc, const struct tt_attach *am,
+		  const struct tt_procs *procs, const struct tt_cgroups *cg)
 {
 	struct tt_attach_stats as;
 
-	h->ledger_events = calls->records;
-	h->decoders = calls->decoders;
-	h->decoder_alloc_failures = calls->decoder_alloc_failures;
-	h->x = calls->st;
-	if (calls->alloc)
-		h->alloc = calls->alloc->st;
+	h->ledger_events = ps->calls;
+	h->decoders = ps->decoders;
+	h->decoder_alloc_failures = ps->decoder_alloc_failures;
+	h->x = ps->x;
+	h->alloc = *alloc;
 	if (am) {
 		tt_attach_get_stats(am, &as);
 		h->targets = tt_attach_count(am);
@@ -273,14 +280,14 @@ void tt_prom_fill(struct tt_health *h, const struct tt_calls *calls,
 		h->targets_table_full = as.targets_full;
 	}
 	if (procs) {
-		const struct tt_procinfo_stats *ps = tt_procs_stats(procs);
+		const struct tt_procinfo_stats *fs = tt_procs_stats(procs);
 
-		h->facts_table_full = ps->table_full;
-		h->exe_errors = ps->exe_errors;
-		h->environ_errors = ps->environ_errors;
-		h->environ_truncated = ps->environ_truncated;
-		h->cgroup_unknown = ps->cgroup_unknown;
-		h->docker_errors = ps->docker_errors;
+		h->facts_table_full = fs->table_full;
+		h->exe_errors = fs->exe_errors;
+		h->environ_errors = fs->environ_errors;
+		h->environ_truncated = fs->environ_truncated;
+		h->cgroup_unknown = fs->cgroup_unknown;
+		h->docker_errors = fs->docker_errors;
 	}
 	if (cg) {
 		const struct tt_cgroups_stats *cs = tt_cgroups_stats(cg);

@@ -14,7 +14,7 @@
 #include "metrics/callmetrics.h"
 #include "metrics/health.h"
 #include "agent/attach.h"
-#include "agent/calls.h"
+#include "pipeline/pipeline.h"
 #include "agent/cgroups.h"
 #include "agent/procinfo.h"
 
@@ -31,16 +31,16 @@ struct tt_prom;
 int tt_prom_open(const char *addr, struct tt_prom **out);
 void tt_prom_close(struct tt_prom *p);
 
-/* The per-call families, for struct tt_calls; NULL when p is NULL. */
-struct tt_call_metrics *tt_prom_calls(struct tt_prom *p);
+/* The per-call families as a pipeline sink (p not NULL). */
+struct tt_sink tt_prom_sink(struct tt_prom *p);
 
 /* 1 when a scrape waits for a snapshot: one atomic load, for every loop
  * iteration. */
 int tt_prom_wanted(const struct tt_prom *p);
 
 /* Copies the counters of the agent's modules into h. */
-void tt_prom_fill(struct tt_health *h, const struct tt_calls *calls,
-		  const struct tt_attach *am, const struct tt_procs *procs,
+void tt_prom_fill(struct tt_health *h, const struct tt_pipeline_stats *ps,
+		  const struct tt_alloc_stats *alloc, const struct tt_attach *am, const struct tt_procs *procs,
 		  const struct tt_cgroups *cg);
 
 /* Loop side: mirrors h (start time and scrape counts are added here),

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * `tokentap replay FILE`: a recorded capture stream (JSON Lines, see
- * docs/decode.md) through the same decoding pipeline as the live agent,
- * records on stdout. No root, no BPF: every decoder is testable this way.
+ * tests/fixtures/README.md) turned into the capture records the kernel
+ * would have sent (tt_ev_* of tt_abi.h) and fed to the same pipeline core
+ * as the live agent: connection table, classification, gaps, decoding,
+ * allocation. Events on stdout. No root, no BPF.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -11,10 +13,9 @@
 #include <string.h>
 #include "tt_abi.h"
 #include "config/config.h"
-#include "hosts/hosts.h"
-#include "util/log.h"
 #include "util/b64.h"
-#include "exchange/exchange.h"
+#include "util/log.h"
+#include "pipeline/pipeline.h"
 #include "alloc/event.h"
 #include "agent/output.h"
 #include "agent/run.h"
@@ -22,15 +23,16 @@
 #define REPLAY_CONNS_MAX 4096
 #define REPLAY_LINE_MAX (64u << 20)
 
+/* A connection of the file: what its "open" line says, and the stream
+ * offsets the kernel would have counted. */
 struct rconn {
 	long id;
-	struct tt_xconn *x;
-	char host[256];
-	char comm[16];
 	uint32_t pid;
 	uint64_t cgroup_id;
-	/* Optional facts a capture file may carry: rules on cgroup paths
-	 * and exe are testable without root. */
+	char comm[16];
+	uint64_t off[2];
+	/* Optional facts a capture file may carry: rules on cgroup paths and
+	 * exe are testable without root. */
 	char cgroup_path[TT_WORKLOAD_PATH_MAX + 1];
 	char exe[512];
 	struct tt_workload wl;
@@ -44,41 +46,13 @@ struct replay {
 	const char *keep_headers[TT_DECL_ROLES + 1];
 	uint64_t next_id;
 	struct tt_output out;
+	struct tt_pipeline *pipe;
 	struct rconn conns[REPLAY_CONNS_MAX];
 	size_t nconns;
-	unsigned long long lines, bad_lines, records;
+	struct tt_ev_data ev; /* one record at a time */
+	unsigned long long lines, bad_lines;
 	uint64_t last_ts;
-	struct tt_xconn_stats st;
 };
-
-/* The emit callback's context is the connection; the replay is global to
- * one run of the command. */
-static struct replay *g_replay;
-
-static void emit_record(void *ctx, const struct tt_xrec *rec)
-{
-	struct rconn *c = ctx;
-	struct tt_proc_facts pf = {
-		.pid = c->pid, .comm = c->comm, .cgroup_id = c->cgroup_id,
-		.cgroup_path = c->cgroup_path, .exe = c->exe,
-		.workload = c->has_wl ? &c->wl : NULL,
-	};
-	uint8_t b[16] = { 0 };
-	char id[37], line[TT_EVENT_MAX];
-	uint64_t seq;
-	long n;
-
-	/* Sequential ids: the same file replays to the same events. */
-	seq = ++g_replay->next_id;
-	for (int i = 0; i < 8; i++)
-		b[15 - i] = (uint8_t)(seq >> (8 * i));
-	tt_alloc_uuid(b, id);
-	n = tt_alloc_event(&g_replay->alloc, rec, &pf, id, line, sizeof(line));
-	if (n < 0)
-		return;
-	tt_output_line(&g_replay->out, line, (size_t)n);
-	g_replay->records++;
-}
 
 static struct rconn *find(struct replay *r, long id)
 {
@@ -88,56 +62,178 @@ static struct rconn *find(struct replay *r, long id)
 	return NULL;
 }
 
-static struct rconn *open_conn(struct replay *r, long id, const cJSON *open)
+/* The file's connection id is the "library pointer" of the records. */
+static struct rconn *find_key(struct replay *r, uint32_t pid, uint64_t ptr)
 {
-	struct rconn *c;
-	struct tt_xconn_info info = { 0 };
+	struct rconn *c = find(r, (long)ptr);
+
+	return c && c->pid == pid ? c : NULL;
+}
+
+/* ---- the pipeline's view of the host: the file's facts ---- */
+
+/* A copy of the file's facts for the connection's decoder: the table
+ * entry itself is reused when the connection's "close" line comes. */
+static void *op_proc_get(void *ctx, const struct tt_conn *conn)
+{
+	struct rconn *c = find_key(ctx, conn->pid, conn->ptr), *copy;
+
+	if (!c || !(copy = malloc(sizeof(*copy))))
+		return NULL;
+	*copy = *c;
+	return copy;
+}
+
+static void op_proc_facts(void *ctx, void *handle, const struct tt_conn *conn,
+			  struct tt_proc_facts *pf)
+{
+	struct rconn *c = handle;
+
+	(void)ctx;
+	memset(pf, 0, sizeof(*pf));
+	pf->pid = conn->pid;
+	pf->comm = conn->comm;
+	pf->cgroup_id = conn->cgroup_id;
+	pf->cgroup_path = c->cgroup_path;
+	pf->exe = c->exe;
+	pf->workload = c->has_wl ? &c->wl : NULL;
+}
+
+static void op_proc_put(void *ctx, void *handle)
+{
+	(void)ctx;
+	free(handle);
+}
+
+/* Sequential ids: the same file replays to the same events. */
+static void op_event_id(void *ctx, char out[37])
+{
+	struct replay *r = ctx;
+	uint8_t b[16] = { 0 };
+	uint64_t seq = ++r->next_id;
+
+	for (int i = 0; i < 8; i++)
+		b[15 - i] = (uint8_t)(seq >> (8 * i));
+	tt_alloc_uuid(b, out);
+}
+
+static const struct tt_pipeline_ops replay_ops = {
+	.proc_get = op_proc_get,
+	.proc_facts = op_proc_facts,
+	.proc_put = op_proc_put,
+	.event_id = op_event_id,
+};
+
+/* ---- capture lines to capture records ---- */
+
+static void fill_hdr(struct tt_ev_hdr *h, const struct rconn *c, uint16_t type,
+		     uint64_t ts)
+{
+	memset(h, 0, sizeof(*h));
+	h->type = type;
+	h->lib = TT_LIB_OPENSSL;
+	h->pid = c->pid;
+	h->tid = c->pid;
+	h->ts_ns = ts;
+	h->cgroup_id = c->cgroup_id;
+	h->conn = (uint64_t)c->id;
+	memcpy(h->comm, c->comm, sizeof(h->comm));
+}
+
+static void send_sni(struct replay *r, const struct rconn *c, uint64_t ts,
+		     const char *name)
+{
+	struct tt_ev_sni *ev = (struct tt_ev_sni *)&r->ev;
+	size_t n = strlen(name);
+
+	if (n > TT_SNI_MAX - 1)
+		n = TT_SNI_MAX - 1;
+	fill_hdr(&ev->hdr, c, TT_EV_SNI, ts);
+	ev->name_len = (uint32_t)n;
+	memcpy(ev->name, name, n);
+	ev->name[n] = '\0';
+	tt_pipeline_event(r->pipe, ev, sizeof(*ev));
+}
+
+/* Bytes (data) or a gap (data NULL) of one direction, cut into records of
+ * at most one chunk as the kernel cuts them. */
+static void send_bytes(struct replay *r, struct rconn *c, uint64_t ts, int dir,
+		       const uint8_t *data, uint64_t len)
+{
+	struct tt_ev_data *ev = &r->ev;
+
+	while (len) {
+		uint32_t n = len > TT_CHUNK_MAX ? TT_CHUNK_MAX : (uint32_t)len;
+
+		fill_hdr(&ev->hdr, c, TT_EV_DATA, ts);
+		ev->hdr.dir = (uint8_t)dir;
+		ev->stream_off = c->off[dir];
+		ev->call_len = n;
+		ev->len = n;
+		ev->cap_len = data ? n : 0;
+		ev->pad = 0;
+		if (data) {
+			memcpy(ev->data, data, n);
+			data += n;
+		} else {
+			ev->hdr.flags = TT_F_GAP;
+		}
+		tt_pipeline_event(r->pipe, ev, TT_EV_DATA_SIZE(ev->cap_len));
+		c->off[dir] += n;
+		len -= n;
+	}
+}
+
+static void send_close(struct replay *r, struct rconn *c, uint64_t ts)
+{
+	struct tt_ev_close ev;
+
+	fill_hdr(&ev.hdr, c, TT_EV_CLOSE, ts);
+	ev.off[0] = c->off[0];
+	ev.off[1] = c->off[1];
+	tt_pipeline_event(r->pipe, &ev, sizeof(ev));
+	*c = r->conns[--r->nconns]; /* order of the table does not matter */
+}
+
+static void take_str(const cJSON *o, const char *key, char *out, size_t cap)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (cJSON_IsString(v))
+		snprintf(out, cap, "%s", v->valuestring);
+}
+
+static struct rconn *open_conn(struct replay *r, long id, const cJSON *open,
+			       uint64_t ts)
+{
+	char host[TT_SNI_MAX] = "";
 	const cJSON *v;
+	struct rconn *c;
 
 	if (r->nconns == REPLAY_CONNS_MAX) {
 		tt_warn("replay: more than %d connections open", REPLAY_CONNS_MAX);
 		return NULL;
 	}
-	c = &r->conns[r->nconns];
+	c = &r->conns[r->nconns++];
 	memset(c, 0, sizeof(*c));
 	c->id = id;
-	v = cJSON_GetObjectItemCaseSensitive(open, "host");
-	if (cJSON_IsString(v))
-		snprintf(c->host, sizeof(c->host), "%s", v->valuestring);
-	v = cJSON_GetObjectItemCaseSensitive(open, "comm");
-	if (cJSON_IsString(v))
-		snprintf(c->comm, sizeof(c->comm), "%s", v->valuestring);
+	take_str(open, "host", host, sizeof(host));
+	take_str(open, "comm", c->comm, sizeof(c->comm));
+	take_str(open, "exe", c->exe, sizeof(c->exe));
 	v = cJSON_GetObjectItemCaseSensitive(open, "pid");
 	if (cJSON_IsNumber(v))
 		c->pid = (uint32_t)v->valuedouble;
 	v = cJSON_GetObjectItemCaseSensitive(open, "cgroup_id");
 	if (cJSON_IsNumber(v))
 		c->cgroup_id = (uint64_t)v->valuedouble;
-	v = cJSON_GetObjectItemCaseSensitive(open, "cgroup_path");
-	if (cJSON_IsString(v)) {
-		snprintf(c->cgroup_path, sizeof(c->cgroup_path), "%s", v->valuestring);
+	take_str(open, "cgroup_path", c->cgroup_path, sizeof(c->cgroup_path));
+	if (c->cgroup_path[0])
 		c->has_wl = !tt_workload_from_cgroup(c->cgroup_path,
 						     strlen(c->cgroup_path), &c->wl);
-	}
-	v = cJSON_GetObjectItemCaseSensitive(open, "exe");
-	if (cJSON_IsString(v))
-		snprintf(c->exe, sizeof(c->exe), "%s", v->valuestring);
-	info.server_name = c->host;
-	info.keep_headers = r->keep_headers;
-	info.provider_hint = tt_hosts_match(&r->cfg.hosts, c->host);
-	c->x = tt_xconn_new(&info, emit_record, c);
-	if (!c->x)
-		return NULL;
-	r->nconns++;
+	/* The server name is what the TLS library's name call would report. */
+	if (host[0])
+		send_sni(r, c, ts, host);
 	return c;
-}
-
-static void close_conn(struct replay *r, struct rconn *c, uint64_t ts)
-{
-	tt_xconn_close(c->x, ts);
-	tt_xconn_stats_add(&r->st, tt_xconn_get_stats(c->x));
-	tt_xconn_free(c->x);
-	*c = r->conns[--r->nconns]; /* order of the table does not matter */
 }
 
 static int dir_of(const cJSON *v)
@@ -149,6 +245,26 @@ static int dir_of(const cJSON *v)
 	if (!strcmp(v->valuestring, "ingress"))
 		return TT_DIR_INGRESS;
 	return -1;
+}
+
+static int replay_data(struct replay *r, struct rconn *c, uint64_t t,
+		       const cJSON *o, const cJSON *v)
+{
+	int dir = dir_of(cJSON_GetObjectItemCaseSensitive(o, "dir"));
+	size_t n = cJSON_IsString(v) ? strlen(v->valuestring) : 0;
+	uint8_t *buf;
+	long got;
+
+	if (dir < 0 || !cJSON_IsString(v))
+		return -EINVAL;
+	buf = malloc(n / 4 * 3 + 3);
+	if (!buf)
+		return -ENOMEM;
+	got = tt_b64_decode(v->valuestring, n, buf);
+	if (got >= 0)
+		send_bytes(r, c, t, dir, buf, (uint64_t)got);
+	free(buf);
+	return got < 0 ? -EINVAL : 0;
 }
 
 /* One event line. Returns 0, or -EINVAL for a line that is not one. */
@@ -166,7 +282,8 @@ static int replay_line(struct replay *r, const char *line, size_t len)
 		goto out; /* header */
 	conn = cJSON_GetObjectItemCaseSensitive(o, "conn");
 	ts = cJSON_GetObjectItemCaseSensitive(o, "ts_ns");
-	if (!cJSON_IsNumber(conn) || !cJSON_IsNumber(ts)) {
+	if (!cJSON_IsNumber(conn) || !cJSON_IsNumber(ts) ||
+	    conn->valuedouble < 1) {
 		err = -EINVAL;
 		goto out;
 	}
@@ -175,37 +292,18 @@ static int replay_line(struct replay *r, const char *line, size_t len)
 	c = find(r, (long)conn->valuedouble);
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "open"))) {
 		if (c)
-			close_conn(r, c, t);
-		open_conn(r, (long)conn->valuedouble, v);
+			send_close(r, c, t);
+		open_conn(r, (long)conn->valuedouble, v, t);
 		goto out;
 	}
 	if (!c) /* data before "open": a connection known only by its bytes */
-		c = open_conn(r, (long)conn->valuedouble, NULL);
+		c = open_conn(r, (long)conn->valuedouble, NULL, t);
 	if (!c) {
 		err = -ENOMEM;
 		goto out;
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "data"))) {
-		int dir = dir_of(cJSON_GetObjectItemCaseSensitive(o, "dir"));
-		size_t n = cJSON_IsString(v) ? strlen(v->valuestring) : 0;
-		uint8_t *buf;
-		long got;
-
-		if (dir < 0 || !cJSON_IsString(v)) {
-			err = -EINVAL;
-			goto out;
-		}
-		buf = malloc(n / 4 * 3 + 3);
-		if (!buf) {
-			err = -ENOMEM;
-			goto out;
-		}
-		got = tt_b64_decode(v->valuestring, n, buf);
-		if (got < 0)
-			err = -EINVAL;
-		else
-			tt_xconn_data(c->x, dir, t, buf, (size_t)got);
-		free(buf);
+		err = replay_data(r, c, t, o, v);
 	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "gap"))) {
 		int dir = dir_of(cJSON_GetObjectItemCaseSensitive(v, "dir"));
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, "len");
@@ -213,9 +311,9 @@ static int replay_line(struct replay *r, const char *line, size_t len)
 		if (dir < 0 || !cJSON_IsNumber(n) || n->valuedouble < 0)
 			err = -EINVAL;
 		else
-			tt_xconn_gap(c->x, dir, t, (uint64_t)n->valuedouble);
+			send_bytes(r, c, t, dir, NULL, (uint64_t)n->valuedouble);
 	} else if (cJSON_GetObjectItemCaseSensitive(o, "close")) {
-		close_conn(r, c, t);
+		send_close(r, c, t);
 	} else {
 		err = -EINVAL;
 	}
@@ -224,24 +322,18 @@ out:
 	return err;
 }
 
-int tt_replay(const char *path, const char *config_path, const char *events,
-	      uint64_t events_max_bytes, unsigned events_keep)
+static int setup(struct replay *r, const char *config_path, const char *events,
+		 uint64_t events_max_bytes, unsigned events_keep)
 {
-	struct replay *r = calloc(1, sizeof(*r));
-	char err[256], *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	FILE *f = NULL;
-	int ret = 0;
+	struct tt_pipeline_config pc = { 0 };
+	struct tt_sink ledger;
+	char err[256];
+	int ret;
 
-	if (!r)
-		return -ENOMEM;
-	g_replay = r;
 	tt_config_defaults(&r->cfg);
 	if (tt_settings_load(config_path, &r->cfg, &r->prices, err, sizeof(err))) {
 		tt_err("%s: %s", config_path ? config_path : "(defaults)", err);
-		ret = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
 	r->alloc.host = NULL; /* the capture does not say which host */
 	r->alloc.rules = &r->cfg.owners;
@@ -249,16 +341,43 @@ int tt_replay(const char *path, const char *config_path, const char *events,
 	r->alloc.prices_path = r->cfg.prices_path;
 	r->alloc.declared = (const char (*)[TT_RULE_KEY_MAX])r->cfg.declared;
 	tt_alloc_keep_headers(r->alloc.declared, r->keep_headers);
-	f = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	if (!f) {
-		ret = -errno;
-		tt_err("replay: %s: %s", path, strerror(errno));
-		goto out;
-	}
 	ret = tt_output_open(&r->out, events ? events : "-", events_max_bytes,
 			     events_keep);
 	if (ret) {
 		tt_err("replay: %s: %s", events, strerror(-ret));
+		return ret;
+	}
+	pc.hosts = &r->cfg.hosts;
+	pc.alloc = &r->alloc;
+	pc.keep_headers = r->keep_headers;
+	pc.max_connections = REPLAY_CONNS_MAX;
+	r->pipe = tt_pipeline_new(&pc, &replay_ops, r);
+	if (!r->pipe)
+		return -ENOMEM;
+	ledger = tt_output_sink(&r->out);
+	return tt_pipeline_add_sink(r->pipe, &ledger);
+}
+
+int tt_replay(const char *path, const char *config_path, const char *events,
+	      uint64_t events_max_bytes, unsigned events_keep)
+{
+	struct replay *r = calloc(1, sizeof(*r));
+	struct tt_pipeline_stats st;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *f = NULL;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	ret = setup(r, config_path, events, events_max_bytes, events_keep);
+	if (ret)
+		goto out;
+	f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	if (!f) {
+		ret = -errno;
+		tt_err("replay: %s: %s", path, strerror(errno));
 		goto out;
 	}
 	while ((len = getline(&line, &cap, f)) > 0) {
@@ -271,28 +390,31 @@ int tt_replay(const char *path, const char *config_path, const char *events,
 		}
 	}
 	while (r->nconns) /* the file ended with connections open */
-		close_conn(r, &r->conns[r->nconns - 1], r->last_ts);
-	tt_info("replay: %llu lines (%llu bad), %llu records; %llu exchanges, "
+		send_close(r, &r->conns[r->nconns - 1], r->last_ts);
+	tt_pipeline_get_stats(r->pipe, &st);
+	tt_info("replay: %llu lines (%llu bad), %llu events; %llu exchanges, "
 		"%llu incomplete, %llu orphan responses, %llu unknown APIs, "
-		"%llu gaps, %llu decode errors, %llu bombs",
-		r->lines, r->bad_lines, r->records,
-		(unsigned long long)r->st.exchanges,
-		(unsigned long long)r->st.incomplete,
-		(unsigned long long)r->st.orphan_responses,
-		(unsigned long long)r->st.unknown_api,
-		(unsigned long long)r->st.gaps,
-		(unsigned long long)r->st.decode_errors,
-		(unsigned long long)r->st.bombs);
+		"%llu gaps, %llu decode errors, %llu bombs; %llu connections "
+		"filtered",
+		r->lines, r->bad_lines, (unsigned long long)st.calls,
+		(unsigned long long)st.x.exchanges,
+		(unsigned long long)st.x.incomplete,
+		(unsigned long long)st.x.orphan_responses,
+		(unsigned long long)st.x.unknown_api,
+		(unsigned long long)st.x.gaps,
+		(unsigned long long)st.x.decode_errors,
+		(unsigned long long)st.x.bombs,
+		(unsigned long long)st.conns_filtered);
 	if (r->bad_lines)
 		ret = -EINVAL;
 out:
 	if (f && f != stdin)
 		fclose(f);
+	tt_pipeline_free(r->pipe);
 	tt_output_close(&r->out);
 	free(line);
 	tt_config_free(&r->cfg);
 	tt_pricing_free(&r->prices);
 	free(r);
-	g_replay = NULL;
 	return ret;
 }

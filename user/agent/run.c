@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * `tokentap run`: the agent loop. Loads the capture, attaches to every TLS
- * library in use, classifies each connection from its server name or first
- * request and tells the kernel to stop capturing non-AI connections, and
- * writes one record per captured connection.
+ * library in use and feeds the capture records to the pipeline core
+ * (pipeline/pipeline.h), which classifies connections, decodes the AI ones
+ * and hands each call's allocation event to the sinks: the ledger, the
+ * Prometheus endpoint and OTLP.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -14,17 +15,15 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include "tt_abi.h"
-#include "pipeline/classify.h"
 #include "config/config.h"
-#include "pipeline/conntab.h"
+#include "pipeline/pipeline.h"
 #include "util/log.h"
-#include "util/timefmt.h"
 #include "alloc/event.h"
 #include "agent/attach.h"
 #include "agent/cgroups.h"
 #include "agent/procinfo.h"
-#include "agent/calls.h"
 #include "agent/capture.h"
 #include "agent/output.h"
 #include "agent/otlp_export.h"
@@ -32,11 +31,9 @@
 #include "agent/run.h"
 
 struct agent_stats {
-	uint64_t events, bad_events, untracked_events, after_filter_events;
-	uint64_t conns_captured, conns_filtered, conns_unclassified;
-	uint64_t records, verdict_errors, proc_events, swept;
-	uint64_t h2_midway; /* HTTP/2 connections joined mid-way: undecodable */
+	uint64_t proc_events, swept;
 	uint64_t reloads_ok, reloads_failed;
+	uint64_t id_fallbacks; /* event ids made without getrandom() */
 };
 
 struct agent {
@@ -45,9 +42,8 @@ struct agent {
 	struct tt_pricing prices; /* loaded with the config; used by allocation */
 	struct tt_capture cap;
 	struct tt_attach *am;
-	struct tt_conntab *conns;
+	struct tt_pipeline *pipe; /* connections, decoding, events */
 	struct tt_output out;
-	struct tt_calls calls;  /* decoding of captured connections */
 	struct tt_alloc alloc;  /* owners, environments, prices */
 	struct tt_cgroups *cgroups;
 	struct tt_procs *procs;
@@ -57,7 +53,6 @@ struct agent {
 	struct agent_stats st;
 	struct tt_prom *prom;   /* the metrics endpoint, or NULL (off) */
 	struct tt_otlp_export *otlp; /* OTLP export, or NULL (off) */
-	uint32_t self_pid;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -83,274 +78,114 @@ static int64_t clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static cJSON *dir_json(const struct tt_conn *conn, int dir)
-{
-	const struct tt_dirstat *ds = &conn->dir[dir];
-	cJSON *o = cJSON_CreateObject();
-	char hex[65];
+/* ---- what the pipeline asks of the host (struct tt_pipeline_ops) ---- */
 
-	cJSON_AddNumberToObject(o, "bytes", (double)ds->bytes);
-	cJSON_AddNumberToObject(o, "captured_bytes", (double)ds->cap_bytes);
-	cJSON_AddNumberToObject(o, "gap_bytes", (double)ds->gap_bytes);
-	cJSON_AddNumberToObject(o, "events", (double)ds->calls);
-	tt_conn_digest_hex(conn, dir, hex);
-	if (hex[0])
-		cJSON_AddStringToObject(o, "sha256", hex);
-	return o;
+static int op_set_verdict(void *ctx, uint32_t pid, uint64_t conn, int verdict)
+{
+	struct agent *a = ctx;
+
+	return tt_capture_set_verdict(&a->cap, pid, conn, verdict);
 }
 
-/* One record per captured connection. Names and counts only: never a
- * header value other than Host, never a body byte. */
-static void emit_record(struct agent *a, const struct tt_conn *conn,
-			const char *end)
+static int op_conn_offsets(void *ctx, uint32_t pid, uint64_t conn,
+			   uint64_t off[2])
 {
-	cJSON *o = cJSON_CreateObject();
-	char when[40];
+	struct agent *a = ctx;
 
-	cJSON_AddStringToObject(o, "type", "connection");
-	cJSON_AddNumberToObject(o, "version", 1);
-	tt_record_time((uint64_t)((int64_t)conn->t_first_ns + a->mono_to_real_ns),
-		       when);
-	cJSON_AddStringToObject(o, "start", when);
-	cJSON_AddNumberToObject(o, "duration_ms",
-				(double)(conn->t_last_ns - conn->t_first_ns) / 1e6);
-	cJSON_AddNumberToObject(o, "pid", conn->pid);
-	cJSON_AddNumberToObject(o, "tid", conn->tid);
-	cJSON_AddStringToObject(o, "comm", conn->comm);
-	cJSON_AddNumberToObject(o, "cgroup_id", (double)conn->cgroup_id);
-	cJSON_AddStringToObject(o, "library", "openssl");
-	cJSON_AddStringToObject(o, "server_name", conn->sni);
-	cJSON_AddStringToObject(o, "provider",
-				conn->cls.provider ? conn->cls.provider : "");
-	cJSON_AddStringToObject(o, "classified_by", conn->cls.reason);
-	if (conn->cls.req.method[0]) {
-		cJSON *req = cJSON_AddObjectToObject(o, "first_request");
-
-		cJSON_AddStringToObject(req, "method", conn->cls.req.method);
-		cJSON_AddStringToObject(req, "path", conn->cls.req.path);
-		cJSON_AddStringToObject(req, "host", conn->cls.req.host);
-	}
-	cJSON_AddItemToObject(o, "egress", dir_json(conn, TT_DIR_EGRESS));
-	cJSON_AddItemToObject(o, "ingress", dir_json(conn, TT_DIR_INGRESS));
-	cJSON_AddStringToObject(o, "end", end);
-	tt_output_write(&a->out, o);
-	cJSON_Delete(o);
-	a->st.records++;
+	return tt_capture_conn_offsets(&a->cap, pid, conn, off);
 }
 
-/* final_off: the kernel's stream offsets at the end, or NULL to read them
- * from the conns map (exit, agent stop: the entry is still there). */
-static void finish_conn(struct agent *a, struct tt_conn *conn, const char *end,
-			const uint64_t *final_off)
+static void *op_proc_get(void *ctx, const struct tt_conn *conn)
 {
-	uint64_t off[2];
+	struct agent *a = ctx;
 
-	if (!final_off && !tt_capture_conn_offsets(&a->cap, conn->pid,
-						   conn->ptr, off))
-		final_off = off;
-	if (final_off && conn->verdict == TT_VERDICT_CAPTURE) {
-		/* Events lost at the very end leave no offset jump behind. */
-		tt_conn_account_end(a->conns, conn, TT_DIR_EGRESS,
-				    final_off[TT_DIR_EGRESS]);
-		tt_conn_account_end(a->conns, conn, TT_DIR_INGRESS,
-				    final_off[TT_DIR_INGRESS]);
-	}
-	if (conn->verdict == TT_VERDICT_CAPTURE) {
-		tt_calls_end(&a->calls, conn, conn->t_last_ns);
-		if (a->opts->connection_records)
-			emit_record(a, conn, end);
-	} else if (conn->verdict == TT_VERDICT_PENDING)
-		a->st.conns_unclassified++;
-	tt_conntab_remove(a->conns, conn);
+	return tt_procs_get(a->procs, conn->pid, conn->cgroup_id, conn->comm);
 }
 
-static void classify(struct agent *a, struct tt_conn *conn)
+static void op_proc_facts(void *ctx, void *handle, const struct tt_conn *conn,
+			  struct tt_proc_facts *pf)
 {
-	int ret = tt_classify(&a->cfg.hosts, conn->sni, conn->first_dir,
-			      conn->peek, conn->peek_len, &conn->cls);
+	struct agent *a = ctx;
 
-	if (ret == -EAGAIN)
-		return;
-	conn->verdict = conn->cls.verdict;
-	if (conn->verdict == TT_VERDICT_CAPTURE)
-		tt_calls_start(&a->calls, conn, conn->t_last_ns);
-	tt_conn_peek_drop(conn);
-	if (conn->verdict == TT_VERDICT_CAPTURE)
-		a->st.conns_captured++;
-	else
-		a->st.conns_filtered++;
-	if (!strcmp(conn->cls.reason, "h2_joined_midway"))
-		a->st.h2_midway++;
-	tt_dbg("conn pid %u %s: %s (%s), %.3f ms after its first event",
-	       conn->pid, conn->sni[0] ? conn->sni : "-",
-	       conn->verdict == TT_VERDICT_CAPTURE ? "capture" : "filter",
-	       conn->cls.reason,
-	       (double)(clock_ns(CLOCK_MONOTONIC) - (int64_t)conn->t_first_ns) / 1e6);
-	/* PENDING already captures: only a filter verdict changes the kernel. */
-	if (conn->verdict == TT_VERDICT_FILTER &&
-	    tt_capture_set_verdict(&a->cap, conn->pid, conn->ptr, conn->verdict))
-		a->st.verdict_errors++;
+	(void)conn;
+	tt_procs_facts(a->procs, handle, pf);
 }
 
-static struct tt_conn *conn_for(struct agent *a, const struct tt_ev_hdr *h)
+static void op_proc_put(void *ctx, void *handle)
 {
-	struct tt_conn *conn = tt_conntab_get(a->conns, h->pid, h->conn, 1);
+	struct agent *a = ctx;
 
-	if (!conn) {
-		/* Table full: nothing would read this connection's bytes, so
-		 * stop the kernel copying them. Counted, never silent. */
-		a->st.untracked_events++;
-		if (tt_capture_set_verdict(&a->cap, h->pid, h->conn,
-					   TT_VERDICT_FILTER))
-			a->st.verdict_errors++;
-		return NULL;
-	}
-	if (!conn->t_first_ns) {
-		conn->t_first_ns = h->ts_ns;
-		conn->tid = h->tid;
-		conn->cgroup_id = h->cgroup_id;
-		memcpy(conn->comm, h->comm, sizeof(conn->comm));
-		conn->comm[sizeof(conn->comm) - 1] = '\0';
-	}
-	conn->t_last_ns = h->ts_ns;
-	return conn;
+	tt_procs_put(a->procs, handle);
 }
 
-static void on_data(struct agent *a, const struct tt_ev_data *ev, size_t size)
+/* A random (version 4) UUID per event; should getrandom() ever fail, a
+ * counter and the clock keep ids unique within this run. */
+static void op_event_id(void *ctx, char out[37])
 {
-	struct tt_conn *conn;
-	int dir = ev->hdr.dir & 1;
-	uint64_t next_off;
+	struct agent *a = ctx;
+	uint8_t b[16];
 
-	if (size < TT_EV_DATA_HDR_SIZE || ev->cap_len > ev->len ||
-	    size < TT_EV_DATA_SIZE(ev->cap_len)) {
-		a->st.bad_events++;
-		return;
+	if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b)) {
+		struct timespec ts;
+		uint64_t n = ++a->st.id_fallbacks;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(b, &n, 8);
+		memcpy(b + 8, &ts.tv_nsec, 4);
+		memcpy(b + 12, &ts.tv_sec, 4);
 	}
-	conn = conn_for(a, &ev->hdr);
-	if (!conn)
-		return;
-	if (conn->verdict == TT_VERDICT_FILTER) {
-		a->st.after_filter_events++; /* sent before the verdict landed */
-		return;
-	}
-	if (conn->first_dir < 0)
-		conn->first_dir = dir;
-	next_off = conn->dir[dir].next_off;
-	tt_conn_account(a->conns, conn, dir, ev->stream_off, ev->len, ev->data,
-			ev->cap_len);
-	if (conn->verdict == TT_VERDICT_CAPTURE)
-		tt_calls_data(&a->calls, conn, dir, ev->hdr.ts_ns, next_off,
-			      ev->stream_off, ev->len, ev->data, ev->cap_len);
-	if (conn->verdict != TT_VERDICT_PENDING) {
-		/* Classified by SNI before any data: note the request line. */
-		if (dir == TT_DIR_EGRESS && ev->stream_off == 0 && ev->cap_len &&
-		    !conn->cls.req.method[0])
-			tt_http_peek_request(ev->data, ev->cap_len, &conn->cls.req);
-		return;
-	}
-	if (dir == TT_DIR_EGRESS && ev->cap_len &&
-	    tt_conn_peek_append(conn, ev->data, ev->cap_len))
-		return;
-	if (dir == TT_DIR_INGRESS && ev->cap_len == ev->len &&
-	    tt_conn_ipeek_append(conn, ev->stream_off, ev->data, ev->cap_len))
-		return;
-	classify(a, conn);
+	tt_alloc_uuid(b, out);
 }
 
-static void on_sni(struct agent *a, const struct tt_ev_sni *ev, size_t size)
-{
-	struct tt_conn *conn;
-	size_t n;
-
-	if (size < sizeof(*ev)) {
-		a->st.bad_events++;
-		return;
-	}
-	conn = conn_for(a, &ev->hdr);
-	if (!conn)
-		return;
-	n = ev->name_len < sizeof(conn->sni) - 1 ? ev->name_len : sizeof(conn->sni) - 1;
-	memcpy(conn->sni, ev->name, n);
-	conn->sni[n] = '\0';
-	if (conn->verdict == TT_VERDICT_PENDING)
-		classify(a, conn);
-}
-
-struct exit_ctx {
-	struct agent *a;
+static const struct tt_pipeline_ops pipeline_ops = {
+	.set_verdict = op_set_verdict,
+	.conn_offsets = op_conn_offsets,
+	.proc_get = op_proc_get,
+	.proc_facts = op_proc_facts,
+	.proc_put = op_proc_put,
+	.event_id = op_event_id,
 };
-
-static void finish_exited(struct tt_conn *conn, void *arg)
-{
-	struct exit_ctx *ec = arg;
-
-	finish_conn(ec->a, conn, "exit", NULL);
-}
-
-static void finish_stopped(struct tt_conn *conn, void *arg)
-{
-	struct exit_ctx *ec = arg;
-
-	finish_conn(ec->a, conn, "agent_stop", NULL);
-}
 
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct agent *a = ctx;
 	const struct tt_ev_hdr *h = data;
-	struct exit_ctx ec = { a };
-	struct tt_conn *conn;
 
-	a->st.events++;
-	if (size < sizeof(*h)) {
-		a->st.bad_events++;
-		return 0;
-	}
-	if (h->pid == a->self_pid &&
-	    (h->type == TT_EV_DATA || h->type == TT_EV_SNI)) {
-		/* The agent's own TLS (OTLP to an https collector): never
-		 * decoded, so an export can never export itself. */
-		tt_capture_set_verdict(&a->cap, h->pid, h->conn,
-				       TT_VERDICT_FILTER);
-		return 0;
-	}
-	switch (h->type) {
-	case TT_EV_DATA:
-		on_data(a, data, size);
-		break;
-	case TT_EV_SNI:
-		on_sni(a, data, size);
-		break;
-	case TT_EV_CLOSE:
-		if (size < sizeof(struct tt_ev_close)) {
-			a->st.bad_events++;
-			break;
-		}
-		conn = tt_conntab_get(a->conns, h->pid, h->conn, 0);
-		if (conn) {
-			const struct tt_ev_close *ce = data;
-			uint64_t off[2] = { ce->off[0], ce->off[1] };
-
-			conn->t_last_ns = h->ts_ns;
-			finish_conn(a, conn, "close", off);
-		}
-		break;
-	case TT_EV_EXIT:
-		tt_conntab_each(a->conns, h->pid, finish_exited, &ec);
-		break;
-	case TT_EV_EXEC:
-	case TT_EV_LIBLOAD:
+	/* Process events are the attach manager's: exec, ld.so loads. */
+	if (tt_pipeline_event(a->pipe, data, size) == 1) {
 		a->st.proc_events++;
 		tt_attach_scan_pid(a->am, (pid_t)h->pid);
-		break;
-	default:
-		a->st.bad_events++;
 	}
 	return 0;
 }
 
 #define ADD(o, name, v) cJSON_AddNumberToObject(o, name, (double)(v))
+
+static void decode_stats_json(const struct tt_pipeline_stats *ps,
+			      uint64_t id_fallbacks, cJSON *o)
+{
+	const struct tt_xconn_stats *x = &ps->x;
+
+	ADD(o, "events", ps->calls);
+	ADD(o, "record_errors", ps->call_errors);
+	ADD(o, "connections_decoded", ps->decoders);
+	ADD(o, "decoder_alloc_failures", ps->decoder_alloc_failures);
+	ADD(o, "event_id_fallbacks", id_fallbacks);
+	ADD(o, "exchanges", x->exchanges);
+	ADD(o, "incomplete", x->incomplete);
+	ADD(o, "orphan_responses", x->orphan_responses);
+	ADD(o, "pending_overflow", x->pending_overflow);
+	ADD(o, "unknown_api", x->unknown_api);
+	ADD(o, "interim_responses", x->interim_responses);
+	ADD(o, "body_too_large", x->body_too_large);
+	ADD(o, "decode_errors", x->decode_errors);
+	ADD(o, "decompression_bombs", x->bombs);
+	ADD(o, "framing_errors", x->framing_errors);
+	ADD(o, "gaps", x->gaps);
+	ADD(o, "h2_connections", x->h2_connections);
+	ADD(o, "h2_undecodable", x->h2_undecodable);
+	ADD(o, "h2_protocol_errors", x->h2_protocol_errors);
+}
 
 static void alloc_stats_json(const struct agent *a, cJSON *o)
 {
@@ -408,11 +243,13 @@ static void alloc_stats_json(const struct agent *a, cJSON *o)
 static void emit_stats(struct agent *a)
 {
 	uint64_t bpf[TT_C_MAX] = { 0 };
+	struct tt_pipeline_stats ps;
 	struct tt_conntab_stats cs;
 	struct tt_attach_stats as;
 	cJSON *o = cJSON_CreateObject(), *c, *at;
 
-	tt_conntab_get_stats(a->conns, &cs);
+	tt_pipeline_get_stats(a->pipe, &ps);
+	tt_pipeline_conn_stats(a->pipe, &cs);
 	tt_attach_get_stats(a->am, &as);
 	cJSON_AddStringToObject(o, "type", "agent_stats");
 	cJSON_AddNumberToObject(o, "version", 1);
@@ -420,23 +257,23 @@ static void emit_stats(struct agent *a)
 	if (!tt_capture_counters(&a->cap, bpf))
 		for (int i = 0; i < TT_C_MAX; i++)
 			ADD(c, tt_counter_names[i], bpf[i]);
-	ADD(c, "events", a->st.events);
-	ADD(c, "bad_events", a->st.bad_events);
-	ADD(c, "untracked_events", a->st.untracked_events);
-	ADD(c, "events_after_filter", a->st.after_filter_events);
-	ADD(c, "connections_captured", a->st.conns_captured);
-	ADD(c, "connections_filtered", a->st.conns_filtered);
-	ADD(c, "connections_unclassified", a->st.conns_unclassified);
-	ADD(c, "h2_connections_joined_midway", a->st.h2_midway);
+	ADD(c, "events", ps.events);
+	ADD(c, "bad_events", ps.bad_events);
+	ADD(c, "untracked_events", ps.untracked_events);
+	ADD(c, "events_after_filter", ps.after_filter_events);
+	ADD(c, "connections_captured", ps.conns_captured);
+	ADD(c, "connections_filtered", ps.conns_filtered);
+	ADD(c, "connections_unclassified", ps.conns_unclassified);
+	ADD(c, "h2_connections_joined_midway", ps.h2_midway);
 	ADD(c, "config_reloads", a->st.reloads_ok);
 	ADD(c, "config_reloads_failed", a->st.reloads_failed);
 	ADD(c, "connections_live", cs.live);
 	ADD(c, "connection_table_full", cs.table_full);
 	ADD(c, "stream_gap_bytes", cs.gap_bytes);
 	ADD(c, "stream_duplicate_bytes", cs.dup_bytes);
-	ADD(c, "verdict_errors", a->st.verdict_errors);
+	ADD(c, "verdict_errors", ps.verdict_errors);
 	ADD(c, "conn_map_swept", a->st.swept);
-	ADD(c, "records", a->st.records);
+	ADD(c, "records", ps.records);
 	at = cJSON_AddObjectToObject(o, "attach");
 	ADD(at, "targets", tt_attach_count(a->am));
 	ADD(at, "attached", as.attached);
@@ -446,7 +283,8 @@ static void emit_stats(struct agent *a)
 	ADD(at, "process_events", a->st.proc_events);
 	ADD(at, "seen_table_full", as.seen_full);
 	ADD(at, "targets_table_full", as.targets_full);
-	tt_calls_stats_json(&a->calls, cJSON_AddObjectToObject(o, "decode"));
+	decode_stats_json(&ps, a->st.id_fallbacks,
+			  cJSON_AddObjectToObject(o, "decode"));
 	alloc_stats_json(a, cJSON_AddObjectToObject(o, "allocation"));
 	if (a->otlp)
 		tt_otlp_export_stats_json(a->otlp, cJSON_AddObjectToObject(o, "otlp"));
@@ -455,9 +293,9 @@ static void emit_stats(struct agent *a)
 		tt_warn("ring buffer full: %llu events lost (raise capture.ringbuf_bytes)",
 			(unsigned long long)bpf[TT_C_RB_LOST_EVENTS]);
 	tt_info("stopped: %llu connections captured, %llu filtered, %llu events",
-		(unsigned long long)a->st.conns_captured,
-		(unsigned long long)a->st.conns_filtered,
-		(unsigned long long)a->calls.records);
+		(unsigned long long)ps.conns_captured,
+		(unsigned long long)ps.conns_filtered,
+		(unsigned long long)ps.calls);
 	cJSON_Delete(o);
 }
 
@@ -467,19 +305,22 @@ static void publish_metrics(struct agent *a)
 	struct tt_health h = { 0 };
 
 	tt_capture_counters(&a->cap, h.bpf);
-	h.events = a->st.events;
-	h.bad_events = a->st.bad_events;
-	h.untracked_events = a->st.untracked_events;
-	h.after_filter_events = a->st.after_filter_events;
-	h.conns_captured = a->st.conns_captured;
-	h.conns_filtered = a->st.conns_filtered;
-	h.conns_unclassified = a->st.conns_unclassified;
-	h.h2_midway = a->st.h2_midway;
-	h.verdict_errors = a->st.verdict_errors;
+	struct tt_pipeline_stats ps;
+
+	tt_pipeline_get_stats(a->pipe, &ps);
+	h.events = ps.events;
+	h.bad_events = ps.bad_events;
+	h.untracked_events = ps.untracked_events;
+	h.after_filter_events = ps.after_filter_events;
+	h.conns_captured = ps.conns_captured;
+	h.conns_filtered = ps.conns_filtered;
+	h.conns_unclassified = ps.conns_unclassified;
+	h.h2_midway = ps.h2_midway;
+	h.verdict_errors = ps.verdict_errors;
 	h.reloads_ok = a->st.reloads_ok;
 	h.reloads_failed = a->st.reloads_failed;
-	tt_conntab_get_stats(a->conns, &h.conns);
-	tt_prom_fill(&h, &a->calls, a->am, a->procs, a->cgroups);
+	tt_pipeline_conn_stats(a->pipe, &h.conns);
+	tt_prom_fill(&h, &ps, &a->alloc.st, a->am, a->procs, a->cgroups);
 	tt_prom_publish(a->prom, &h);
 }
 
@@ -550,9 +391,6 @@ static int setup_alloc(struct agent *a)
 	a->procs = tt_procs_new(a->cgroups, &a->cfg.env_allow, c->docker_dir);
 	if (!a->procs)
 		return -ENOMEM;
-	a->calls.alloc = &a->alloc;
-	a->calls.procs = a->procs;
-	a->calls.keep_headers = a->keep_headers;
 	return 0;
 }
 
@@ -571,9 +409,9 @@ static int lost_events(void *ctx, uint64_t *lost)
 static int setup_otlp(struct agent *a)
 {
 	struct tt_otlp_config c = a->cfg.otlp;
+	struct tt_sink sink;
 	char err[512];
 
-	a->self_pid = (uint32_t)getpid();
 	if (a->opts->otlp_endpoint)
 		snprintf(c.endpoint, sizeof(c.endpoint), "%s",
 			 a->opts->otlp_endpoint);
@@ -585,10 +423,47 @@ static int setup_otlp(struct agent *a)
 		tt_err("otlp: %s", err);
 		return -EINVAL;
 	}
-	a->calls.otlp = a->otlp;
+	sink = tt_otlp_export_sink(a->otlp);
+	if (tt_pipeline_add_sink(a->pipe, &sink))
+		return -E2BIG;
 	tt_info("otlp: exporting to %s (spool %s)", c.endpoint,
 		c.spool_max_bytes ? c.spool_dir : "off");
 	return 0;
+}
+
+/* The pipeline and its sinks: the ledger, then the metrics. OTLP is added
+ * once its exporter runs. */
+static int setup_pipeline(struct agent *a)
+{
+	const struct tt_pipeline_config pc = {
+		.hosts = &a->cfg.hosts,
+		.alloc = &a->alloc,
+		.keep_headers = a->keep_headers,
+		.max_connections = a->cfg.max_connections,
+		.digests = a->opts->stream_digest,
+		.connection_records = a->opts->connection_records,
+		.self_pid = (uint32_t)getpid(),
+		.mono_to_real_ns = a->mono_to_real_ns,
+	};
+	struct tt_sink ledger, metrics;
+	int err;
+
+	a->pipe = tt_pipeline_new(&pc, &pipeline_ops, a);
+	if (!a->pipe)
+		return -ENOMEM;
+	err = tt_output_open(&a->out, a->opts->events_path,
+			     a->opts->events_max_bytes, a->opts->events_keep);
+	if (err) {
+		tt_err("events %s: %s", a->opts->events_path, strerror(-err));
+		return err;
+	}
+	ledger = tt_output_sink(&a->out);
+	err = tt_pipeline_add_sink(a->pipe, &ledger);
+	if (!err && a->prom) {
+		metrics = tt_prom_sink(a->prom);
+		err = tt_pipeline_add_sink(a->pipe, &metrics);
+	}
+	return err;
 }
 
 static int setup(struct agent *a)
@@ -606,19 +481,10 @@ static int setup(struct agent *a)
 			   &a->prom);
 	if (err)
 		return err;
-	a->calls.metrics = tt_prom_calls(a->prom);
 	a->mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-	a->calls.mono_to_real_ns = a->mono_to_real_ns;
-	a->calls.out = &a->out;
-	a->conns = tt_conntab_new(a->cfg.max_connections, a->opts->stream_digest);
-	if (!a->conns)
-		return -ENOMEM;
-	err = tt_output_open(&a->out, a->opts->events_path,
-			     a->opts->events_max_bytes, a->opts->events_keep);
-	if (err) {
-		tt_err("events %s: %s", a->opts->events_path, strerror(-err));
+	err = setup_pipeline(a);
+	if (err)
 		return err;
-	}
 	tt_capture_setup_libbpf_log();
 	err = tt_capture_open(&a->cap, a->cfg.ringbuf_bytes, on_event, a);
 	if (err)
@@ -754,13 +620,11 @@ int tt_run(const struct tt_run_opts *opts)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct exit_ctx ec;
 	int err;
 
 	if (!a)
 		return -ENOMEM;
 	a->opts = opts;
-	ec.a = a;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -770,7 +634,7 @@ int tt_run(const struct tt_run_opts *opts)
 	err = setup(a);
 	if (!err) {
 		loop(a);
-		tt_conntab_each(a->conns, 0, finish_stopped, &ec);
+		tt_pipeline_finish_all(a->pipe);
 		tt_otlp_export_stop(a->otlp); /* its counters are final */
 		emit_stats(a);
 	}
@@ -780,7 +644,7 @@ int tt_run(const struct tt_run_opts *opts)
 	if (a->cap.skel)
 		tt_capture_close(&a->cap);
 	tt_output_close(&a->out);
-	tt_conntab_free(a->conns);
+	tt_pipeline_free(a->pipe);
 	tt_procs_free(a->procs);
 	tt_cgroups_free(a->cgroups);
 	tt_config_free(&a->cfg);

@@ -73,8 +73,24 @@ static int decide(struct tt_class *out, int verdict, const char *reason,
 	return 0;
 }
 
+/* The first bytes a TLS server reads from its client: a request line's
+ * method and a space, or the HTTP/2 client preface ("PRI * HTTP/2.0"). */
+static int looks_like_request(const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && i < 16; i++) {
+		if (p[i] == ' ')
+			return i > 0;
+		if (p[i] < 'A' || p[i] > 'Z')
+			return 0;
+	}
+	return 0;
+}
+
 int tt_classify(const struct tt_hosts *hosts, const char *sni, int first_dir,
-		const uint8_t *egress, size_t len, struct tt_class *out)
+		const uint8_t *egress, size_t len, const uint8_t *ingress,
+		size_t ikept, uint64_t iseen, struct tt_class *out)
 {
 	const char *provider;
 	int ret;
@@ -88,10 +104,18 @@ int tt_classify(const struct tt_hosts *hosts, const char *sni, int first_dir,
 		return provider ? decide(out, TT_VERDICT_CAPTURE, "sni", provider)
 				: decide(out, TT_VERDICT_FILTER, "sni_not_ai", NULL);
 	}
-	/* No name set and the peer spoke first: we are the TLS server, or a
-	 * server-speaks-first protocol. tokentap traces outbound calls. */
-	if (first_dir == TT_DIR_INGRESS && !len)
-		return decide(out, TT_VERDICT_FILTER, "server_role", NULL);
+	/* No name set and the peer spoke first. A request read from the peer
+	 * means this process is the TLS server: tokentap traces outbound
+	 * calls. Anything else may be a client joined mid-way (the agent
+	 * started while it waited for a response): its next request decides.
+	 * A peer that only ever talks is not waited for beyond a cap. */
+	if (first_dir == TT_DIR_INGRESS && !len) {
+		if (looks_like_request(ingress, ikept))
+			return decide(out, TT_VERDICT_FILTER, "server_role", NULL);
+		if (iseen >= TT_PEEK_INGRESS_MAX)
+			return decide(out, TT_VERDICT_FILTER, "ingress_only", NULL);
+		return -EAGAIN;
+	}
 	/* An HTTP/2 frame header where a request or preface should be: a
 	 * connection that was open before the agent (a Go client's). Its
 	 * HPACK state is lost and no name says where it goes: counted, then

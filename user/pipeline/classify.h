@@ -18,13 +18,19 @@ struct tt_class {
 	struct tt_http_peek req; /* first request line, when seen */
 };
 
+/* Ingress bytes a connection without egress may show before it is given
+ * up as not a client of ours ("ingress_only"). */
+#define TT_PEEK_INGRESS_MAX (1u << 20)
+
 /*
  * sni: the name the client asked for ("" when none). first_dir: direction
  * of the connection's first data (TT_DIR_*). egress: the first egress bytes
- * seen so far. Returns 0 with *out decided, or -EAGAIN when more egress bytes
- * are needed.
+ * seen so far (len); ingress: the first ingress bytes kept (ikept, up to
+ * TT_PEEK_MAX) and iseen how many ingress bytes were seen in all.
+ * Returns 0 with *out decided, or -EAGAIN when more bytes are needed.
  */
 int tt_classify(const struct tt_hosts *hosts, const char *sni, int first_dir,
-		const uint8_t *egress, size_t len, struct tt_class *out);
+		const uint8_t *egress, size_t len, const uint8_t *ingress,
+		size_t ikept, uint64_t iseen, struct tt_class *out);
 
 #endif

@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tt_abi.h"
+#include "pipeline/pipeline.h"
+#include "util/jsonw.h"
+#include "util/timefmt.h"
+
+/* The decoding state of one AI connection (conn->decoder). */
+struct dconn {
+	struct tt_pipeline *p;
+	struct tt_conn *conn;
+	struct tt_xconn *x;
+	void *proc; /* the caller's process facts handle, or NULL */
+};
+
+struct tt_pipeline {
+	struct tt_pipeline_config cfg;
+	struct tt_pipeline_ops ops;
+	void *ops_ctx;
+	struct tt_conntab *conns;
+	struct tt_sink sinks[TT_PIPELINE_SINKS_MAX];
+	size_t nsinks;
+	struct tt_pipeline_stats st;
+};
+
+struct tt_pipeline *tt_pipeline_new(const struct tt_pipeline_config *cfg,
+				    const struct tt_pipeline_ops *ops,
+				    void *ops_ctx)
+{
+	struct tt_pipeline *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->cfg = *cfg;
+	if (ops)
+		p->ops = *ops;
+	p->ops_ctx = ops_ctx;
+	p->conns = tt_conntab_new(cfg->max_connections, cfg->digests);
+	if (!p->conns) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+int tt_pipeline_add_sink(struct tt_pipeline *p, const struct tt_sink *sink)
+{
+	if (p->nsinks == TT_PIPELINE_SINKS_MAX)
+		return -E2BIG;
+	p->sinks[p->nsinks++] = *sink;
+	return 0;
+}
+
+static uint64_t real_ns(const struct tt_pipeline *p, uint64_t mono)
+{
+	return (uint64_t)((int64_t)mono + p->cfg.mono_to_real_ns);
+}
+
+static void set_verdict(struct tt_pipeline *p, uint32_t pid, uint64_t conn,
+			int verdict)
+{
+	if (p->ops.set_verdict &&
+	    p->ops.set_verdict(p->ops_ctx, pid, conn, verdict))
+		p->st.verdict_errors++;
+}
+
+/* ---- decoding of AI connections ---- */
+
+static void emit_call(void *ctx, const struct tt_xrec *rec)
+{
+	struct dconn *d = ctx;
+	struct tt_pipeline *p = d->p;
+	struct tt_proc_facts pf;
+	struct tt_alloc_result res;
+	struct tt_sink_event ev;
+	char id[37] = "00000000-0000-4000-8000-000000000000";
+	char line[TT_EVENT_MAX];
+	long n;
+
+	memset(&pf, 0, sizeof(pf));
+	if (d->proc && p->ops.proc_facts) {
+		p->ops.proc_facts(p->ops_ctx, d->proc, d->conn, &pf);
+	} else { /* no facts: what the capture itself says */
+		pf.pid = d->conn->pid;
+		pf.comm = d->conn->comm;
+		pf.cgroup_id = d->conn->cgroup_id;
+	}
+	if (p->ops.event_id)
+		p->ops.event_id(p->ops_ctx, id);
+	n = tt_alloc_event_res(p->cfg.alloc, rec, &pf, id, line, sizeof(line),
+			       &res);
+	ev.line = n >= 0 ? line : NULL;
+	ev.len = n >= 0 ? (size_t)n : 0;
+	ev.rec = rec;
+	ev.res = &res;
+	if (n < 0)
+		p->st.call_errors++;
+	else
+		p->st.calls++;
+	/* Every decoded call reaches every sink, even one whose line was too
+	 * big to write: the metrics still count it. */
+	for (size_t i = 0; i < p->nsinks; i++)
+		if (p->sinks[i].event)
+			p->sinks[i].event(p->sinks[i].ctx, &ev);
+}
+
+/* The connection was classified as AI traffic: start decoding. The bytes
+ * seen while it was pending (peek buffers, from offset 0) are fed first;
+ * anything else already accounted becomes a gap. */
+static void decode_start(struct tt_pipeline *p, struct tt_conn *conn,
+			 uint64_t ts)
+{
+	struct tt_xconn_info info = {
+		.provider_hint = conn->cls.provider,
+		.server_name = conn->sni,
+		.keep_headers = p->cfg.keep_headers,
+	};
+	uint64_t t = real_ns(p, ts);
+	struct dconn *d;
+
+	if (conn->decoder)
+		return;
+	d = calloc(1, sizeof(*d));
+	if (d)
+		d->x = tt_xconn_new(&info, emit_call, d);
+	if (!d || !d->x) {
+		free(d);
+		p->st.decoder_alloc_failures++;
+		return;
+	}
+	d->p = p;
+	d->conn = conn;
+	if (p->ops.proc_get)
+		d->proc = p->ops.proc_get(p->ops_ctx, conn);
+	conn->decoder = d;
+	p->st.decoders++;
+	for (int dir = 0; dir < 2; dir++) {
+		const uint8_t *kept = dir == TT_DIR_EGRESS ? conn->peek : conn->ipeek;
+		size_t n = dir == TT_DIR_EGRESS ? conn->peek_len : conn->ipeek_len;
+
+		if (n)
+			tt_xconn_data(d->x, dir, t, kept, n);
+		if (conn->dir[dir].next_off > n)
+			tt_xconn_gap(d->x, dir, t, conn->dir[dir].next_off - n);
+	}
+}
+
+/* One data event of a decoded connection. next_off: the direction's next
+ * offset before this event was accounted. */
+static void decode_data(struct tt_pipeline *p, struct tt_conn *conn, int dir,
+			uint64_t ts, uint64_t next_off,
+			const struct tt_ev_data *ev)
+{
+	struct dconn *d = conn->decoder;
+	uint64_t t = real_ns(p, ts), off = ev->stream_off, skip;
+
+	if (!d)
+		return;
+	if (off > next_off) { /* events lost before this one */
+		tt_xconn_gap(d->x, dir, t, off - next_off);
+		next_off = off;
+	}
+	if (off + ev->len <= next_off)
+		return; /* seen already */
+	skip = next_off - off;
+	if (ev->cap_len)
+		tt_xconn_data(d->x, dir, t, ev->data + skip, ev->cap_len - skip);
+	else
+		tt_xconn_gap(d->x, dir, t, ev->len - skip);
+}
+
+static void decode_end(struct tt_pipeline *p, struct tt_conn *conn,
+		       uint64_t ts)
+{
+	struct dconn *d = conn->decoder;
+
+	if (!d)
+		return;
+	tt_xconn_close(d->x, real_ns(p, ts));
+	tt_xconn_stats_add(&p->st.x, tt_xconn_get_stats(d->x));
+	tt_xconn_free(d->x);
+	if (d->proc && p->ops.proc_put)
+		p->ops.proc_put(p->ops_ctx, d->proc);
+	free(d);
+	conn->decoder = NULL;
+}
+
+/* ---- connection records (--connection-records) ---- */
+
+static void record_dir(struct tt_jsonw *w, const char *key,
+		       const struct tt_conn *conn, int dir)
+{
+	const struct tt_dirstat *ds = &conn->dir[dir];
+	char hex[65];
+
+	tt_jsonw_open(w, key);
+	tt_jsonw_int(w, "bytes", (int64_t)ds->bytes);
+	tt_jsonw_int(w, "captured_bytes", (int64_t)ds->cap_bytes);
+	tt_jsonw_int(w, "gap_bytes", (int64_t)ds->gap_bytes);
+	tt_jsonw_int(w, "events", (int64_t)ds->calls);
+	tt_conn_digest_hex(conn, dir, hex);
+	if (hex[0])
+		tt_jsonw_str(w, "sha256", hex);
+	tt_jsonw_close(w);
+}
+
+/* One record per captured connection. Names and counts only: never a
+ * header value other than Host, never a body byte. */
+static void emit_record(struct tt_pipeline *p, const struct tt_conn *conn,
+			const char *end)
+{
+	char line[2048], when[32];
+	struct tt_jsonw w;
+	long n;
+
+	tt_jsonw_init(&w, line, sizeof(line));
+	tt_jsonw_open(&w, NULL);
+	tt_jsonw_str(&w, "type", "connection");
+	tt_jsonw_int(&w, "version", 1);
+	tt_record_time(real_ns(p, conn->t_first_ns), when);
+	tt_jsonw_str(&w, "start", when);
+	tt_jsonw_ms(&w, "duration_ms", conn->t_last_ns - conn->t_first_ns);
+	tt_jsonw_int(&w, "pid", conn->pid);
+	tt_jsonw_int(&w, "tid", conn->tid);
+	tt_jsonw_str(&w, "comm", conn->comm);
+	tt_jsonw_int(&w, "cgroup_id", (int64_t)conn->cgroup_id);
+	tt_jsonw_str(&w, "library", "openssl");
+	tt_jsonw_str(&w, "server_name", conn->sni[0] ? conn->sni : "");
+	tt_jsonw_str(&w, "provider", conn->cls.provider ? conn->cls.provider : "");
+	tt_jsonw_str(&w, "classified_by", conn->cls.reason);
+	if (conn->cls.req.method[0]) {
+		tt_jsonw_open(&w, "first_request");
+		tt_jsonw_str(&w, "method", conn->cls.req.method);
+		tt_jsonw_str(&w, "path", conn->cls.req.path);
+		tt_jsonw_str(&w, "host", conn->cls.req.host);
+		tt_jsonw_close(&w);
+	}
+	record_dir(&w, "egress", conn, TT_DIR_EGRESS);
+	record_dir(&w, "ingress", conn, TT_DIR_INGRESS);
+	tt_jsonw_str(&w, "end", end);
+	tt_jsonw_close(&w);
+	n = tt_jsonw_finish(&w);
+	if (n < 0)
+		return;
+	for (size_t i = 0; i < p->nsinks; i++)
+		if (p->sinks[i].record)
+			p->sinks[i].record(p->sinks[i].ctx, line, (size_t)n);
+	p->st.records++;
+}
+
+/* ---- the connection lifecycle ---- */
+
+/* final_off: the kernel's stream offsets at the end, or NULL to ask for
+ * them (exit, agent stop: the kernel's entry is still there). */
+static void finish_conn(struct tt_pipeline *p, struct tt_conn *conn,
+			const char *end, const uint64_t *final_off)
+{
+	uint64_t off[2];
+
+	if (!final_off && p->ops.conn_offsets &&
+	    !p->ops.conn_offsets(p->ops_ctx, conn->pid, conn->ptr, off))
+		final_off = off;
+	if (conn->verdict == TT_VERDICT_CAPTURE) {
+		/* Events lost at the very end leave no offset jump behind. */
+		for (int dir = 0; final_off && dir < 2; dir++)
+			tt_conn_account_end(p->conns, conn, dir, final_off[dir]);
+		decode_end(p, conn, conn->t_last_ns);
+		if (p->cfg.connection_records)
+			emit_record(p, conn, end);
+	} else if (conn->verdict == TT_VERDICT_PENDING) {
+		p->st.conns_unclassified++;
+	}
+	tt_conntab_remove(p->conns, conn);
+}
+
+static void classify(struct tt_pipeline *p, struct tt_conn *conn)
+{
+	int ret = tt_classify(p->cfg.hosts, conn->sni, conn->first_dir,
+			      conn->peek, conn->peek_len, conn->ipeek,
+			      conn->ipeek_len, conn->dir[TT_DIR_INGRESS].bytes,
+			      &conn->cls);
+
+	if (ret == -EAGAIN)
+		return;
+	conn->verdict = conn->cls.verdict;
+	if (conn->verdict == TT_VERDICT_CAPTURE) {
+		decode_start(p, conn, conn->t_last_ns);
+		p->st.conns_captured++;
+	} else {
+		p->st.conns_filtered++;
+	}
+	tt_conn_peek_drop(conn);
+	if (!strcmp(conn->cls.reason, "h2_joined_midway"))
+		p->st.h2_midway++;
+	/* PENDING already captures: only a filter verdict changes the kernel. */
+	if (conn->verdict == TT_VERDICT_FILTER)
+		set_verdict(p, conn->pid, conn->ptr, conn->verdict);
+}
+
+static struct tt_conn *conn_for(struct tt_pipeline *p,
+				const struct tt_ev_hdr *h)
+{
+	struct tt_conn *conn = tt_conntab_get(p->conns, h->pid, h->conn, 1);
+
+	if (!conn) {
+		/* Table full: nothing would read this connection's bytes, so
+		 * stop the kernel copying them. Counted, never silent. */
+		p->st.untracked_events++;
+		set_verdict(p, h->pid, h->conn, TT_VERDICT_FILTER);
+		return NULL;
+	}
+	if (!conn->t_first_ns) {
+		conn->t_first_ns = h->ts_ns;
+		conn->tid = h->tid;
+		conn->cgroup_id = h->cgroup_id;
+		memcpy(conn->comm, h->comm, sizeof(conn->comm));
+		conn->comm[sizeof(conn->comm) - 1] = '\0';
+	}
+	conn->t_last_ns = h->ts_ns;
+	return conn;
+}
+
+static void on_data(struct tt_pipeline *p, const struct tt_ev_data *ev,
+		    size_t size)
+{
+	int dir = ev->hdr.dir & 1;
+	struct tt_conn *conn;
+	uint64_t next_off;
+
+	if (size < TT_EV_DATA_HDR_SIZE || ev->cap_len > ev->len ||
+	    size < TT_EV_DATA_SIZE(ev->cap_len)) {
+		p->st.bad_events++;
+		return;
+	}
+	conn = conn_for(p, &ev->hdr);
+	if (!conn)
+		return;
+	if (conn->verdict == TT_VERDICT_FILTER) {
+		p->st.after_filter_events++; /* sent before the verdict landed */
+		return;
+	}
+	if (conn->first_dir < 0)
+		conn->first_dir = dir;
+	next_off = conn->dir[dir].next_off;
+	tt_conn_account(p->conns, conn, dir, ev->stream_off, ev->len, ev->data,
+			ev->cap_len);
+	if (conn->verdict == TT_VERDICT_CAPTURE)
+		decode_data(p, conn, dir, ev->hdr.ts_ns, next_off, ev);
+	if (conn->verdict != TT_VERDICT_PENDING) {
+		/* Classified by name before any data: note the request line. */
+		if (dir == TT_DIR_EGRESS && ev->stream_off == 0 && ev->cap_len &&
+		    !conn->cls.req.method[0])
+			tt_http_peek_request(ev->data, ev->cap_len, &conn->cls.req);
+		return;
+	}
+	if (dir == TT_DIR_EGRESS && ev->cap_len &&
+	    tt_conn_peek_append(conn, ev->data, ev->cap_len))
+		return;
+	if (dir == TT_DIR_INGRESS && ev->cap_len == ev->len &&
+	    tt_conn_ipeek_append(conn, ev->stream_off, ev->data, ev->cap_len))
+		return;
+	classify(p, conn);
+}
+
+static void on_sni(struct tt_pipeline *p, const struct tt_ev_sni *ev,
+		   size_t size)
+{
+	struct tt_conn *conn;
+	size_t n;
+
+	if (size < sizeof(*ev)) {
+		p->st.bad_events++;
+		return;
+	}
+	conn = conn_for(p, &ev->hdr);
+	if (!conn)
+		return;
+	n = ev->name_len < sizeof(conn->sni) - 1 ? ev->name_len
+						  : sizeof(conn->sni) - 1;
+	memcpy(conn->sni, ev->name, n);
+	conn->sni[n] = '\0';
+	if (conn->verdict == TT_VERDICT_PENDING)
+		classify(p, conn);
+}
+
+static void on_close(struct tt_pipeline *p, const struct tt_ev_close *ev,
+		     size_t size)
+{
+	struct tt_conn *conn;
+	uint64_t off[2];
+
+	if (size < sizeof(*ev)) {
+		p->st.bad_events++;
+		return;
+	}
+	conn = tt_conntab_get(p->conns, ev->hdr.pid, ev->hdr.conn, 0);
+	if (!conn)
+		return;
+	off[0] = ev->off[0];
+	off[1] = ev->off[1];
+	conn->t_last_ns = ev->hdr.ts_ns;
+	finish_conn(p, conn, "close", off);
+}
+
+struct finish_ctx {
+	struct tt_pipeline *p;
+	const char *end;
+};
+
+static void finish_each(struct tt_conn *conn, void *arg)
+{
+	struct finish_ctx *fc = arg;
+
+	finish_conn(fc->p, conn, fc->end, NULL);
+}
+
+int tt_pipeline_event(struct tt_pipeline *p, const void *data, size_t size)
+{
+	const struct tt_ev_hdr *h = data;
+	struct finish_ctx fc = { p, "exit" };
+
+	p->st.events++;
+	if (size < sizeof(*h)) {
+		p->st.bad_events++;
+		return 0;
+	}
+	if (p->cfg.self_pid && h->pid == p->cfg.self_pid &&
+	    (h->type == TT_EV_DATA || h->type == TT_EV_SNI)) {
+		/* The agent's own TLS (OTLP to an https collector): never
+		 * decoded, so an export can never export itself. */
+		set_verdict(p, h->pid, h->conn, TT_VERDICT_FILTER);
+		return 0;
+	}
+	switch (h->type) {
+	case TT_EV_DATA:
+		on_data(p, data, size);
+		break;
+	case TT_EV_SNI:
+		on_sni(p, data, size);
+		break;
+	case TT_EV_CLOSE:
+		on_close(p, data, size);
+		break;
+	case TT_EV_EXIT:
+		tt_conntab_each(p->conns, h->pid, finish_each, &fc);
+		break;
+	case TT_EV_EXEC:
+	case TT_EV_LIBLOAD:
+		return 1;
+	default:
+		p->st.bad_events++;
+	}
+	return 0;
+}
+
+void tt_pipeline_finish_all(struct tt_pipeline *p)
+{
+	struct finish_ctx fc = { p, "agent_stop" };
+
+	tt_conntab_each(p->conns, 0, finish_each, &fc);
+}
+
+void tt_pipeline_free(struct tt_pipeline *p)
+{
+	if (!p)
+		return;
+	tt_pipeline_finish_all(p);
+	tt_conntab_free(p->conns);
+	free(p);
+}
+
+void tt_pipeline_get_stats(const struct tt_pipeline *p,
+			   struct tt_pipeline_stats *out)
+{
+	*out = p->st;
+}
+
+void tt_pipeline_conn_stats(const struct tt_pipeline *p,
+			    struct tt_conntab_stats *out)
+{
+	tt_conntab_get_stats(p->conns, out);
+}

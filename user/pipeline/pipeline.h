@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The pipeline core: capture records (the tt_ev_* ABI of tt_abi.h) in,
+ * allocation events out. It owns the connection lifecycle (the table,
+ * byte accounting by stream offset, gaps), classification (server name or
+ * first request: AI traffic or not, and the verdict for the kernel), the
+ * decoding of AI connections (exchange/) and the allocation event of each
+ * call (alloc/), handed to every sink of its table.
+ *
+ * The live agent feeds it from the ring buffer; `tokentap replay` turns
+ * capture files into the same records. Pure apart from what the caller
+ * hands in through struct tt_pipeline_ops: no syscalls of its own, so
+ * golden replay runs the live path without root.
+ */
+#ifndef TT_PIPELINE_H
+#define TT_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "alloc/event.h"
+#include "exchange/exchange.h"
+#include "hosts/hosts.h"
+#include "pipeline/conntab.h"
+#include "pipeline/sink.h"
+
+#define TT_PIPELINE_SINKS_MAX 8
+
+/* What the pipeline asks of its caller. Any member may be NULL. */
+struct tt_pipeline_ops {
+	/* Tell the kernel a connection's verdict (only FILTER is written:
+	 * pending connections are captured already). 0 or -errno. */
+	int (*set_verdict)(void *ctx, uint32_t pid, uint64_t conn, int verdict);
+	/* The kernel's final stream offsets of a live connection (when its
+	 * process exits or the agent stops): 0, or -ENOENT. */
+	int (*conn_offsets)(void *ctx, uint32_t pid, uint64_t conn,
+			    uint64_t off[2]);
+	/* Facts about the process behind conn, held while the connection is
+	 * decoded: get returns a handle (NULL: none), facts fills pf from it
+	 * (pointers valid until the next call), put drops it. */
+	void *(*proc_get)(void *ctx, const struct tt_conn *conn);
+	void (*proc_facts)(void *ctx, void *handle, const struct tt_conn *conn,
+			   struct tt_proc_facts *pf);
+	void (*proc_put)(void *ctx, void *handle);
+	/* A new event id (UUID text). */
+	void (*event_id)(void *ctx, char out[37]);
+};
+
+struct tt_pipeline_config {
+	const struct tt_hosts *hosts;    /* the host table: which names are AI */
+	struct tt_alloc *alloc;          /* owners, prices (its stats count) */
+	const char *const *keep_headers; /* allocation headers the decoders keep */
+	size_t max_connections;          /* the connection table's cap */
+	int digests;                     /* SHA-256 per direction (tests) */
+	int connection_records;          /* a "connection" record per AI connection */
+	uint32_t self_pid;               /* events of this process are filtered */
+	int64_t mono_to_real_ns;         /* added to event timestamps */
+};
+
+/* Every counter of the pipeline; all running totals. */
+struct tt_pipeline_stats {
+	uint64_t events, bad_events, untracked_events, after_filter_events;
+	uint64_t conns_captured, conns_filtered, conns_unclassified;
+	uint64_t h2_midway;      /* HTTP/2 connections joined mid-way */
+	uint64_t verdict_errors; /* verdicts the kernel did not take */
+	uint64_t records;        /* connection records written */
+	uint64_t calls;          /* allocation events handed to the sinks */
+	uint64_t call_errors;    /* allocation events that could not be built */
+	uint64_t decoders, decoder_alloc_failures;
+	struct tt_xconn_stats x; /* of finished connections */
+};
+
+struct tt_pipeline;
+
+/* Returns NULL when out of memory. The config's pointers must outlive the
+ * pipeline (they may be swapped in place on reload). */
+struct tt_pipeline *tt_pipeline_new(const struct tt_pipeline_config *cfg,
+				    const struct tt_pipeline_ops *ops,
+				    void *ops_ctx);
+void tt_pipeline_free(struct tt_pipeline *p);
+
+/* Adds an output. Returns 0, or -E2BIG when the table is full. */
+int tt_pipeline_add_sink(struct tt_pipeline *p, const struct tt_sink *sink);
+
+/* One capture record of size bytes (struct tt_ev_hdr first). Process
+ * events (exec, library loads) are not the pipeline's: it returns 1 for
+ * them so the caller can handle them, else 0. */
+int tt_pipeline_event(struct tt_pipeline *p, const void *data, size_t size);
+
+/* Finishes every connection (end "agent_stop"): events of calls in
+ * flight are written. The pipeline stays usable. */
+void tt_pipeline_finish_all(struct tt_pipeline *p);
+
+void tt_pipeline_get_stats(const struct tt_pipeline *p,
+			   struct tt_pipeline_stats *out);
+void tt_pipeline_conn_stats(const struct tt_pipeline *p,
+			    struct tt_conntab_stats *out);
+
+#endif

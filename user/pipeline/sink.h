@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * An output of the pipeline: the ledger, the Prometheus families, OTLP,
+ * and whatever comes next. A sink is one row of the pipeline's table:
+ * adding one is a file that fills this struct and the line that adds it.
+ */
+#ifndef TT_SINK_H
+#define TT_SINK_H
+
+#include <stddef.h>
+#include "alloc/event.h"
+
+/* One allocation event. Valid during the callback only. */
+struct tt_sink_event {
+	const char *line;                  /* the ledger line: JSON, no newline */
+	size_t len;
+	const struct tt_xrec *rec;         /* the decoded call */
+	const struct tt_alloc_result *res; /* what the event booked */
+};
+
+struct tt_sink {
+	const char *name;
+	void *ctx;
+	/* Every allocation event. */
+	void (*event)(void *ctx, const struct tt_sink_event *ev);
+	/* A diagnostic record (a JSON line, no newline) such as a connection
+	 * record; NULL for sinks that take events only. */
+	void (*record)(void *ctx, const char *line, size_t len);
+};
+
+#endif
