@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/utf8.h"
 #include "metrics/metrics_impl.h"
 
 /* Label values of one update, sanitized, back to back. */
@@ -27,48 +28,13 @@ static int valid_name(const char *s, int colon)
 	return 1;
 }
 
-/* Bytes of the UTF-8 sequence at p (n bytes left), 0 when invalid
- * (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF). */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 size_t tt_metrics_sanitize(const char *in, char *out)
 {
 	const unsigned char *p = (const unsigned char *)(in ? in : "");
 	size_t n = strlen((const char *)p), o = 0;
 
 	while (n) {
-		size_t len = utf8_len(p, n);
+		size_t len = tt_utf8_len(p, n);
 
 		if (len == 1 && (*p < 0x20 || *p == 0x7f))
 			len = 0; /* control byte: replaced like invalid UTF-8 */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "otlp/otlp.h"
 #include "otlp/otlp_impl.h"
+#include "util/utf8.h"
 
 #define NB 14 /* boundaries per histogram; NB + 1 buckets */
 
@@ -103,29 +104,6 @@ void tt_otlp_metrics_free(struct tt_otlp_metrics *m)
 	free(m);
 }
 
-/* Length of the well-formed UTF-8 sequence at s, or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-
-	if (c >= 0xc2 && c <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80;
-		unsigned char hi = c == 0xed ? 0x9f : 0xbf;
-
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		unsigned char lo = c == 0xf0 ? 0x90 : 0x80;
-		unsigned char hi = c == 0xf4 ? 0x8f : 0xbf;
-
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
-		       (s[3] & 0xc0) == 0x80 ? 4 : 0;
-	}
-	return 0;
-}
-
 /* A series key: cut to the cap on a character boundary, and every byte
  * JSON would escape (controls, quote, backslash, broken UTF-8) made '_',
  * so a data point's size has a bound. Values are model and host names. */
@@ -135,7 +113,7 @@ static void key_copy(char *dst, const char *src)
 	size_t o = 0;
 
 	while (*s) {
-		size_t n = *s >= 0x80 ? utf8_len(s) : 1;
+		size_t n = tt_utf8_len(s, TT_UTF8_NUL_TERMINATED);
 
 		if (o + (n ? n : 1) >= TT_OTLP_STR_MAX)
 			break;

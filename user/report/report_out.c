@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/jsonw.h"
+#include "util/utf8.h"
 #include "report/report.h"
 #include "report/report_impl.h"
 
@@ -74,36 +75,13 @@ int tt_rout_end(struct tt_rout *o)
 
 /* ---- text ---- */
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629), or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-
-	if (c >= 0xc2 && c <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80;
-		unsigned char hi = c == 0xed ? 0x9f : 0xbf;
-
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		unsigned char lo = c == 0xf0 ? 0x90 : 0x80;
-		unsigned char hi = c == 0xf4 ? 0x8f : 0xbf;
-
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
-		       (s[3] & 0xc0) == 0x80 ? 4 : 0;
-	}
-	return 0;
-}
-
 size_t tt_rtext_clean(const char *in, char *out, size_t cap)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t len = 0;
 
 	while (*s && cap && len < cap - 1) {
-		size_t n = *s < 0x80 ? 1 : utf8_len(s);
+		size_t n = tt_utf8_len(s, TT_UTF8_NUL_TERMINATED);
 
 		/* A control character (or a C1 one, U+0080..U+009F, which
 		 * some terminals obey) must not reach a terminal. */
@@ -130,7 +108,7 @@ static void text_put(struct tt_rout *o, const char *v, int csv)
 	const unsigned char *s = (const unsigned char *)v;
 
 	while (*s) {
-		size_t n = *s < 0x80 ? 1 : utf8_len(s);
+		size_t n = tt_utf8_len(s, TT_UTF8_NUL_TERMINATED);
 
 		if (!n || *s < 0x20 || *s == 0x7f ||
 		    (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/jsonw.h"
+#include "util/utf8.h"
 
 void tt_jsonw_init(struct tt_jsonw *w, char *buf, size_t cap)
 {
@@ -35,30 +36,6 @@ static const unsigned char special[256] = {
 	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 2,
 };
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-
-	if (c >= 0xc2 && c <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80;
-		unsigned char hi = c == 0xed ? 0x9f : 0xbf;
-
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		unsigned char lo = c == 0xf0 ? 0x90 : 0x80;
-		unsigned char hi = c == 0xf4 ? 0x8f : 0xbf;
-
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
-		       (s[3] & 0xc0) == 0x80 ? 4 : 0;
-	}
-	return 0;
-}
-
 /* Values come from the wire (models, header values) and the kernel
  * (comm): bytes that are not UTF-8 become U+FFFD, so every line is JSON
  * any reader accepts. */
@@ -79,7 +56,8 @@ static void quoted(struct tt_jsonw *w, const char *s)
 			break;
 		if (special[c] == 2) {
 			/* The checks stop at a NUL: it is never a continuation. */
-			n = utf8_len((const unsigned char *)s);
+			n = tt_utf8_len((const unsigned char *)s,
+					 TT_UTF8_NUL_TERMINATED);
 			if (n) {
 				s += n - 1;
 				continue;
