@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 #include "alloc/event.h"
+#include "event_fixture.h"
 #include "tt_test.h"
 
 static const char prices_json[] =
@@ -91,12 +92,7 @@ static void teardown(void)
 
 static void add_hdr(const char *name, const char *value)
 {
-	struct tt_hdr *h = &fx.hdrs.h[fx.hdrs.n++];
-
-	h->name = name;
-	h->name_len = strlen(name);
-	h->value = value;
-	h->value_len = strlen(value);
+	tt_test_hdr_add(&fx.hdrs, name, value);
 }
 
 static cJSON *event(void)

@@ -347,22 +347,48 @@ static void fake_call(struct tt_call *c, struct tt_xrec *rec)
 	rec->end_ns = 1750000000; /* 0.75 s */
 }
 
+/* What the event of rec booked: the call's facts resolved by the real
+ * builder (no rules, no prices), then the owner and cost set. */
+struct booked {
+	int allocated, env_mismatch, priced;
+	double cost;
+	const char *currency, *owner, *environment;
+};
+
+static void event_of(const struct tt_xrec *rec, const struct booked *b,
+		     struct tt_event *ev)
+{
+	struct tt_alloc a = { .host = "h" };
+	struct tt_proc_facts pf = { .pid = 1 };
+
+	tt_alloc_build(&a, rec, &pf, "id", ev);
+	ev->alloc_status = b->allocated ? TT_OWNER_ALLOCATED_NAME
+					: TT_OWNER_UNALLOCATED_NAME;
+	ev->env_mismatch = b->env_mismatch;
+	ev->cost_amount = b->priced ? b->cost : NAN;
+	ev->currency = b->currency;
+	ev->owner = b->owner;
+	ev->environment = b->environment;
+}
+
 TT_TEST(call_metrics_from_one_event)
 {
 	struct tt_metrics *m = tt_metrics_new(0);
 	struct tt_call_metrics cm;
 	struct tt_call c;
 	struct tt_xrec rec;
-	struct tt_alloc_result res = { .allocated = 1, .priced = 1, .cost = 0.25,
-				       .currency = "USD", .owner = "payments",
-				       .environment = "production" };
+	struct booked res = { .allocated = 1, .priced = 1, .cost = 0.25,
+			      .currency = "USD", .owner = "payments",
+			      .environment = "production" };
+	struct tt_event ev;
 	const char *k[] = { "openai", "gpt-4o-mini-2024-07-18", "payments",
 			    "production", "success", NULL };
 
 	TT_CHECK_EQ_INT(tt_call_metrics_init(&cm, m), 0);
 	fake_call(&c, &rec);
-	tt_call_metrics_observe(&cm, &rec, &res);
-	tt_call_metrics_observe(&cm, &rec, &res);
+	event_of(&rec, &res, &ev);
+	tt_call_metrics_observe(&cm, &ev);
+	tt_call_metrics_observe(&cm, &ev);
 	TT_CHECK_EQ_INT((int)tt_mfam_get(cm.requests, k), 2);
 	TT_CHECK(tt_mfam_get(cm.cost, k) == 0.5);
 	TT_CHECK(tt_mfam_get(cm.duration, k) == 1.5);
@@ -394,9 +420,10 @@ TT_TEST(call_metrics_unallocated_unpriced_unknown)
 	struct tt_call_metrics cm;
 	struct tt_call c;
 	struct tt_xrec rec;
-	struct tt_alloc_result res = { .allocated = 0, .env_mismatch = 1,
-				       .priced = 1, .cost = 3, .currency = "EUR",
-				       .owner = "unallocated" };
+	struct booked res = { .allocated = 0, .env_mismatch = 1,
+			      .priced = 1, .cost = 3, .currency = "EUR",
+			      .owner = "unallocated" };
+	struct tt_event ev;
 	const char *k[] = { "unknown", "gpt-4o-mini", "unallocated", "unknown",
 			    "rate_limited", NULL };
 
@@ -407,7 +434,8 @@ TT_TEST(call_metrics_unallocated_unpriced_unknown)
 	c.outcome = TT_OUT_RATE_LIMITED;
 	c.usage = (struct tt_usage){ -1, -1, -1, -1, -1, -1 };
 	rec.end_ns = rec.start_ns; /* no duration */
-	tt_call_metrics_observe(&cm, &rec, &res);
+	event_of(&rec, &res, &ev);
+	tt_call_metrics_observe(&cm, &ev);
 	TT_CHECK_EQ_INT((int)tt_mfam_get(cm.requests, k), 1);
 	TT_CHECK_EQ_INT((int)tt_mfam_get(cm.unallocated, k), 1);
 	TT_CHECK_EQ_INT((int)tt_mfam_get(cm.mismatches, k), 1);
@@ -416,9 +444,10 @@ TT_TEST(call_metrics_unallocated_unpriced_unknown)
 	k[5] = "input";
 	TT_CHECK(isnan(tt_mfam_get(cm.tokens, k)));
 	/* Priced in USD but not priced: no cost series either. */
-	strcpy(res.currency, "USD");
+	res.currency = "USD";
 	res.priced = 0;
-	tt_call_metrics_observe(&cm, &rec, &res);
+	event_of(&rec, &res, &ev);
+	tt_call_metrics_observe(&cm, &ev);
 	TT_CHECK(isnan(tt_mfam_get(cm.cost, k)));
 	tt_metrics_free(m);
 }

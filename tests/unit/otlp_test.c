@@ -1,71 +1,14 @@
 // SPDX-License-Identifier: MIT
-/* user/otlp: ledger lines to OTLP/HTTP JSON log records, batches and
- * metrics. The expected JSON is written with ' for " (q() swaps them). */
+/* user/otlp: allocation events (built, or ledger lines read back) to
+ * OTLP/HTTP JSON log records, batches and metrics. The expected JSON is
+ * written with ' for " (q() swaps them). */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include "event_fixture.h"
+#include "sample_event.h"
 #include "tt_test.h"
 #include "otlp/otlp.h"
-
-/* ' -> ", in one of a few rotating buffers. */
-static const char *q(const char *s)
-{
-	static char bufs[4][16384];
-	static int next;
-	char *b = bufs[next++ % 4];
-	size_t i;
-
-	for (i = 0; s[i] && i < sizeof(bufs[0]) - 1; i++)
-		b[i] = s[i] == '\'' ? '"' : s[i];
-	b[i] = '\0';
-	return b;
-}
-
-/* A real event: tokentap replay of
- * tests/fixtures/openai-chat-sse-usage.capture.jsonl. */
-static const char sample_line[] =
-	"{'event_type':'ai_api_cost_allocation','event_version':1,"
-	"'event_id':'00000000-0000-4000-8000-000000000001',"
-	"'timestamp_utc':'2026-11-23T10:26:06.608489Z','duration_ms':0.56,"
-	"'ttfb_ms':0.445,'host':null,'process':{'pid':27185,'comm':'node',"
-	"'exe':null},'cgroup':{'id':0,'path':null},'container':null,"
-	"'pod':null,'unit':null,'slice':null,'owner':'web',"
-	"'team':'frontend','cost_center':'CC-300',"
-	"'application':'storefront','environment':'production','tags':{"
-	"'tier':'gold'},'allocation':{'status':'allocated',"
-	"'rule':'sdk-node','sources':['comm'],'environment_source':'rule'},"
-	"'environment_check':{'mismatch':false,'workload':'production',"
-	"'workload_source':'rule','declared':'production',"
-	"'declared_source':'key'},'provider':'openai','operation':'chat',"
-	"'server_address':'api.openai.com',"
-	"'endpoint':'/v1/chat/completions','request_model':'gpt-4o-mini',"
-	"'response_model':'gpt-4o-mini-2024-07-18','stream':true,"
-	"'status_code':200,'outcome':'success','error_type':null,"
-	"'provider_request_id':'req_73e45e62248f497a0439c3681645b4d5',"
-	"'response_id':'chatcmpl-1xNysSQuxJTkNibjQn6yQkHpjDQVq',"
-	"'finish_reason':'stop','service_tier':null,'attempt':0,'client':{"
-	"'user_agent':'OpenAI/JS 6.49.0','sdk_lang':'js',"
-	"'sdk_version':'6.49.0','runtime':'node',"
-	"'runtime_version':'v20.20.2'},'usage':{'input_tokens':34,"
-	"'output_tokens':13,'cache_read_input_tokens':2,"
-	"'cache_creation_input_tokens':null,'reasoning_tokens':0,"
-	"'total_tokens':47},'usage_raw':{'prompt_tokens':34,"
-	"'completion_tokens':13,'total_tokens':47,'prompt_tokens_details':{"
-	"'cached_tokens':2,'audio_tokens':0},'completion_tokens_details':{"
-	"'reasoning_tokens':0,'audio_tokens':0,"
-	"'accepted_prediction_tokens':0,'rejected_prediction_tokens':0}},"
-	"'usage_status':'reported','api_key':{"
-	"'fingerprint':'k_082f20f385b9b9a5','hint':'sk-...-key'},"
-	"'declared':{'cost_center':null,'environment':null,"
-	"'project_id':null,'team':null,'provider_organization':null,"
-	"'provider_project':null},'cost':{'amount':1.275e-05,"
-	"'currency':'USD','pricing_source':'list_price_snapshot',"
-	"'pricing_table':'/work/main/config/prices.json',"
-	"'pricing_version':'2025-11-01.1',"
-	"'pricing_snapshot_date':'2025-11-01','priced_as':{"
-	"'provider':'openai','model':'gpt-4o-mini','match':'alias'},"
-	"'reason':null,'is_final_invoice_amount':false},"
-	"'request_bytes':137,'response_bytes':2000,"
-	"'response_encoding':'identity','problem':null}";
+#include "util/timefmt.h"
 
 static const char sample_record[] =
 	"{'timeUnixNano':'1795429566608489000',"
@@ -164,6 +107,23 @@ static const char sample_record[] =
 
 #define OBSERVED 1795000000000000000ull
 
+/* The metric observation and error.type of a line read back. */
+static struct tt_otlp_obs obs_of(const struct tt_otlp_event *ev)
+{
+	struct tt_otlp_obs obs;
+
+	tt_otlp_obs_of(&ev->rd.ev, &obs);
+	return obs;
+}
+
+static const char *error_type_of(const struct tt_otlp_event *ev)
+{
+	static char err[TT_OTLP_STR_MAX];
+
+	tt_otlp_error_type(&ev->rd.ev, err);
+	return err;
+}
+
 static int is_json_object(const char *s)
 {
 	cJSON *j = cJSON_Parse(s);
@@ -203,7 +163,7 @@ TT_TEST(parse_time_valid_and_invalid)
 		uint64_t ns = 0;
 
 		tt_case("%s", cases[i].s);
-		TT_CHECK_EQ_INT(tt_otlp_parse_time(cases[i].s, &ns), cases[i].ret);
+		TT_CHECK_EQ_INT(tt_record_time_parse(cases[i].s, &ns), cases[i].ret);
 		if (!cases[i].ret)
 			TT_CHECK_EQ_U64(ns, cases[i].ns);
 	}
@@ -263,19 +223,20 @@ TT_TEST(sample_event_gives_exact_log_record)
 
 	TT_CHECK_EQ_INT(tt_otlp_event_parse(q(sample_line), strlen(sample_line), &ev),
 			TT_OTLP_OK);
-	n = tt_otlp_log_record(&ev, OBSERVED, out, sizeof(out));
+	n = tt_otlp_log_record(&ev.rd.ev, OBSERVED, out, sizeof(out));
 	TT_CHECK_EQ_INT(n, (long)strlen(sample_record));
 	TT_CHECK_EQ_STR(out, q(sample_record));
 	/* The facts the metrics use. */
-	TT_CHECK_EQ_STR(ev.event_id, "00000000-0000-4000-8000-000000000001");
-	TT_CHECK_EQ_STR(ev.response_model, "gpt-4o-mini-2024-07-18");
-	TT_CHECK_EQ_INT(ev.input_tokens, 34);
-	TT_CHECK_EQ_INT(ev.output_tokens, 13);
-	TT_CHECK(ev.duration_s > 0.000559 && ev.duration_s < 0.000561);
-	TT_CHECK_EQ_STR(ev.error_type, "");
-	TT_CHECK_EQ_INT(ev.unallocated, 0);
+	TT_CHECK_EQ_STR(ev.rd.ev.event_id, "00000000-0000-4000-8000-000000000001");
+	TT_CHECK_EQ_STR(ev.rd.ev.response_model, "gpt-4o-mini-2024-07-18");
+	TT_CHECK_EQ_INT(obs_of(&ev).input_tokens, 34);
+	TT_CHECK_EQ_INT(obs_of(&ev).output_tokens, 13);
+	TT_CHECK(obs_of(&ev).duration_s > 0.000559 &&
+		 obs_of(&ev).duration_s < 0.000561);
+	TT_CHECK_EQ_STR(error_type_of(&ev), "");
+	TT_CHECK_EQ_INT(obs_of(&ev).unallocated, 0);
 	/* One byte short of the record and its NUL: refused, not cut. */
-	TT_CHECK_EQ_INT(tt_otlp_log_record(&ev, OBSERVED, out, (size_t)n),
+	TT_CHECK_EQ_INT(tt_otlp_log_record(&ev.rd.ev, OBSERVED, out, (size_t)n),
 			-E2BIG);
 	tt_otlp_event_free(&ev);
 }
@@ -288,7 +249,7 @@ static long record_of(const char *line, char *out, size_t cap,
 
 	if (tt_otlp_event_parse(l, strlen(l), ev))
 		return -1;
-	n = tt_otlp_log_record(ev, 5, out, cap);
+	n = tt_otlp_log_record(&ev->rd.ev, 5, out, cap);
 	return n;
 }
 
@@ -317,7 +278,7 @@ TT_TEST(error_type_and_nulls)
 		snprintf(line, sizeof(line), "%s%s", HEAD, cases[i].tail);
 		tt_case("%s", cases[i].tail);
 		TT_CHECK(record_of(line, out, sizeof(out), &ev) > 0);
-		TT_CHECK_EQ_STR(ev.error_type, cases[i].error_type);
+		TT_CHECK_EQ_STR(error_type_of(&ev), cases[i].error_type);
 		TT_CHECK(strstr(out, cases[i].severity) != NULL);
 		TT_CHECK((strstr(out, "\"error.type\"") != NULL) ==
 			 (cases[i].error_type[0] != '\0'));
@@ -343,14 +304,14 @@ TT_TEST(error_type_and_nulls)
 			       "{'key':'tokentap.tags','value':{'kvlistValue':{"
 			       "'values':[]}}},{'key':'tokentap.allocation.sources',"
 			       "'value':{'arrayValue':{'values':[]}}}]}"));
-	TT_CHECK_EQ_INT(ev.input_tokens, -1);
-	TT_CHECK_EQ_INT(ev.output_tokens, -1);
-	TT_CHECK(ev.duration_s < 0);
+	TT_CHECK_EQ_INT(obs_of(&ev).input_tokens, -1);
+	TT_CHECK_EQ_INT(obs_of(&ev).output_tokens, -1);
+	TT_CHECK(obs_of(&ev).duration_s < 0);
 	tt_otlp_event_free(&ev);
 	tt_case("unallocated");
 	TT_CHECK(record_of(HEAD "'allocation':{'status':'unallocated'}}", out,
 			   sizeof(out), &ev) > 0);
-	TT_CHECK_EQ_INT(ev.unallocated, 1);
+	TT_CHECK_EQ_INT(obs_of(&ev).unallocated, 1);
 	tt_otlp_event_free(&ev);
 }
 
@@ -364,7 +325,7 @@ TT_TEST(strings_are_reescaped)
 		"\"request_model\":\"a\\\"b\\\\c\\u0001\xff\"}";
 
 	TT_CHECK_EQ_INT(tt_otlp_event_parse(line, strlen(line), &ev), TT_OTLP_OK);
-	TT_CHECK(tt_otlp_log_record(&ev, 1, out, sizeof(out)) > 0);
+	TT_CHECK(tt_otlp_log_record(&ev.rd.ev, 1, out, sizeof(out)) > 0);
 	TT_CHECK(strstr(out, "{\"stringValue\":\"a\\\"b\\\\c\\u0001\\ufffd\"}") !=
 		 NULL);
 	TT_CHECK(is_json_object(out));
@@ -416,7 +377,7 @@ TT_TEST(batch_of_real_records_is_json)
 	tt_otlp_batch_begin(&b, NULL);
 	TT_CHECK_EQ_INT(tt_otlp_event_parse(q(sample_line), strlen(sample_line), &ev),
 			TT_OTLP_OK);
-	n = tt_otlp_log_record(&ev, OBSERVED, out, sizeof(out));
+	n = tt_otlp_log_record(&ev.rd.ev, OBSERVED, out, sizeof(out));
 	while ((ret = tt_otlp_batch_add(&b, out, (size_t)n)) == 0)
 		added++;
 	TT_CHECK_EQ_INT(ret, -ENOSPC);
@@ -433,7 +394,7 @@ static void record_line(struct tt_otlp_metrics *m, const char *line)
 	const char *l = q(line);
 
 	TT_CHECK_EQ_INT(tt_otlp_event_parse(l, strlen(l), &ev), TT_OTLP_OK);
-	tt_otlp_metrics_record(m, &ev);
+	tt_otlp_metrics_record(m, (struct tt_otlp_obs[]){ obs_of(&ev) });
 	tt_otlp_event_free(&ev);
 }
 
@@ -529,7 +490,7 @@ TT_TEST(metrics_series_cap_and_worst_case_size)
 			 esc, esc);
 		TT_CHECK_EQ_INT(tt_otlp_event_parse(line, strlen(line), &ev),
 				TT_OTLP_OK);
-		tt_otlp_metrics_record(m, &ev);
+		tt_otlp_metrics_record(m, (struct tt_otlp_obs[]){ obs_of(&ev) });
 		tt_otlp_event_free(&ev);
 	}
 	/* 5 events over the cap, in each of the two tables. */
@@ -543,4 +504,88 @@ TT_TEST(metrics_series_cap_and_worst_case_size)
 	TT_CHECK_EQ_U64(tt_otlp_metrics_stats(m)->payload_too_big, 1);
 	free(out);
 	tt_otlp_metrics_free(m);
+}
+
+/* The agent's path (the struct its pipeline built) and the line path
+ * (that event's ledger line read back) give the same record and the same
+ * metric observation: so the exact sample record above holds for both. */
+TT_TEST(built_event_and_its_line_agree)
+{
+	static char line[TT_EVENT_MAX], from_struct[TT_OTLP_RECORD_MAX],
+		from_line[TT_OTLP_RECORD_MAX];
+	struct tt_otlp_obs a, b;
+	struct tt_otlp_event ev;
+	struct tt_event built;
+
+	for (int rich = 0; rich <= 1; rich++) {
+		tt_case("rich %d", rich);
+		efx_build(rich, &built);
+		TT_CHECK(tt_event_json(&built, line, sizeof(line)) > 0);
+		TT_CHECK_EQ_INT(tt_otlp_event_parse(line, strlen(line), &ev),
+				TT_OTLP_OK);
+		TT_CHECK(tt_otlp_log_record(&built, OBSERVED, from_struct,
+					    sizeof(from_struct)) > 0);
+		TT_CHECK(tt_otlp_log_record(&ev.rd.ev, OBSERVED, from_line,
+					    sizeof(from_line)) > 0);
+		TT_CHECK_EQ_STR(from_struct, from_line);
+		TT_CHECK(is_json_object(from_struct));
+		tt_otlp_obs_of(&built, &a);
+		tt_otlp_obs_of(&ev.rd.ev, &b);
+		for (int k = 0; k < TT_OTLP_KEYS; k++)
+			TT_CHECK_EQ_STR(a.key[k], b.key[k]);
+		TT_CHECK_EQ_INT(a.input_tokens, b.input_tokens);
+		TT_CHECK_EQ_INT(a.output_tokens, b.output_tokens);
+		TT_CHECK(a.duration_s == b.duration_s);
+		TT_CHECK_EQ_INT(a.unallocated, b.unallocated);
+		tt_otlp_event_free(&ev);
+		efx_free();
+	}
+	/* The rich record has what only a full event has. */
+	TT_CHECK(strstr(from_struct, q("{'key':'k8s.pod.uid'")) != NULL);
+	TT_CHECK(strstr(from_struct, q("{'key':'container.name','value':{"
+				       "'stringValue':'web'}}")) != NULL);
+	TT_CHECK(strstr(from_struct, q("{'key':'tokentap.ttfb_ms','value':{"
+				       "'doubleValue':120.5}}")) != NULL);
+	TT_CHECK(strstr(from_struct, q("{'key':'tokentap.cost.priced_as.model',"
+				       "'value':{'stringValue':'gpt-4o-mini'}}")) != NULL);
+	/* Labels, the key's hint and the table's path are not exported. */
+	TT_CHECK(strstr(from_struct, "labels") == NULL);
+	TT_CHECK(strstr(from_struct, "sk-...") == NULL);
+	TT_CHECK(strstr(from_struct, "/etc/tokentap") == NULL);
+	/* Whole microseconds, as timestamp_utc says. */
+	TT_CHECK(strstr(from_struct, q("'timeUnixNano':'1763000000123456000'")) != NULL);
+}
+
+TT_TEST(queue_entry_round_trip)
+{
+	static char entry[TT_OTLP_ENTRY_MAX];
+	static const char rec[] = "{\"a\":1}";
+	struct tt_otlp_obs obs, back;
+	const char *r;
+	size_t rlen;
+	long n;
+
+	memset(&obs, 0, sizeof(obs));
+	snprintf(obs.key[TT_OTLP_KEY_PROVIDER], TT_OTLP_STR_MAX, "openai");
+	memset(obs.key[TT_OTLP_KEY_SERVER], 'h', TT_OTLP_STR_MAX - 1);
+	obs.input_tokens = 7;
+	obs.output_tokens = -1;
+	obs.duration_s = 0.25;
+	obs.unallocated = 1;
+	n = tt_otlp_entry_pack(&obs, rec, sizeof(rec) - 1, entry, sizeof(entry));
+	TT_CHECK(n > 0);
+	TT_CHECK_EQ_INT(tt_otlp_entry_unpack(entry, (size_t)n, &back, &r, &rlen), 0);
+	TT_CHECK_EQ_U64(rlen, sizeof(rec) - 1);
+	TT_CHECK(!memcmp(r, rec, rlen));
+	for (int k = 0; k < TT_OTLP_KEYS; k++)
+		TT_CHECK_EQ_STR(back.key[k], obs.key[k]);
+	TT_CHECK_EQ_INT(back.input_tokens, 7);
+	TT_CHECK_EQ_INT(back.output_tokens, -1);
+	TT_CHECK(back.duration_s == 0.25);
+	TT_CHECK_EQ_INT(back.unallocated, 1);
+	/* Too small a buffer; an entry cut short. */
+	TT_CHECK_EQ_INT(tt_otlp_entry_pack(&obs, rec, sizeof(rec) - 1, entry,
+					   (size_t)n - 1), -E2BIG);
+	TT_CHECK_EQ_INT(tt_otlp_entry_unpack(entry, 20, &back, &r, &rlen), -EINVAL);
+	TT_CHECK_EQ_INT(tt_otlp_entry_unpack(entry, 300, &back, &r, &rlen), -EINVAL);
 }

@@ -40,7 +40,7 @@ struct export_stats {
 	uint64_t sent, sent_batches, attempts, failed_attempts, retried;
 	uint64_t spooled, spooled_batches;
 	uint64_t dropped[TT_OTLP_DROP_MAX];
-	uint64_t rejected[TT_OTLP_REJ_MAX];
+	uint64_t too_big; /* records that never fit a batch */
 	uint64_t metrics_sent, metrics_failed;
 };
 
@@ -57,7 +57,10 @@ struct tt_otlp_export {
 	pthread_cond_t cv;
 	struct tt_otlp_queue q; /* under mu */
 	int stopping;           /* under mu */
-	uint64_t queued, queue_full, line_too_long; /* under mu */
+	uint64_t queued, queue_full, entry_too_long; /* under mu */
+	uint64_t record_too_big;                     /* under mu */
+	/* The event loop's: the entry of the event it is handing over. */
+	char *enq_rec, *enq_entry;
 
 	pthread_t thread;
 	int started;
@@ -68,7 +71,7 @@ struct tt_otlp_export {
 	struct tt_otlp_batch batch;
 	uint64_t batch_t0;
 	struct tt_otlp_metrics *metrics;
-	char *mbuf, *line, *rec, *sbuf;
+	char *mbuf, *entry, *sbuf;
 	size_t mcap, scap;
 	struct tt_otlp_spool spool;
 	int have_spool;
@@ -278,37 +281,33 @@ static void drain_spool(struct tt_otlp_export *x)
 	}
 }
 
-static void reject(struct tt_otlp_export *x, int reason)
+static void reject_too_big(struct tt_otlp_export *x)
 {
-	x->st.rejected[reason]++;
+	x->st.too_big++;
 	x->st.dropped[TT_OTLP_DROP_REJECTED_LINE]++;
 }
 
+/* One queue entry: its observation to the metrics, its record to the
+ * batch. */
 static void export_one(struct tt_otlp_export *x, size_t n, int stopping)
 {
-	struct tt_otlp_event ev;
-	int ret = tt_otlp_event_parse(x->line, n, &ev);
-	long len;
+	struct tt_otlp_obs obs;
+	const char *rec;
+	size_t len;
+	int ret;
 
-	if (ret) {
-		reject(x, ret);
+	if (tt_otlp_entry_unpack(x->entry, n, &obs, &rec, &len)) {
+		reject_too_big(x); /* cannot happen: the loop packed it */
 		return;
 	}
-	tt_otlp_metrics_record(x->metrics, &ev);
-	len = tt_otlp_log_record(&ev, clock_ns(CLOCK_REALTIME), x->rec,
-				 TT_OTLP_RECORD_MAX);
-	tt_otlp_event_free(&ev);
-	if (len < 0) {
-		reject(x, TT_OTLP_REJ_TOO_BIG);
-		return;
-	}
-	ret = tt_otlp_batch_add(&x->batch, x->rec, (size_t)len);
+	tt_otlp_metrics_record(x->metrics, &obs);
+	ret = tt_otlp_batch_add(&x->batch, rec, len);
 	if (ret == -ENOSPC) {
 		deliver_batch(x, stopping);
-		ret = tt_otlp_batch_add(&x->batch, x->rec, (size_t)len);
+		ret = tt_otlp_batch_add(&x->batch, rec, len);
 	}
 	if (ret) {
-		reject(x, TT_OTLP_REJ_TOO_BIG);
+		reject_too_big(x);
 		return;
 	}
 	if (x->batch.records == 1)
@@ -321,12 +320,12 @@ static void drain_queue(struct tt_otlp_export *x, int stopping)
 		long n;
 
 		pthread_mutex_lock(&x->mu);
-		n = tt_otlp_queue_pop(&x->q, x->line, TT_OTLP_LINE_MAX);
+		n = tt_otlp_queue_pop(&x->q, x->entry, TT_OTLP_ENTRY_MAX);
 		pthread_mutex_unlock(&x->mu);
 		if (n == -EAGAIN)
 			return;
 		if (n < 0)
-			reject(x, TT_OTLP_REJ_TOO_BIG);
+			reject_too_big(x);
 		else
 			export_one(x, (size_t)n, stopping);
 	}
@@ -339,7 +338,7 @@ static uint64_t dropped_total(struct tt_otlp_export *x)
 	for (int i = 0; i < TT_OTLP_DROP_MAX; i++)
 		n += x->st.dropped[i];
 	pthread_mutex_lock(&x->mu);
-	n += x->queue_full + x->line_too_long;
+	n += x->queue_full + x->entry_too_long + x->record_too_big;
 	pthread_mutex_unlock(&x->mu);
 	return n;
 }
@@ -372,7 +371,7 @@ static void send_metrics(struct tt_otlp_export *x, int stopping)
 		x->st.metrics_failed++;
 }
 
-/* When the thread must wake next without a new line. */
+/* When the thread must wake next without a new entry. */
 static uint64_t next_due(const struct tt_otlp_export *x, uint64_t now)
 {
 	uint64_t due = x->next_metrics;
@@ -420,29 +419,50 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-void tt_otlp_export_line(struct tt_otlp_export *x, const char *line, size_t n)
+/* The entry of ev into x->enq_entry: its length, or -E2BIG. */
+static long make_entry(struct tt_otlp_export *x, const struct tt_event *ev)
 {
+	struct tt_otlp_obs obs;
+	long n = tt_otlp_log_record(ev, clock_ns(CLOCK_REALTIME), x->enq_rec,
+				    TT_OTLP_RECORD_MAX);
+
+	if (n < 0)
+		return n;
+	tt_otlp_obs_of(ev, &obs);
+	return tt_otlp_entry_pack(&obs, x->enq_rec, (size_t)n, x->enq_entry,
+				  TT_OTLP_ENTRY_MAX);
+}
+
+void tt_otlp_export_event(struct tt_otlp_export *x, const struct tt_event *ev)
+{
+	long n = make_entry(x, ev);
 	int ret;
 
 	pthread_mutex_lock(&x->mu);
-	ret = n > TT_OTLP_LINE_MAX ? -E2BIG : tt_otlp_queue_push(&x->q, line, n);
 	x->queued++; /* handed over: each ends sent, dropped or spooled */
+	if (n < 0) {
+		x->record_too_big++;
+		goto out;
+	}
+	ret = tt_otlp_queue_push(&x->q, x->enq_entry, (size_t)n);
 	if (ret == -ENOSPC) {
 		if (!x->queue_full++)
 			tt_warn("otlp: export queue full: dropping events; "
 				"further drops are counted in agent_stats");
 	} else if (ret) {
-		x->line_too_long++;
+		x->entry_too_long++;
 	} else if (x->q.lines == 1) {
 		pthread_cond_signal(&x->cv);
 	}
+out:
 	pthread_mutex_unlock(&x->mu);
 }
 
+/* Only events the ledger has: the export is a copy of the ledger. */
 static void sink_event(void *ctx, const struct tt_sink_event *ev)
 {
 	if (ev->line)
-		tt_otlp_export_line(ctx, ev->line, ev->len);
+		tt_otlp_export_event(ctx, ev->event);
 }
 
 struct tt_sink tt_otlp_export_sink(struct tt_otlp_export *x)
@@ -490,10 +510,12 @@ static int setup_buffers(struct tt_otlp_export *x)
 	x->scap = BATCH_BYTES + TT_OTLP_SPOOL_HDR_MAX + 1;
 	x->metrics = tt_otlp_metrics_new(METRICS_SERIES, now);
 	x->mbuf = malloc(x->mcap);
-	x->line = malloc(TT_OTLP_LINE_MAX);
-	x->rec = malloc(TT_OTLP_RECORD_MAX);
+	x->entry = malloc(TT_OTLP_ENTRY_MAX);
+	x->enq_rec = malloc(TT_OTLP_RECORD_MAX);
+	x->enq_entry = malloc(TT_OTLP_ENTRY_MAX);
 	x->sbuf = malloc(x->scap);
-	if (!x->metrics || !x->mbuf || !x->line || !x->rec || !x->sbuf ||
+	if (!x->metrics || !x->mbuf || !x->entry || !x->enq_rec ||
+	    !x->enq_entry || !x->sbuf ||
 	    tt_otlp_queue_init(&x->q, QUEUE_BYTES) ||
 	    tt_otlp_batch_init(&x->batch, BATCH_BYTES, BATCH_RECORDS))
 		return -ENOMEM;
@@ -617,16 +639,16 @@ void tt_otlp_export_stats_json(const struct tt_otlp_export *x, cJSON *o)
 
 	memcpy(drops, x->st.dropped, sizeof(drops));
 	drops[TT_OTLP_DROP_QUEUE_FULL] += x->queue_full;
-	drops[TT_OTLP_DROP_REJECTED_LINE] += x->line_too_long;
+	drops[TT_OTLP_DROP_REJECTED_LINE] += x->entry_too_long + x->record_too_big;
 	drops[TT_OTLP_DROP_SPOOL_FULL] += x->spool.dropped_full;
 	drops[TT_OTLP_DROP_SPOOL_ERROR] += x->spool.dropped_error;
 	for (int i = 0; i < TT_OTLP_DROP_MAX; i++) {
 		ADD(d, tt_otlp_drop_name(i), drops[i]);
 		total += drops[i];
 	}
-	for (int i = 1; i < TT_OTLP_REJ_MAX; i++)
-		ADD(r, tt_otlp_reject_name(i), x->st.rejected[i]);
-	ADD(r, "too_long_for_queue", x->line_too_long);
+	ADD(r, tt_otlp_reject_name(TT_OTLP_REJ_TOO_BIG),
+	    x->st.too_big + x->record_too_big);
+	ADD(r, "too_long_for_queue", x->entry_too_long);
 	cJSON_AddStringToObject(o, "endpoint", x->cfg.endpoint);
 	ADD(o, "queued", x->queued);
 	ADD(o, "sent", x->st.sent);
@@ -663,8 +685,9 @@ void tt_otlp_export_free(struct tt_otlp_export *x)
 	tt_otlp_batch_free(&x->batch);
 	tt_otlp_metrics_free(x->metrics);
 	free(x->mbuf);
-	free(x->line);
-	free(x->rec);
+	free(x->entry);
+	free(x->enq_rec);
+	free(x->enq_entry);
 	free(x->sbuf);
 	pthread_cond_destroy(&x->cv);
 	pthread_mutex_destroy(&x->mu);

@@ -247,7 +247,7 @@ static void sink_event(void *ctx, const struct tt_sink_event *ev)
 {
 	struct tt_prom *p = ctx;
 
-	tt_call_metrics_observe(&p->calls, ev->rec, ev->res);
+	tt_call_metrics_observe(&p->calls, ev->event);
 }
 
 struct tt_sink tt_prom_sink(struct tt_prom *p)

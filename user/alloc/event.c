@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "alloc/event.h"
+#include "alloc/fields.h"
 #include "util/jsonw.h"
 #include "util/timefmt.h"
 
@@ -18,12 +20,14 @@ static const struct {
 };
 #define N_PROVIDER_HDRS (sizeof(provider_hdrs) / sizeof(provider_hdrs[0]))
 #define N_DECLARED (TT_DECL_ROLES + N_PROVIDER_HDRS)
+_Static_assert(N_DECLARED == sizeof(((struct tt_event *)0)->declared_val) /
+				     sizeof(((struct tt_event *)0)->declared_val[0]),
+	       "tt_event.declared_val holds every declared value");
 
+/* The declared headers as facts for the rules. */
 struct declared {
-	struct tt_kv kv[N_DECLARED]; /* facts for the rules, n used */
+	struct tt_kv kv[N_DECLARED];
 	size_t n;
-	/* By role, then provider header, "" when not sent. */
-	char val[N_DECLARED][TT_DECLARED_VALUE_MAX];
 };
 
 static void take_header(struct tt_alloc *a, const struct tt_hdrs *hs,
@@ -43,7 +47,9 @@ static void take_header(struct tt_alloc *a, const struct tt_hdrs *hs,
 	out[len] = '\0';
 }
 
+/* Values by role, then provider header, into val ("" when not sent). */
 static void gather_declared(struct tt_alloc *a, const struct tt_hdrs *hs,
+			    char (*val)[TT_DECLARED_VALUE_MAX],
 			    struct declared *d)
 {
 	d->n = 0;
@@ -52,12 +58,12 @@ static void gather_declared(struct tt_alloc *a, const struct tt_hdrs *hs,
 					   ? (a->declared ? a->declared[i] : "")
 					   : provider_hdrs[i - TT_DECL_ROLES].name;
 
-		d->val[i][0] = '\0';
+		val[i][0] = '\0';
 		if (!name[0])
 			continue;
-		take_header(a, hs, name, d->val[i], sizeof(d->val[i]));
-		if (d->val[i][0])
-			d->kv[d->n++] = (struct tt_kv){ name, d->val[i] };
+		take_header(a, hs, name, val[i], TT_DECLARED_VALUE_MAX);
+		if (val[i][0])
+			d->kv[d->n++] = (struct tt_kv){ name, val[i] };
 	}
 }
 
@@ -90,241 +96,168 @@ void tt_alloc_keep_headers(const char (*declared)[TT_RULE_KEY_MAX],
 	out[n] = NULL;
 }
 
-static void write_process(struct tt_jsonw *w, const struct tt_proc_facts *pf)
+
+/* ---- resolving: tt_alloc_build ---- */
+
+static void build_process(struct tt_event *ev, const struct tt_proc_facts *pf)
 {
 	const struct tt_workload *wl = pf->workload;
 
-	tt_jsonw_open(w, "process");
-	tt_jsonw_int(w, "pid", pf->pid);
-	tt_jsonw_str(w, "comm", pf->comm);
-	tt_jsonw_str(w, "exe", pf->exe);
-	tt_jsonw_close(w);
-	tt_jsonw_open(w, "cgroup");
-	tt_jsonw_int(w, "id", (int64_t)pf->cgroup_id);
-	tt_jsonw_str(w, "path", pf->cgroup_path);
-	tt_jsonw_close(w);
-	if (wl && (wl->container_id[0] || pf->container_name)) {
-		tt_jsonw_open(w, "container");
-		tt_jsonw_str(w, "runtime", wl->runtime);
-		tt_jsonw_str(w, "id", wl->container_id);
-		tt_jsonw_str(w, "name", pf->container_name);
-		tt_jsonw_open(w, "labels");
-		for (size_t i = 0; i < pf->n_container_labels; i++)
-			tt_jsonw_str(w, pf->container_labels[i].key,
-				     pf->container_labels[i].value
-					     ? pf->container_labels[i].value : "");
-		tt_jsonw_close(w);
-		tt_jsonw_close(w);
-	} else {
-		tt_jsonw_null(w, "container");
+	ev->pid = pf->pid;
+	ev->comm = pf->comm;
+	ev->exe = pf->exe;
+	ev->cgroup_id = (int64_t)pf->cgroup_id;
+	ev->cgroup_path = pf->cgroup_path;
+	ev->has_container = wl && (wl->container_id[0] || pf->container_name);
+	if (ev->has_container) {
+		ev->container_runtime = wl->runtime;
+		ev->container_id = wl->container_id;
+		ev->container_name = pf->container_name;
+		ev->container_labels = (struct tt_kvs){ pf->container_labels,
+							pf->n_container_labels };
 	}
-	if (wl && wl->pod_uid[0]) {
-		tt_jsonw_open(w, "pod");
-		tt_jsonw_str(w, "uid", wl->pod_uid);
-		tt_jsonw_str(w, "namespace", pf->pod ? pf->pod->ns : NULL);
-		tt_jsonw_str(w, "name", pf->pod ? pf->pod->name : NULL);
-		tt_jsonw_str(w, "qos", wl->qos);
-		tt_jsonw_close(w);
-	} else {
-		tt_jsonw_null(w, "pod");
+	ev->has_pod = wl && wl->pod_uid[0];
+	if (ev->has_pod) {
+		ev->pod_uid = wl->pod_uid;
+		ev->pod_namespace = pf->pod ? pf->pod->ns : NULL;
+		ev->pod_name = pf->pod ? pf->pod->name : NULL;
+		ev->pod_qos = wl->qos;
 	}
-	tt_jsonw_str(w, "unit", wl ? wl->unit : NULL);
-	tt_jsonw_str(w, "slice", wl ? wl->slice : NULL);
+	ev->unit = wl ? wl->unit : NULL;
+	ev->slice = wl ? wl->slice : NULL;
 }
 
-static void write_owner(struct tt_jsonw *w, const struct tt_owner_result *own,
-			const struct tt_env_check *chk)
+static void build_owner(struct tt_event *ev)
 {
+	const struct tt_owner_result *own = &ev->own;
+	const struct tt_env_check *chk = &ev->chk;
+
+	ev->owner = own->owner;
+	ev->team = own->team;
+	ev->cost_center = own->cost_center;
+	ev->application = own->application;
 	/* Booked to: the rule's environment, else the workload's variables,
 	 * else what the call declared; canonical names ("prod" ->
 	 * "production"). */
-	const char *env = chk->has_workload ? chk->workload_norm
+	ev->environment = chk->has_workload ? chk->workload_norm
 			  : chk->has_declared ? chk->declared_norm : NULL;
-	const char *env_from = chk->has_workload ? chk->workload_from
-			       : chk->has_declared ? chk->declared_by : NULL;
-
-	tt_jsonw_str(w, "owner", own->owner);
-	tt_jsonw_str(w, "team", own->team);
-	tt_jsonw_str(w, "cost_center", own->cost_center);
-	tt_jsonw_str(w, "application", own->application);
-	tt_jsonw_str(w, "environment", env);
-	tt_jsonw_open(w, "tags");
-	for (size_t i = 0; i < own->n_tags; i++)
-		tt_jsonw_str(w, own->tags[i].key, own->tags[i].value);
-	tt_jsonw_close(w);
-	tt_jsonw_open(w, "allocation");
-	tt_jsonw_str(w, "status", own->status_name);
-	tt_jsonw_str(w, "rule", own->rule);
-	tt_jsonw_open_array(w, "sources");
-	for (size_t i = 0; i < own->n_matched; i++)
-		tt_jsonw_str(w, NULL, own->matched[i]);
-	tt_jsonw_close_array(w);
-	tt_jsonw_str(w, "environment_source", env_from);
-	tt_jsonw_close(w);
-	tt_jsonw_open(w, "environment_check");
-	tt_jsonw_bool(w, "mismatch", chk->mismatch);
-	tt_jsonw_str(w, "workload", chk->has_workload ? chk->workload : NULL);
-	tt_jsonw_str(w, "workload_source",
-		     chk->has_workload ? chk->workload_from : NULL);
-	tt_jsonw_str(w, "declared", chk->has_declared ? chk->declared : NULL);
-	tt_jsonw_str(w, "declared_source",
-		     chk->has_declared ? chk->declared_by : NULL);
-	tt_jsonw_close(w);
+	for (size_t i = 0; i < own->n_tags && i < TT_RULE_TAGS_MAX; i++)
+		ev->tag_kv[i] = (struct tt_kv){ own->tags[i].key,
+						own->tags[i].value };
+	ev->tags = (struct tt_kvs){ ev->tag_kv, own->n_tags };
+	ev->alloc_status = own->status_name;
+	ev->alloc_rule = own->rule;
+	for (size_t i = 0; i < own->n_matched && i < TT_RULE_CONDS_MAX; i++)
+		ev->sources[i] = own->matched[i];
+	ev->alloc_sources = (struct tt_strs){ ev->sources, own->n_matched };
+	ev->environment_source = chk->has_workload ? chk->workload_from
+				 : chk->has_declared ? chk->declared_by : NULL;
+	ev->env_mismatch = chk->mismatch;
+	ev->env_workload = chk->has_workload ? chk->workload : NULL;
+	ev->env_workload_source = chk->has_workload ? chk->workload_from : NULL;
+	ev->env_declared = chk->has_declared ? chk->declared : NULL;
+	ev->env_declared_source = chk->has_declared ? chk->declared_by : NULL;
 }
 
-static void write_call(struct tt_jsonw *w, const struct tt_xrec *rec)
+static void build_call(struct tt_event *ev, const struct tt_xrec *rec)
 {
 	const struct tt_call *c = rec->call;
 
-	tt_jsonw_str(w, "provider", c->provider);
-	tt_jsonw_str(w, "operation", c->operation);
-	tt_jsonw_str(w, "server_address", rec->host);
-	tt_jsonw_str(w, "endpoint", c->endpoint);
-	tt_jsonw_str(w, "request_model", c->request_model);
-	tt_jsonw_str(w, "response_model", c->response_model);
-	tt_jsonw_bool(w, "stream", c->stream);
-	tt_jsonw_count(w, "status_code", c->status ? c->status : -1);
-	tt_jsonw_str(w, "outcome", tt_outcome_name(c->outcome));
-	tt_jsonw_str(w, "error_type", c->error_type);
-	tt_jsonw_str(w, "provider_request_id", c->request_id);
-	tt_jsonw_str(w, "response_id", c->response_id);
-	tt_jsonw_str(w, "finish_reason", c->finish_reason);
-	tt_jsonw_str(w, "service_tier", c->service_tier);
-	tt_jsonw_count(w, "attempt", c->attempt);
-	tt_jsonw_open(w, "client");
-	tt_jsonw_str(w, "user_agent", c->user_agent);
-	tt_jsonw_str(w, "sdk_lang", c->sdk_lang);
-	tt_jsonw_str(w, "sdk_version", c->sdk_version);
-	tt_jsonw_str(w, "runtime", c->runtime);
-	tt_jsonw_str(w, "runtime_version", c->runtime_version);
-	tt_jsonw_close(w);
-	tt_jsonw_open(w, "usage");
-	tt_jsonw_count(w, "input_tokens", c->usage.input_tokens);
-	tt_jsonw_count(w, "output_tokens", c->usage.output_tokens);
-	tt_jsonw_count(w, "cache_read_input_tokens",
-		       c->usage.cache_read_input_tokens);
-	tt_jsonw_count(w, "cache_creation_input_tokens",
-		       c->usage.cache_creation_input_tokens);
-	tt_jsonw_count(w, "reasoning_tokens", c->usage.reasoning_tokens);
-	tt_jsonw_count(w, "total_tokens", c->usage.total_tokens);
-	tt_jsonw_close(w);
-	/* usage_raw: compact JSON the provider decoder wrote from the
-	 * provider's usage numbers and field names (escaped there). */
-	if (c->usage_raw[0])
-		tt_jsonw_raw(w, "usage_raw", c->usage_raw);
-	else
-		tt_jsonw_null(w, "usage_raw");
-	tt_jsonw_str(w, "usage_status", tt_usage_status_name(c->usage_status));
-	if (rec->key.id[0]) {
-		tt_jsonw_open(w, "api_key");
-		tt_jsonw_str(w, "fingerprint", rec->key.id);
-		tt_jsonw_str(w, "hint", rec->key.hint);
-		tt_jsonw_close(w);
-	} else {
-		tt_jsonw_null(w, "api_key");
+	ev->provider = c->provider;
+	ev->operation = c->operation;
+	ev->server_address = rec->host;
+	ev->endpoint = c->endpoint;
+	ev->request_model = c->request_model;
+	ev->response_model = c->response_model;
+	ev->stream = c->stream;
+	ev->status_code = c->status ? c->status : -1;
+	ev->outcome = tt_outcome_name(c->outcome);
+	ev->error_type = c->error_type;
+	ev->provider_request_id = c->request_id;
+	ev->response_id = c->response_id;
+	ev->finish_reason = c->finish_reason;
+	ev->service_tier = c->service_tier;
+	ev->attempt = c->attempt;
+	ev->user_agent = c->user_agent;
+	ev->sdk_lang = c->sdk_lang;
+	ev->sdk_version = c->sdk_version;
+	ev->runtime = c->runtime;
+	ev->runtime_version = c->runtime_version;
+	ev->usage = c->usage;
+	/* Compact JSON the provider decoder wrote from the provider's usage
+	 * numbers and field names (escaped there). */
+	ev->usage_raw = c->usage_raw;
+	ev->usage_status = tt_usage_status_name(c->usage_status);
+	ev->has_api_key = rec->key.id[0] != '\0';
+	if (ev->has_api_key) {
+		ev->key_fingerprint = rec->key.id;
+		ev->key_hint = rec->key.hint;
 	}
+	ev->request_bytes = (int64_t)rec->request_bytes;
+	ev->response_bytes = (int64_t)rec->response_bytes;
+	ev->response_encoding = rec->response_encoding;
+	ev->problem = rec->problem;
 }
 
-static void write_declared(struct tt_jsonw *w, const struct declared *d)
+static void build_declared(struct tt_event *ev)
 {
-	tt_jsonw_open(w, "declared");
+	char (*val)[TT_DECLARED_VALUE_MAX] = ev->declared_val;
+
 	for (int r = 0; r < TT_DECL_ROLES; r++)
-		tt_jsonw_str(w, tt_decl_role_name(r), d->val[r]);
+		ev->declared[r] = val[r];
+	ev->provider_organization = val[TT_DECL_ROLES];
 	/* Two provider headers share "provider_project": the first sent. */
-	tt_jsonw_str(w, "provider_organization", d->val[TT_DECL_ROLES]);
-	tt_jsonw_str(w, "provider_project", d->val[TT_DECL_ROLES + 1][0]
-						    ? d->val[TT_DECL_ROLES + 1]
-						    : d->val[TT_DECL_ROLES + 2]);
-	tt_jsonw_close(w);
+	ev->provider_project = val[TT_DECL_ROLES + 1][0] ? val[TT_DECL_ROLES + 1]
+							 : val[TT_DECL_ROLES + 2];
 }
 
-static void write_cost(struct tt_alloc *a, struct tt_jsonw *w,
-		       const struct tt_call *c, struct tt_alloc_result *res)
+static void build_cost(struct tt_alloc *a, struct tt_event *ev,
+		       const struct tt_call *c)
 {
 	const struct tt_pricing *p = a->prices;
-	struct tt_cost cost;
+	struct tt_cost *cost = &ev->cost;
 
-	tt_jsonw_open(w, "cost");
+	ev->cost_amount = NAN;
+	ev->is_final_invoice_amount = 0;
 	if (!p) {
 		a->st.no_price_table++;
-		tt_jsonw_null(w, "amount");
-		tt_jsonw_null(w, "currency");
-		tt_jsonw_null(w, "pricing_source");
-		tt_jsonw_null(w, "pricing_table");
-		tt_jsonw_null(w, "pricing_version");
-		tt_jsonw_null(w, "pricing_snapshot_date");
-		tt_jsonw_null(w, "priced_as");
-		tt_jsonw_str(w, "reason", "no_price_table");
-		tt_jsonw_bool(w, "is_final_invoice_amount", 0);
-		tt_jsonw_close(w);
+		ev->cost_reason = "no_price_table";
 		return;
 	}
 	tt_pricing_cost(p, c->provider, c->response_model, c->request_model,
-			&c->usage, &cost, &a->st.pricing);
-	res->priced = cost.priced;
-	res->cost = cost.priced ? cost.amount : 0;
-	snprintf(res->currency, sizeof(res->currency), "%s", p->currency);
-	if (cost.priced)
-		tt_jsonw_double_sig(w, "amount", cost.amount, 12);
-	else
-		tt_jsonw_null(w, "amount");
-	tt_jsonw_str(w, "currency", p->currency);
-	tt_jsonw_str(w, "pricing_source", "list_price_snapshot");
-	tt_jsonw_str(w, "pricing_table", a->prices_path);
-	tt_jsonw_str(w, "pricing_version", p->version);
-	tt_jsonw_str(w, "pricing_snapshot_date", p->snapshot_date);
-	if (cost.match != TT_PRICE_NONE) {
-		tt_jsonw_open(w, "priced_as");
-		tt_jsonw_str(w, "provider", cost.provider);
-		tt_jsonw_str(w, "model", cost.model);
-		tt_jsonw_str(w, "match", tt_price_match_name(cost.match));
-		tt_jsonw_close(w);
-	} else {
-		tt_jsonw_null(w, "priced_as");
+			&c->usage, cost, &a->st.pricing);
+	/* As the ledger shows it: an estimate, 1.3199999999999999e-05 would
+	 * be noise. Every sink books this same number. */
+	if (cost->priced)
+		ev->cost_amount = tt_jsonw_round_sig(cost->amount, 12);
+	ev->currency = p->currency;
+	ev->pricing_source = "list_price_snapshot";
+	ev->pricing_table = a->prices_path;
+	ev->pricing_version = p->version;
+	ev->pricing_snapshot_date = p->snapshot_date;
+	ev->has_priced_as = cost->match != TT_PRICE_NONE;
+	if (ev->has_priced_as) {
+		ev->priced_as_provider = cost->provider;
+		ev->priced_as_model = cost->model;
+		ev->priced_as_match = tt_price_match_name(cost->match);
 	}
-	tt_jsonw_str(w, "reason", cost.reason);
-	tt_jsonw_bool(w, "is_final_invoice_amount", 0);
-	tt_jsonw_close(w);
+	ev->cost_reason = cost->reason;
 }
 
-long tt_alloc_event(struct tt_alloc *a, const struct tt_xrec *rec,
+void tt_alloc_build(struct tt_alloc *a, const struct tt_xrec *rec,
 		    const struct tt_proc_facts *pf, const char *event_id,
-		    char *buf, size_t cap)
-{
-	return tt_alloc_event_res(a, rec, pf, event_id, buf, cap, NULL);
-}
-
-static void fill_result(struct tt_alloc_result *res,
-			const struct tt_owner_result *own,
-			const struct tt_env_check *chk)
-{
-	const char *env = chk->has_workload ? chk->workload_norm
-			  : chk->has_declared ? chk->declared_norm : "";
-
-	res->allocated = own->status == TT_OWNER_ALLOCATED;
-	res->env_mismatch = chk->mismatch;
-	snprintf(res->owner, sizeof(res->owner), "%s",
-		 own->owner ? own->owner : "");
-	snprintf(res->environment, sizeof(res->environment), "%s", env);
-}
-
-long tt_alloc_event_res(struct tt_alloc *a, const struct tt_xrec *rec,
-			const struct tt_proc_facts *pf, const char *event_id,
-			char *buf, size_t cap, struct tt_alloc_result *res)
+		    struct tt_event *ev)
 {
 	static const struct tt_owner_rules no_rules;
-	struct tt_alloc_result ignored;
 	const struct tt_owner_rules *rules = a->rules ? a->rules : &no_rules;
 	const struct tt_workload *wl = pf->workload;
 	struct declared d;
 	struct tt_facts f = { 0 };
-	struct tt_owner_result own;
-	struct tt_env_check chk;
-	struct tt_jsonw w;
-	char ts[32];
-	long n;
 
-	gather_declared(a, rec->req_hdrs, &d);
+	/* Only the members the table reads are reset: the storage is
+	 * written before it is pointed at. */
+	memset(ev, 0, offsetof(struct tt_event, own));
+	gather_declared(a, rec->req_hdrs, ev->declared_val, &d);
 	f.cgroup = pf->cgroup_path;
 	f.container_name = pf->container_name;
 	f.container_labels = pf->container_labels;
@@ -338,48 +271,159 @@ long tt_alloc_event_res(struct tt_alloc *a, const struct tt_xrec *rec,
 	f.headers = d.kv;
 	f.n_headers = d.n;
 	f.key_id = rec->key.id[0] ? rec->key.id : NULL;
-	tt_rules_match(rules, &f, &own);
-	tt_rules_env_check(rules, &own, &f, &chk);
-	if (!res)
-		res = &ignored;
-	memset(res, 0, sizeof(*res));
-	fill_result(res, &own, &chk);
+	tt_rules_match(rules, &f, &ev->own);
+	tt_rules_env_check(rules, &ev->own, &f, &ev->chk);
+
+	ev->event_type = TT_EVENT_TYPE;
+	ev->event_version = TT_EVENT_VERSION;
+	ev->event_id = event_id;
+	ev->start_ns = rec->start_ns;
+	ev->duration_ns = rec->end_ns > rec->start_ns
+				  ? rec->end_ns - rec->start_ns : 0;
+	ev->ttfb_ns = rec->ttfb_ns;
+	ev->host = a->host;
+	build_process(ev, pf);
+	build_owner(ev);
+	build_call(ev, rec);
+	build_declared(ev);
+	build_cost(a, ev, rec->call);
+}
+
+/* ---- the ledger line: tt_event_json ---- */
+
+static void write_value(struct tt_jsonw *w, const struct tt_event *ev,
+			const struct tt_field *f)
+{
+	const void *p = tt_field_ptr(ev, f);
+	const char *s;
+	char ts[32];
+
+	switch (f->kind) {
+	case TT_FK_STR:
+		tt_jsonw_str(w, f->key, *(const char *const *)p);
+		break;
+	case TT_FK_INT:
+		tt_jsonw_int(w, f->key, *(const int64_t *)p);
+		break;
+	case TT_FK_COUNT:
+		tt_jsonw_count(w, f->key, *(const int64_t *)p);
+		break;
+	case TT_FK_BOOL:
+		tt_jsonw_bool(w, f->key, *(const int *)p);
+		break;
+	case TT_FK_TIME:
+		tt_record_time(*(const uint64_t *)p, ts);
+		tt_jsonw_str(w, f->key, ts);
+		break;
+	case TT_FK_MS:
+		tt_jsonw_ms(w, f->key, *(const uint64_t *)p);
+		break;
+	case TT_FK_MS_OPT:
+		if (*(const int64_t *)p >= 0)
+			tt_jsonw_ms(w, f->key, (uint64_t)*(const int64_t *)p);
+		else
+			tt_jsonw_null(w, f->key);
+		break;
+	case TT_FK_AMOUNT: /* NaN: null */
+		tt_jsonw_double(w, f->key, *(const double *)p);
+		break;
+	case TT_FK_RAW:
+		s = *(const char *const *)p;
+		if (s && s[0])
+			tt_jsonw_raw(w, f->key, s);
+		else
+			tt_jsonw_null(w, f->key);
+		break;
+	case TT_FK_STRS: {
+		const struct tt_strs *l = p;
+
+		tt_jsonw_open_array(w, f->key);
+		for (size_t i = 0; i < l->n; i++)
+			tt_jsonw_str(w, NULL, l->v[i]);
+		tt_jsonw_close_array(w);
+		break;
+	}
+	case TT_FK_KVS: {
+		const struct tt_kvs *m = p;
+
+		tt_jsonw_open(w, f->key);
+		for (size_t i = 0; i < m->n; i++)
+			tt_jsonw_str(w, m->kv[i].key, m->kv[i].value);
+		tt_jsonw_close(w);
+		break;
+	}
+	}
+}
+
+/* The row of the TT_FK_END that closes the group opened at row i. */
+static size_t group_end(size_t i)
+{
+	unsigned depth = 0;
+
+	for (; i < tt_event_nfields; i++) {
+		if (tt_event_fields[i].kind == TT_FK_OBJ)
+			depth++;
+		else if (tt_event_fields[i].kind == TT_FK_END && !--depth)
+			break;
+	}
+	return i;
+}
+
+long tt_event_json(const struct tt_event *ev, char *buf, size_t cap)
+{
+	struct tt_jsonw w;
 
 	tt_jsonw_init(&w, buf, cap);
 	tt_jsonw_open(&w, NULL);
-	tt_jsonw_str(&w, "event_type", TT_EVENT_TYPE);
-	tt_jsonw_int(&w, "event_version", TT_EVENT_VERSION);
-	tt_jsonw_str(&w, "event_id", event_id);
-	tt_record_time(rec->start_ns, ts);
-	tt_jsonw_str(&w, "timestamp_utc", ts);
-	tt_jsonw_ms(&w, "duration_ms", rec->end_ns > rec->start_ns
-					       ? rec->end_ns - rec->start_ns : 0);
-	if (rec->ttfb_ns >= 0)
-		tt_jsonw_ms(&w, "ttfb_ms", (uint64_t)rec->ttfb_ns);
-	else
-		tt_jsonw_null(&w, "ttfb_ms");
-	tt_jsonw_str(&w, "host", a->host);
-	write_process(&w, pf);
-	write_owner(&w, &own, &chk);
-	write_call(&w, rec);
-	write_declared(&w, &d);
-	write_cost(a, &w, rec->call, res);
-	tt_jsonw_int(&w, "request_bytes", (int64_t)rec->request_bytes);
-	tt_jsonw_int(&w, "response_bytes", (int64_t)rec->response_bytes);
-	tt_jsonw_str(&w, "response_encoding", rec->response_encoding);
-	tt_jsonw_str(&w, "problem", rec->problem);
+	for (size_t i = 0; i < tt_event_nfields; i++) {
+		const struct tt_field *f = &tt_event_fields[i];
+
+		if (f->kind == TT_FK_END) {
+			tt_jsonw_close(&w);
+		} else if (!f->key) {
+			continue; /* not a ledger field */
+		} else if (f->kind == TT_FK_OBJ) {
+			if (tt_field_group_present(ev, f->off)) {
+				tt_jsonw_open(&w, f->key);
+			} else { /* "object or null" */
+				tt_jsonw_null(&w, f->key);
+				i = group_end(i);
+			}
+		} else if (tt_field_absent(ev, (unsigned)i)) {
+			tt_jsonw_null(&w, f->key);
+		} else {
+			write_value(&w, ev, f);
+		}
+	}
 	tt_jsonw_close(&w);
-	n = tt_jsonw_finish(&w);
+	return tt_jsonw_finish(&w);
+}
+
+long tt_alloc_json(struct tt_alloc *a, const struct tt_event *ev, char *buf,
+		   size_t cap)
+{
+	long n = tt_event_json(ev, buf, cap);
+
 	if (n < 0) {
 		a->st.too_big++;
 		return n;
 	}
 	a->st.events++;
-	if (own.status == TT_OWNER_ALLOCATED)
+	if (ev->own.status == TT_OWNER_ALLOCATED)
 		a->st.allocated++;
 	else
 		a->st.unallocated++;
-	if (chk.mismatch)
+	if (ev->env_mismatch)
 		a->st.env_mismatch++;
 	return n;
+}
+
+long tt_alloc_event(struct tt_alloc *a, const struct tt_xrec *rec,
+		    const struct tt_proc_facts *pf, const char *event_id,
+		    char *buf, size_t cap)
+{
+	struct tt_event ev;
+
+	tt_alloc_build(a, rec, pf, event_id, &ev);
+	return tt_alloc_json(a, &ev, buf, cap);
 }

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The allocation event: one decoded AI call (decode/exchange.h) plus the
- * facts about the process that made it, turned into an owner (core/rules),
- * an environment check, a cost (core/pricing) and one line of JSON, the
- * "ai_api_cost_allocation" event of the ledger. Pure: the caller gathers
- * the facts (agent: /proc and the cgroup tree; replay: the capture file)
- * and hands them in. Schema: docs/events.md, docs/events.schema.json.
+ * The allocation event: one decoded AI call (exchange/exchange.h) plus the
+ * facts about the process that made it, resolved once into struct
+ * tt_event: an owner (owner/rules.h), an environment check, declared
+ * headers and a cost (pricing/). Every sink takes that struct
+ * (pipeline/sink.h); tt_event_json() writes it as the ledger's
+ * "ai_api_cost_allocation" line. Pure: the caller gathers the facts
+ * (agent: /proc and the cgroup tree; replay: the capture file) and hands
+ * them in. Schema: docs/events.md, docs/events.schema.json; the fields'
+ * names: alloc/fields.c.
  */
 #ifndef TT_ALLOC_EVENT_H
 #define TT_ALLOC_EVENT_H
@@ -18,6 +21,7 @@
 #include "owner/rules.h"
 #include "owner/workload.h"
 #include "exchange/exchange.h"
+#include "provider/call.h"
 
 #define TT_EVENT_TYPE "ai_api_cost_allocation"
 #define TT_EVENT_VERSION 1
@@ -62,30 +66,127 @@ struct tt_alloc {
 	struct tt_alloc_stats st;
 };
 
-/* Writes the event for one exchange as a line of JSON (no newline) into
- * buf. event_id: a UUID string from the caller. Returns the length, or
- * -E2BIG (counted in a->st.too_big). */
+/* A list of strings (allocation.sources). */
+struct tt_strs {
+	const char *const *v;
+	size_t n;
+};
+
+/* A map of strings, in order (tags, container labels); a NULL or ""
+ * value is written as null. */
+struct tt_kvs {
+	const struct tt_kv *kv;
+	size_t n;
+};
+
+/*
+ * Everything one allocation event says, resolved once by
+ * tt_alloc_build(): the ledger line (tt_event_json), the OTLP log record
+ * and metrics (otlp/) and the Prometheus families (metrics/callmetrics.h)
+ * all read this struct. Which member is which ledger field, and under
+ * which OTLP attribute it is exported, is alloc/fields.c's table: a field
+ * is named there once.
+ *
+ * Null in the ledger: a string NULL or "", a count or optional duration
+ * < 0, an amount NaN, an "object or null" group whose has_* flag is 0.
+ * Strings point into the call record, the process facts, the rule and
+ * price tables (valid while the event is in use, that is during the sink
+ * callbacks) or into the storage at the end of the struct: copying the
+ * struct by value would leave those pointing into the original.
+ */
+struct tt_event {
+	const char *event_type;     /* TT_EVENT_TYPE */
+	int64_t event_version;
+	const char *event_id;
+	uint64_t start_ns;          /* timestamp_utc: first request byte */
+	uint64_t duration_ns;
+	int64_t ttfb_ns;            /* < 0: no response body */
+	const char *host;
+	/* process, cgroup, container, pod */
+	int64_t pid;
+	const char *comm, *exe;
+	int64_t cgroup_id;
+	const char *cgroup_path;
+	int has_container;
+	const char *container_runtime, *container_id, *container_name;
+	struct tt_kvs container_labels;
+	int has_pod;
+	const char *pod_uid, *pod_namespace, *pod_name, *pod_qos;
+	const char *unit, *slice;
+	/* owner and allocation */
+	const char *owner, *team, *cost_center, *application;
+	const char *environment;    /* booked to, canonical name */
+	struct tt_kvs tags;
+	const char *alloc_status;   /* TT_OWNER_ALLOCATED_NAME or _UNALLOCATED_ */
+	const char *alloc_rule;
+	struct tt_strs alloc_sources;
+	const char *environment_source;
+	int env_mismatch;
+	const char *env_workload, *env_workload_source;
+	const char *env_declared, *env_declared_source;
+	/* the call */
+	const char *provider, *operation, *server_address, *endpoint;
+	const char *request_model, *response_model;
+	int stream;
+	int64_t status_code;        /* < 0: no response */
+	const char *outcome, *error_type, *provider_request_id, *response_id;
+	const char *finish_reason, *service_tier;
+	int64_t attempt;            /* < 0: not sent */
+	const char *user_agent, *sdk_lang, *sdk_version, *runtime;
+	const char *runtime_version;
+	struct tt_usage usage;      /* counts < 0: not reported */
+	const char *usage_raw;      /* the provider's usage, compact JSON */
+	const char *usage_status;
+	int has_api_key;
+	const char *key_fingerprint, *key_hint;
+	/* declared: by role (enum tt_decl_role), then provider headers */
+	const char *declared[TT_DECL_ROLES];
+	const char *provider_organization, *provider_project;
+	/* cost */
+	double cost_amount;         /* as the ledger shows it; NaN: unpriced */
+	const char *currency, *pricing_source, *pricing_table;
+	const char *pricing_version, *pricing_snapshot_date;
+	int has_priced_as;
+	const char *priced_as_provider, *priced_as_model, *priced_as_match;
+	const char *cost_reason;
+	int is_final_invoice_amount;
+	int64_t request_bytes, response_bytes;
+	const char *response_encoding, *problem;
+
+	/* Fields a ledger line read back did not have (bit i: row i of the
+	 * field table; tt_event_from_json). Always 0 from tt_alloc_build. */
+	uint64_t absent[2];
+
+	/* Storage some of the pointers above point into. */
+	struct tt_owner_result own;
+	struct tt_env_check chk;
+	struct tt_cost cost;
+	const char *sources[TT_RULE_CONDS_MAX];
+	struct tt_kv tag_kv[TT_RULE_TAGS_MAX];
+	char declared_val[TT_DECL_ROLES + 3][TT_DECLARED_VALUE_MAX];
+};
+
+/* Resolves the event of one exchange: owner rules, environment check,
+ * declared headers, cost. event_id: a UUID string from the caller (it
+ * must outlive *ev). Counts pricing, no_price_table and
+ * declared_truncated in a->st. */
+void tt_alloc_build(struct tt_alloc *a, const struct tt_xrec *rec,
+		    const struct tt_proc_facts *pf, const char *event_id,
+		    struct tt_event *ev);
+
+/* The ledger line of ev: one line of JSON (no newline) into buf. Returns
+ * the length, or -E2BIG when it does not fit cap. Pure. */
+long tt_event_json(const struct tt_event *ev, char *buf, size_t cap);
+
+/* tt_event_json() of an event tt_alloc_build() made, counted in a->st:
+ * events, allocated, unallocated, env_mismatch, or too_big. */
+long tt_alloc_json(struct tt_alloc *a, const struct tt_event *ev, char *buf,
+		   size_t cap);
+
+/* tt_alloc_build() then tt_alloc_json(): the line of one exchange. */
 long tt_alloc_event(struct tt_alloc *a, const struct tt_xrec *rec,
 		    const struct tt_proc_facts *pf, const char *event_id,
 		    char *buf, size_t cap);
-
-/* What an event booked, for the metrics (metrics/callmetrics.h): copies,
- * valid after the call. "" where the event has null. */
-struct tt_alloc_result {
-	int allocated;      /* an owner rule matched */
-	int env_mismatch;   /* environment_check.mismatch */
-	int priced;         /* cost.amount holds the estimate */
-	double cost;        /* in currency; 0 when not priced */
-	char currency[4];   /* the price table's, "" without one */
-	char owner[TT_RULE_VALUE_MAX];       /* "unallocated" when unallocated */
-	char environment[TT_RULE_VALUE_MAX]; /* the one booked to, normalized */
-};
-
-/* tt_alloc_event(), also filling *res (when not NULL) whether or not the
- * line fits buf. */
-long tt_alloc_event_res(struct tt_alloc *a, const struct tt_xrec *rec,
-			const struct tt_proc_facts *pf, const char *event_id,
-			char *buf, size_t cap, struct tt_alloc_result *res);
 
 /* Formats 16 bytes as an RFC 9562 version 4 UUID (the version and variant
  * bits are set here). */

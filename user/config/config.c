@@ -12,10 +12,10 @@
 
 
 static const char *const decl_roles[TT_DECL_ROLES] = {
-	[TT_DECL_COST_CENTER] = "cost_center",
-	[TT_DECL_ENVIRONMENT] = "environment",
-	[TT_DECL_PROJECT] = "project_id",
-	[TT_DECL_TEAM] = "team",
+	[TT_DECL_COST_CENTER] = TT_DECL_NAME_COST_CENTER,
+	[TT_DECL_ENVIRONMENT] = TT_DECL_NAME_ENVIRONMENT,
+	[TT_DECL_PROJECT] = TT_DECL_NAME_PROJECT,
+	[TT_DECL_TEAM] = TT_DECL_NAME_TEAM,
 };
 static const char *const decl_defaults[TT_DECL_ROLES] = {
 	[TT_DECL_COST_CENTER] = "X-Cost-Center",

@@ -23,6 +23,12 @@ enum tt_decl_role {
 	TT_DECL_ROLES,
 };
 
+/* The roles' names: configuration keys and the ledger's "declared" members. */
+#define TT_DECL_NAME_COST_CENTER "cost_center"
+#define TT_DECL_NAME_ENVIRONMENT "environment"
+#define TT_DECL_NAME_PROJECT "project_id"
+#define TT_DECL_NAME_TEAM "team"
+
 #define TT_CONFIG_PATH_MAX 4096
 
 struct tt_config {

@@ -56,18 +56,16 @@ static const char *or_unknown(const char *s)
 }
 
 void tt_call_metrics_observe(struct tt_call_metrics *cm,
-			     const struct tt_xrec *rec,
-			     const struct tt_alloc_result *res)
+			     const struct tt_event *ev)
 {
-	const struct tt_call *c = rec->call;
-	const struct tt_usage *u = &c->usage;
+	const struct tt_usage *u = &ev->usage;
 	const char *v[7] = {
-		or_unknown(c->provider),
-		or_unknown(c->response_model[0] ? c->response_model
-						: c->request_model),
-		or_unknown(res->owner),
-		or_unknown(res->environment),
-		or_unknown(tt_outcome_name(c->outcome)),
+		or_unknown(ev->provider),
+		or_unknown(ev->response_model && ev->response_model[0]
+				   ? ev->response_model : ev->request_model),
+		or_unknown(ev->owner),
+		or_unknown(ev->environment),
+		or_unknown(ev->outcome),
 	};
 	const struct {
 		const char *type;
@@ -89,13 +87,12 @@ void tt_call_metrics_observe(struct tt_call_metrics *cm,
 		v[5] = tokens[i].type;
 		tt_mfam_add(cm->tokens, v, (double)tokens[i].n);
 	}
-	if (res->priced && !strcmp(res->currency, "USD") && res->cost >= 0)
-		tt_mfam_add(cm->cost, v, res->cost);
-	tt_mfam_observe(cm->duration, v,
-			rec->end_ns > rec->start_ns
-				? (double)(rec->end_ns - rec->start_ns) / 1e9 : 0);
-	if (!res->allocated)
+	/* NaN (not priced) fails the comparison. */
+	if (ev->currency && !strcmp(ev->currency, "USD") && ev->cost_amount >= 0)
+		tt_mfam_add(cm->cost, v, ev->cost_amount);
+	tt_mfam_observe(cm->duration, v, (double)ev->duration_ns / 1e9);
+	if (!ev->alloc_status || strcmp(ev->alloc_status, TT_OWNER_ALLOCATED_NAME))
 		tt_mfam_add(cm->unallocated, v, 1);
-	if (res->env_mismatch)
+	if (ev->env_mismatch)
 		tt_mfam_add(cm->mismatches, v, 1);
 }

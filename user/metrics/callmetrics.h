@@ -22,10 +22,10 @@ struct tt_call_metrics {
 /* Creates the families in m. 0 or -ENOMEM/-EINVAL (registry full). */
 int tt_call_metrics_init(struct tt_call_metrics *cm, struct tt_metrics *m);
 
-/* One decoded call and what its event booked. The cost counts only when
- * the call was priced by a table in USD (tokentap_cost_usd_total). */
+/* One allocation event. The cost (the amount the ledger shows) counts
+ * only when the call was priced by a table in USD
+ * (tokentap_cost_usd_total). */
 void tt_call_metrics_observe(struct tt_call_metrics *cm,
-			     const struct tt_xrec *rec,
-			     const struct tt_alloc_result *res);
+			     const struct tt_event *ev);
 
 #endif

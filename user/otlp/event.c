@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
-/* A ledger line read back for export: parsed once, used by the log record
- * and the metrics. */
+/* The event as the exporter takes it: error.type, the metric observation,
+ * the queue entry; and a ledger line read back into the struct. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "alloc/event.h"
+#include "alloc/event_read.h"
+#include "alloc/fields.h"
 #include "otlp/otlp.h"
+#include "util/utf8.h"
 
 static const char *const reject_names[TT_OTLP_REJ_MAX] = {
 	[TT_OTLP_OK] = "ok",
@@ -24,144 +27,138 @@ const char *tt_otlp_reject_name(int reason)
 						       : "unknown";
 }
 
-static int num(const char *s, int n, int lo, int hi, int *out)
+void tt_otlp_error_type(const struct tt_event *ev, char out[TT_OTLP_STR_MAX])
 {
-	int v = 0;
+	const char *ok = tt_outcome_name(TT_OUT_SUCCESS);
 
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		v = v * 10 + (s[i] - '0');
-	}
-	if (v < lo || v > hi)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/* Days from 1970-01-01 to y-m-d, proleptic Gregorian (H. Hinnant's
- * days_from_civil). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-int tt_otlp_parse_time(const char *s, uint64_t *ns)
-{
-	static const int mdays[12] = { 31, 29, 31, 30, 31, 30,
-				       31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h, mi, sec, leap;
-	uint64_t frac = 0, scale = 1000000000ull;
-	const char *p;
-
-	/* Unix ns in 64 bits end in 2554: years past 2500 are nonsense. */
-	if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    s[13] != ':' || s[16] != ':' || num(s, 4, 1970, 2500, &y) ||
-	    num(s + 5, 2, 1, 12, &mo) || num(s + 8, 2, 1, 31, &d) ||
-	    num(s + 11, 2, 0, 23, &h) || num(s + 14, 2, 0, 59, &mi) ||
-	    num(s + 17, 2, 0, 60, &sec))
-		return -EINVAL;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
-		return -EINVAL;
-	p = s + 19;
-	if (*p == '.') {
-		int n = 0;
-
-		for (p++; *p >= '0' && *p <= '9'; p++, n++) {
-			if (n == 9)
-				return -EINVAL;
-			scale /= 10;
-			frac += (uint64_t)(*p - '0') * scale;
-		}
-		if (!n)
-			return -EINVAL;
-	}
-	if (p[0] != 'Z' || p[1])
-		return -EINVAL;
-	*ns = ((uint64_t)days_from_civil(y, mo, d) * 86400u +
-	       (uint64_t)h * 3600u + (uint64_t)mi * 60u + (uint64_t)sec) *
-		      1000000000ull + frac;
-	return 0;
-}
-
-static const char *str_at(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
-}
-
-/* A token count as the event writes it: an integer >= 0, else -1. */
-static int64_t count_at(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) ||
-	    v->valuedouble > 9.0e15 ||
-	    v->valuedouble != (double)(int64_t)v->valuedouble)
-		return -1;
-	return (int64_t)v->valuedouble;
-}
-
-/* error.type: the provider's error type; for a failed call without one,
- * the HTTP status (as the HTTP conventions do), else the outcome. */
-static void map_error_type(struct tt_otlp_event *ev)
-{
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(ev->root,
-							    "status_code");
-	const char *et = str_at(ev->root, "error_type");
-
-	ev->error_type[0] = '\0';
-	if (et)
-		snprintf(ev->error_type, sizeof(ev->error_type), "%s", et);
-	else if (!ev->outcome || !strcmp(ev->outcome, "success"))
+	out[0] = '\0';
+	if (ev->error_type && ev->error_type[0])
+		snprintf(out, TT_OTLP_STR_MAX, "%s", ev->error_type);
+	else if (!ev->outcome || !ev->outcome[0] || !strcmp(ev->outcome, ok))
 		return;
-	else if (cJSON_IsNumber(st) && st->valuedouble >= 100 &&
-		 st->valuedouble <= 999 &&
-		 st->valuedouble == (int)st->valuedouble)
-		snprintf(ev->error_type, sizeof(ev->error_type), "%d",
-			 (int)st->valuedouble);
+	else if (ev->status_code >= 100 && ev->status_code <= 999)
+		snprintf(out, TT_OTLP_STR_MAX, "%d", (int)ev->status_code);
 	else
-		snprintf(ev->error_type, sizeof(ev->error_type), "%s",
-			 ev->outcome);
+		snprintf(out, TT_OTLP_STR_MAX, "%s", ev->outcome);
 }
 
-static void take_fields(struct tt_otlp_event *ev)
+/* A series key: see struct tt_otlp_obs. Values are model and host names. */
+static void key_copy(char *dst, const char *src)
 {
-	const cJSON *r = ev->root;
-	const cJSON *usage = cJSON_GetObjectItemCaseSensitive(r, "usage");
-	const cJSON *alloc = cJSON_GetObjectItemCaseSensitive(r, "allocation");
-	const cJSON *dur = cJSON_GetObjectItemCaseSensitive(r, "duration_ms");
-	const char *status = str_at(alloc, "status");
+	const unsigned char *s = (const unsigned char *)(src ? src : "");
+	size_t o = 0;
 
-	ev->provider = str_at(r, "provider");
-	ev->operation = str_at(r, "operation");
-	ev->request_model = str_at(r, "request_model");
-	ev->response_model = str_at(r, "response_model");
-	ev->server_address = str_at(r, "server_address");
-	ev->outcome = str_at(r, "outcome");
-	ev->input_tokens = count_at(usage, "input_tokens");
-	ev->output_tokens = count_at(usage, "output_tokens");
-	ev->duration_s = cJSON_IsNumber(dur) && dur->valuedouble >= 0 &&
-					 dur->valuedouble < 1e12
-				 ? dur->valuedouble / 1000.0
-				 : -1;
-	ev->unallocated = status && !strcmp(status, "unallocated");
-	map_error_type(ev);
+	while (*s) {
+		size_t n = tt_utf8_len(s, TT_UTF8_NUL_TERMINATED);
+
+		if (o + (n ? n : 1) >= TT_OTLP_STR_MAX)
+			break;
+		if (!n || *s < 0x20 || *s == 0x7f || *s == '"' || *s == '\\') {
+			dst[o++] = '_';
+			s++;
+			continue;
+		}
+		memcpy(dst + o, s, n);
+		o += n;
+		s += n;
+	}
+	dst[o] = '\0';
+}
+
+/* A token count for the histograms: >= 0 and exact as a double. */
+static int64_t hist_count(int64_t v)
+{
+	return v >= 0 && v <= 9000000000000000ll ? v : -1;
+}
+
+void tt_otlp_obs_of(const struct tt_event *ev, struct tt_otlp_obs *obs)
+{
+	char err[TT_OTLP_STR_MAX];
+	double ms;
+
+	tt_otlp_error_type(ev, err);
+	key_copy(obs->key[TT_OTLP_KEY_PROVIDER], ev->provider);
+	key_copy(obs->key[TT_OTLP_KEY_OPERATION], ev->operation);
+	key_copy(obs->key[TT_OTLP_KEY_REQ_MODEL], ev->request_model);
+	key_copy(obs->key[TT_OTLP_KEY_RESP_MODEL], ev->response_model);
+	key_copy(obs->key[TT_OTLP_KEY_SERVER], ev->server_address);
+	key_copy(obs->key[TT_OTLP_KEY_ERROR], err);
+	obs->input_tokens = hist_count(ev->usage.input_tokens);
+	obs->output_tokens = hist_count(ev->usage.output_tokens);
+	/* The ledger's milliseconds (whole microseconds), in seconds. */
+	ms = (double)(ev->duration_ns / 1000u) / 1000.0;
+	obs->duration_s = !tt_event_absent(ev, offsetof(struct tt_event,
+							 duration_ns)) &&
+					  ms < 1e12
+				  ? ms / 1000.0 : -1;
+	obs->unallocated = ev->alloc_status &&
+			   !strcmp(ev->alloc_status, TT_OWNER_UNALLOCATED_NAME);
+}
+
+/* Entry layout: this head, the keys back to back (no NULs), the record. */
+struct entry_head {
+	int64_t input_tokens, output_tokens;
+	double duration_s;
+	uint32_t unallocated;
+	uint16_t key_len[TT_OTLP_KEYS];
+};
+
+long tt_otlp_entry_pack(const struct tt_otlp_obs *obs, const char *rec,
+			size_t rec_len, char *out, size_t cap)
+{
+	struct entry_head h = {
+		.input_tokens = obs->input_tokens,
+		.output_tokens = obs->output_tokens,
+		.duration_s = obs->duration_s,
+		.unallocated = (uint32_t)obs->unallocated,
+	};
+	size_t n = sizeof(h);
+
+	for (int k = 0; k < TT_OTLP_KEYS; k++) {
+		h.key_len[k] = (uint16_t)strnlen(obs->key[k], TT_OTLP_STR_MAX - 1);
+		n += h.key_len[k];
+	}
+	if (n + rec_len > cap)
+		return -E2BIG;
+	memcpy(out, &h, sizeof(h));
+	n = sizeof(h);
+	for (int k = 0; k < TT_OTLP_KEYS; k++) {
+		memcpy(out + n, obs->key[k], h.key_len[k]);
+		n += h.key_len[k];
+	}
+	memcpy(out + n, rec, rec_len);
+	return (long)(n + rec_len);
+}
+
+int tt_otlp_entry_unpack(const char *buf, size_t len, struct tt_otlp_obs *obs,
+			 const char **rec, size_t *rec_len)
+{
+	struct entry_head h;
+	size_t n = sizeof(h);
+
+	if (len < sizeof(h))
+		return -EINVAL;
+	memcpy(&h, buf, sizeof(h)); /* buf need not be aligned */
+	for (int k = 0; k < TT_OTLP_KEYS; k++) {
+		if (h.key_len[k] >= TT_OTLP_STR_MAX || h.key_len[k] > len - n)
+			return -EINVAL;
+		memcpy(obs->key[k], buf + n, h.key_len[k]);
+		obs->key[k][h.key_len[k]] = '\0';
+		n += h.key_len[k];
+	}
+	obs->input_tokens = h.input_tokens;
+	obs->output_tokens = h.output_tokens;
+	obs->duration_s = h.duration_s;
+	obs->unallocated = h.unallocated != 0;
+	*rec = buf + n;
+	*rec_len = len - n;
+	return 0;
 }
 
 int tt_otlp_event_parse(const char *line, size_t len,
 			struct tt_otlp_event *ev)
 {
-	const char *type, *when;
+	const struct tt_event *e = &ev->rd.ev;
 	char *text;
 	int ret;
 
@@ -179,25 +176,26 @@ int tt_otlp_event_parse(const char *line, size_t len,
 	ev->root = cJSON_ParseWithOpts(text, NULL, 1);
 	free(text);
 	if (!cJSON_IsObject(ev->root)) {
-		ret = TT_OTLP_REJ_NOT_JSON;
+		cJSON_Delete(ev->root);
+		ev->root = NULL;
+		return TT_OTLP_REJ_NOT_JSON;
+	}
+	if (tt_event_from_json(ev->root, &ev->rd)) {
+		ret = TT_OTLP_REJ_TOO_BIG;
 		goto fail;
 	}
-	type = str_at(ev->root, "event_type");
-	if (!type || strcmp(type, TT_EVENT_TYPE)) {
+	if (!e->event_type || strcmp(e->event_type, TT_EVENT_TYPE)) {
 		ret = TT_OTLP_REJ_NOT_EVENT;
 		goto fail;
 	}
-	ev->event_id = str_at(ev->root, "event_id");
-	if (!ev->event_id) {
+	if (!e->event_id || !e->event_id[0]) {
 		ret = TT_OTLP_REJ_NO_ID;
 		goto fail;
 	}
-	when = str_at(ev->root, "timestamp_utc");
-	if (!when || tt_otlp_parse_time(when, &ev->time_ns)) {
+	if (tt_event_absent(e, offsetof(struct tt_event, start_ns))) {
 		ret = TT_OTLP_REJ_BAD_TIME;
 		goto fail;
 	}
-	take_fields(ev);
 	return TT_OTLP_OK;
 fail:
 	tt_otlp_event_free(ev);
@@ -206,6 +204,7 @@ fail:
 
 void tt_otlp_event_free(struct tt_otlp_event *ev)
 {
+	tt_event_read_free(&ev->rd);
 	cJSON_Delete(ev->root);
 	memset(ev, 0, sizeof(*ev));
 }

@@ -1,144 +1,19 @@
 // SPDX-License-Identifier: MIT
 /* One allocation event as an OTLP log record, and the batch around it
- * (OTLP/HTTP JSON: int64 as strings, enums as numbers, lowerCamelCase). */
-#include <cjson/cJSON.h>
+ * (OTLP/HTTP JSON: int64 as strings, enums as numbers, lowerCamelCase).
+ * The attributes are alloc/fields.c's rows with a rank, in rank order;
+ * docs/otlp.md has them as a table. */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "alloc/fields.h"
 #include "util/jsonw.h"
 #include "otlp/otlp.h"
 #include "otlp/otlp_impl.h"
-
-enum kind {
-	K_STR,    /* string -> stringValue */
-	K_INT,    /* integral number -> intValue */
-	K_DOUBLE, /* number -> doubleValue */
-	K_BOOL,   /* true/false -> boolValue */
-	K_LIST,   /* one string -> arrayValue of it */
-	K_ARRAY,  /* array of strings -> arrayValue */
-	K_KVLIST, /* object of strings -> kvlistValue */
-};
-
-/* The mapping (docs/otlp.md has it as a table). A field that is null,
- * absent or of another type gives no attribute. */
-static const struct {
-	const char *attr, *path;
-	enum kind kind;
-} attrs[] = {
-	{ "gen_ai.provider.name", "provider", K_STR },
-	{ "gen_ai.operation.name", "operation", K_STR },
-	{ "gen_ai.request.model", "request_model", K_STR },
-	{ "gen_ai.response.model", "response_model", K_STR },
-	{ "gen_ai.request.stream", "stream", K_BOOL },
-	{ "gen_ai.response.id", "response_id", K_STR },
-	{ "gen_ai.response.finish_reasons", "finish_reason", K_LIST },
-	{ "gen_ai.usage.input_tokens", "usage.input_tokens", K_INT },
-	{ "gen_ai.usage.output_tokens", "usage.output_tokens", K_INT },
-	{ "gen_ai.usage.cache_read.input_tokens",
-	  "usage.cache_read_input_tokens", K_INT },
-	{ "gen_ai.usage.cache_creation.input_tokens",
-	  "usage.cache_creation_input_tokens", K_INT },
-	{ "gen_ai.usage.reasoning.output_tokens", "usage.reasoning_tokens",
-	  K_INT },
-	{ "server.address", "server_address", K_STR },
-	{ "url.path", "endpoint", K_STR },
-	{ "http.response.status_code", "status_code", K_INT },
-	/* error.type: derived, written after this table */
-	{ "user_agent.original", "client.user_agent", K_STR },
-	{ "process.pid", "process.pid", K_INT },
-	{ "process.executable.path", "process.exe", K_STR },
-	{ "container.id", "container.id", K_STR },
-	{ "container.name", "container.name", K_STR },
-	{ "k8s.pod.uid", "pod.uid", K_STR },
-	{ "k8s.pod.name", "pod.name", K_STR },
-	{ "k8s.namespace.name", "pod.namespace", K_STR },
-	{ "tokentap.event_id", "event_id", K_STR },
-	{ "tokentap.event_version", "event_version", K_INT },
-	{ "tokentap.duration_ms", "duration_ms", K_DOUBLE },
-	{ "tokentap.ttfb_ms", "ttfb_ms", K_DOUBLE },
-	{ "tokentap.process.comm", "process.comm", K_STR },
-	{ "tokentap.cgroup.id", "cgroup.id", K_INT },
-	{ "tokentap.cgroup.path", "cgroup.path", K_STR },
-	{ "tokentap.container.runtime", "container.runtime", K_STR },
-	{ "tokentap.pod.qos", "pod.qos", K_STR },
-	{ "tokentap.unit", "unit", K_STR },
-	{ "tokentap.slice", "slice", K_STR },
-	{ "tokentap.owner", "owner", K_STR },
-	{ "tokentap.team", "team", K_STR },
-	{ "tokentap.cost_center", "cost_center", K_STR },
-	{ "tokentap.application", "application", K_STR },
-	{ "tokentap.environment", "environment", K_STR },
-	{ "tokentap.tags", "tags", K_KVLIST },
-	{ "tokentap.allocation.status", "allocation.status", K_STR },
-	{ "tokentap.allocation.rule", "allocation.rule", K_STR },
-	{ "tokentap.allocation.sources", "allocation.sources", K_ARRAY },
-	{ "tokentap.allocation.environment_source",
-	  "allocation.environment_source", K_STR },
-	{ "tokentap.environment_check.mismatch", "environment_check.mismatch",
-	  K_BOOL },
-	{ "tokentap.environment_check.workload", "environment_check.workload",
-	  K_STR },
-	{ "tokentap.environment_check.workload_source",
-	  "environment_check.workload_source", K_STR },
-	{ "tokentap.environment_check.declared", "environment_check.declared",
-	  K_STR },
-	{ "tokentap.environment_check.declared_source",
-	  "environment_check.declared_source", K_STR },
-	{ "tokentap.outcome", "outcome", K_STR },
-	{ "tokentap.provider_request_id", "provider_request_id", K_STR },
-	{ "tokentap.service_tier", "service_tier", K_STR },
-	{ "tokentap.attempt", "attempt", K_INT },
-	{ "tokentap.client.sdk_lang", "client.sdk_lang", K_STR },
-	{ "tokentap.client.sdk_version", "client.sdk_version", K_STR },
-	{ "tokentap.client.runtime", "client.runtime", K_STR },
-	{ "tokentap.client.runtime_version", "client.runtime_version", K_STR },
-	{ "tokentap.usage.total_tokens", "usage.total_tokens", K_INT },
-	{ "tokentap.usage_status", "usage_status", K_STR },
-	{ "tokentap.api_key.fingerprint", "api_key.fingerprint", K_STR },
-	{ "tokentap.declared.cost_center", "declared.cost_center", K_STR },
-	{ "tokentap.declared.environment", "declared.environment", K_STR },
-	{ "tokentap.declared.project_id", "declared.project_id", K_STR },
-	{ "tokentap.declared.team", "declared.team", K_STR },
-	{ "tokentap.declared.provider_organization",
-	  "declared.provider_organization", K_STR },
-	{ "tokentap.declared.provider_project", "declared.provider_project",
-	  K_STR },
-	{ "tokentap.cost.amount", "cost.amount", K_DOUBLE },
-	{ "tokentap.cost.currency", "cost.currency", K_STR },
-	{ "tokentap.cost.reason", "cost.reason", K_STR },
-	{ "tokentap.cost.pricing_source", "cost.pricing_source", K_STR },
-	{ "tokentap.cost.pricing_version", "cost.pricing_version", K_STR },
-	{ "tokentap.cost.pricing_snapshot_date", "cost.pricing_snapshot_date",
-	  K_STR },
-	{ "tokentap.cost.priced_as.model", "cost.priced_as.model", K_STR },
-	{ "tokentap.cost.is_final_invoice_amount",
-	  "cost.is_final_invoice_amount", K_BOOL },
-	{ "tokentap.request_bytes", "request_bytes", K_INT },
-	{ "tokentap.response_bytes", "response_bytes", K_INT },
-	{ "tokentap.response_encoding", "response_encoding", K_STR },
-	{ "tokentap.problem", "problem", K_STR },
-};
-
-/* A dotted path through nested objects ("usage.input_tokens"). */
-static const cJSON *at(const cJSON *o, const char *path)
-{
-	char key[64];
-
-	while (o && *path) {
-		const char *dot = strchr(path, '.');
-		size_t n = dot ? (size_t)(dot - path) : strlen(path);
-
-		if (!cJSON_IsObject(o) || n >= sizeof(key))
-			return NULL;
-		memcpy(key, path, n);
-		key[n] = '\0';
-		o = cJSON_GetObjectItemCaseSensitive(o, key);
-		path += n + (dot ? 1 : 0);
-	}
-	return o;
-}
 
 static void attr_open(struct tt_jsonw *w, const char *key)
 {
@@ -179,109 +54,191 @@ static void attr_int(struct tt_jsonw *w, const char *key, int64_t v)
 	attr_close(w);
 }
 
-/* Strings of an array or object: others are left out. */
-static void string_values(struct tt_jsonw *w, const cJSON *v, int kv)
-{
-	const cJSON *it;
+/* The exported rows in rank order, with their names: made once. */
+#define ATTRS_MAX 128
+static struct tt_field_leaf attrs[ATTRS_MAX];
+static size_t n_attrs;
+static pthread_once_t attrs_once = PTHREAD_ONCE_INIT;
 
+static void attrs_init(void)
+{
+	static struct tt_field_leaf leaves[ATTRS_MAX];
+	long n = tt_event_leaves(leaves, ATTRS_MAX);
+
+	/* The unit test checks that ranks run 1..N without a gap or a
+	 * repeat; a table that broke that would lose attributes here. */
+	for (long i = 0; i < n; i++) {
+		unsigned r = leaves[i].f->rank;
+
+		if (r && r <= ATTRS_MAX)
+			attrs[r - 1] = leaves[i];
+	}
+	while (n_attrs < ATTRS_MAX && attrs[n_attrs].f)
+		n_attrs++;
+}
+
+const char *tt_otlp_key_attr(unsigned key)
+{
+	static const size_t off[TT_OTLP_KEYS] = {
+		[TT_OTLP_KEY_PROVIDER] = offsetof(struct tt_event, provider),
+		[TT_OTLP_KEY_OPERATION] = offsetof(struct tt_event, operation),
+		[TT_OTLP_KEY_REQ_MODEL] = offsetof(struct tt_event, request_model),
+		[TT_OTLP_KEY_RESP_MODEL] = offsetof(struct tt_event, response_model),
+		[TT_OTLP_KEY_SERVER] = offsetof(struct tt_event, server_address),
+	};
+
+	pthread_once(&attrs_once, attrs_init);
+	for (size_t i = 0; i < n_attrs && key < TT_OTLP_KEYS; i++) {
+		const struct tt_field *f = attrs[i].f;
+
+		if (key == TT_OTLP_KEY_ERROR ? f->kind == TT_FK_OTLP_ERROR_TYPE
+					     : f->kind == TT_FK_STR &&
+						       f->off == off[key])
+			return attrs[i].attr;
+	}
+	return "?"; /* the unit test's exact payload would show it */
+}
+
+static void list_open(struct tt_jsonw *w, const char *key, const char *kind)
+{
+	attr_open(w, key);
+	tt_jsonw_open(w, kind);
 	tt_jsonw_open_array(w, "values");
-	cJSON_ArrayForEach(it, v) {
-		if (!cJSON_IsString(it) || !it->valuestring[0])
-			continue;
-		if (kv) {
-			tt_otlp_attr_str(w, it->string ? it->string : "",
-					 it->valuestring);
-			continue;
-		}
-		tt_jsonw_open(w, NULL);
-		tt_jsonw_str(w, "stringValue", it->valuestring);
-		tt_jsonw_close(w);
-	}
-	tt_jsonw_close_array(w);
 }
 
-static void attr_mapped(struct tt_jsonw *w, const char *key, const cJSON *v,
-			enum kind kind)
+static void list_close(struct tt_jsonw *w)
 {
-	double d = cJSON_IsNumber(v) ? v->valuedouble : 0;
+	tt_jsonw_close_array(w);
+	tt_jsonw_close(w);
+	attr_close(w);
+}
 
-	switch (kind) {
-	case K_STR:
-		if (cJSON_IsString(v) && v->valuestring[0])
-			tt_otlp_attr_str(w, key, v->valuestring);
+static void list_str(struct tt_jsonw *w, const char *v)
+{
+	tt_jsonw_open(w, NULL);
+	tt_jsonw_str(w, "stringValue", v);
+	tt_jsonw_close(w);
+}
+
+static void attr_double(struct tt_jsonw *w, const char *key, double v)
+{
+	attr_open(w, key);
+	tt_jsonw_double(w, "doubleValue", v);
+	attr_close(w);
+}
+
+static void attr_str(struct tt_jsonw *w, const struct tt_field_leaf *a,
+		     const char *s)
+{
+	if (!s || !s[0])
+		return;
+	if (!(a->f->flags & TT_FF_OTLP_LIST)) {
+		tt_otlp_attr_str(w, a->attr, s);
+		return;
+	}
+	list_open(w, a->attr, "arrayValue");
+	list_str(w, s);
+	list_close(w);
+}
+
+static void attr_list(struct tt_jsonw *w, const struct tt_field_leaf *a,
+		      const void *p)
+{
+	if (a->f->kind == TT_FK_STRS) {
+		const struct tt_strs *l = p;
+
+		list_open(w, a->attr, "arrayValue");
+		for (size_t k = 0; k < l->n; k++)
+			if (l->v[k] && l->v[k][0])
+				list_str(w, l->v[k]);
+	} else {
+		const struct tt_kvs *m = p;
+
+		list_open(w, a->attr, "kvlistValue");
+		for (size_t k = 0; k < m->n; k++)
+			if (m->kv[k].value && m->kv[k].value[0])
+				tt_otlp_attr_str(w, m->kv[k].key ? m->kv[k].key : "",
+						 m->kv[k].value);
+	}
+	list_close(w);
+}
+
+/* One row's attribute. A value that is null in the ledger gives none:
+ * OTLP has no null. */
+static void attr_value(struct tt_jsonw *w, const struct tt_event *ev,
+		       const struct tt_field_leaf *a)
+{
+	const void *p = tt_field_ptr(ev, a->f);
+	char err[TT_OTLP_STR_MAX];
+
+	switch (a->f->kind) {
+	case TT_FK_STR:
+		attr_str(w, a, *(const char *const *)p);
 		break;
-	case K_INT:
-		/* Range first: converting an out-of-range double is undefined. */
-		if (cJSON_IsNumber(v) && d >= -9.2e18 && d <= 9.2e18 &&
-		    d == (double)(int64_t)d)
-			attr_int(w, key, (int64_t)d);
+	case TT_FK_INT:
+		attr_int(w, a->attr, *(const int64_t *)p);
 		break;
-	case K_DOUBLE:
-		if (cJSON_IsNumber(v)) {
-			attr_open(w, key);
-			tt_jsonw_double(w, "doubleValue", d);
-			attr_close(w);
-		}
+	case TT_FK_COUNT:
+		if (*(const int64_t *)p >= 0)
+			attr_int(w, a->attr, *(const int64_t *)p);
 		break;
-	case K_BOOL:
-		if (cJSON_IsBool(v)) {
-			attr_open(w, key);
-			tt_jsonw_bool(w, "boolValue", cJSON_IsTrue(v));
-			attr_close(w);
-		}
+	case TT_FK_BOOL:
+		attr_open(w, a->attr);
+		tt_jsonw_bool(w, "boolValue", *(const int *)p);
+		attr_close(w);
 		break;
-	case K_LIST:
-		if (cJSON_IsString(v) && v->valuestring[0]) {
-			attr_open(w, key);
-			tt_jsonw_open(w, "arrayValue");
-			tt_jsonw_open_array(w, "values");
-			tt_jsonw_open(w, NULL);
-			tt_jsonw_str(w, "stringValue", v->valuestring);
-			tt_jsonw_close(w);
-			tt_jsonw_close_array(w);
-			tt_jsonw_close(w);
-			attr_close(w);
-		}
+	/* Durations as the ledger's milliseconds: whole microseconds. */
+	case TT_FK_MS:
+		attr_double(w, a->attr,
+			    (double)(*(const uint64_t *)p / 1000u) / 1000.0);
 		break;
-	case K_ARRAY:
-	case K_KVLIST:
-		if ((kind == K_ARRAY && cJSON_IsArray(v)) ||
-		    (kind == K_KVLIST && cJSON_IsObject(v))) {
-			attr_open(w, key);
-			tt_jsonw_open(w, kind == K_ARRAY ? "arrayValue"
-							 : "kvlistValue");
-			string_values(w, v, kind == K_KVLIST);
-			tt_jsonw_close(w);
-			attr_close(w);
-		}
+	case TT_FK_MS_OPT:
+		if (*(const int64_t *)p >= 0)
+			attr_double(w, a->attr,
+				    (double)(*(const int64_t *)p / 1000) / 1000.0);
+		break;
+	case TT_FK_AMOUNT:
+		if (!isnan(*(const double *)p))
+			attr_double(w, a->attr, *(const double *)p);
+		break;
+	case TT_FK_STRS:
+	case TT_FK_KVS:
+		attr_list(w, a, p);
+		break;
+	case TT_FK_OTLP_ERROR_TYPE:
+		tt_otlp_error_type(ev, err);
+		if (err[0])
+			tt_otlp_attr_str(w, a->attr, err);
+		break;
+	default: /* TIME, RAW: not exported (rank 0) */
 		break;
 	}
 }
 
-long tt_otlp_log_record(const struct tt_otlp_event *ev, uint64_t observed_ns,
+long tt_otlp_log_record(const struct tt_event *ev, uint64_t observed_ns,
 			char *out, size_t cap)
 {
-	int ok = ev->outcome && !strcmp(ev->outcome, "success");
+	int ok = ev->outcome && !strcmp(ev->outcome,
+					tt_outcome_name(TT_OUT_SUCCESS));
 	struct tt_jsonw w;
 
+	pthread_once(&attrs_once, attrs_init);
 	tt_jsonw_init(&w, out, cap);
 	tt_jsonw_open(&w, NULL);
-	tt_otlp_u64(&w, "timeUnixNano", ev->time_ns);
+	/* As the ledger's timestamp_utc says it: to the microsecond. */
+	tt_otlp_u64(&w, "timeUnixNano", ev->start_ns / 1000u * 1000u);
 	tt_otlp_u64(&w, "observedTimeUnixNano", observed_ns);
 	/* A failed call is worth a look: WARN; everything else INFO. */
 	tt_jsonw_int(&w, "severityNumber", ok ? 9 : 13);
 	tt_jsonw_str(&w, "severityText", ok ? "INFO" : "WARN");
 	tt_jsonw_open(&w, "body");
-	tt_jsonw_str(&w, "stringValue", "ai_api_cost_allocation");
+	tt_jsonw_str(&w, "stringValue", TT_EVENT_TYPE);
 	tt_jsonw_close(&w);
 	tt_jsonw_open_array(&w, "attributes");
-	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
-		attr_mapped(&w, attrs[i].attr, at(ev->root, attrs[i].path),
-			    attrs[i].kind);
-		if (!strcmp(attrs[i].attr, "http.response.status_code") &&
-		    ev->error_type[0])
-			tt_otlp_attr_str(&w, "error.type", ev->error_type);
-	}
+	for (size_t i = 0; i < n_attrs; i++)
+		if (tt_field_group_present(ev, attrs[i].group_off) &&
+		    !tt_field_absent(ev, attrs[i].row))
+			attr_value(&w, ev, &attrs[i]);
 	tt_jsonw_close_array(&w);
 	tt_jsonw_close(&w);
 	return tt_jsonw_finish(&w);

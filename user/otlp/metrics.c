@@ -10,7 +10,6 @@
 #include <string.h>
 #include "otlp/otlp.h"
 #include "otlp/otlp_impl.h"
-#include "util/utf8.h"
 
 #define NB 14 /* boundaries per histogram; NB + 1 buckets */
 
@@ -25,13 +24,7 @@ static const double dur_bounds[NB] = {
 	20.48, 40.96, 81.92,
 };
 
-enum { KEY_PROVIDER, KEY_OPERATION, KEY_REQ_MODEL, KEY_RESP_MODEL, KEY_SERVER,
-       KEY_ERROR, NKEYS };
-static const char *const key_names[NKEYS] = {
-	"gen_ai.provider.name", "gen_ai.operation.name",
-	"gen_ai.request.model", "gen_ai.response.model", "server.address",
-	"error.type",
-};
+#define NKEYS TT_OTLP_KEYS
 
 struct hist {
 	uint64_t count;
@@ -58,6 +51,7 @@ struct tt_otlp_metrics {
 	uint64_t start_ns;
 	uint64_t counters[TT_OTLP_C_MAX];
 	struct tt_otlp_metrics_stats st;
+	const char *key_names[NKEYS]; /* the log record's attribute names */
 };
 
 #define MAX_SERIES_CAP 1024
@@ -91,6 +85,8 @@ struct tt_otlp_metrics *tt_otlp_metrics_new(unsigned max_series,
 	m->tok.cap = m->dur.cap = max_series;
 	m->tok.nkeys = NKEYS - 1;
 	m->dur.nkeys = NKEYS;
+	for (unsigned k = 0; k < NKEYS; k++)
+		m->key_names[k] = tt_otlp_key_attr(k);
 	m->start_ns = start_ns;
 	return m;
 }
@@ -104,42 +100,14 @@ void tt_otlp_metrics_free(struct tt_otlp_metrics *m)
 	free(m);
 }
 
-/* A series key: cut to the cap on a character boundary, and every byte
- * JSON would escape (controls, quote, backslash, broken UTF-8) made '_',
- * so a data point's size has a bound. Values are model and host names. */
-static void key_copy(char *dst, const char *src)
-{
-	const unsigned char *s = (const unsigned char *)(src ? src : "");
-	size_t o = 0;
-
-	while (*s) {
-		size_t n = tt_utf8_len(s, TT_UTF8_NUL_TERMINATED);
-
-		if (o + (n ? n : 1) >= TT_OTLP_STR_MAX)
-			break;
-		if (!n || *s < 0x20 || *s == 0x7f || *s == '"' || *s == '\\') {
-			dst[o++] = '_';
-			s++;
-			continue;
-		}
-		memcpy(dst + o, s, n);
-		o += n;
-		s += n;
-	}
-	dst[o] = '\0';
-}
-
+/* keys: plain already (struct tt_otlp_obs). */
 static struct series *series_get(struct tt_otlp_metrics *m, struct table *t,
-				 const char *const *vals)
+				 const char (*keys)[TT_OTLP_STR_MAX])
 {
-	char key[NKEYS][TT_OTLP_STR_MAX];
-
-	for (unsigned k = 0; k < t->nkeys; k++)
-		key_copy(key[k], vals[k]);
 	for (unsigned i = 0; i < t->n; i++) {
 		unsigned k = 0;
 
-		while (k < t->nkeys && !strcmp(t->s[i].key[k], key[k]))
+		while (k < t->nkeys && !strcmp(t->s[i].key[k], keys[k]))
 			k++;
 		if (k == t->nkeys)
 			return &t->s[i];
@@ -147,7 +115,9 @@ static struct series *series_get(struct tt_otlp_metrics *m, struct table *t,
 	if (t->n < t->cap) {
 		struct series *s = &t->s[t->n++];
 
-		memcpy(s->key, key, sizeof(key));
+		for (unsigned k = 0; k < NKEYS; k++)
+			memcpy(s->key[k], keys[k], k < t->nkeys
+				       ? strlen(keys[k]) + 1 : 1);
 		return s;
 	}
 	m->st.series_overflow++;
@@ -171,33 +141,25 @@ static void hist_add(struct hist *h, const double *bounds, double v)
 }
 
 void tt_otlp_metrics_record(struct tt_otlp_metrics *m,
-			    const struct tt_otlp_event *ev)
+			    const struct tt_otlp_obs *obs)
 {
-	const char *vals[NKEYS] = {
-		[KEY_PROVIDER] = ev->provider,
-		[KEY_OPERATION] = ev->operation,
-		[KEY_REQ_MODEL] = ev->request_model,
-		[KEY_RESP_MODEL] = ev->response_model,
-		[KEY_SERVER] = ev->server_address,
-		[KEY_ERROR] = ev->error_type,
-	};
 	struct series *s;
 
 	m->st.recorded++;
 	m->counters[TT_OTLP_C_EVENTS]++;
-	if (ev->unallocated)
+	if (obs->unallocated)
 		m->counters[TT_OTLP_C_UNALLOCATED]++;
-	if (ev->input_tokens >= 0 || ev->output_tokens >= 0) {
-		s = series_get(m, &m->tok, vals);
-		if (ev->input_tokens >= 0)
-			hist_add(&s->h[0], token_bounds, (double)ev->input_tokens);
-		if (ev->output_tokens >= 0)
+	if (obs->input_tokens >= 0 || obs->output_tokens >= 0) {
+		s = series_get(m, &m->tok, obs->key);
+		if (obs->input_tokens >= 0)
+			hist_add(&s->h[0], token_bounds, (double)obs->input_tokens);
+		if (obs->output_tokens >= 0)
 			hist_add(&s->h[1], token_bounds,
-				 (double)ev->output_tokens);
+				 (double)obs->output_tokens);
 	}
-	if (ev->duration_s >= 0) {
-		s = series_get(m, &m->dur, vals);
-		hist_add(&s->h[0], dur_bounds, ev->duration_s);
+	if (obs->duration_s >= 0) {
+		s = series_get(m, &m->dur, obs->key);
+		hist_add(&s->h[0], dur_bounds, obs->duration_s);
 	}
 }
 
@@ -241,7 +203,7 @@ static void hist_point(struct tt_jsonw *w, const struct tt_otlp_metrics *m,
 	}
 	for (unsigned k = 0; k < t->nkeys && s != &t->overflow; k++)
 		if (s->key[k][0])
-			tt_otlp_attr_str(w, key_names[k], s->key[k]);
+			tt_otlp_attr_str(w, m->key_names[k], s->key[k]);
 	tt_jsonw_close_array(w);
 	times(w, m, now_ns);
 	tt_otlp_u64(w, "count", h->count);

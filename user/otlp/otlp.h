@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * OTLP/HTTP JSON payloads from ledger lines (docs/otlp.md). Pure: event
- * lines, a clock value and the resource in; log records, batches and
- * metric payloads out, with counters. No I/O, no logging. The exporter
- * (agent/otlp_export.c) does the sending and the spool.
+ * OTLP/HTTP JSON payloads from allocation events (docs/otlp.md). Pure:
+ * events (struct tt_event), a clock value and the resource in; log
+ * records, batches and metric payloads out, with counters. No I/O, no
+ * logging. The exporter (agent/otlp_export.c) does the sending and the
+ * spool.
  *
  * One allocation event becomes one log record (attributes named after the
- * OpenTelemetry GenAI conventions where they exist, tokentap.* otherwise)
- * and feeds the gen_ai.client.* histograms and the tokentap.* sums.
+ * OpenTelemetry GenAI conventions where they exist, tokentap.* otherwise:
+ * alloc/fields.c's table names them) and one metric observation for the
+ * gen_ai.client.* histograms and the tokentap.* sums.
  */
 #ifndef TT_OTLP_H
 #define TT_OTLP_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "alloc/event.h"
+#include "alloc/event_read.h"
 
 struct cJSON;
 
@@ -41,34 +45,68 @@ struct tt_otlp_resource {
 	const char *service_version; /* service.version; NULL or "": left out */
 };
 
-/* A parsed ledger line. The pointers point into root (NULL: absent, null
- * or not a string); free with tt_otlp_event_free(). */
+/* A ledger line read back (tests, the fuzz target, tools that start from
+ * a ledger file; the agent hands its sinks the struct): rd.ev points into
+ * root. Free with tt_otlp_event_free(). */
 struct tt_otlp_event {
 	struct cJSON *root;
-	const char *event_id, *provider, *operation, *request_model;
-	const char *response_model, *server_address, *outcome;
-	char error_type[TT_OTLP_STR_MAX]; /* error.type as mapped; "" none */
-	uint64_t time_ns;                 /* timestamp_utc, Unix ns */
-	int64_t input_tokens, output_tokens; /* -1: not reported */
-	double duration_s;                /* < 0: unknown */
-	int unallocated;                  /* allocation.status "unallocated" */
+	struct tt_event_read rd;
 };
 
 /* Parses one line (len bytes, no newline needed, need not be
- * NUL-terminated). Returns TT_OTLP_OK or a TT_OTLP_REJ_* reason; on a
- * rejection nothing needs freeing. */
+ * NUL-terminated). Returns TT_OTLP_OK or a TT_OTLP_REJ_* reason (running
+ * out of memory is TT_OTLP_REJ_TOO_BIG); on a rejection nothing needs
+ * freeing. */
 int tt_otlp_event_parse(const char *line, size_t len,
 			struct tt_otlp_event *ev);
 void tt_otlp_event_free(struct tt_otlp_event *ev);
 
-/* "YYYY-MM-DDThh:mm:ss[.f{1,9}]Z" to Unix ns. 0 or -EINVAL. */
-int tt_otlp_parse_time(const char *s, uint64_t *ns);
+/* error.type: the provider's error type; for a failed call without one,
+ * the HTTP status (as the HTTP conventions do), else the outcome; "" for
+ * a success. */
+void tt_otlp_error_type(const struct tt_event *ev, char out[TT_OTLP_STR_MAX]);
 
 /* The event's log record (one JSON object, NUL-terminated) in out.
- * observed_ns: when the exporter read it. Returns the length, or
- * -E2BIG when it does not fit cap. */
-long tt_otlp_log_record(const struct tt_otlp_event *ev, uint64_t observed_ns,
+ * observed_ns: when the exporter took it. Returns the length, or -E2BIG
+ * when it does not fit cap. */
+long tt_otlp_log_record(const struct tt_event *ev, uint64_t observed_ns,
 			char *out, size_t cap);
+
+/* The attributes of a metric series. */
+enum tt_otlp_key {
+	TT_OTLP_KEY_PROVIDER = 0, /* gen_ai.provider.name */
+	TT_OTLP_KEY_OPERATION,    /* gen_ai.operation.name */
+	TT_OTLP_KEY_REQ_MODEL,    /* gen_ai.request.model */
+	TT_OTLP_KEY_RESP_MODEL,   /* gen_ai.response.model */
+	TT_OTLP_KEY_SERVER,       /* server.address */
+	TT_OTLP_KEY_ERROR,        /* error.type (duration series only) */
+	TT_OTLP_KEYS,
+};
+
+/* What one event adds to the metrics. Keys are plain: cut to
+ * TT_OTLP_STR_MAX - 1 bytes on a character boundary, every byte JSON
+ * would escape (controls, quote, backslash, broken UTF-8) made '_', so a
+ * data point's size has a bound; "" for none. */
+struct tt_otlp_obs {
+	char key[TT_OTLP_KEYS][TT_OTLP_STR_MAX];
+	int64_t input_tokens, output_tokens; /* -1: not reported */
+	double duration_s;                   /* < 0: unknown */
+	int unallocated;                     /* allocation.status unallocated */
+};
+
+void tt_otlp_obs_of(const struct tt_event *ev, struct tt_otlp_obs *obs);
+
+/* The exporter's queue entry for one event: its observation and its log
+ * record, built on the agent's event loop (the event is valid there
+ * only) and taken apart on the exporter thread. */
+#define TT_OTLP_ENTRY_MAX (TT_OTLP_RECORD_MAX + TT_OTLP_KEYS * TT_OTLP_STR_MAX + 64)
+
+/* Returns the entry's length, or -E2BIG when it does not fit cap. */
+long tt_otlp_entry_pack(const struct tt_otlp_obs *obs, const char *rec,
+			size_t rec_len, char *out, size_t cap);
+/* Fills *obs; *rec points into buf. 0 or -EINVAL (not an entry). */
+int tt_otlp_entry_unpack(const char *buf, size_t len, struct tt_otlp_obs *obs,
+			 const char **rec, size_t *rec_len);
 
 /* An ExportLogsServiceRequest being filled: one resource, one scope, up
  * to max_records records and max_bytes of JSON. */
@@ -116,7 +154,7 @@ void tt_otlp_metrics_free(struct tt_otlp_metrics *m);
 /* Counts the event (tokentap.events, .unallocated) and records its tokens
  * and duration in the histograms. */
 void tt_otlp_metrics_record(struct tt_otlp_metrics *m,
-			    const struct tt_otlp_event *ev);
+			    const struct tt_otlp_obs *obs);
 /* Sets a counter the agent keeps itself (capture.lost, otlp.dropped). */
 void tt_otlp_metrics_set(struct tt_otlp_metrics *m, enum tt_otlp_counter c,
 			 uint64_t value);

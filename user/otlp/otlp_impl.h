@@ -11,6 +11,9 @@
 void tt_otlp_attr_str(struct tt_jsonw *w, const char *key, const char *v);
 /* A 64-bit integer member, as OTLP JSON writes it: a decimal string. */
 void tt_otlp_u64(struct tt_jsonw *w, const char *key, uint64_t v);
+/* The log record's attribute name for a metric key (enum tt_otlp_key):
+ * one name in alloc/fields.c for both. */
+const char *tt_otlp_key_attr(unsigned key);
 /* "resource": {...} and "scope": {...} members. */
 void tt_otlp_resource(struct tt_jsonw *w, const struct tt_otlp_resource *res);
 void tt_otlp_scope(struct tt_jsonw *w, const struct tt_otlp_resource *res);

@@ -477,9 +477,9 @@ static void set_unallocated(struct tt_owner_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->status = TT_OWNER_UNALLOCATED;
-	out->status_name = "unallocated";
+	out->status_name = TT_OWNER_UNALLOCATED_NAME;
 	out->rule = "";
-	out->owner = "unallocated";
+	out->owner = TT_OWNER_UNALLOCATED_NAME;
 	out->team = out->cost_center = out->application = out->environment = "";
 }
 
@@ -499,7 +499,7 @@ int tt_rules_match(const struct tt_owner_rules *rules,
 		if (c < r->n_conds)
 			continue;
 		out->status = TT_OWNER_ALLOCATED;
-		out->status_name = "allocated";
+		out->status_name = TT_OWNER_ALLOCATED_NAME;
 		out->rule = r->name;
 		out->owner = r->set.owner;
 		out->team = r->set.team;

@@ -128,6 +128,11 @@ enum tt_owner_status {
 	TT_OWNER_ALLOCATED = 1,
 };
 
+/* status_name values (allocation.status), and the owner of a call no rule
+ * matched. */
+#define TT_OWNER_ALLOCATED_NAME "allocated"
+#define TT_OWNER_UNALLOCATED_NAME "unallocated"
+
 struct tt_owner_result {
 	enum tt_owner_status status;
 	const char *status_name;   /* "allocated" / "unallocated" */

@@ -73,7 +73,7 @@ static void emit_call(void *ctx, const struct tt_xrec *rec)
 	struct dconn *d = ctx;
 	struct tt_pipeline *p = d->p;
 	struct tt_proc_facts pf;
-	struct tt_alloc_result res;
+	struct tt_event event;
 	struct tt_sink_event ev;
 	char id[37] = "00000000-0000-4000-8000-000000000000";
 	char line[TT_EVENT_MAX];
@@ -89,12 +89,11 @@ static void emit_call(void *ctx, const struct tt_xrec *rec)
 	}
 	if (p->ops.event_id)
 		p->ops.event_id(p->ops_ctx, id);
-	n = tt_alloc_event_res(p->cfg.alloc, rec, &pf, id, line, sizeof(line),
-			       &res);
+	tt_alloc_build(p->cfg.alloc, rec, &pf, id, &event);
+	n = tt_alloc_json(p->cfg.alloc, &event, line, sizeof(line));
+	ev.event = &event;
 	ev.line = n >= 0 ? line : NULL;
 	ev.len = n >= 0 ? (size_t)n : 0;
-	ev.rec = rec;
-	ev.res = &res;
 	if (n < 0)
 		p->st.call_errors++;
 	else

@@ -12,10 +12,10 @@
 
 /* One allocation event. Valid during the callback only. */
 struct tt_sink_event {
-	const char *line;                  /* the ledger line: JSON, no newline */
+	const struct tt_event *event; /* everything the event says */
+	const char *line; /* its ledger line (JSON, no newline), NULL when it
+			   * did not fit TT_EVENT_MAX */
 	size_t len;
-	const struct tt_xrec *rec;         /* the decoded call */
-	const struct tt_alloc_result *res; /* what the event booked */
 };
 
 struct tt_sink {

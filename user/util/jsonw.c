@@ -155,17 +155,20 @@ void tt_jsonw_double(struct tt_jsonw *w, const char *key, double v)
 	put(w, tmp, n > 0 ? (size_t)n : 0);
 }
 
-void tt_jsonw_double_sig(struct tt_jsonw *w, const char *key, double v,
-			 int sig)
+double tt_jsonw_round_sig(double v, int sig)
 {
 	char tmp[32];
 
-	if (sig < 1 || sig > 17 || v != v || v - v != 0) {
-		tt_jsonw_double(w, key, v);
-		return;
-	}
+	if (sig < 1 || sig > 17 || v != v || v - v != 0)
+		return v;
 	snprintf(tmp, sizeof(tmp), "%.*g", sig, v);
-	tt_jsonw_double(w, key, strtod(tmp, NULL));
+	return strtod(tmp, NULL);
+}
+
+void tt_jsonw_double_sig(struct tt_jsonw *w, const char *key, double v,
+			 int sig)
+{
+	tt_jsonw_double(w, key, tt_jsonw_round_sig(v, sig));
 }
 
 void tt_jsonw_str(struct tt_jsonw *w, const char *key, const char *v)

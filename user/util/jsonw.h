@@ -28,6 +28,10 @@ void tt_jsonw_double(struct tt_jsonw *w, const char *key, double v);
  * where 1.3199999999999999e-05 would only be noise. */
 void tt_jsonw_double_sig(struct tt_jsonw *w, const char *key, double v,
 			 int sig);
+/* v rounded to sig significant digits (1..17) as tt_jsonw_double_sig()
+ * writes it: that value written with tt_jsonw_double() gives the same
+ * text. NaN, infinities and a bad sig give v. */
+double tt_jsonw_round_sig(double v, int sig);
 void tt_jsonw_str(struct tt_jsonw *w, const char *key, const char *v); /* NULL or "" -> null */
 void tt_jsonw_int(struct tt_jsonw *w, const char *key, int64_t v);
 void tt_jsonw_count(struct tt_jsonw *w, const char *key, int64_t v);   /* < 0 -> null */
