@@ -176,7 +176,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!tt_otlp_spool_header_parse((const char *)data, size, &hdr_len,
 					&records, &bytes))
 		CHECK(hdr_len <= size && hdr_len < TT_OTLP_SPOOL_HDR_MAX &&
-		      records > 0);
+		      records > 0 &&
+		      tt_otlp_spool_version((const char *)data, size) ==
+			      TT_OTLP_SPOOL_VERSION);
+	CHECK(tt_otlp_spool_version((const char *)data, size) >= -EINVAL);
 	(void)tt_otlp_partial_rejected((const char *)data, size);
 	return 0;
 }

@@ -135,6 +135,39 @@ TT_TEST(spool_header_round_trip)
 	}
 }
 
+/* A file of another format version is told from a damaged one, so the
+ * spool can say why it dropped it. */
+TT_TEST(spool_version_is_read_from_any_header)
+{
+	static const struct {
+		const char *hdr;
+		int version;
+	} cases[] = {
+		{ "tokentap-otlp-spool 1 logs 17 123456\n", 1 },
+		{ "tokentap-otlp-spool 2 logs 1 10\n", 2 },
+		{ "tokentap-otlp-spool 2 something else entirely", 2 },
+		{ "tokentap-otlp-spool 10 x", 10 },
+		{ "tokentap-otlp-spool 01 x", -EINVAL },
+		{ "tokentap-otlp-spool x 1", -EINVAL },
+		{ "tokentap-otlp-spool 1", -EINVAL },
+		{ "tokentap-otlp-spool", -EINVAL },
+		{ "{\"resourceLogs\":[]}", -EINVAL },
+		{ "", -EINVAL },
+	};
+	char hdr[TT_OTLP_SPOOL_HDR_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tt_case("%s", cases[i].hdr);
+		TT_CHECK_EQ_INT(tt_otlp_spool_version(cases[i].hdr,
+						      strlen(cases[i].hdr)),
+				cases[i].version);
+	}
+	/* What this agent writes is the version it reads. */
+	tt_otlp_spool_header(hdr, 3, 99);
+	TT_CHECK_EQ_INT(tt_otlp_spool_version(hdr, strlen(hdr)),
+			TT_OTLP_SPOOL_VERSION);
+}
+
 static void push(struct tt_otlp_spool_index *ix, uint64_t seq, uint64_t bytes,
 		 unsigned records, struct tt_otlp_spool_entry *ev, long want_ev)
 {

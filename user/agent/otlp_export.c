@@ -663,6 +663,7 @@ void tt_otlp_export_stats_json(const struct tt_otlp_export *x, cJSON *o)
 	ADD(o, "spool_bytes", x->spool.ix.bytes);
 	ADD(o, "spool_files", x->spool.ix.n);
 	ADD(o, "spool_bad_files", x->spool.bad_files);
+	ADD(o, "spool_other_version_files", x->spool.other_version_files);
 	ADD(o, "dropped_total", total);
 	cJSON_AddItemToObject(o, "dropped", d);
 	cJSON_AddItemToObject(o, "rejected", r);

@@ -70,7 +70,8 @@ static void drop_file(struct tt_otlp_spool *sp, uint64_t seq)
 		sp->write_errors++;
 }
 
-/* Checks one file's header against its size: 0 and *e, or -EINVAL. */
+/* Checks one file's header against its size: 0 and *e, -EPROTONOSUPPORT
+ * (a spool file of another format version) or -EINVAL. */
 static int read_entry(struct tt_otlp_spool *sp, const char *name,
 		      uint64_t seq, struct tt_otlp_spool_entry *e)
 {
@@ -92,6 +93,11 @@ static int read_entry(struct tt_otlp_spool *sp, const char *name,
 		e->seq = seq;
 		e->bytes = (uint64_t)st.st_size;
 		ret = 0;
+	} else if (n > 0) {
+		int v = tt_otlp_spool_version(hdr, (size_t)n);
+
+		if (v >= 0 && v != TT_OTLP_SPOOL_VERSION)
+			ret = -EPROTONOSUPPORT;
 	}
 	close(fd);
 	return ret;
@@ -104,7 +110,7 @@ static int load(struct tt_otlp_spool *sp)
 	size_t n = 0;
 	struct dirent *de;
 	DIR *d;
-	int fd = dup(sp->dir_fd);
+	int ret, fd = dup(sp->dir_fd);
 
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
@@ -125,8 +131,13 @@ static int load(struct tt_otlp_spool *sp)
 				unlinkat(sp->dir_fd, de->d_name, 0);
 			continue;
 		}
-		if (n == sp->ix.cap || read_entry(sp, de->d_name, seq, &all[n])) {
-			sp->bad_files++;
+		ret = n == sp->ix.cap ? -E2BIG
+				      : read_entry(sp, de->d_name, seq, &all[n]);
+		if (ret) {
+			if (ret == -EPROTONOSUPPORT)
+				sp->other_version_files++;
+			else
+				sp->bad_files++;
 			unlinkat(sp->dir_fd, de->d_name, 0);
 			continue;
 		}
@@ -150,6 +161,11 @@ static int load(struct tt_otlp_spool *sp)
 	sp->loaded_files = sp->ix.n;
 	sp->loaded_records = sp->ix.records;
 	free(all);
+	if (sp->other_version_files)
+		tt_warn("otlp spool: removed %" PRIu64 " files of another spool "
+			"format than version %d (written by another agent "
+			"version; the ledger still has their events)",
+			sp->other_version_files, TT_OTLP_SPOOL_VERSION);
 	return 0;
 }
 

@@ -22,10 +22,14 @@ struct tt_otlp_spool {
 	/* records dropped, by reason: TT_OTLP_DROP_SPOOL_FULL, _ERROR */
 	uint64_t dropped_full, dropped_error;
 	uint64_t loaded_records, loaded_files, bad_files, write_errors;
+	/* Files of another spool format version, removed at open (their
+	 * record counts cannot be trusted: not in dropped_*). */
+	uint64_t other_version_files;
 };
 
 /* Creates dir (and missing parents, 0750), locks it, and reads back what
- * an earlier run left (oldest first; over max_bytes, the oldest go). 0, or
+ * an earlier run left (oldest first; over max_bytes, the oldest go; files
+ * of another format version are removed, counted and logged). 0, or
  * a negative errno with a message in err (-EBUSY: another agent has it). */
 int tt_otlp_spool_open(struct tt_otlp_spool *sp, const char *dir,
 		       uint64_t max_bytes, char *err, size_t errlen);

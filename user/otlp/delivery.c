@@ -166,6 +166,20 @@ int tt_otlp_spool_header_parse(const char *buf, size_t len, size_t *hdr_len,
 	return 0;
 }
 
+int tt_otlp_spool_version(const char *buf, size_t len)
+{
+	size_t m = sizeof(TT_OTLP_SPOOL_NAME) - 1;
+	const char *p = buf + m + 1;
+	const char *end = buf + (len < TT_OTLP_SPOOL_HDR_MAX
+					 ? len : TT_OTLP_SPOOL_HDR_MAX);
+	uint64_t v;
+
+	if (len <= m + 1 || memcmp(buf, TT_OTLP_SPOOL_NAME, m) || buf[m] != ' ' ||
+	    dec(&p, end, 6, &v) || p >= end || *p != ' ')
+		return -EINVAL;
+	return (int)v;
+}
+
 int tt_otlp_spool_index_init(struct tt_otlp_spool_index *ix, size_t cap,
 			     uint64_t max_bytes)
 {

@@ -63,7 +63,15 @@ uint32_t tt_otlp_backoff_wait(uint32_t backoff_ms, double jitter);
  * partialSuccess (the body, len bytes); 0 when absent or unreadable. */
 uint64_t tt_otlp_partial_rejected(const char *body, size_t len);
 
-/* A spool file: this header line, then the payload. */
+/* A spool file: this header line, then the payload. The number is the
+ * spool format's version. Version 1: the payload is one
+ * ExportLogsServiceRequest (OTLP/HTTP JSON) of the records of one batch,
+ * "logs", then the records and the payload's bytes. The spool never held
+ * ledger lines: building the records from struct tt_event instead of a
+ * ledger line read back left it as it was, and a version 1 spool written
+ * before is read and sent. */
+#define TT_OTLP_SPOOL_NAME "tokentap-otlp-spool"
+#define TT_OTLP_SPOOL_VERSION 1
 #define TT_OTLP_SPOOL_MAGIC "tokentap-otlp-spool 1 logs"
 #define TT_OTLP_SPOOL_HDR_MAX 80
 
@@ -74,6 +82,11 @@ size_t tt_otlp_spool_header(char out[TT_OTLP_SPOOL_HDR_MAX], unsigned records,
  * *payload_bytes, or -EINVAL. */
 int tt_otlp_spool_header_parse(const char *buf, size_t len, size_t *hdr_len,
 			       unsigned *records, uint64_t *payload_bytes);
+/* The version a spool file's header names (the number after
+ * TT_OTLP_SPOOL_NAME and a space), or -EINVAL when buf does not start as
+ * a spool file does. For telling a file of another format version (what
+ * another agent version wrote) from a damaged one. */
+int tt_otlp_spool_version(const char *buf, size_t len);
 
 /* The spool's files, oldest first: a ring of at most cap entries. The
  * adapter mirrors each push and eviction on disk. */
