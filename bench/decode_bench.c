@@ -10,6 +10,9 @@
  *   decode_bench stream EVENTS R  R streamed responses of EVENTS SSE events
  *   decode_bench alloc N          N allocation events of one exchange (rules,
  *                                 environment check, price, JSON) alone
+ *   decode_bench otlp N           the same events, each also made into the
+ *                                 OTLP exporter's queue entry (log record,
+ *                                 metric observation): the event loop's part
  *
  * Prints one JSON line: exchanges/s, MB/s, ns per exchange (and per event).
  */
@@ -21,6 +24,7 @@
 #include "tt_abi.h"
 #include "alloc/event.h"
 #include "exchange/exchange.h"
+#include "otlp/otlp.h"
 
 struct sink {
 	uint64_t records, usage_sum;
@@ -63,11 +67,36 @@ static int setup_alloc(struct tt_config *cfg, struct tt_pricing *prices)
 	return 0;
 }
 
-/* "alloc" mode: the event of one exchange written this many times. */
+/* "alloc" mode: the event of one exchange written this many times;
+ * "otlp" mode: and made into an OTLP queue entry each time. */
 static long g_alloc_repeat;
-static double g_alloc_seconds;
+static int g_otlp;
+static double g_alloc_seconds, g_alloc_cpu_seconds;
 
 static double now_s(void);
+static double cpu_s(void);
+
+/* What the agent does per event: the struct, the ledger line and, with
+ * OTLP on, the exporter's entry (as tt_otlp_export_event makes it). */
+static long one_event(const struct tt_xrec *rec, const struct tt_proc_facts *pf,
+		      const char *id, char *line, size_t cap)
+{
+	static char record[TT_OTLP_RECORD_MAX], entry[TT_OTLP_ENTRY_MAX];
+	struct tt_otlp_obs obs;
+	struct tt_event ev;
+	long n, r;
+
+	tt_alloc_build(&g_alloc, rec, pf, id, &ev);
+	n = tt_alloc_json(&g_alloc, &ev, line, cap);
+	if (n <= 0 || !g_otlp)
+		return n;
+	r = tt_otlp_log_record(&ev, 1, record, sizeof(record));
+	if (r <= 0)
+		return -1;
+	tt_otlp_obs_of(&ev, &obs);
+	return tt_otlp_entry_pack(&obs, record, (size_t)r, entry,
+				  sizeof(entry)) > 0 ? n : -1;
+}
 
 static void emit(void *ctx, const struct tt_xrec *rec)
 {
@@ -81,14 +110,15 @@ static void emit(void *ctx, const struct tt_xrec *rec)
 	/* Write the event line as the agent does; do not output it. */
 	tt_alloc_uuid(b, id);
 	if (g_alloc_repeat) {
-		double t0 = now_s();
+		double t0 = now_s(), c0 = cpu_s();
 
 		for (long i = 1; i < g_alloc_repeat; i++)
-			if (tt_alloc_event(&g_alloc, rec, &pf, id, line, sizeof(line)) <= 0)
+			if (one_event(rec, &pf, id, line, sizeof(line)) <= 0)
 				abort();
 		g_alloc_seconds = now_s() - t0;
+		g_alloc_cpu_seconds = cpu_s() - c0;
 	}
-	if (tt_alloc_event(&g_alloc, rec, &pf, id, line, sizeof(line)) > 0)
+	if (one_event(rec, &pf, id, line, sizeof(line)) > 0)
 		s->records++;
 	if (rec->call->usage.output_tokens > 0)
 		s->usage_sum += (uint64_t)rec->call->usage.output_tokens;
@@ -99,6 +129,15 @@ static double now_s(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU time of this thread: not inflated when the machine is busy. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -197,16 +236,19 @@ int main(int argc, char **argv)
 	if (setup_alloc(&cfg, &prices))
 		return 1;
 	n = atol(argv[2]);
-	if (!strcmp(argv[1], "alloc")) {
+	if (!strcmp(argv[1], "alloc") || !strcmp(argv[1], "otlp")) {
 		size_t ql = request(req, sizeof(req), 0);
 		size_t rl = small_response(resp, sizeof(resp), 0);
 
 		g_alloc_repeat = n;
+		g_otlp = !strcmp(argv[1], "otlp");
 		tt_xconn_data(x, TT_DIR_EGRESS, ts++, (uint8_t *)req, ql);
 		tt_xconn_data(x, TT_DIR_INGRESS, ts++, (uint8_t *)resp, rl);
-		printf("{\"mode\":\"alloc\",\"events\":%ld,\"seconds\":%.6f,"
-		       "\"ns_per_event\":%.0f}\n", n, g_alloc_seconds,
-		       g_alloc_seconds * 1e9 / (double)(n - 1));
+		printf("{\"mode\":\"%s\",\"events\":%ld,\"seconds\":%.6f,"
+		       "\"ns_per_event\":%.0f,\"cpu_ns_per_event\":%.0f}\n",
+		       argv[1], n, g_alloc_seconds,
+		       g_alloc_seconds * 1e9 / (double)(n - 1),
+		       g_alloc_cpu_seconds * 1e9 / (double)(n - 1));
 		tt_xconn_free(x);
 		return sink.records == 1 ? 0 : 1;
 	}

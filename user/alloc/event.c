@@ -371,28 +371,34 @@ static size_t group_end(size_t i)
 
 long tt_event_json(const struct tt_event *ev, char *buf, size_t cap)
 {
+	const size_t nfields = tt_event_nfields;
+	const int any_absent = (ev->absent[0] | ev->absent[1]) != 0;
 	struct tt_jsonw w;
 
 	tt_jsonw_init(&w, buf, cap);
 	tt_jsonw_open(&w, NULL);
-	for (size_t i = 0; i < tt_event_nfields; i++) {
+	for (size_t i = 0; i < nfields; i++) {
 		const struct tt_field *f = &tt_event_fields[i];
 
-		if (f->kind == TT_FK_END) {
+		switch (f->kind) {
+		case TT_FK_END:
 			tt_jsonw_close(&w);
-		} else if (!f->key) {
-			continue; /* not a ledger field */
-		} else if (f->kind == TT_FK_OBJ) {
+			break;
+		case TT_FK_OBJ:
 			if (tt_field_group_present(ev, f->off)) {
 				tt_jsonw_open(&w, f->key);
 			} else { /* "object or null" */
 				tt_jsonw_null(&w, f->key);
 				i = group_end(i);
 			}
-		} else if (tt_field_absent(ev, (unsigned)i)) {
-			tt_jsonw_null(&w, f->key);
-		} else {
-			write_value(&w, ev, f);
+			break;
+		case TT_FK_OTLP_ERROR_TYPE: /* not a ledger field */
+			break;
+		default:
+			if (any_absent && tt_field_absent(ev, (unsigned)i))
+				tt_jsonw_null(&w, f->key);
+			else
+				write_value(&w, ev, f);
 		}
 	}
 	tt_jsonw_close(&w);

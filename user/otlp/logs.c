@@ -38,25 +38,22 @@ void tt_otlp_attr_str(struct tt_jsonw *w, const char *key, const char *v)
 /* OTLP JSON writes 64-bit integers as strings. */
 void tt_otlp_u64(struct tt_jsonw *w, const char *key, uint64_t v)
 {
-	char tmp[24];
-
-	snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
-	tt_jsonw_str(w, key, tmp);
+	tt_jsonw_u64_str(w, key, v);
 }
 
-static void attr_int(struct tt_jsonw *w, const char *key, int64_t v)
-{
-	char tmp[24];
-
-	snprintf(tmp, sizeof(tmp), "%" PRId64, v);
-	attr_open(w, key);
-	tt_jsonw_str(w, "intValue", tmp);
-	attr_close(w);
-}
-
-/* The exported rows in rank order, with their names: made once. */
+/* The exported rows in rank order, with their names and the JSON that
+ * opens each one's attribute ({"key":"gen_ai.provider.name","value":{),
+ * made once: a record has about 70 of them. */
 #define ATTRS_MAX 128
-static struct tt_field_leaf attrs[ATTRS_MAX];
+#define HEAD_MAX (TT_FIELD_ATTR_MAX + 32)
+
+struct attr {
+	struct tt_field_leaf leaf;
+	char head[HEAD_MAX];
+	size_t head_len;
+};
+
+static struct attr attrs[ATTRS_MAX];
 static size_t n_attrs;
 static pthread_once_t attrs_once = PTHREAD_ONCE_INIT;
 
@@ -69,12 +66,25 @@ static void attrs_init(void)
 	 * repeat; a table that broke that would lose attributes here. */
 	for (long i = 0; i < n; i++) {
 		unsigned r = leaves[i].f->rank;
+		struct attr *a = &attrs[r ? r - 1 : 0];
+		struct tt_jsonw w;
 
-		if (r && r <= ATTRS_MAX)
-			attrs[r - 1] = leaves[i];
+		if (!r || r > ATTRS_MAX)
+			continue;
+		a->leaf = leaves[i];
+		tt_jsonw_init(&w, a->head, sizeof(a->head));
+		attr_open(&w, a->leaf.attr);
+		a->head_len = w.overflow ? 0 : w.len;
 	}
-	while (n_attrs < ATTRS_MAX && attrs[n_attrs].f)
+	while (n_attrs < ATTRS_MAX && attrs[n_attrs].leaf.f &&
+	       attrs[n_attrs].head_len)
 		n_attrs++;
+}
+
+/* Opens the attribute of a table row. */
+static void head(struct tt_jsonw *w, const struct attr *a)
+{
+	tt_jsonw_open_raw(w, a->head, a->head_len);
 }
 
 const char *tt_otlp_key_attr(unsigned key)
@@ -89,19 +99,20 @@ const char *tt_otlp_key_attr(unsigned key)
 
 	pthread_once(&attrs_once, attrs_init);
 	for (size_t i = 0; i < n_attrs && key < TT_OTLP_KEYS; i++) {
-		const struct tt_field *f = attrs[i].f;
+		const struct tt_field *f = attrs[i].leaf.f;
 
 		if (key == TT_OTLP_KEY_ERROR ? f->kind == TT_FK_OTLP_ERROR_TYPE
 					     : f->kind == TT_FK_STR &&
 						       f->off == off[key])
-			return attrs[i].attr;
+			return attrs[i].leaf.attr;
 	}
 	return "?"; /* the unit test's exact payload would show it */
 }
 
-static void list_open(struct tt_jsonw *w, const char *key, const char *kind)
+static void list_open(struct tt_jsonw *w, const struct attr *a,
+		      const char *kind)
 {
-	attr_open(w, key);
+	head(w, a);
 	tt_jsonw_open(w, kind);
 	tt_jsonw_open_array(w, "values");
 }
@@ -120,41 +131,48 @@ static void list_str(struct tt_jsonw *w, const char *v)
 	tt_jsonw_close(w);
 }
 
-static void attr_double(struct tt_jsonw *w, const char *key, double v)
+static void attr_double(struct tt_jsonw *w, const struct attr *a, double v)
 {
-	attr_open(w, key);
+	head(w, a);
 	tt_jsonw_double(w, "doubleValue", v);
 	attr_close(w);
 }
 
-static void attr_str(struct tt_jsonw *w, const struct tt_field_leaf *a,
-		     const char *s)
+static void attr_int(struct tt_jsonw *w, const struct attr *a, int64_t v)
+{
+	head(w, a);
+	tt_jsonw_int_str(w, "intValue", v);
+	attr_close(w);
+}
+
+static void attr_str(struct tt_jsonw *w, const struct attr *a, const char *s)
 {
 	if (!s || !s[0])
 		return;
-	if (!(a->f->flags & TT_FF_OTLP_LIST)) {
-		tt_otlp_attr_str(w, a->attr, s);
+	if (!(a->leaf.f->flags & TT_FF_OTLP_LIST)) {
+		head(w, a);
+		tt_jsonw_str(w, "stringValue", s);
+		attr_close(w);
 		return;
 	}
-	list_open(w, a->attr, "arrayValue");
+	list_open(w, a, "arrayValue");
 	list_str(w, s);
 	list_close(w);
 }
 
-static void attr_list(struct tt_jsonw *w, const struct tt_field_leaf *a,
-		      const void *p)
+static void attr_list(struct tt_jsonw *w, const struct attr *a, const void *p)
 {
-	if (a->f->kind == TT_FK_STRS) {
+	if (a->leaf.f->kind == TT_FK_STRS) {
 		const struct tt_strs *l = p;
 
-		list_open(w, a->attr, "arrayValue");
+		list_open(w, a, "arrayValue");
 		for (size_t k = 0; k < l->n; k++)
 			if (l->v[k] && l->v[k][0])
 				list_str(w, l->v[k]);
 	} else {
 		const struct tt_kvs *m = p;
 
-		list_open(w, a->attr, "kvlistValue");
+		list_open(w, a, "kvlistValue");
 		for (size_t k = 0; k < m->n; k++)
 			if (m->kv[k].value && m->kv[k].value[0])
 				tt_otlp_attr_str(w, m->kv[k].key ? m->kv[k].key : "",
@@ -166,40 +184,40 @@ static void attr_list(struct tt_jsonw *w, const struct tt_field_leaf *a,
 /* One row's attribute. A value that is null in the ledger gives none:
  * OTLP has no null. */
 static void attr_value(struct tt_jsonw *w, const struct tt_event *ev,
-		       const struct tt_field_leaf *a)
+		       const struct attr *a)
 {
-	const void *p = tt_field_ptr(ev, a->f);
+	const void *p = tt_field_ptr(ev, a->leaf.f);
 	char err[TT_OTLP_STR_MAX];
 
-	switch (a->f->kind) {
+	switch (a->leaf.f->kind) {
 	case TT_FK_STR:
 		attr_str(w, a, *(const char *const *)p);
 		break;
 	case TT_FK_INT:
-		attr_int(w, a->attr, *(const int64_t *)p);
+		attr_int(w, a, *(const int64_t *)p);
 		break;
 	case TT_FK_COUNT:
 		if (*(const int64_t *)p >= 0)
-			attr_int(w, a->attr, *(const int64_t *)p);
+			attr_int(w, a, *(const int64_t *)p);
 		break;
 	case TT_FK_BOOL:
-		attr_open(w, a->attr);
+		head(w, a);
 		tt_jsonw_bool(w, "boolValue", *(const int *)p);
 		attr_close(w);
 		break;
 	/* Durations as the ledger's milliseconds: whole microseconds. */
 	case TT_FK_MS:
-		attr_double(w, a->attr,
+		attr_double(w, a,
 			    (double)(*(const uint64_t *)p / 1000u) / 1000.0);
 		break;
 	case TT_FK_MS_OPT:
 		if (*(const int64_t *)p >= 0)
-			attr_double(w, a->attr,
+			attr_double(w, a,
 				    (double)(*(const int64_t *)p / 1000) / 1000.0);
 		break;
 	case TT_FK_AMOUNT:
 		if (!isnan(*(const double *)p))
-			attr_double(w, a->attr, *(const double *)p);
+			attr_double(w, a, *(const double *)p);
 		break;
 	case TT_FK_STRS:
 	case TT_FK_KVS:
@@ -207,8 +225,7 @@ static void attr_value(struct tt_jsonw *w, const struct tt_event *ev,
 		break;
 	case TT_FK_OTLP_ERROR_TYPE:
 		tt_otlp_error_type(ev, err);
-		if (err[0])
-			tt_otlp_attr_str(w, a->attr, err);
+		attr_str(w, a, err);
 		break;
 	default: /* TIME, RAW: not exported (rank 0) */
 		break;
@@ -236,8 +253,8 @@ long tt_otlp_log_record(const struct tt_event *ev, uint64_t observed_ns,
 	tt_jsonw_close(&w);
 	tt_jsonw_open_array(&w, "attributes");
 	for (size_t i = 0; i < n_attrs; i++)
-		if (tt_field_group_present(ev, attrs[i].group_off) &&
-		    !tt_field_absent(ev, attrs[i].row))
+		if (tt_field_group_present(ev, attrs[i].leaf.group_off) &&
+		    !tt_field_absent(ev, attrs[i].leaf.row))
 			attr_value(&w, ev, &attrs[i]);
 	tt_jsonw_close_array(&w);
 	tt_jsonw_close(&w);

@@ -92,17 +92,26 @@ static void member(struct tt_jsonw *w, const char *key)
 		/* Mostly our own names; label keys and provider field names
 		 * (usage_raw) come from outside and get the full escaping. */
 		const char *k = key;
+		size_t n;
 
 		while (!special[(unsigned char)*k])
 			k++;
+		n = (size_t)(k - key);
 		if (*k) {
 			quoted(w, key);
+			putc1(w, ':');
+		} else if (!w->overflow && n + 3 <= w->cap - w->len) {
+			/* The common case, one bounds check: "key": */
+			char *o = w->buf + w->len;
+
+			o[0] = '"';
+			memcpy(o + 1, key, n);
+			o[n + 1] = '"';
+			o[n + 2] = ':';
+			w->len += n + 3;
 		} else {
-			putc1(w, '"');
-			put(w, key, (size_t)(k - key));
-			putc1(w, '"');
+			w->overflow = 1;
 		}
-		putc1(w, ':');
 	}
 }
 
@@ -180,16 +189,47 @@ void tt_jsonw_str(struct tt_jsonw *w, const char *key, const char *v)
 		put(w, "null", 4);
 }
 
-static void digits(struct tt_jsonw *w, uint64_t v)
+/* v in decimal, a '-' first when neg, ending at tmp's end (and a quote
+ * after it when quote): returns where it starts. */
+static char *decimal(char tmp[24], uint64_t v, int neg, int quote)
 {
-	char tmp[24];
-	int i = sizeof(tmp);
+	char *p = tmp + 24;
 
+	if (quote)
+		*--p = '"';
 	do {
-		tmp[--i] = (char)('0' + v % 10);
+		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	put(w, tmp + i, sizeof(tmp) - (size_t)i);
+	if (neg)
+		*--p = '-';
+	if (quote)
+		*--p = '"';
+	return p;
+}
+
+static void digits(struct tt_jsonw *w, uint64_t v)
+{
+	char tmp[24], *p = decimal(tmp, v, 0, 0);
+
+	put(w, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void tt_jsonw_u64_str(struct tt_jsonw *w, const char *key, uint64_t v)
+{
+	char tmp[24], *p = decimal(tmp, v, 0, 1);
+
+	member(w, key);
+	put(w, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void tt_jsonw_int_str(struct tt_jsonw *w, const char *key, int64_t v)
+{
+	char tmp[24], *p = v < 0 ? decimal(tmp, (uint64_t)0 - (uint64_t)v, 1, 1)
+			       : decimal(tmp, (uint64_t)v, 0, 1);
+
+	member(w, key);
+	put(w, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void tt_jsonw_int(struct tt_jsonw *w, const char *key, int64_t v)
@@ -247,6 +287,13 @@ void tt_jsonw_raw(struct tt_jsonw *w, const char *key, const char *json)
 {
 	member(w, key);
 	put(w, json, strlen(json));
+}
+
+void tt_jsonw_open_raw(struct tt_jsonw *w, const char *json, size_t len)
+{
+	member(w, NULL);
+	put(w, json, len);
+	w->first = 1;
 }
 
 long tt_jsonw_finish(struct tt_jsonw *w)

@@ -34,12 +34,20 @@ void tt_jsonw_double_sig(struct tt_jsonw *w, const char *key, double v,
 double tt_jsonw_round_sig(double v, int sig);
 void tt_jsonw_str(struct tt_jsonw *w, const char *key, const char *v); /* NULL or "" -> null */
 void tt_jsonw_int(struct tt_jsonw *w, const char *key, int64_t v);
+/* An integer as a JSON string ("-12"): how OTLP JSON writes 64-bit ones. */
+void tt_jsonw_int_str(struct tt_jsonw *w, const char *key, int64_t v);
+void tt_jsonw_u64_str(struct tt_jsonw *w, const char *key, uint64_t v);
 void tt_jsonw_count(struct tt_jsonw *w, const char *key, int64_t v);   /* < 0 -> null */
 void tt_jsonw_ms(struct tt_jsonw *w, const char *key, uint64_t ns);    /* ms, 3 decimals */
 void tt_jsonw_bool(struct tt_jsonw *w, const char *key, int v);
 void tt_jsonw_null(struct tt_jsonw *w, const char *key);
 /* A value that is already JSON text (trusted: written by our own code). */
 void tt_jsonw_raw(struct tt_jsonw *w, const char *key, const char *json);
+/* The next member or element as trusted JSON text of len bytes that opens
+ * objects and leaves the innermost one open (`{"key":"a","value":{`,
+ * made once and reused): the next member is that object's first. Close
+ * each with tt_jsonw_close(). */
+void tt_jsonw_open_raw(struct tt_jsonw *w, const char *json, size_t len);
 /* Ends the output; returns its length, or -E2BIG when it did not fit. */
 long tt_jsonw_finish(struct tt_jsonw *w);
 
