@@ -45,9 +45,13 @@ def main():
             label, "{:,.0f}".format(r["exchanges_per_s"]), r["mb_per_s"],
             "{:,.0f}".format(r["ns_per_exchange"]), per_ev))
     r = run(a.bench, ["alloc", "200000"], a.runs, key="ns_per_event")
+    o = run(a.bench, ["otlp", "200000"], a.runs, key="ns_per_event")
     print("\n| Allocation event alone (20 owner rules, the shipped price table, JSON) "
-          "| ns per event |\n|---|---:|\n| one exchange's event written 200,000 times "
-          "| {:,.0f} |".format(r["ns_per_event"]))
+          "| ns per event | CPU ns per event |\n|---|---:|---:|")
+    print("| one exchange's event written 200,000 times | {:,.0f} | {:,.0f} |".format(
+        r["ns_per_event"], r["cpu_ns_per_event"]))
+    print("| the same, plus its OTLP queue entry (log record, metric observation) "
+          "| {:,.0f} | {:,.0f} |".format(o["ns_per_event"], o["cpu_ns_per_event"]))
     print("\nCommand: `make bench-decode` (median of %d runs, `taskset -c 0`)."
           % a.runs)
     if a.agent:
