@@ -185,6 +185,17 @@ static void decode_stats_json(const struct tt_pipeline_stats *ps,
 	ADD(o, "h2_connections", x->h2_connections);
 	ADD(o, "h2_undecodable", x->h2_undecodable);
 	ADD(o, "h2_protocol_errors", x->h2_protocol_errors);
+	ADD(o, "ws_connections", x->ws_connections);
+	ADD(o, "ws_unknown_api", x->ws_unknown_api);
+	ADD(o, "ws_calls", x->ws_calls);
+	ADD(o, "ws_messages", x->ws_messages);
+	ADD(o, "ws_lost_messages", x->ws_lost_messages);
+	ADD(o, "ws_resyncs", x->ws_resyncs);
+	ADD(o, "ws_bad_frames", x->ws_bad_frames);
+	ADD(o, "ws_too_big", x->ws_too_big);
+	ADD(o, "ws_inflate_errors", x->ws_inflate_errors);
+	ADD(o, "ws_orphan_events", x->ws_orphan_events);
+	ADD(o, "ws_bad_extensions", x->ws_bad_extensions);
 }
 
 static void alloc_stats_json(const struct agent *a, cJSON *o)
