@@ -98,28 +98,6 @@ static void on_server(void *ctx, const struct tt_ws_msg *m)
 	on_message(ctx, TT_DIR_INGRESS, m);
 }
 
-static void copy_handshake(struct x_ws *w, const struct exchange *e)
-{
-	size_t used = 0;
-
-	snprintf(w->host, sizeof(w->host), "%s", e->host);
-	w->key = e->key;
-	for (size_t i = 0; i < e->hdrs.n; i++) {
-		const struct tt_hdr *h = &e->hdrs.h[i];
-		struct tt_hdr *k = &w->hdrs.h[w->hdrs.n++];
-
-		/* e->hbuf fits: so does the copy, laid out the same way. */
-		memcpy(w->hbuf + used, h->name, h->name_len);
-		k->name = w->hbuf + used;
-		k->name_len = h->name_len;
-		used += h->name_len;
-		memcpy(w->hbuf + used, h->value, h->value_len);
-		k->value = w->hbuf + used;
-		k->value_len = h->value_len;
-		used += h->value_len;
-	}
-}
-
 int x_ws_start(struct tt_xconn *x, struct exchange *e,
 	       const struct tt_hdrs *resp)
 {
@@ -170,7 +148,9 @@ int x_ws_start(struct tt_xconn *x, struct exchange *e,
 	}
 	if (api == TT_WSAPI_NONE)
 		x->st.ws_unknown_api++;
-	copy_handshake(w, e);
+	snprintf(w->host, sizeof(w->host), "%s", e->host);
+	w->key = e->key;
+	tt_hdrs_clone(&w->hdrs, w->hbuf, sizeof(w->hbuf), &e->hdrs);
 	x->ws = w;
 	x->proto = X_WS;
 	x->st.ws_connections++;

@@ -107,28 +107,6 @@ static void query_value(const char *target, size_t len, const char *key,
 	}
 }
 
-static void copy_hdrs(struct tt_wscall *s, const struct tt_hdrs *from)
-{
-	size_t used = 0;
-
-	for (size_t i = 0; from && i < from->n; i++) {
-		const struct tt_hdr *h = &from->h[i];
-		struct tt_hdr *k = &s->hdrs.h[s->hdrs.n];
-
-		if (used + h->name_len + h->value_len > sizeof(s->hbuf))
-			continue;
-		memcpy(s->hbuf + used, h->name, h->name_len);
-		k->name = s->hbuf + used;
-		k->name_len = h->name_len;
-		used += h->name_len;
-		memcpy(s->hbuf + used, h->value, h->value_len);
-		k->value = s->hbuf + used;
-		k->value_len = h->value_len;
-		used += h->value_len;
-		s->hdrs.n++;
-	}
-}
-
 struct tt_wscall *tt_wscall_new(int api, const struct tt_req_info *hs,
 				const char *request_id, tt_wscall_emit emit,
 				void *ctx)
@@ -149,7 +127,7 @@ struct tt_wscall *tt_wscall_new(int api, const struct tt_req_info *hs,
 	s->target_len = strlen(s->target);
 	tt_copy(s->request_id, sizeof(s->request_id), request_id,
 		strlen(request_id));
-	copy_hdrs(s, hs->hdrs);
+	tt_hdrs_clone(&s->hdrs, s->hbuf, sizeof(s->hbuf), hs->hdrs);
 	query_value(s->target, s->target_len, "model", s->url_model,
 		    sizeof(s->url_model));
 	if (!s->url_model[0])
