@@ -130,13 +130,16 @@ int x_ws_start(struct tt_xconn *x, struct exchange *e,
 	w->deflate = ext && pmd[TT_DIR_INGRESS].enabled;
 	if (!w->deflate)
 		memset(pmd, 0, sizeof(pmd));
-	/* A request carries the prompt: the whole-body cap; a server
-	 * message is one event: the event cap. */
-	w->ws[TT_DIR_EGRESS] = tt_ws_new(TT_WS_CLIENT, &pmd[TT_DIR_EGRESS],
-					 TT_X_WHOLE_BODY_MAX, 0, &client_cb, w);
-	w->ws[TT_DIR_INGRESS] = tt_ws_new(TT_WS_SERVER, &pmd[TT_DIR_INGRESS],
-					  TT_X_EVENT_MAX, 0, &server_cb, w);
 	api = tt_wscall_api(&req);
+	/* A request carries the prompt: the whole-body cap; a server
+	 * message is one event: the event cap. A socket no decoder reads
+	 * keeps no message: its frames are only counted. */
+	w->ws[TT_DIR_EGRESS] = tt_ws_new(TT_WS_CLIENT, &pmd[TT_DIR_EGRESS],
+					 api ? TT_X_WHOLE_BODY_MAX : 1, 0,
+					 &client_cb, w);
+	w->ws[TT_DIR_INGRESS] = tt_ws_new(TT_WS_SERVER, &pmd[TT_DIR_INGRESS],
+					  api ? TT_X_EVENT_MAX : 1, 0,
+					  &server_cb, w);
 	if (!tt_hdrs_copy(resp, "x-request-id", rid, sizeof(rid)))
 		tt_hdrs_copy(resp, "apim-request-id", rid, sizeof(rid));
 	if (api != TT_WSAPI_NONE)
@@ -192,10 +195,12 @@ static void fold(struct tt_xconn *x, struct x_ws *w)
 
 		if (!s)
 			continue;
-		x->st.ws_messages += s->messages;
-		x->st.ws_lost_messages += s->lost_messages;
 		x->st.ws_resyncs += s->resyncs;
 		x->st.ws_bad_frames += s->bad_frames + s->unconfirmed;
+		if (!w->calls)
+			continue; /* no message kept: none lost to the cap */
+		x->st.ws_messages += s->messages;
+		x->st.ws_lost_messages += s->lost_messages;
 		x->st.ws_too_big += s->too_big;
 		x->st.ws_inflate_errors += s->inflate_errors;
 		x->st.bombs += s->bombs;
