@@ -458,7 +458,7 @@ void x_resp_body(struct tt_xconn *x, const uint8_t *p, size_t n)
 	}
 	err = tt_body_dec_feed(e->dec, p, n, body_sink, e);
 	if (err == -E2BIG) {
-		x->st.bombs++;
+		x->st.decompression_bombs++;
 		x_set_problem(e, "bomb");
 	} else if (err) {
 		x->st.decode_errors++;
@@ -878,18 +878,5 @@ const struct tt_xconn_stats *tt_xconn_get_stats(const struct tt_xconn *x)
 
 void tt_xconn_stats_add(struct tt_xconn_stats *a, const struct tt_xconn_stats *b)
 {
-	a->exchanges += b->exchanges;
-	a->incomplete += b->incomplete;
-	a->orphan_responses += b->orphan_responses;
-	a->pending_overflow += b->pending_overflow;
-	a->unknown_api += b->unknown_api;
-	a->interim_responses += b->interim_responses;
-	a->body_too_large += b->body_too_large;
-	a->decode_errors += b->decode_errors;
-	a->bombs += b->bombs;
-	a->framing_errors += b->framing_errors;
-	a->gaps += b->gaps;
-	a->h2_connections += b->h2_connections;
-	a->h2_undecodable += b->h2_undecodable;
-	a->h2_protocol_errors += b->h2_protocol_errors;
+	TT_XCONN_COUNTERS(TT_COUNTER_ADD)
 }

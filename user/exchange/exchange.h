@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "provider/call.h"
 #include "provider/keyfp.h"
+#include "util/counters.h"
 
 #define TT_X_PENDING_MAX 128      /* requests awaiting a response per connection
 				   * (HTTP/2: streams in flight) */
@@ -54,14 +55,26 @@ struct tt_xrec {
 
 typedef void (*tt_x_emit)(void *ctx, const struct tt_xrec *rec);
 
+/* The counters of a connection (util/counters.h); the pipeline sums them
+ * over finished connections. */
+#define TT_XCONN_COUNTERS(X)                                                   \
+	X(exchanges, "request/response exchanges decoded")                     \
+	X(incomplete, "exchanges without a whole response")                    \
+	X(orphan_responses, "responses without a request seen")                \
+	X(pending_overflow, "requests given up: too many awaiting a response") \
+	X(unknown_api, "requests to an AI host no decoder knows")              \
+	X(interim_responses, "1xx answers (100 Continue)")                     \
+	X(body_too_large, "bodies over the whole-document cap")                \
+	X(decode_errors, "bodies the content coding failed on")                \
+	X(decompression_bombs, "bodies over the decoded-size cap")             \
+	X(framing_errors, "streams whose framing broke")                       \
+	X(gaps, "lost byte ranges, either direction")                          \
+	X(h2_connections, "HTTP/2 connections")                                \
+	X(h2_undecodable, "HTTP/2 headers lost with the HPACK state")          \
+	X(h2_protocol_errors, "HTTP/2 framing or HPACK errors")
+
 struct tt_xconn_stats {
-	uint64_t exchanges, incomplete, orphan_responses, pending_overflow,
-		unknown_api, interim_responses, body_too_large, decode_errors,
-		bombs, framing_errors, gaps;
-	/* HTTP/2: connections, and requests or responses whose headers
-	 * could not be decoded (HPACK state lost to a gap or a mid-way join;
-	 * no exchange is made up for them). */
-	uint64_t h2_connections, h2_undecodable, h2_protocol_errors;
+	TT_XCONN_COUNTERS(TT_COUNTER_FIELD)
 };
 
 struct tt_xconn;
@@ -76,7 +89,7 @@ void tt_xconn_gap(struct tt_xconn *x, int dir, uint64_t ts_ns, uint64_t len);
 void tt_xconn_close(struct tt_xconn *x, uint64_t ts_ns);
 void tt_xconn_free(struct tt_xconn *x);
 const struct tt_xconn_stats *tt_xconn_get_stats(const struct tt_xconn *x);
-/* a += b, field by field (totals over connections). */
+/* a += b, every counter (totals over connections). */
 void tt_xconn_stats_add(struct tt_xconn_stats *a, const struct tt_xconn_stats *b);
 
 #endif
