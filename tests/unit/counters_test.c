@@ -220,7 +220,7 @@ TT_TEST(agent_stats_doc_lists_every_key)
 	for (size_t i = 0; i < tt_counter_nrows; i++)
 		keys -= tt_counter_rows[i].section != NULL;
 	TT_CHECK_EQ_INT(keys, 0);
-	TT_CHECK(strstr(text, "| `decode.decompression_bomb` | bodies over the "
+	TT_CHECK(strstr(text, "| `decode.decompression_bomb` | bodies or messages over the "
 			"decoded-size cap | `tokentap_decode_problems_total"
 			"{reason=\"decompression_bomb\"}` |\n") != NULL);
 	free(text);

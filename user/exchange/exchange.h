@@ -56,7 +56,11 @@ struct tt_xrec {
 typedef void (*tt_x_emit)(void *ctx, const struct tt_xrec *rec);
 
 /* The counters of a connection (util/counters.h); the pipeline sums them
- * over finished connections. */
+ * over finished connections. HTTP/2: requests or responses whose headers
+ * could not be decoded (HPACK state lost to a gap or a mid-way join) make
+ * no exchange. WebSocket after a 101 (docs/websocket.md): bad frames are
+ * protocol violations and unconfirmed scan guesses; orphan events are
+ * server events and errors no call took. */
 #define TT_XCONN_COUNTERS(X)                                                   \
 	X(exchanges, "request/response exchanges decoded")                     \
 	X(incomplete, "exchanges without a whole response")                    \
@@ -66,12 +70,23 @@ typedef void (*tt_x_emit)(void *ctx, const struct tt_xrec *rec);
 	X(interim_responses, "1xx answers (100 Continue)")                     \
 	X(body_too_large, "bodies over the whole-document cap")                \
 	X(decode_errors, "bodies the content coding failed on")                \
-	X(decompression_bombs, "bodies over the decoded-size cap")             \
+	X(decompression_bombs, "bodies or messages over the decoded-size cap") \
 	X(framing_errors, "streams whose framing broke")                       \
 	X(gaps, "lost byte ranges, either direction")                          \
 	X(h2_connections, "HTTP/2 connections")                                \
 	X(h2_undecodable, "HTTP/2 headers lost with the HPACK state")          \
-	X(h2_protocol_errors, "HTTP/2 framing or HPACK errors")
+	X(h2_protocol_errors, "HTTP/2 framing or HPACK errors")                \
+	X(ws_connections, "WebSocket connections")                             \
+	X(ws_unknown_api, "WebSocket upgrades to paths no decoder knows")      \
+	X(ws_calls, "calls made of WebSocket messages")                        \
+	X(ws_messages, "WebSocket text messages")                              \
+	X(ws_lost_messages, "WebSocket messages lost (gap, cap, inflate)")     \
+	X(ws_resyncs, "WebSocket frame resyncs after a gap")                   \
+	X(ws_bad_frames, "WebSocket frames that broke the protocol")           \
+	X(ws_too_big, "WebSocket messages over their cap")                     \
+	X(ws_inflate_errors, "WebSocket messages that failed to inflate")      \
+	X(ws_orphan_events, "WebSocket server events no call took")            \
+	X(ws_bad_extensions, "WebSocket upgrades with untrusted extensions")
 
 struct tt_xconn_stats {
 	TT_XCONN_COUNTERS(TT_COUNTER_FIELD)
