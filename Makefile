@@ -33,6 +33,11 @@ CORE_SRCS := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 AGENT_SRCS := $(wildcard user/agent/*.c) user/main.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(B)/%.o)
+# The agent's counter table (user/agent/counters.h) calls no adapter: unit
+# tests and tools/counters_doc.c link it with the cores.
+TABLE_OBJS := $(B)/user/agent/counters.o $(B)/user/agent/counters_doc.o
+# The docs whose counter lists and agent_stats names counters-doc checks.
+COUNTER_DOCS := README.md $(wildcard docs/*.md)
 
 UNIT_SRCS := $(wildcard tests/unit/*_test.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -64,7 +69,8 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 FUZZ_SECONDS ?= 5
 .SECONDARY: $(FUZZ_CORE_OBJS)
 
-.PHONY: all deps test unit e2e bench bench-decode clean install fuzz fuzz-smoke golden demo
+.PHONY: all deps test unit e2e bench bench-decode clean install fuzz fuzz-smoke golden demo \
+	docs
 all: $(B)/tokentap
 
 $(BPF_OBJ): $(BPF_SRC) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
@@ -129,10 +135,19 @@ $(B)/tests/gobin_test: | $(GO_BINS)
 fuzz-smoke: $(FUZZ_BINS)
 	$(Q)$(PYTHON) tests/run_fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-$(B)/tests/%: tests/unit/%.c $(CORE_OBJS) $(wildcard tests/unit/*.h)
+$(B)/tests/%: tests/unit/%.c $(CORE_OBJS) $(TABLE_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(WARN) $< $(CORE_OBJS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(WARN) $< $(CORE_OBJS) $(TABLE_OBJS) \
+		-o $@ $(LDLIBS)
+
+$(B)/counters-doc: tools/counters_doc.c $(CORE_OBJS) $(TABLE_OBJS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< $(CORE_OBJS) $(TABLE_OBJS) -o $@ $(LDLIBS)
+
+# The counter lists in docs/metrics.md, rewritten from the table.
+docs: $(B)/counters-doc
+	$(Q)$(B)/counters-doc --write $(COUNTER_DOCS)
 
 $(B)/bench/decode_bench: bench/decode_bench.c $(CORE_OBJS)
 	@mkdir -p $(@D)
@@ -174,8 +189,9 @@ deps:
 		echo "deps: npm ci in tests/e2e/node"; \
 		cd tests/e2e/node && npm ci --silent --no-audit --no-fund; fi
 
-unit: $(UNIT_BINS) $(GO_BINS)
+unit: $(UNIT_BINS) $(GO_BINS) $(B)/counters-doc
 	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_BINS)
+	$(Q)$(B)/counters-doc $(COUNTER_DOCS)
 
 e2e: $(B)/tokentap
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
@@ -187,8 +203,9 @@ golden: $(B)/tokentap
 
 # Unit, golden and fuzz smoke need no root; end-to-end tests need root and
 # real BPF.
-test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS)
+test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc
 	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_BINS)
+	$(Q)$(B)/counters-doc $(COUNTER_DOCS)
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Tests for user/metrics/: the registry, the text exposition, the cap,
- * label sanitizing and escaping, the listen address, the per-call and
- * health families. */
+ * label sanitizing and escaping, the listen address, the per-call
+ * families, and the agent's health families (agent/counters.c). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "metrics/callmetrics.h"
-#include "metrics/health.h"
+#include "agent/counters.h"
 #include "config/listen.h"
 #include "metrics/metrics.h"
 #include "tt_test.h"
@@ -456,26 +456,26 @@ TT_TEST(health_metrics_mirror_the_counters)
 {
 	struct tt_metrics *m = tt_metrics_new(0);
 	struct tt_health_metrics hm;
-	struct tt_health h = { 0 };
+	struct tt_agent_counters c = { 0 };
 
-	TT_CHECK_EQ_INT(tt_health_metrics_init(&hm, m), 0);
+	TT_CHECK_EQ_INT(tt_counters_health_init(&hm, m), 0);
 	render(m);
 	/* Every reason exists from the start, at 0. */
 	TT_CHECK(strstr(text, "tokentap_decode_problems_total{reason=\"decompression_bomb\"} 0\n") != NULL);
 	TT_CHECK(strstr(text, "tokentap_config_reloads_total{result=\"error\"} 0\n") != NULL);
 	TT_CHECK(strstr(text, "tokentap_ringbuf_lost_events_total 0\n") != NULL);
-	h.bpf[TT_C_RB_LOST_EVENTS] = 7;
-	h.bpf[TT_C_CAPTURED_BYTES] = 123456;
-	h.bpf[TT_C_SNI_FILTERED] = 3;
-	h.targets = 5;
-	h.conns_captured = 9;
-	h.x.bombs = 2;
-	h.alloc.pricing.unknown_model = 4;
-	h.alloc.no_price_table = 1;
-	h.reloads_ok = 2;
-	h.reloads_failed = 1;
-	h.start_time_s = 1700000000;
-	tt_health_metrics_set(&hm, &h);
+	c.bpf[TT_C_RB_LOST_EVENTS] = 7;
+	c.bpf[TT_C_CAPTURED_BYTES] = 123456;
+	c.bpf[TT_C_SNI_FILTERED] = 3;
+	c.targets = 5;
+	c.pipe.conns_captured = 9;
+	c.pipe.x.decompression_bombs = 2;
+	c.alloc.pricing.unknown_model = 4;
+	c.alloc.no_price_table = 1;
+	c.loop.reloads_ok = 2;
+	c.loop.reloads_failed = 1;
+	c.prom.start_time_s = 1700000000;
+	tt_counters_health_set(&hm, &c);
 	render(m);
 	TT_CHECK(strstr(text, "tokentap_ringbuf_lost_events_total 7\n") != NULL);
 	TT_CHECK(strstr(text, "tokentap_captured_bytes_total 123456\n") != NULL);
@@ -490,7 +490,7 @@ TT_TEST(health_metrics_mirror_the_counters)
 	TT_CHECK(strstr(text, "tokentap_start_time_seconds 1700000000\n") != NULL);
 	TT_CHECK(strstr(text, "# TYPE tokentap_attached_targets gauge\n") != NULL);
 	/* Mirrored, not added: the same totals again change nothing. */
-	tt_health_metrics_set(&hm, &h);
+	tt_counters_health_set(&hm, &c);
 	render(m);
 	TT_CHECK(strstr(text, "tokentap_ringbuf_lost_events_total 7\n") != NULL);
 	tt_metrics_free(m);

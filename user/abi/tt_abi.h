@@ -52,19 +52,25 @@ enum tt_verdict {
 	TT_VERDICT_FILTER = 2, /* not AI traffic: count, emit nothing */
 };
 
-/* Per-CPU counters, summed by user space. */
+/* Per-CPU counters, summed by user space: TT_C_<ID> and what it counts,
+ * listed once (user/util/counters.h). */
+#define TT_BPF_COUNTERS(X)                                                     \
+	X(RB_LOST_EVENTS, "capture events dropped: ring buffer full")          \
+	X(RB_LOST_BYTES, "payload bytes of events the ring buffer dropped")    \
+	X(FILTERED_CALLS, "TLS calls on filtered connections, skipped")        \
+	X(CAPTURED_CALLS, "TLS calls captured")                                \
+	X(CAPTURED_BYTES, "plaintext bytes captured")                          \
+	X(TRUNC_BYTES, "bytes past the per-call chunk cap, not copied")        \
+	X(FAULT_BYTES, "bytes whose user-memory read failed")                  \
+	X(CONN_MAP_FULL, "connections not tracked: kernel map full")           \
+	X(STASH_FULL, "calls not tracked: too many in flight")                 \
+	X(SERVER_CONNS, "connections filtered: first transfer was a read")     \
+	X(SNI_FILTERED, "connections filtered: server name not an AI host")
+
 enum tt_counter {
-	TT_C_RB_LOST_EVENTS = 0, /* ring buffer full: event dropped */
-	TT_C_RB_LOST_BYTES,      /* payload bytes in those events */
-	TT_C_FILTERED_CALLS,     /* calls on filtered connections */
-	TT_C_CAPTURED_CALLS,
-	TT_C_CAPTURED_BYTES,
-	TT_C_TRUNC_BYTES,    /* bytes past TT_CHUNKS_PER_CALL_MAX */
-	TT_C_FAULT_BYTES,    /* bytes whose user-memory read failed */
-	TT_C_CONN_MAP_FULL,  /* new connection not tracked: map full */
-	TT_C_STASH_FULL,     /* call not tracked: too many calls in flight */
-	TT_C_SERVER_CONNS,   /* filtered in-kernel: first transfer was a read */
-	TT_C_SNI_FILTERED,   /* filtered in-kernel: server name not an AI host */
+#define TT_C_ENUM(id, doc) TT_C_##id,
+	TT_BPF_COUNTERS(TT_C_ENUM)
+#undef TT_C_ENUM
 	TT_C_MAX,
 };
 

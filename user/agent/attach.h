@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "util/counters.h"
 
 #define TT_TARGETS_MAX 512   /* files attached */
 #define TT_SEEN_MAX 8192     /* files checked and found to need nothing */
@@ -38,9 +39,18 @@ struct tt_target {
 	struct bpf_link *links[TT_LINKS_MAX];
 };
 
+/* util/counters.h */
+#define TT_ATTACH_COUNTERS(X)                                                  \
+	X(scans, "scans of every process")                                     \
+	X(pids_scanned, "processes whose mappings were read")                  \
+	X(files_checked, "files read for TLS functions")                       \
+	X(attached, "files attached")                                          \
+	X(attach_failed, "files whose probes failed to attach")                \
+	X(seen_full, "checked files not remembered: table at its cap")         \
+	X(targets_full, "files not attached: the target table was full")
+
 struct tt_attach_stats {
-	uint64_t scans, pids_scanned, files_checked, attached, attach_failed;
-	uint64_t seen_full, targets_full;
+	TT_ATTACH_COUNTERS(TT_COUNTER_FIELD)
 };
 
 struct tt_attach;

@@ -12,20 +12,6 @@
 #include "hosts/sni_rules.h"
 #include "agent/capture.h"
 
-const char *const tt_counter_names[TT_C_MAX] = {
-	[TT_C_RB_LOST_EVENTS] = "ringbuf_lost_events",
-	[TT_C_RB_LOST_BYTES] = "ringbuf_lost_bytes",
-	[TT_C_FILTERED_CALLS] = "filtered_calls",
-	[TT_C_CAPTURED_CALLS] = "captured_calls",
-	[TT_C_CAPTURED_BYTES] = "captured_bytes",
-	[TT_C_TRUNC_BYTES] = "truncated_bytes",
-	[TT_C_FAULT_BYTES] = "read_fault_bytes",
-	[TT_C_CONN_MAP_FULL] = "conn_map_full",
-	[TT_C_STASH_FULL] = "calls_map_full",
-	[TT_C_SERVER_CONNS] = "server_role_connections",
-	[TT_C_SNI_FILTERED] = "sni_filtered_connections",
-};
-
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {

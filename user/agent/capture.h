@@ -46,6 +46,4 @@ int tt_capture_sweep(struct tt_capture *cap);
 /* Routes libbpf's messages through the agent's logger. */
 void tt_capture_setup_libbpf_log(void);
 
-extern const char *const tt_counter_names[TT_C_MAX];
-
 #endif

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "owner/workload.h"
+#include "util/counters.h"
 
 #define TT_CGROUPS_CACHE_CAP 4096   /* cgroup id -> path entries */
 #define TT_CGROUPS_POD_CAP 4096     /* pod uid -> namespace/name entries */
@@ -20,18 +21,26 @@
 #define TT_CGROUPS_WALK_DEPTH 32
 #define TT_CGROUPS_RESCAN_NS 1000000000ull /* default: one rescan a second */
 
+/* util/counters.h */
+#define TT_CGROUPS_COUNTERS(X)                                                 \
+	X(hits, "cgroup id lookups answered from the cache")                   \
+	X(misses, "cgroup id lookups not in the cache")                        \
+	X(rescans, "cgroup tree walks")                                        \
+	X(rescans_limited, "misses answered later: walks rate-limited")        \
+	X(not_found, "cgroup ids absent even after a walk")                    \
+	X(cache_full, "cgroups left out: the cache was at its cap")            \
+	X(walk_capped, "directories skipped: the walk was at its cap")         \
+	X(walk_errors, "directories that could not be read")                   \
+	X(path_too_long, "cgroups skipped: path over the maximum")             \
+	X(pod_hits, "pod uid lookups answered from the cache")                 \
+	X(pod_misses, "pod uid lookups not in the cache")                      \
+	X(pod_rescans, "pod log directory reads")                              \
+	X(pod_rescans_limited, "pod misses answered later: reads rate-limited") \
+	X(pod_cache_full, "pods left out: the cache was at its cap")           \
+	X(pod_not_found, "pod uids absent even after a read")
+
 struct tt_cgroups_stats {
-	uint64_t hits, misses;  /* id lookups answered from / not in cache */
-	uint64_t rescans;       /* cgroup2 tree walks done */
-	uint64_t rescans_limited; /* misses answered -EAGAIN: too soon */
-	uint64_t not_found;     /* ids absent even after a rescan */
-	uint64_t cache_full;    /* cgroups left out: cache at its cap */
-	uint64_t walk_capped;   /* directories skipped: walk dir/depth cap */
-	uint64_t walk_errors;   /* directories that could not be read */
-	uint64_t path_too_long; /* cgroups skipped: path over the max */
-	uint64_t pod_hits, pod_misses, pod_rescans, pod_rescans_limited;
-	uint64_t pod_cache_full;  /* pod directories left out: at the cap */
-	uint64_t pod_not_found;
+	TT_CGROUPS_COUNTERS(TT_COUNTER_FIELD)
 };
 
 struct tt_cgroups;

@@ -36,14 +36,6 @@
 #define RESP_MAX 4096          /* of an answer's body: partialSuccess */
 #define SPOOL_BURST 16         /* spooled batches per turn, queue between */
 
-struct export_stats {
-	uint64_t sent, sent_batches, attempts, failed_attempts, retried;
-	uint64_t spooled, spooled_batches;
-	uint64_t dropped[TT_OTLP_DROP_MAX];
-	uint64_t too_big; /* records that never fit a batch */
-	uint64_t metrics_sent, metrics_failed;
-};
-
 struct tt_otlp_export {
 	struct tt_otlp_config cfg;
 	char logs_url[TT_OTLP_ENDPOINT_MAX + 16];
@@ -79,7 +71,9 @@ struct tt_otlp_export {
 	uint64_t retry_at;   /* monotonic ns */
 	uint64_t next_metrics;
 	unsigned seed;
-	struct export_stats st;
+	/* The thread's counters; tt_otlp_export_get_stats() adds the
+	 * queue's and the spool's. */
+	struct tt_otlp_export_stats st;
 };
 
 static uint64_t clock_ns(clockid_t id)
@@ -283,7 +277,7 @@ static void drain_spool(struct tt_otlp_export *x)
 
 static void reject_too_big(struct tt_otlp_export *x)
 {
-	x->st.too_big++;
+	x->st.rejected[TT_OTLP_REJ_TOO_BIG]++;
 	x->st.dropped[TT_OTLP_DROP_REJECTED_LINE]++;
 }
 
@@ -629,48 +623,35 @@ void tt_otlp_export_stop(struct tt_otlp_export *x)
 	x->started = 0;
 }
 
-#define ADD(o, name, v) cJSON_AddNumberToObject(o, name, (double)(v))
-
-void tt_otlp_export_stats_json(const struct tt_otlp_export *x, cJSON *o)
+void tt_otlp_export_get_stats(const struct tt_otlp_export *x,
+			      struct tt_otlp_export_stats *out)
 {
 	const struct tt_otlp_metrics_stats *ms = tt_otlp_metrics_stats(x->metrics);
-	cJSON *d = cJSON_CreateObject(), *r = cJSON_CreateObject();
-	uint64_t drops[TT_OTLP_DROP_MAX], total = 0;
 
-	memcpy(drops, x->st.dropped, sizeof(drops));
-	drops[TT_OTLP_DROP_QUEUE_FULL] += x->queue_full;
-	drops[TT_OTLP_DROP_REJECTED_LINE] += x->entry_too_long + x->record_too_big;
-	drops[TT_OTLP_DROP_SPOOL_FULL] += x->spool.dropped_full;
-	drops[TT_OTLP_DROP_SPOOL_ERROR] += x->spool.dropped_error;
-	for (int i = 0; i < TT_OTLP_DROP_MAX; i++) {
-		ADD(d, tt_otlp_drop_name(i), drops[i]);
-		total += drops[i];
-	}
-	ADD(r, tt_otlp_reject_name(TT_OTLP_REJ_TOO_BIG),
-	    x->st.too_big + x->record_too_big);
-	ADD(r, "too_long_for_queue", x->entry_too_long);
-	cJSON_AddStringToObject(o, "endpoint", x->cfg.endpoint);
-	ADD(o, "queued", x->queued);
-	ADD(o, "sent", x->st.sent);
-	ADD(o, "sent_batches", x->st.sent_batches);
-	ADD(o, "attempts", x->st.attempts);
-	ADD(o, "failed_attempts", x->st.failed_attempts);
-	ADD(o, "retried", x->st.retried);
-	ADD(o, "spooled", x->st.spooled);
-	ADD(o, "spooled_batches", x->st.spooled_batches);
-	ADD(o, "spool_loaded", x->spool.loaded_records);
-	ADD(o, "spool_records", x->spool.ix.records);
-	ADD(o, "spool_bytes", x->spool.ix.bytes);
-	ADD(o, "spool_files", x->spool.ix.n);
-	ADD(o, "spool_bad_files", x->spool.bad_files);
-	ADD(o, "spool_other_version_files", x->spool.other_version_files);
-	ADD(o, "dropped_total", total);
-	cJSON_AddItemToObject(o, "dropped", d);
-	cJSON_AddItemToObject(o, "rejected", r);
-	ADD(o, "metrics_sent", x->st.metrics_sent);
-	ADD(o, "metrics_failed", x->st.metrics_failed);
-	ADD(o, "metric_series_overflow", ms->series_overflow);
-	ADD(o, "queue_high_water_bytes", x->q.high_water);
+	*out = x->st;
+	out->queued = x->queued;
+	out->too_long_for_queue = x->entry_too_long;
+	out->rejected[TT_OTLP_REJ_TOO_BIG] += x->record_too_big;
+	out->dropped[TT_OTLP_DROP_QUEUE_FULL] += x->queue_full;
+	out->dropped[TT_OTLP_DROP_REJECTED_LINE] += x->entry_too_long + x->record_too_big;
+	out->dropped[TT_OTLP_DROP_SPOOL_FULL] += x->spool.dropped_full;
+	out->dropped[TT_OTLP_DROP_SPOOL_ERROR] += x->spool.dropped_error;
+	out->dropped_total = 0;
+	for (int i = 0; i < TT_OTLP_DROP_MAX; i++)
+		out->dropped_total += out->dropped[i];
+	out->spool_loaded = x->spool.loaded_records;
+	out->spool_records = x->spool.ix.records;
+	out->spool_bytes = x->spool.ix.bytes;
+	out->spool_files = x->spool.ix.n;
+	out->spool_bad_files = x->spool.bad_files;
+	out->spool_other_version_files = x->spool.other_version_files;
+	out->metric_series_overflow = ms->series_overflow;
+	out->queue_high_water_bytes = x->q.high_water;
+}
+
+const char *tt_otlp_export_endpoint(const struct tt_otlp_export *x)
+{
+	return x->cfg.endpoint;
 }
 
 void tt_otlp_export_free(struct tt_otlp_export *x)

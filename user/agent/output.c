@@ -99,11 +99,11 @@ static void rotate(struct tt_output *out)
 		else
 			snprintf(from, sizeof(from), "%s.%u", out->path, i - 1);
 		snprintf(to, sizeof(to), "%s.%u", out->path, i);
-		if (rename(from, to) && errno != ENOENT && !out->write_errors++)
+		if (rename(from, to) && errno != ENOENT && !out->st.write_errors++)
 			tt_err("events: rotate %s: %s", from, strerror(errno));
 	}
-	out->rotations++;
-	if (open_file(out) && !out->write_errors++)
+	out->st.rotations++;
+	if (open_file(out) && !out->st.write_errors++)
 		tt_err("events: reopen %s: %s", out->path, strerror(errno));
 }
 
@@ -117,7 +117,7 @@ static void write_all(struct tt_output *out, const char *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			if (!out->write_errors++)
+			if (!out->st.write_errors++)
 				tt_err("events: write failed: %s", strerror(errno));
 			return;
 		}
@@ -157,7 +157,7 @@ void tt_output_line(struct tt_output *out, const char *line, size_t n)
 		out->buf[out->len + n] = '\n';
 		out->len += n + 1;
 	}
-	out->records++;
+	out->st.lines++;
 }
 
 void tt_output_write(struct tt_output *out, const struct cJSON *obj)
@@ -165,7 +165,7 @@ void tt_output_write(struct tt_output *out, const struct cJSON *obj)
 	char *line = cJSON_PrintUnformatted(obj);
 
 	if (!line) {
-		out->write_errors++;
+		out->st.write_errors++;
 		return;
 	}
 	tt_output_line(out, line, strlen(line));

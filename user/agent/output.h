@@ -7,8 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pipeline/sink.h"
+#include "util/counters.h"
 
 struct cJSON;
+
+/* util/counters.h */
+#define TT_OUTPUT_COUNTERS(X)                                                  \
+	X(lines, "lines written to the ledger")                                \
+	X(write_errors, "ledger writes, rotations or reopens that failed")     \
+	X(rotations, "ledger files rotated")
+
+struct tt_output_stats {
+	TT_OUTPUT_COUNTERS(TT_COUNTER_FIELD)
+};
 
 struct tt_output {
 	int fd;
@@ -19,7 +30,7 @@ struct tt_output {
 	uint64_t size;      /* bytes in the current file */
 	char *buf;          /* whole lines not yet written */
 	size_t len;
-	unsigned long long records, write_errors, rotations;
+	struct tt_output_stats st;
 };
 
 /* path "-" is stdout (never rotated). Returns 0 or a negative errno. */

@@ -15,20 +15,26 @@
 #include "alloc/event.h"
 #include "agent/cgroups.h"
 #include "owner/dockercfg.h"
+#include "util/counters.h"
 
 #define TT_PROCINFO_MAX 1024           /* processes with facts at once */
 #define TT_PROCINFO_ENVIRON_MAX (256u << 10) /* bytes of /proc/<pid>/environ read */
 
+/* util/counters.h */
+#define TT_PROCINFO_COUNTERS(X)                                                \
+	X(gathered, "processes whose facts were read")                         \
+	X(table_full, "connections without process facts: table at its cap")   \
+	X(exe_errors, "/proc/PID/exe unreadable (gone, kernel thread)")        \
+	X(environ_errors, "/proc/PID/environ unreadable")                      \
+	X(environ_truncated, "environments larger than the read cap")          \
+	X(cgroup_from_proc, "cgroup paths read from /proc: id not cached yet") \
+	X(cgroup_unknown, "processes without a cgroup path")                   \
+	X(pod_pending, "pod name lookups retried later (rate limit)")          \
+	X(docker_reads, "Docker container configs read")                       \
+	X(docker_errors, "Docker container configs unreadable")
+
 struct tt_procinfo_stats {
-	uint64_t gathered;        /* processes whose facts were read */
-	uint64_t table_full;      /* connections left without facts: at the cap */
-	uint64_t exe_errors;      /* /proc/<pid>/exe unreadable (gone, kernel thread) */
-	uint64_t environ_errors;
-	uint64_t environ_truncated; /* environ larger than the read cap */
-	uint64_t cgroup_from_proc;  /* path from /proc/<pid>/cgroup: id not (yet) in the cache */
-	uint64_t cgroup_unknown;    /* no path at all */
-	uint64_t pod_pending;       /* pod name lookups retried later (rate limit) */
-	uint64_t docker_reads, docker_errors;
+	TT_PROCINFO_COUNTERS(TT_COUNTER_FIELD)
 };
 
 /* One process's facts. */

@@ -16,6 +16,8 @@
 #include <time.h>
 #include "util/log.h"
 #include "config/listen.h"
+#include "metrics/callmetrics.h"
+#include "agent/counters.h"
 #include "agent/prom.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -181,7 +183,7 @@ int tt_prom_open(const char *addr, struct tt_prom **out)
 {
 	struct tt_listen l;
 	struct tt_prom *p;
-	struct tt_health h = { 0 };
+	struct tt_agent_counters zero = { 0 };
 	int implicit = !addr, err;
 
 	*out = NULL;
@@ -200,13 +202,13 @@ int tt_prom_open(const char *addr, struct tt_prom **out)
 	p->start_time_s = (uint64_t)time(NULL);
 	p->reg = tt_metrics_new(TT_METRICS_SERIES_DEFAULT);
 	if (!p->reg || tt_call_metrics_init(&p->calls, p->reg) ||
-	    tt_health_metrics_init(&p->health, p->reg) || init_shared(p)) {
+	    tt_counters_health_init(&p->health, p->reg) || init_shared(p)) {
 		tt_metrics_free(p->reg);
 		free(p);
 		return -ENOMEM;
 	}
 	/* Something to serve before the loop's first render. */
-	tt_prom_publish(p, &h);
+	tt_prom_publish(p, &zero);
 	err = start_http(p, &l);
 	if (err) {
 		p->d = NULL;
@@ -261,45 +263,6 @@ int tt_prom_wanted(const struct tt_prom *p)
 	return atomic_load(&p->want_gen) != atomic_load(&p->snap_gen);
 }
 
-void tt_prom_fill(struct tt_health *h, const struct tt_pipeline_stats *ps,
-		  const struct tt_alloc_stats *alloc, const struct tt_attach *am,
-		  const struct tt_procs *procs, const struct tt_cgroups *cg)
-{
-	struct tt_attach_stats as;
-
-	h->ledger_events = ps->calls;
-	h->decoders = ps->decoders;
-	h->decoder_alloc_failures = ps->decoder_alloc_failures;
-	h->x = ps->x;
-	h->alloc = *alloc;
-	if (am) {
-		tt_attach_get_stats(am, &as);
-		h->targets = tt_attach_count(am);
-		h->attached = as.attached;
-		h->attach_failed = as.attach_failed;
-		h->targets_table_full = as.targets_full;
-	}
-	if (procs) {
-		const struct tt_procinfo_stats *fs = tt_procs_stats(procs);
-
-		h->facts_table_full = fs->table_full;
-		h->exe_errors = fs->exe_errors;
-		h->environ_errors = fs->environ_errors;
-		h->environ_truncated = fs->environ_truncated;
-		h->cgroup_unknown = fs->cgroup_unknown;
-		h->docker_errors = fs->docker_errors;
-	}
-	if (cg) {
-		const struct tt_cgroups_stats *cs = tt_cgroups_stats(cg);
-
-		h->cg_not_found = cs->not_found;
-		h->cg_cache_full = cs->cache_full;
-		h->cg_walk_capped = cs->walk_capped;
-		h->cg_walk_errors = cs->walk_errors;
-		h->cg_path_too_long = cs->path_too_long;
-	}
-}
-
 /* Renders into p->buf, growing it up to TT_PROM_TEXT_MAX. */
 static long render(struct tt_prom *p)
 {
@@ -321,20 +284,25 @@ static long render(struct tt_prom *p)
 	}
 }
 
-void tt_prom_publish(struct tt_prom *p, struct tt_health *h)
+void tt_prom_publish(struct tt_prom *p, struct tt_agent_counters *c)
 {
 	uint64_t gen = atomic_load(&p->want_gen);
+	struct tt_metrics_stats ms;
 	char *tmp;
 	size_t cap;
 	long n;
 
 	pthread_mutex_lock(&p->mu);
-	h->scrapes = p->scrapes;
-	h->scrapes_stale = p->stale;
+	c->prom.scrapes = p->scrapes;
+	c->prom.scrapes_stale = p->stale;
 	pthread_mutex_unlock(&p->mu);
-	h->start_time_s = p->start_time_s;
-	h->render_errors = p->render_errors;
-	tt_health_metrics_set(&p->health, h);
+	c->prom.start_time_s = p->start_time_s;
+	c->prom.render_errors = p->render_errors;
+	/* The registry's failures so far (this update's show next time). */
+	tt_metrics_get_stats(p->reg, &ms);
+	c->prom.alloc_failures = ms.alloc_failures;
+	c->prom.bad_updates = ms.bad_updates;
+	tt_counters_health_set(&p->health, c);
 	n = render(p);
 	pthread_mutex_lock(&p->mu);
 	if (n >= 0) {

@@ -11,17 +11,27 @@
 #define TT_PROM_H
 
 #include <stdint.h>
-#include "metrics/callmetrics.h"
-#include "metrics/health.h"
-#include "agent/attach.h"
-#include "pipeline/pipeline.h"
-#include "agent/cgroups.h"
-#include "agent/procinfo.h"
+#include "pipeline/sink.h"
+#include "util/counters.h"
 
 #define TT_PROM_WAIT_MS 1000
 #define TT_PROM_TEXT_MAX (64u << 20) /* the most one snapshot may take */
 
 struct tt_prom;
+struct tt_agent_counters;
+
+/* The endpoint's own counters and its registry's (util/counters.h). */
+#define TT_PROM_COUNTERS(X)                                                    \
+	X(start_time_s, "a level: Unix time the agent started")                \
+	X(scrapes, "scrapes answered with a fresh snapshot")                   \
+	X(scrapes_stale, "scrapes answered with the previous snapshot")        \
+	X(render_errors, "snapshots not rendered: too big or out of memory")   \
+	X(alloc_failures, "metric updates lost: out of memory")                \
+	X(bad_updates, "metric updates refused: negative step, NaN")
+
+struct tt_prom_stats {
+	TT_PROM_COUNTERS(TT_COUNTER_FIELD)
+};
 
 /* addr: "ADDR:PORT", "[ADDR6]:PORT" or "off" (*out = NULL, 0). Binds
  * before returning: 0, -EINVAL (bad address) or the bind's -errno
@@ -38,13 +48,8 @@ struct tt_sink tt_prom_sink(struct tt_prom *p);
  * iteration. */
 int tt_prom_wanted(const struct tt_prom *p);
 
-/* Copies the counters of the agent's modules into h. */
-void tt_prom_fill(struct tt_health *h, const struct tt_pipeline_stats *ps,
-		  const struct tt_alloc_stats *alloc, const struct tt_attach *am, const struct tt_procs *procs,
-		  const struct tt_cgroups *cg);
-
-/* Loop side: mirrors h (start time and scrape counts are added here),
- * renders and hands the text to the HTTP thread. */
-void tt_prom_publish(struct tt_prom *p, struct tt_health *h);
+/* Loop side: the health metrics mirror c (its prom part is filled in
+ * here), then the text is rendered and handed to the HTTP thread. */
+void tt_prom_publish(struct tt_prom *p, struct tt_agent_counters *c);
 
 #endif

@@ -403,7 +403,7 @@ int tt_replay(const char *path, const char *config_path, const char *events,
 		(unsigned long long)st.x.unknown_api,
 		(unsigned long long)st.x.gaps,
 		(unsigned long long)st.x.decode_errors,
-		(unsigned long long)st.x.bombs,
+		(unsigned long long)st.x.decompression_bombs,
 		(unsigned long long)st.conns_filtered);
 	if (r->bad_lines)
 		ret = -EINVAL;

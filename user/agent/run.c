@@ -6,7 +6,6 @@
  * and hands each call's allocation event to the sinks: the ledger, the
  * Prometheus endpoint and OTLP.
  */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -28,13 +27,8 @@
 #include "agent/output.h"
 #include "agent/otlp_export.h"
 #include "agent/prom.h"
+#include "agent/stats.h"
 #include "agent/run.h"
-
-struct agent_stats {
-	uint64_t proc_events, swept;
-	uint64_t reloads_ok, reloads_failed;
-	uint64_t id_fallbacks; /* event ids made without getrandom() */
-};
 
 struct agent {
 	const struct tt_run_opts *opts;
@@ -50,7 +44,7 @@ struct agent {
 	const char *keep_headers[TT_DECL_ROLES + 1];
 	char hostname[256];
 	int64_t mono_to_real_ns; /* add to bpf_ktime_get_ns() for wall time */
-	struct agent_stats st;
+	struct tt_loop_stats st;
 	struct tt_prom *prom;   /* the metrics endpoint, or NULL (off) */
 	struct tt_otlp_export *otlp; /* OTLP export, or NULL (off) */
 };
@@ -159,180 +153,30 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-#define ADD(o, name, v) cJSON_AddNumberToObject(o, name, (double)(v))
-
-static void decode_stats_json(const struct tt_pipeline_stats *ps,
-			      uint64_t id_fallbacks, cJSON *o)
+/* Where agent/stats.c reads the counters. */
+static struct tt_stats_sources stats_sources(struct agent *a)
 {
-	const struct tt_xconn_stats *x = &ps->x;
-
-	ADD(o, "events", ps->calls);
-	ADD(o, "record_errors", ps->call_errors);
-	ADD(o, "connections_decoded", ps->decoders);
-	ADD(o, "decoder_alloc_failures", ps->decoder_alloc_failures);
-	ADD(o, "event_id_fallbacks", id_fallbacks);
-	ADD(o, "exchanges", x->exchanges);
-	ADD(o, "incomplete", x->incomplete);
-	ADD(o, "orphan_responses", x->orphan_responses);
-	ADD(o, "pending_overflow", x->pending_overflow);
-	ADD(o, "unknown_api", x->unknown_api);
-	ADD(o, "interim_responses", x->interim_responses);
-	ADD(o, "body_too_large", x->body_too_large);
-	ADD(o, "decode_errors", x->decode_errors);
-	ADD(o, "decompression_bombs", x->bombs);
-	ADD(o, "framing_errors", x->framing_errors);
-	ADD(o, "gaps", x->gaps);
-	ADD(o, "h2_connections", x->h2_connections);
-	ADD(o, "h2_undecodable", x->h2_undecodable);
-	ADD(o, "h2_protocol_errors", x->h2_protocol_errors);
-	ADD(o, "ws_connections", x->ws_connections);
-	ADD(o, "ws_unknown_api", x->ws_unknown_api);
-	ADD(o, "ws_calls", x->ws_calls);
-	ADD(o, "ws_messages", x->ws_messages);
-	ADD(o, "ws_lost_messages", x->ws_lost_messages);
-	ADD(o, "ws_resyncs", x->ws_resyncs);
-	ADD(o, "ws_bad_frames", x->ws_bad_frames);
-	ADD(o, "ws_too_big", x->ws_too_big);
-	ADD(o, "ws_inflate_errors", x->ws_inflate_errors);
-	ADD(o, "ws_orphan_events", x->ws_orphan_events);
-	ADD(o, "ws_bad_extensions", x->ws_bad_extensions);
-}
-
-static void alloc_stats_json(const struct agent *a, cJSON *o)
-{
-	const struct tt_alloc_stats *s = &a->alloc.st;
-	cJSON *p = cJSON_AddObjectToObject(o, "pricing");
-	cJSON *f = cJSON_AddObjectToObject(o, "process_facts");
-
-	ADD(o, "events", s->events);
-	ADD(o, "events_too_big", s->too_big);
-	ADD(o, "allocated", s->allocated);
-	ADD(o, "unallocated", s->unallocated);
-	ADD(o, "environment_mismatch", s->env_mismatch);
-	ADD(o, "declared_truncated", s->declared_truncated);
-	ADD(p, "priced", s->pricing.priced);
-	ADD(p, "unknown_model", s->pricing.unknown_model);
-	ADD(p, "no_usage", s->pricing.no_usage);
-	ADD(p, "missing_rate", s->pricing.missing_rate);
-	ADD(p, "fallback", s->pricing.fallback);
-	ADD(p, "inconsistent_usage", s->pricing.inconsistent);
-	ADD(p, "no_price_table", s->no_price_table);
-	if (a->procs) {
-		const struct tt_procinfo_stats *ps = tt_procs_stats(a->procs);
-
-		ADD(f, "gathered", ps->gathered);
-		ADD(f, "table_full", ps->table_full);
-		ADD(f, "exe_errors", ps->exe_errors);
-		ADD(f, "environ_errors", ps->environ_errors);
-		ADD(f, "environ_truncated", ps->environ_truncated);
-		ADD(f, "cgroup_from_proc", ps->cgroup_from_proc);
-		ADD(f, "cgroup_unknown", ps->cgroup_unknown);
-		ADD(f, "pod_pending", ps->pod_pending);
-		ADD(f, "docker_reads", ps->docker_reads);
-		ADD(f, "docker_errors", ps->docker_errors);
-	}
-	if (a->cgroups) {
-		const struct tt_cgroups_stats *cs = tt_cgroups_stats(a->cgroups);
-		cJSON *c = cJSON_AddObjectToObject(o, "cgroups");
-
-		ADD(c, "hits", cs->hits);
-		ADD(c, "misses", cs->misses);
-		ADD(c, "rescans", cs->rescans);
-		ADD(c, "rescans_limited", cs->rescans_limited);
-		ADD(c, "not_found", cs->not_found);
-		ADD(c, "cache_full", cs->cache_full);
-		ADD(c, "walk_capped", cs->walk_capped);
-		ADD(c, "walk_errors", cs->walk_errors);
-		ADD(c, "path_too_long", cs->path_too_long);
-		ADD(c, "pod_hits", cs->pod_hits);
-		ADD(c, "pod_misses", cs->pod_misses);
-		ADD(c, "pod_cache_full", cs->pod_cache_full);
-		ADD(c, "pod_not_found", cs->pod_not_found);
-	}
+	return (struct tt_stats_sources){
+		.cap = &a->cap, .am = a->am,
+		.pipe = a->pipe, .alloc = &a->alloc.st, .procs = a->procs,
+		.cgroups = a->cgroups, .out = &a->out, .otlp = a->otlp,
+		.loop = &a->st,
+	};
 }
 
 static void emit_stats(struct agent *a)
 {
-	uint64_t bpf[TT_C_MAX] = { 0 };
-	struct tt_pipeline_stats ps;
-	struct tt_conntab_stats cs;
-	struct tt_attach_stats as;
-	cJSON *o = cJSON_CreateObject(), *c, *at;
+	struct tt_stats_sources src = stats_sources(a);
 
-	tt_pipeline_get_stats(a->pipe, &ps);
-	tt_pipeline_conn_stats(a->pipe, &cs);
-	tt_attach_get_stats(a->am, &as);
-	cJSON_AddStringToObject(o, "type", "agent_stats");
-	cJSON_AddNumberToObject(o, "version", 1);
-	c = cJSON_AddObjectToObject(o, "capture");
-	if (!tt_capture_counters(&a->cap, bpf))
-		for (int i = 0; i < TT_C_MAX; i++)
-			ADD(c, tt_counter_names[i], bpf[i]);
-	ADD(c, "events", ps.events);
-	ADD(c, "bad_events", ps.bad_events);
-	ADD(c, "untracked_events", ps.untracked_events);
-	ADD(c, "events_after_filter", ps.after_filter_events);
-	ADD(c, "connections_captured", ps.conns_captured);
-	ADD(c, "connections_filtered", ps.conns_filtered);
-	ADD(c, "connections_unclassified", ps.conns_unclassified);
-	ADD(c, "h2_connections_joined_midway", ps.h2_midway);
-	ADD(c, "config_reloads", a->st.reloads_ok);
-	ADD(c, "config_reloads_failed", a->st.reloads_failed);
-	ADD(c, "connections_live", cs.live);
-	ADD(c, "connection_table_full", cs.table_full);
-	ADD(c, "stream_gap_bytes", cs.gap_bytes);
-	ADD(c, "stream_duplicate_bytes", cs.dup_bytes);
-	ADD(c, "verdict_errors", ps.verdict_errors);
-	ADD(c, "conn_map_swept", a->st.swept);
-	ADD(c, "records", ps.records);
-	at = cJSON_AddObjectToObject(o, "attach");
-	ADD(at, "targets", tt_attach_count(a->am));
-	ADD(at, "attached", as.attached);
-	ADD(at, "attach_failed", as.attach_failed);
-	ADD(at, "files_checked", as.files_checked);
-	ADD(at, "pids_scanned", as.pids_scanned);
-	ADD(at, "process_events", a->st.proc_events);
-	ADD(at, "seen_table_full", as.seen_full);
-	ADD(at, "targets_table_full", as.targets_full);
-	decode_stats_json(&ps, a->st.id_fallbacks,
-			  cJSON_AddObjectToObject(o, "decode"));
-	alloc_stats_json(a, cJSON_AddObjectToObject(o, "allocation"));
-	if (a->otlp)
-		tt_otlp_export_stats_json(a->otlp, cJSON_AddObjectToObject(o, "otlp"));
-	tt_output_write(&a->out, o);
-	if (bpf[TT_C_RB_LOST_EVENTS])
-		tt_warn("ring buffer full: %llu events lost (raise capture.ringbuf_bytes)",
-			(unsigned long long)bpf[TT_C_RB_LOST_EVENTS]);
-	tt_info("stopped: %llu connections captured, %llu filtered, %llu events",
-		(unsigned long long)ps.conns_captured,
-		(unsigned long long)ps.conns_filtered,
-		(unsigned long long)ps.calls);
-	cJSON_Delete(o);
+	tt_stats_emit(&src, &a->out);
 }
 
-/* A scrape waits: the counters behind the health metrics (prom.h). */
+/* A scrape waits: the counters behind the health metrics. */
 static void publish_metrics(struct agent *a)
 {
-	struct tt_health h = { 0 };
+	struct tt_stats_sources src = stats_sources(a);
 
-	tt_capture_counters(&a->cap, h.bpf);
-	struct tt_pipeline_stats ps;
-
-	tt_pipeline_get_stats(a->pipe, &ps);
-	h.events = ps.events;
-	h.bad_events = ps.bad_events;
-	h.untracked_events = ps.untracked_events;
-	h.after_filter_events = ps.after_filter_events;
-	h.conns_captured = ps.conns_captured;
-	h.conns_filtered = ps.conns_filtered;
-	h.conns_unclassified = ps.conns_unclassified;
-	h.h2_midway = ps.h2_midway;
-	h.verdict_errors = ps.verdict_errors;
-	h.reloads_ok = a->st.reloads_ok;
-	h.reloads_failed = a->st.reloads_failed;
-	tt_pipeline_conn_stats(a->pipe, &h.conns);
-	tt_prom_fill(&h, &ps, &a->alloc.st, a->am, a->procs, a->cgroups);
-	tt_prom_publish(a->prom, &h);
+	tt_stats_publish(&src, a->prom);
 }
 
 static int write_ready(const char *path)

@@ -22,6 +22,7 @@
 #include "owner/workload.h"
 #include "exchange/exchange.h"
 #include "provider/call.h"
+#include "util/counters.h"
 
 #define TT_EVENT_TYPE "ai_api_cost_allocation"
 #define TT_EVENT_VERSION 1
@@ -45,14 +46,19 @@ struct tt_proc_facts {
 	const struct tt_environ *env;        /* allow-listed variables only */
 };
 
+/* The allocation counters (util/counters.h); pricing's are its own. */
+#define TT_ALLOC_COUNTERS(X)                                                   \
+	X(events, "allocation events made")                                    \
+	X(too_big, "allocation events too big to write")                       \
+	X(allocated, "events an owner rule matched")                           \
+	X(unallocated, "events no owner rule matched")                         \
+	X(env_mismatch, "declared and workload environments differ")           \
+	X(declared_truncated, "declared header values cut to their cap")       \
+	X(no_price_table, "calls left unpriced: no table loaded")
+
 struct tt_alloc_stats {
-	uint64_t events;
-	uint64_t too_big;        /* an event did not fit TT_EVENT_MAX: not written */
-	uint64_t allocated, unallocated;
-	uint64_t env_mismatch;
-	uint64_t declared_truncated; /* declared header values cut to the cap */
+	TT_ALLOC_COUNTERS(TT_COUNTER_FIELD)
 	struct tt_pricing_stats pricing;
-	uint64_t no_price_table; /* calls left unpriced: no table loaded */
 };
 
 /* Shared, read-only context of every event (stats excepted). */

@@ -466,7 +466,7 @@ void x_resp_body(struct tt_xconn *x, const uint8_t *p, size_t n)
 	}
 	err = tt_body_dec_feed(e->dec, p, n, body_sink, e);
 	if (err == -E2BIG) {
-		x->st.bombs++;
+		x->st.decompression_bombs++;
 		x_set_problem(e, "bomb");
 	} else if (err) {
 		x->st.decode_errors++;
@@ -890,29 +890,5 @@ const struct tt_xconn_stats *tt_xconn_get_stats(const struct tt_xconn *x)
 
 void tt_xconn_stats_add(struct tt_xconn_stats *a, const struct tt_xconn_stats *b)
 {
-	a->exchanges += b->exchanges;
-	a->incomplete += b->incomplete;
-	a->orphan_responses += b->orphan_responses;
-	a->pending_overflow += b->pending_overflow;
-	a->unknown_api += b->unknown_api;
-	a->interim_responses += b->interim_responses;
-	a->body_too_large += b->body_too_large;
-	a->decode_errors += b->decode_errors;
-	a->bombs += b->bombs;
-	a->framing_errors += b->framing_errors;
-	a->gaps += b->gaps;
-	a->h2_connections += b->h2_connections;
-	a->h2_undecodable += b->h2_undecodable;
-	a->h2_protocol_errors += b->h2_protocol_errors;
-	a->ws_connections += b->ws_connections;
-	a->ws_unknown_api += b->ws_unknown_api;
-	a->ws_calls += b->ws_calls;
-	a->ws_messages += b->ws_messages;
-	a->ws_lost_messages += b->ws_lost_messages;
-	a->ws_resyncs += b->ws_resyncs;
-	a->ws_bad_frames += b->ws_bad_frames;
-	a->ws_too_big += b->ws_too_big;
-	a->ws_inflate_errors += b->ws_inflate_errors;
-	a->ws_orphan_events += b->ws_orphan_events;
-	a->ws_bad_extensions += b->ws_bad_extensions;
+	TT_XCONN_COUNTERS(TT_COUNTER_ADD)
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "provider/call.h"
 #include "provider/keyfp.h"
+#include "util/counters.h"
 
 #define TT_X_PENDING_MAX 128      /* requests awaiting a response per connection
 				   * (HTTP/2: streams in flight) */
@@ -54,22 +55,41 @@ struct tt_xrec {
 
 typedef void (*tt_x_emit)(void *ctx, const struct tt_xrec *rec);
 
+/* The counters of a connection (util/counters.h); the pipeline sums them
+ * over finished connections. HTTP/2: requests or responses whose headers
+ * could not be decoded (HPACK state lost to a gap or a mid-way join) make
+ * no exchange. WebSocket after a 101 (docs/websocket.md): bad frames are
+ * protocol violations and unconfirmed scan guesses; orphan events are
+ * server events and errors no call took. */
+#define TT_XCONN_COUNTERS(X)                                                   \
+	X(exchanges, "request/response exchanges decoded")                     \
+	X(incomplete, "exchanges without a whole response")                    \
+	X(orphan_responses, "responses without a request seen")                \
+	X(pending_overflow, "requests given up: too many awaiting a response") \
+	X(unknown_api, "requests to an AI host no decoder knows")              \
+	X(interim_responses, "1xx answers (100 Continue)")                     \
+	X(body_too_large, "bodies over the whole-document cap")                \
+	X(decode_errors, "bodies the content coding failed on")                \
+	X(decompression_bombs, "bodies or messages over the decoded-size cap") \
+	X(framing_errors, "streams whose framing broke")                       \
+	X(gaps, "lost byte ranges, either direction")                          \
+	X(h2_connections, "HTTP/2 connections")                                \
+	X(h2_undecodable, "HTTP/2 headers lost with the HPACK state")          \
+	X(h2_protocol_errors, "HTTP/2 framing or HPACK errors")                \
+	X(ws_connections, "WebSocket connections")                             \
+	X(ws_unknown_api, "WebSocket upgrades to paths no decoder knows")      \
+	X(ws_calls, "calls made of WebSocket messages")                        \
+	X(ws_messages, "WebSocket text messages")                              \
+	X(ws_lost_messages, "WebSocket messages lost (gap, cap, inflate)")     \
+	X(ws_resyncs, "WebSocket frame resyncs after a gap")                   \
+	X(ws_bad_frames, "WebSocket frames that broke the protocol")           \
+	X(ws_too_big, "WebSocket messages over their cap")                     \
+	X(ws_inflate_errors, "WebSocket messages that failed to inflate")      \
+	X(ws_orphan_events, "WebSocket server events no call took")            \
+	X(ws_bad_extensions, "WebSocket upgrades with untrusted extensions")
+
 struct tt_xconn_stats {
-	uint64_t exchanges, incomplete, orphan_responses, pending_overflow,
-		unknown_api, interim_responses, body_too_large, decode_errors,
-		bombs, framing_errors, gaps;
-	/* HTTP/2: connections, and requests or responses whose headers
-	 * could not be decoded (HPACK state lost to a gap or a mid-way join;
-	 * no exchange is made up for them). */
-	uint64_t h2_connections, h2_undecodable, h2_protocol_errors;
-	/* WebSocket after a 101 (docs/websocket.md): sockets, those not to an
-	 * API we decode, calls reported, text messages, messages lost (gap,
-	 * cap, inflate), resyncs, frames that broke the protocol or a scan's
-	 * guess, messages over the cap, inflate errors, server events no
-	 * call took, and 101s whose extensions could not be trusted. */
-	uint64_t ws_connections, ws_unknown_api, ws_calls, ws_messages,
-		ws_lost_messages, ws_resyncs, ws_bad_frames, ws_too_big,
-		ws_inflate_errors, ws_orphan_events, ws_bad_extensions;
+	TT_XCONN_COUNTERS(TT_COUNTER_FIELD)
 };
 
 struct tt_xconn;
@@ -84,7 +104,7 @@ void tt_xconn_gap(struct tt_xconn *x, int dir, uint64_t ts_ns, uint64_t len);
 void tt_xconn_close(struct tt_xconn *x, uint64_t ts_ns);
 void tt_xconn_free(struct tt_xconn *x);
 const struct tt_xconn_stats *tt_xconn_get_stats(const struct tt_xconn *x);
-/* a += b, field by field (totals over connections). */
+/* a += b, every counter (totals over connections). */
 void tt_xconn_stats_add(struct tt_xconn_stats *a, const struct tt_xconn_stats *b);
 
 #endif

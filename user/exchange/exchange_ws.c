@@ -203,7 +203,7 @@ static void fold(struct tt_xconn *x, struct x_ws *w)
 		x->st.ws_lost_messages += s->lost_messages;
 		x->st.ws_too_big += s->too_big;
 		x->st.ws_inflate_errors += s->inflate_errors;
-		x->st.bombs += s->bombs;
+		x->st.decompression_bombs += s->bombs;
 	}
 	if (cs)
 		x->st.ws_orphan_events += cs->orphan_events + cs->session_errors;

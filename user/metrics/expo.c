@@ -162,9 +162,7 @@ static void put_dropped(struct wb *w, const struct tt_metrics *m)
 		if (!f->nlabels)
 			continue;
 		if (!head++)
-			put_head(w, TT_METRICS_DROPPED,
-				 "Updates folded into a family's \"_other\" "
-				 "series because its label sets were at the cap.",
+			put_head(w, TT_METRICS_DROPPED, TT_METRICS_DROPPED_HELP,
 				 "counter");
 		puts_(w, TT_METRICS_DROPPED "{family=\"");
 		puts_(w, f->name);

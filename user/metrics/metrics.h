@@ -25,6 +25,8 @@
 #define TT_METRICS_SERIES_CAP 100000  /* the most series_max may be */
 #define TT_METRICS_OTHER "_other"
 #define TT_METRICS_DROPPED "tokentap_metrics_series_dropped_total"
+#define TT_METRICS_DROPPED_HELP "Updates folded into a family's \"_other\" " \
+	"series because its label sets were at the cap."
 
 enum tt_metric_type {
 	TT_METRIC_COUNTER = 0,

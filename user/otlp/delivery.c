@@ -8,16 +8,9 @@
 #include "otlp/delivery.h"
 
 static const char *const drop_names[TT_OTLP_DROP_MAX] = {
-	[TT_OTLP_DROP_QUEUE_FULL] = "queue_full",
-	[TT_OTLP_DROP_REJECTED_LINE] = "rejected_line",
-	[TT_OTLP_DROP_HTTP_4XX] = "http_4xx",
-	[TT_OTLP_DROP_HTTP_5XX] = "http_5xx",
-	[TT_OTLP_DROP_HTTP_OTHER] = "http_other",
-	[TT_OTLP_DROP_TRANSPORT] = "transport",
-	[TT_OTLP_DROP_PARTIAL] = "partial_success",
-	[TT_OTLP_DROP_SPOOL_FULL] = "spool_full",
-	[TT_OTLP_DROP_SPOOL_ERROR] = "spool_error",
-	[TT_OTLP_DROP_NO_SPOOL] = "no_spool",
+#define DROP_NAME(id, name, doc) [TT_OTLP_DROP_##id] = #name,
+	TT_OTLP_DROPS(DROP_NAME)
+#undef DROP_NAME
 };
 
 const char *tt_otlp_drop_name(int reason)

@@ -28,21 +28,28 @@ enum tt_otlp_transport {
 	TT_OTLP_NET_FATAL,    /* bad URL, unsupported scheme, TLS trust */
 };
 
-/* Drop reasons (batches' records counted under each). */
+/* Drop reasons (batches' records counted under each): the enum value
+ * TT_OTLP_DROP_<ID> and the name of its counter, listed once. */
+#define TT_OTLP_DROPS(X)                                                       \
+	X(QUEUE_FULL, queue_full, "the in-memory queue was full")              \
+	X(REJECTED_LINE, rejected_line, "the line gave no log record")         \
+	X(HTTP_4XX, http_4xx, "answered 4xx other than 429")                   \
+	X(HTTP_5XX, http_5xx, "answered 500, 501, 505...")                     \
+	X(HTTP_OTHER, http_other, "answered 1xx, 3xx or nonsense")             \
+	X(TRANSPORT, transport, "a transport error retrying cannot fix")       \
+	X(PARTIAL, partial_success, "2xx with partialSuccess rejections")      \
+	X(SPOOL_FULL, spool_full, "evicted from (or never fit) the spool")     \
+	X(SPOOL_ERROR, spool_error, "spool write or read failed")              \
+	X(NO_SPOOL, no_spool, "undeliverable and no spool configured")
+
 enum tt_otlp_drop {
-	TT_OTLP_DROP_QUEUE_FULL = 0, /* the in-memory queue was full */
-	TT_OTLP_DROP_REJECTED_LINE,  /* the line gave no log record */
-	TT_OTLP_DROP_HTTP_4XX,       /* answered 4xx other than 429 */
-	TT_OTLP_DROP_HTTP_5XX,       /* answered 500, 501, 505... */
-	TT_OTLP_DROP_HTTP_OTHER,     /* 1xx, 3xx, nonsense */
-	TT_OTLP_DROP_TRANSPORT,      /* TT_OTLP_NET_FATAL */
-	TT_OTLP_DROP_PARTIAL,        /* 2xx with partialSuccess rejections */
-	TT_OTLP_DROP_SPOOL_FULL,     /* evicted from (or never fit) the spool */
-	TT_OTLP_DROP_SPOOL_ERROR,    /* spool write or read failed */
-	TT_OTLP_DROP_NO_SPOOL,       /* undeliverable and no spool configured */
+#define TT_OTLP_DROP_ENUM(id, name, doc) TT_OTLP_DROP_##id,
+	TT_OTLP_DROPS(TT_OTLP_DROP_ENUM)
+#undef TT_OTLP_DROP_ENUM
 	TT_OTLP_DROP_MAX,
 };
 
+/* "queue_full", ...; "unknown" out of range. */
 const char *tt_otlp_drop_name(int reason);
 
 /* status: the HTTP status (0 when none came). On TT_OTLP_DROP, *drop (if

@@ -14,11 +14,9 @@
 
 static const char *const reject_names[TT_OTLP_REJ_MAX] = {
 	[TT_OTLP_OK] = "ok",
-	[TT_OTLP_REJ_NOT_JSON] = "not_json",
-	[TT_OTLP_REJ_NOT_EVENT] = "not_event",
-	[TT_OTLP_REJ_NO_ID] = "no_event_id",
-	[TT_OTLP_REJ_BAD_TIME] = "bad_timestamp",
-	[TT_OTLP_REJ_TOO_BIG] = "too_big",
+#define REJ_NAME(id, name, doc) [TT_OTLP_REJ_##id] = #name,
+	TT_OTLP_REJECTS(REJ_NAME)
+#undef REJ_NAME
 };
 
 const char *tt_otlp_reject_name(int reason)

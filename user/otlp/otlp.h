@@ -25,14 +25,20 @@ struct cJSON;
 #define TT_OTLP_RECORD_MAX (96u << 10) /* one log record's JSON */
 #define TT_OTLP_STR_MAX 256            /* a metric attribute value, bytes */
 
-/* Why a line gives no log record. */
+/* Why a line gives no log record: the enum value TT_OTLP_REJ_<ID> and
+ * the name of its counter, listed once. */
+#define TT_OTLP_REJECTS(X)                                                     \
+	X(NOT_JSON, not_json, "not one JSON object")                           \
+	X(NOT_EVENT, not_event, "not an allocation event")                     \
+	X(NO_ID, no_event_id, "event_id missing or not a string")              \
+	X(BAD_TIME, bad_timestamp, "timestamp_utc missing or malformed")       \
+	X(TOO_BIG, too_big, "line or record over its cap")
+
 enum tt_otlp_reject {
 	TT_OTLP_OK = 0,
-	TT_OTLP_REJ_NOT_JSON,   /* not one JSON object */
-	TT_OTLP_REJ_NOT_EVENT,  /* no "event_type": "ai_api_cost_allocation" */
-	TT_OTLP_REJ_NO_ID,      /* event_id missing or not a string */
-	TT_OTLP_REJ_BAD_TIME,   /* timestamp_utc missing or malformed */
-	TT_OTLP_REJ_TOO_BIG,    /* line or record over its cap */
+#define TT_OTLP_REJ_ENUM(id, name, doc) TT_OTLP_REJ_##id,
+	TT_OTLP_REJECTS(TT_OTLP_REJ_ENUM)
+#undef TT_OTLP_REJ_ENUM
 	TT_OTLP_REJ_MAX,
 };
 

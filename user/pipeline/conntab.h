@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <openssl/evp.h>
 #include "pipeline/classify.h"
+#include "util/counters.h"
 
 struct tt_dirstat {
 	uint64_t next_off;  /* first stream offset not yet accounted */
@@ -47,9 +48,17 @@ struct tt_conn {
 	void *decoder;     /* the agent's decoding state; freed by the agent */
 };
 
+/* The table's counters (util/counters.h). */
+#define TT_CONNTAB_COUNTERS(X)                                                 \
+	X(live, "a level: connections tracked now")                            \
+	X(created, "connections tracked")                                      \
+	X(removed, "connections no longer tracked")                            \
+	X(table_full, "connections not tracked: the table was at its cap")     \
+	X(gap_bytes, "stream bytes never seen (lost or not captured)")         \
+	X(dup_bytes, "stream bytes seen twice, dropped")
+
 struct tt_conntab_stats {
-	uint64_t live, created, removed, table_full;
-	uint64_t gap_bytes, dup_bytes;
+	TT_CONNTAB_COUNTERS(TT_COUNTER_FIELD)
 };
 
 struct tt_conntab;

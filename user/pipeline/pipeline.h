@@ -22,6 +22,7 @@
 #include "hosts/hosts.h"
 #include "pipeline/conntab.h"
 #include "pipeline/sink.h"
+#include "util/counters.h"
 
 #define TT_PIPELINE_SINKS_MAX 8
 
@@ -56,16 +57,25 @@ struct tt_pipeline_config {
 	int64_t mono_to_real_ns;         /* added to event timestamps */
 };
 
-/* Every counter of the pipeline; all running totals. */
+/* Every counter of the pipeline (util/counters.h); all running totals. */
+#define TT_PIPELINE_COUNTERS(X)                                                \
+	X(events, "capture events read")                                       \
+	X(bad_events, "capture events malformed")                              \
+	X(untracked_events, "events of connections the table had no room for") \
+	X(after_filter_events, "events sent before the filter verdict landed") \
+	X(conns_captured, "connections classified as AI traffic")              \
+	X(conns_filtered, "connections classified as not AI traffic")          \
+	X(conns_unclassified, "connections that ended unclassified")           \
+	X(h2_midway, "HTTP/2 connections joined mid-way: not decodable")       \
+	X(verdict_errors, "filter verdicts the kernel did not take")           \
+	X(records, "connection records written")                               \
+	X(calls, "allocation events handed to the outputs")                    \
+	X(call_errors, "allocation events that could not be built")            \
+	X(decoders, "AI connections decoded")                                  \
+	X(decoder_alloc_failures, "AI connections not decoded: out of memory")
+
 struct tt_pipeline_stats {
-	uint64_t events, bad_events, untracked_events, after_filter_events;
-	uint64_t conns_captured, conns_filtered, conns_unclassified;
-	uint64_t h2_midway;      /* HTTP/2 connections joined mid-way */
-	uint64_t verdict_errors; /* verdicts the kernel did not take */
-	uint64_t records;        /* connection records written */
-	uint64_t calls;          /* allocation events handed to the sinks */
-	uint64_t call_errors;    /* allocation events that could not be built */
-	uint64_t decoders, decoder_alloc_failures;
+	TT_PIPELINE_COUNTERS(TT_COUNTER_FIELD)
 	struct tt_xconn_stats x; /* of finished connections */
 };
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "provider/call.h"
+#include "util/counters.h"
 
 #define TT_PRICING_TEXT_MAX (8u << 20) /* bytes of table JSON */
 #define TT_PRICING_MAX_MODELS 4096
@@ -84,14 +85,18 @@ struct tt_cost {
 	int usage_partial;     /* input or output was not reported: counted as 0 */
 };
 
-/* Counters the caller keeps (the table is shared and read-only). */
+/* Counters the caller keeps (the table is shared and read-only);
+ * util/counters.h. */
+#define TT_PRICING_COUNTERS(X)                                                 \
+	X(priced, "calls given a cost")                                        \
+	X(unknown_model, "calls unpriced: model not in the table")             \
+	X(no_usage, "calls unpriced: no token counts in the response")         \
+	X(missing_rate, "calls unpriced: the entry lacks a rate they need")    \
+	X(fallback, "calls priced with another provider's entry")              \
+	X(inconsistent, "calls whose cache or reasoning counts exceed totals")
+
 struct tt_pricing_stats {
-	uint64_t priced;
-	uint64_t unknown_model;
-	uint64_t no_usage;
-	uint64_t missing_rate;
-	uint64_t fallback;     /* priced with another provider's entry */
-	uint64_t inconsistent; /* cache counts above input, or reasoning above output */
+	TT_PRICING_COUNTERS(TT_COUNTER_FIELD)
 };
 
 /* Parses len bytes of table JSON into *t (empty on error; calling
