@@ -107,7 +107,7 @@ struct outcome {
 static void run(const uint8_t *p, size_t n, size_t cap, uint32_t seed,
 		int mode, struct outcome *o)
 {
-	struct tt_eventstream *es = tt_eventstream_new(cap);
+	struct tt_eventstream *es = tt_eventstream_new(cap, NULL);
 	size_t off = 0, k;
 	int ret;
 
@@ -212,7 +212,7 @@ static void round_trip(const uint8_t *data, size_t size, uint32_t seed)
 	size_t et_len = size ? data[0] % 40 : 0, hl = 0, total, len, off;
 	uint8_t *msg = malloc(2 * (size + 512));
 	const uint8_t *vals = size >= 16 ? data : pad;
-	struct tt_eventstream *es = tt_eventstream_new(TT_EVENTSTREAM_SPEC_MAX);
+	struct tt_eventstream *es = tt_eventstream_new(TT_EVENTSTREAM_SPEC_MAX, NULL);
 	struct rt r = { 0 };
 	int type;
 

@@ -166,7 +166,7 @@ static uint64_t run(int kind, unsigned flags, uint32_t seed, int mode,
 {
 	struct fz f = { .kind = kind, .none_bits = flags >> 4,
 			.hash = 0xcbf29ce484222325ull };
-	struct tt_h1 *p = tt_h1_new(kind, &cbs, &f);
+	struct tt_h1 *p = tt_h1_new(kind, &cbs, &f, NULL);
 	size_t maxpiece = (flags & 1) ? 7 : 300;
 	const struct tt_h1_stats *s;
 

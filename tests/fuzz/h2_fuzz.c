@@ -175,7 +175,7 @@ static uint64_t run(int dir, unsigned flags, uint32_t seed, int mode,
 	const struct tt_h2_stats *s;
 	uint64_t blocks_started;
 
-	f.p = tt_h2_new(dir, &cbs, &f);
+	f.p = tt_h2_new(dir, &cbs, &f, NULL);
 	CHECK(f.p);
 	if (flags & 4) {
 		struct tt_h2_settings peer = { 65536, 1 << 20 };

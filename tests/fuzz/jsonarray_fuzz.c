@@ -65,7 +65,7 @@ struct outcome {
 static void run(const uint8_t *p, size_t n, size_t cap, uint32_t seed,
 		int mode, char *join, size_t join_cap, struct outcome *o)
 {
-	struct tt_jsonarray *ja = tt_jsonarray_new(cap);
+	struct tt_jsonarray *ja = tt_jsonarray_new(cap, NULL);
 	size_t off = 0, k;
 	int ret;
 

@@ -51,7 +51,7 @@ struct outcome {
 static void run(const uint8_t *p, size_t n, size_t cap, uint32_t seed,
 		int mode, struct outcome *o)
 {
-	struct tt_ndjson *nd = tt_ndjson_new(cap);
+	struct tt_ndjson *nd = tt_ndjson_new(cap, NULL);
 	size_t off = 0, k;
 
 	memset(o, 0, sizeof(*o));

@@ -257,7 +257,7 @@ static void feed_range(struct tt_h2 *p, const uint8_t *d, size_t from,
 static struct tt_h2 *run(int dir, const struct script *sc, size_t piece,
 			 size_t split, struct trace *t)
 {
-	struct tt_h2 *p = tt_h2_new(dir, &cbs, t);
+	struct tt_h2 *p = tt_h2_new(dir, &cbs, t, NULL);
 	size_t at = 0;
 
 	memset(t, 0, sizeof(*t));
@@ -859,7 +859,7 @@ TT_TEST(fields_over_tt_hdrs_max)
 	settings(&b, 4096, 16384);
 	frame(&b, 1, 0x5, 1, blk.p, blk.n);
 	put(&t.s, NULL, 0);
-	p = tt_h2_new(TT_H2_SERVER, &cbs, &t);
+	p = tt_h2_new(TT_H2_SERVER, &cbs, &t, NULL);
 	tt_h2_feed(p, b.p, b.n);
 	TT_CHECK(!strncmp((char *)t.s.p, "<S4096 16384><H1e :path=/v1/"
 			  "embeddings x-1=v x-2=v", 40));
