@@ -91,7 +91,11 @@ static int on_head(void *ctx, const struct tt_h1_head *h)
 	if (h->kind == TT_H1_RESPONSE) {
 		if (h->status >= 200 && ((f->none_bits >> (f->nresp++ % 8)) & 1))
 			ret = TT_H1_BODY_NONE;
+		/* Some runs accept a 101: the parser stops there. */
+		if (h->status == 101 && (f->none_bits & 1))
+			ret = TT_H1_UPGRADE;
 		f->no_body = h->status / 100 == 1 || h->status == 204 ||
+			     ret == TT_H1_UPGRADE ||
 			     h->status == 304 || ret == TT_H1_BODY_NONE;
 	}
 	return ret;

@@ -16,14 +16,14 @@ TT_TEST(defaults)
 {
 	tt_config_defaults(&cfg);
 	tt_hosts_init_builtin(&builtin);
-	TT_CHECK_EQ_U64(cfg.ringbuf_bytes, 8u << 20);
-	TT_CHECK_EQ_U64(cfg.max_connections, 16384);
-	TT_CHECK_EQ_INT(cfg.attach_all_libraries, 1);
+	TT_CHECK_EQ_U64(cfg.capture.ringbuf_bytes, 8u << 20);
+	TT_CHECK_EQ_U64(cfg.capture.max_connections, 16384);
+	TT_CHECK_EQ_INT(cfg.capture.attach_all_libraries, 1);
 	TT_CHECK(cfg.hosts.n > 0);
 	TT_CHECK_EQ_U64(cfg.hosts.n, builtin.n);
 	TT_CHECK_EQ_STR(tt_hosts_match(&cfg.hosts, "api.openai.com"), "openai");
 	/* The defaults satisfy the limits the parser enforces. */
-	TT_CHECK_EQ_U64(cfg.ringbuf_bytes & (cfg.ringbuf_bytes - 1), 0);
+	TT_CHECK_EQ_U64(cfg.capture.ringbuf_bytes & (cfg.capture.ringbuf_bytes - 1), 0);
 }
 
 TT_TEST(empty_object_keeps_defaults)
@@ -33,9 +33,9 @@ TT_TEST(empty_object_keeps_defaults)
 	tt_config_defaults(&cfg);
 	TT_CHECK_EQ_INT(tt_config_parse("{}", &cfg, err, sizeof(err)), 0);
 	TT_CHECK_EQ_STR(err, "");
-	TT_CHECK_EQ_U64(cfg.ringbuf_bytes, 8u << 20);
-	TT_CHECK_EQ_U64(cfg.max_connections, 16384);
-	TT_CHECK_EQ_INT(cfg.attach_all_libraries, 1);
+	TT_CHECK_EQ_U64(cfg.capture.ringbuf_bytes, 8u << 20);
+	TT_CHECK_EQ_U64(cfg.capture.max_connections, 16384);
+	TT_CHECK_EQ_INT(cfg.capture.attach_all_libraries, 1);
 	TT_CHECK_EQ_U64(cfg.hosts.n, builtin.n);
 }
 
@@ -60,9 +60,9 @@ TT_TEST(full_valid_config)
 	tt_config_defaults(&cfg);
 	TT_CHECK_EQ_INT(tt_config_parse(full_config, &cfg, err, sizeof(err)), 0);
 	TT_CHECK_EQ_STR(err, "");
-	TT_CHECK_EQ_U64(cfg.ringbuf_bytes, 1048576);
-	TT_CHECK_EQ_U64(cfg.max_connections, 4096);
-	TT_CHECK_EQ_INT(cfg.attach_all_libraries, 0);
+	TT_CHECK_EQ_U64(cfg.capture.ringbuf_bytes, 1048576);
+	TT_CHECK_EQ_U64(cfg.capture.max_connections, 4096);
+	TT_CHECK_EQ_INT(cfg.capture.attach_all_libraries, 0);
 	/* Endpoints come after the built-ins, lower-cased. */
 	TT_CHECK_EQ_U64(cfg.hosts.n, builtin.n + 2);
 	TT_CHECK_EQ_STR(cfg.hosts.rules[builtin.n].pattern, "llm.internal");
@@ -78,25 +78,55 @@ TT_TEST(attach_true_and_boundaries)
 	char err[256] = "";
 
 	tt_config_defaults(&cfg);
-	cfg.attach_all_libraries = 0;
+	cfg.capture.attach_all_libraries = 0;
 	TT_CHECK_EQ_INT(tt_config_parse("{\"capture\":{\"attach_system_libraries\":true,"
 					"\"ringbuf_bytes\":4096,\"max_connections\":16}}",
 					&cfg, err, sizeof(err)), 0);
 	TT_CHECK_EQ_STR(err, "");
-	TT_CHECK_EQ_INT(cfg.attach_all_libraries, 1);
-	TT_CHECK_EQ_U64(cfg.ringbuf_bytes, 4096);
-	TT_CHECK_EQ_U64(cfg.max_connections, 16);
+	TT_CHECK_EQ_INT(cfg.capture.attach_all_libraries, 1);
+	TT_CHECK_EQ_U64(cfg.capture.ringbuf_bytes, 4096);
+	TT_CHECK_EQ_U64(cfg.capture.max_connections, 16);
 
 	TT_CHECK_EQ_INT(tt_config_parse("{\"capture\":{\"ringbuf_bytes\":1073741824,"
 					"\"max_connections\":1048576}}",
 					&cfg, err, sizeof(err)), 0);
 	TT_CHECK_EQ_STR(err, "");
-	TT_CHECK_EQ_U64(cfg.ringbuf_bytes, 1u << 30);
-	TT_CHECK_EQ_U64(cfg.max_connections, 1u << 20);
+	TT_CHECK_EQ_U64(cfg.capture.ringbuf_bytes, 1u << 30);
+	TT_CHECK_EQ_U64(cfg.capture.max_connections, 1u << 20);
 	/* An integer written with an exponent is still an integer. */
 	TT_CHECK_EQ_INT(tt_config_parse("{\"capture\":{\"ringbuf_bytes\":6.5536e4}}",
 					&cfg, err, sizeof(err)), 0);
-	TT_CHECK_EQ_U64(cfg.ringbuf_bytes, 65536);
+	TT_CHECK_EQ_U64(cfg.capture.ringbuf_bytes, 65536);
+}
+
+TT_TEST(capture_modes_hold_and_selectors)
+{
+	char err[256] = "";
+	struct tt_owner_result res;
+	struct tt_facts f = { .exe = "/usr/local/bin/claude", .cgroup = "/x" };
+
+	tt_config_defaults(&cfg);
+	TT_CHECK_EQ_INT(cfg.capture.mode, TT_CAPTURE_SCOPED);
+	TT_CHECK_EQ_INT(cfg.capture.hold_ms, 1000);
+	TT_CHECK_EQ_STR(cfg.capture.state_dir, "/sys/fs/bpf/tokentap");
+	TT_CHECK_EQ_INT(tt_config_parse(
+		"{\"capture\":{\"mode\":\"all\",\"hold_ms\":0,"
+		"\"idle_disarm_seconds\":30,\"max_armed_processes\":64,"
+		"\"state_dir\":\"\",\"arm\":[{\"name\":\"agents\","
+		"\"match\":{\"exe\":\"*/claude\"}}]}}", &cfg, err, sizeof(err)), 0);
+	TT_CHECK_EQ_STR(err, "");
+	TT_CHECK_EQ_INT(cfg.capture.mode, TT_CAPTURE_ALL);
+	TT_CHECK_EQ_STR(tt_capture_mode_name(cfg.capture.mode), "all");
+	TT_CHECK_EQ_INT(cfg.capture.hold_ms, 0);
+	TT_CHECK_EQ_INT(cfg.capture.idle_disarm_s, 30);
+	TT_CHECK_EQ_U64(cfg.capture.max_armed, 64);
+	TT_CHECK_EQ_STR(cfg.capture.state_dir, "");
+	TT_CHECK_EQ_U64(cfg.capture.arm.n, 1);
+	TT_CHECK_EQ_INT(tt_rules_match(&cfg.capture.arm, &f, &res), 1);
+	TT_CHECK_EQ_STR(res.rule, "agents");
+	f.exe = "/usr/bin/nginx";
+	TT_CHECK_EQ_INT(tt_rules_match(&cfg.capture.arm, &f, &res), 0);
+	tt_config_free(&cfg);
 }
 
 struct error_case {
@@ -124,6 +154,27 @@ static const struct error_case error_cases[] = {
 	{ "host_relative", "{\"host\": {\"pods_log_dir\": \"var/log/pods\"}}",
 	  "host.pods_log_dir" },
 	{ "host_unknown", "{\"host\": {\"proc\": \"/proc\"}}", "host.proc: unknown key" },
+	/* capture */
+	{ "capture_mode", "{\"capture\": {\"mode\": \"some\"}}", "capture.mode" },
+	{ "capture_mode_number", "{\"capture\": {\"mode\": 1}}", "capture.mode" },
+	{ "capture_hold_big", "{\"capture\": {\"hold_ms\": 10001}}", "capture.hold_ms" },
+	{ "capture_hold_neg", "{\"capture\": {\"hold_ms\": -1}}", "capture.hold_ms" },
+	{ "capture_idle_frac", "{\"capture\": {\"idle_disarm_seconds\": 1.5}}",
+	  "capture.idle_disarm_seconds" },
+	{ "capture_armed_zero", "{\"capture\": {\"max_armed_processes\": 0}}",
+	  "capture.max_armed_processes" },
+	{ "capture_state_relative", "{\"capture\": {\"state_dir\": \"bpf/tt\"}}",
+	  "capture.state_dir" },
+	{ "capture_state_dotdot", "{\"capture\": {\"state_dir\": \"/sys/fs/bpf/../x\"}}",
+	  "capture.state_dir" },
+	{ "capture_arm_set", "{\"capture\": {\"arm\": [{\"name\": \"a\", \"match\": {},"
+	  " \"set\": {\"owner\": \"o\"}}]}}", "capture.arm[0].set: unknown key" },
+	{ "capture_arm_header", "{\"capture\": {\"arm\": [{\"name\": \"a\", \"match\":"
+	  " {\"header\": \"X-Team=a\"}}]}}", "capture.arm[0].match.header" },
+	{ "capture_arm_key", "{\"capture\": {\"arm\": [{\"name\": \"a\", \"match\":"
+	  " {\"key_id\": \"k_1\"}}]}}", "capture.arm[0].match.key_id" },
+	{ "capture_arm_no_match", "{\"capture\": {\"arm\": [{\"name\": \"a\"}]}}",
+	  "capture.arm[0].match" },
 	/* metrics */
 	{ "metrics_unknown", "{\"metrics\": {\"port\": 9464}}", "metrics.port: unknown key" },
 	{ "metrics_string", "{\"metrics\": \"127.0.0.1:9464\"}", "metrics: must be an object" },
@@ -403,7 +454,7 @@ TT_TEST(load_missing_file)
 	TT_CHECK(strstr(err, path) != NULL);
 	TT_CHECK(strstr(err, strerror(ENOENT)) != NULL);
 	/* Nothing was changed. */
-	TT_CHECK_EQ_U64(cfg.ringbuf_bytes, 8u << 20);
+	TT_CHECK_EQ_U64(cfg.capture.ringbuf_bytes, 8u << 20);
 }
 
 TT_TEST(load_temp_file)
@@ -414,9 +465,9 @@ TT_TEST(load_temp_file)
 	tt_config_defaults(&cfg);
 	TT_CHECK_EQ_INT(tt_config_load(path, &cfg, err, sizeof(err)), 0);
 	TT_CHECK_EQ_STR(err, "");
-	TT_CHECK_EQ_U64(cfg.ringbuf_bytes, 1048576);
-	TT_CHECK_EQ_U64(cfg.max_connections, 4096);
-	TT_CHECK_EQ_INT(cfg.attach_all_libraries, 0);
+	TT_CHECK_EQ_U64(cfg.capture.ringbuf_bytes, 1048576);
+	TT_CHECK_EQ_U64(cfg.capture.max_connections, 4096);
+	TT_CHECK_EQ_INT(cfg.capture.attach_all_libraries, 0);
 	TT_CHECK_EQ_STR(tt_hosts_match(&cfg.hosts, "llm.internal"), "gateway");
 	unlink(path);
 }

@@ -185,6 +185,17 @@ static void decode_stats_json(const struct tt_pipeline_stats *ps,
 	ADD(o, "h2_connections", x->h2_connections);
 	ADD(o, "h2_undecodable", x->h2_undecodable);
 	ADD(o, "h2_protocol_errors", x->h2_protocol_errors);
+	ADD(o, "ws_connections", x->ws_connections);
+	ADD(o, "ws_unknown_api", x->ws_unknown_api);
+	ADD(o, "ws_calls", x->ws_calls);
+	ADD(o, "ws_messages", x->ws_messages);
+	ADD(o, "ws_lost_messages", x->ws_lost_messages);
+	ADD(o, "ws_resyncs", x->ws_resyncs);
+	ADD(o, "ws_bad_frames", x->ws_bad_frames);
+	ADD(o, "ws_too_big", x->ws_too_big);
+	ADD(o, "ws_inflate_errors", x->ws_inflate_errors);
+	ADD(o, "ws_orphan_events", x->ws_orphan_events);
+	ADD(o, "ws_bad_extensions", x->ws_bad_extensions);
 }
 
 static void alloc_stats_json(const struct agent *a, cJSON *o)
@@ -364,7 +375,7 @@ static int load_config(struct agent *a)
 		tt_warn("no price table: events will carry no cost "
 			"(set pricing.table in the config)");
 	if (o->ringbuf_bytes)
-		a->cfg.ringbuf_bytes = o->ringbuf_bytes;
+		a->cfg.capture.ringbuf_bytes = o->ringbuf_bytes;
 	return 0;
 }
 
@@ -439,7 +450,7 @@ static int setup_pipeline(struct agent *a)
 		.hosts = &a->cfg.hosts,
 		.alloc = &a->alloc,
 		.keep_headers = a->keep_headers,
-		.max_connections = a->cfg.max_connections,
+		.max_connections = a->cfg.capture.max_connections,
 		.digests = a->opts->stream_digest,
 		.connection_records = a->opts->connection_records,
 		.self_pid = (uint32_t)getpid(),
@@ -486,7 +497,7 @@ static int setup(struct agent *a)
 	if (err)
 		return err;
 	tt_capture_setup_libbpf_log();
-	err = tt_capture_open(&a->cap, a->cfg.ringbuf_bytes, on_event, a);
+	err = tt_capture_open(&a->cap, a->cfg.capture.ringbuf_bytes, on_event, a);
 	if (err)
 		return err;
 	err = tt_capture_load_sni_rules(&a->cap, &a->cfg.hosts);
@@ -498,11 +509,11 @@ static int setup(struct agent *a)
 	if (!a->am)
 		return -ENOMEM;
 	/* On-disk libraries first, so the scan below only adds copies. */
-	if (a->cfg.attach_all_libraries)
+	if (a->cfg.capture.attach_all_libraries)
 		tt_attach_scan_system(a->am);
 	tt_attach_scan_all(a->am);
 	tt_info("ready: %zu TLS files attached, ring buffer %zu bytes",
-		tt_attach_count(a->am), a->cfg.ringbuf_bytes);
+		tt_attach_count(a->am), a->cfg.capture.ringbuf_bytes);
 	err = setup_otlp(a);
 	if (err)
 		return err;
@@ -542,18 +553,18 @@ static void reload(struct agent *a)
 		free(next);
 		return;
 	}
-	if (next->ringbuf_bytes != a->cfg.ringbuf_bytes ||
-	    next->max_connections != a->cfg.max_connections ||
-	    next->attach_all_libraries != a->cfg.attach_all_libraries ||
+	if (next->capture.ringbuf_bytes != a->cfg.capture.ringbuf_bytes ||
+	    next->capture.max_connections != a->cfg.capture.max_connections ||
+	    next->capture.attach_all_libraries != a->cfg.capture.attach_all_libraries ||
 	    strcmp(next->cgroup_root, a->cfg.cgroup_root) ||
 	    strcmp(next->pods_log_dir, a->cfg.pods_log_dir) ||
 	    strcmp(next->docker_dir, a->cfg.docker_dir) ||
 	    strcmp(next->metrics_listen, a->cfg.metrics_listen) ||
 	    memcmp(&next->otlp, &a->cfg.otlp, sizeof(next->otlp)))
 		tt_warn("reload: capture, host and metrics settings apply at the next start");
-	next->ringbuf_bytes = a->cfg.ringbuf_bytes;
-	next->max_connections = a->cfg.max_connections;
-	next->attach_all_libraries = a->cfg.attach_all_libraries;
+	next->capture.ringbuf_bytes = a->cfg.capture.ringbuf_bytes;
+	next->capture.max_connections = a->cfg.capture.max_connections;
+	next->capture.attach_all_libraries = a->cfg.capture.attach_all_libraries;
 	memcpy(next->cgroup_root, a->cfg.cgroup_root, sizeof(next->cgroup_root));
 	memcpy(next->pods_log_dir, a->cfg.pods_log_dir, sizeof(next->pods_log_dir));
 	memcpy(next->docker_dir, a->cfg.docker_dir, sizeof(next->docker_dir));

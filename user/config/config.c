@@ -33,9 +33,7 @@ void tt_config_defaults(struct tt_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	tt_hosts_init_builtin(&cfg->hosts);
-	cfg->ringbuf_bytes = 8u << 20;
-	cfg->max_connections = 16384;
-	cfg->attach_all_libraries = 1;
+	tt_capture_config_defaults(&cfg->capture);
 	tt_environ_allow_default(&cfg->env_allow);
 	for (int r = 0; r < TT_DECL_ROLES; r++)
 		snprintf(cfg->declared[r], sizeof(cfg->declared[r]), "%s",
@@ -165,6 +163,7 @@ static int parse_metrics(const cJSON *obj, struct tt_config *cfg, char *err,
 void tt_config_free(struct tt_config *cfg)
 {
 	tt_rules_free(&cfg->owners);
+	tt_capture_config_free(&cfg->capture);
 }
 
 static int parse_pricing(const cJSON *obj, struct tt_config *cfg, char *err,
@@ -230,52 +229,6 @@ static int parse_endpoints(const cJSON *arr, struct tt_config *cfg, char *err,
 	return 0;
 }
 
-static int get_size(const cJSON *obj, const char *key, size_t lo, size_t hi,
-		    size_t *out, char *err, size_t errlen)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	if (!v)
-		return 0;
-	/* Range first: casting an out-of-range double to size_t is undefined. */
-	if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)lo) ||
-	    v->valuedouble > (double)hi ||
-	    v->valuedouble != (double)(size_t)v->valuedouble)
-		return tt_cfg_fail(err, errlen, "capture.%s: must be an integer in [%zu, %zu]",
-			    key, lo, hi);
-	*out = (size_t)v->valuedouble;
-	return 0;
-}
-
-static int parse_capture(const cJSON *obj, struct tt_config *cfg, char *err,
-			 size_t errlen)
-{
-	static const char *const keys[] = { "ringbuf_bytes", "max_connections",
-					    "attach_system_libraries", NULL };
-	const cJSON *v;
-	int ret;
-
-	if (!cJSON_IsObject(obj))
-		return tt_cfg_fail(err, errlen, "capture: must be an object");
-	ret = tt_cfg_check_keys(obj, "capture", keys, err, errlen);
-	if (!ret)
-		ret = get_size(obj, "ringbuf_bytes", 4096, 1u << 30,
-			       &cfg->ringbuf_bytes, err, errlen);
-	if (!ret && (cfg->ringbuf_bytes & (cfg->ringbuf_bytes - 1)))
-		return tt_cfg_fail(err, errlen, "capture.ringbuf_bytes: must be a power of two");
-	if (!ret)
-		ret = get_size(obj, "max_connections", 16, 1u << 20,
-			       &cfg->max_connections, err, errlen);
-	v = cJSON_GetObjectItemCaseSensitive(obj, "attach_system_libraries");
-	if (!ret && v) {
-		if (!cJSON_IsBool(v))
-			return tt_cfg_fail(err, errlen,
-				    "capture.attach_system_libraries: must be true or false");
-		cfg->attach_all_libraries = cJSON_IsTrue(v);
-	}
-	return ret;
-}
-
 int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 		    size_t errlen)
 {
@@ -310,7 +263,7 @@ int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 	if (v && (ret = parse_endpoints(v, cfg, err, errlen)))
 		goto out;
 	v = cJSON_GetObjectItemCaseSensitive(root, "capture");
-	if (v && (ret = parse_capture(v, cfg, err, errlen)))
+	if (v && (ret = tt_capture_config_parse(v, &cfg->capture, err, errlen)))
 		goto out;
 	v = cJSON_GetObjectItemCaseSensitive(root, "owners");
 	if (v && (ret = tt_rules_parse_owners(v, "owners", &cfg->owners, err,

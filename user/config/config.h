@@ -10,6 +10,7 @@
 #include "owner/environ.h"
 #include "hosts/hosts.h"
 #include "owner/rules.h"
+#include "config/capture_config.h"
 #include "config/otlp_config.h"
 #include "config/listen.h"
 
@@ -27,9 +28,7 @@ enum tt_decl_role {
 
 struct tt_config {
 	struct tt_hosts hosts;     /* built-ins plus "endpoints" */
-	size_t ringbuf_bytes;      /* capture.ringbuf_bytes */
-	size_t max_connections;    /* capture.max_connections */
-	int attach_all_libraries;  /* capture.attach_system_libraries */
+	struct tt_capture_config capture;  /* "capture" */
 	struct tt_owner_rules owners;      /* "owners", "key_environments" (heap) */
 	struct tt_environ_allow env_allow; /* "environment_variables" */
 	char prices_path[TT_CONFIG_PATH_MAX]; /* pricing.table, "" for the default */

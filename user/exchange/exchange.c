@@ -427,6 +427,14 @@ static int resp_on_head(void *ctx, const struct tt_h1_head *head)
 	struct exchange *e;
 
 	x->cur_resp = NULL;
+	/* A WebSocket handshake: not a call; the calls come inside it. */
+	if (head->status == 101 && (e = oldest_unanswered(x)) &&
+	    !x_ws_start(x, e, &head->hdrs)) {
+		pop(x, e);
+		while (x->n) /* requests after an upgrade: never answered */
+			x_finish(x, x->q[x->head], 0);
+		return TT_H1_UPGRADE;
+	}
 	if (head->status < 200) {
 		x->st.interim_responses++; /* 100 Continue: the request goes on */
 		return 0;
@@ -815,11 +823,13 @@ void tt_xconn_data(struct tt_xconn *x, int dir, uint64_t ts_ns,
 			decide(x, p, n);
 		}
 	}
-	if (x->proto == X_H2) {
-		x_h2_data(x, dir, p, n);
+	if (x->proto == X_H2 || x->proto == X_WS) {
+		(x->proto == X_H2 ? x_h2_data : x_ws_data)(x, dir, p, n);
 		return;
 	}
 	tt_h1_feed(dir == TT_DIR_EGRESS ? x->req_parser : x->resp_parser, p, n);
+	if (x->proto == X_WS && dir == TT_DIR_INGRESS)
+		x_ws_rest(x, p, n);
 }
 
 void tt_xconn_gap(struct tt_xconn *x, int dir, uint64_t ts_ns, uint64_t len)
@@ -830,9 +840,9 @@ void tt_xconn_gap(struct tt_xconn *x, int dir, uint64_t ts_ns, uint64_t len)
 		x->early_gap[dir & 1] += len;
 		return;
 	}
-	if (x->proto == X_H2) {
+	if (x->proto == X_H2 || x->proto == X_WS) {
 		x->st.gaps++;
-		x_h2_gap(x, dir, len);
+		(x->proto == X_H2 ? x_h2_gap : x_ws_gap)(x, dir, len);
 		return;
 	}
 	/* Say why, even when the parser has to give the message up. */
@@ -847,6 +857,7 @@ void tt_xconn_gap(struct tt_xconn *x, int dir, uint64_t ts_ns, uint64_t len)
 void tt_xconn_close(struct tt_xconn *x, uint64_t ts_ns)
 {
 	x->now_ns = ts_ns;
+	x_ws_close(x);
 	if (x->proto != X_H2) {
 		tt_h1_eof(x->req_parser);
 		tt_h1_eof(x->resp_parser); /* may complete a close-delimited body */
@@ -860,6 +871,7 @@ void tt_xconn_free(struct tt_xconn *x)
 	if (!x)
 		return;
 	x_h2_free(x);
+	x_ws_free(x);
 	while (x->n) {
 		xfree(x->q[x->head]);
 		x->head = (x->head + 1) % TT_X_PENDING_MAX;
@@ -892,4 +904,15 @@ void tt_xconn_stats_add(struct tt_xconn_stats *a, const struct tt_xconn_stats *b
 	a->h2_connections += b->h2_connections;
 	a->h2_undecodable += b->h2_undecodable;
 	a->h2_protocol_errors += b->h2_protocol_errors;
+	a->ws_connections += b->ws_connections;
+	a->ws_unknown_api += b->ws_unknown_api;
+	a->ws_calls += b->ws_calls;
+	a->ws_messages += b->ws_messages;
+	a->ws_lost_messages += b->ws_lost_messages;
+	a->ws_resyncs += b->ws_resyncs;
+	a->ws_bad_frames += b->ws_bad_frames;
+	a->ws_too_big += b->ws_too_big;
+	a->ws_inflate_errors += b->ws_inflate_errors;
+	a->ws_orphan_events += b->ws_orphan_events;
+	a->ws_bad_extensions += b->ws_bad_extensions;
 }

@@ -62,6 +62,14 @@ struct tt_xconn_stats {
 	 * could not be decoded (HPACK state lost to a gap or a mid-way join;
 	 * no exchange is made up for them). */
 	uint64_t h2_connections, h2_undecodable, h2_protocol_errors;
+	/* WebSocket after a 101 (docs/websocket.md): sockets, those not to an
+	 * API we decode, calls reported, text messages, messages lost (gap,
+	 * cap, inflate), resyncs, frames that broke the protocol or a scan's
+	 * guess, messages over the cap, inflate errors, server events no
+	 * call took, and 101s whose extensions could not be trusted. */
+	uint64_t ws_connections, ws_unknown_api, ws_calls, ws_messages,
+		ws_lost_messages, ws_resyncs, ws_bad_frames, ws_too_big,
+		ws_inflate_errors, ws_orphan_events, ws_bad_extensions;
 };
 
 struct tt_xconn;

@@ -17,7 +17,7 @@
 #include "http/h2.h"
 #include "provider/reqscan.h"
 
-enum x_proto { X_UNDECIDED = 0, X_H1, X_H2 };
+enum x_proto { X_UNDECIDED = 0, X_H1, X_H2, X_WS };
 
 struct exchange {
 	/* request */
@@ -70,6 +70,7 @@ struct tt_xconn {
 	uint64_t early_gap[2];     /* gaps before the protocol was known */
 	uint8_t held;              /* a first egress byte "P", not yet fed */
 	struct tt_h2 *h2[2];       /* HTTP/2: one parser per direction */
+	struct x_ws *ws;           /* after a 101 to WebSocket (exchange_ws.c) */
 	struct exchange *q[TT_X_PENDING_MAX]; /* FIFO, q[head] oldest */
 	size_t head, n;
 	struct exchange *cur_req;  /* request whose body is arriving */
@@ -104,5 +105,17 @@ int x_h2_start(struct tt_xconn *x);
 void x_h2_data(struct tt_xconn *x, int dir, const uint8_t *p, size_t n);
 void x_h2_gap(struct tt_xconn *x, int dir, uint64_t len);
 void x_h2_free(struct tt_xconn *x);
+
+/* WebSocket after HTTP/1 (exchange_ws.c). x_ws_start: the 101 response
+ * to e, with its headers; 0 (the connection is X_WS now: e is the caller's
+ * to drop, without a record), -EINVAL (not Upgrade: websocket), -ENOMEM. */
+int x_ws_start(struct tt_xconn *x, struct exchange *e,
+	       const struct tt_hdrs *resp);
+void x_ws_data(struct tt_xconn *x, int dir, const uint8_t *p, size_t n);
+/* The ingress buffer that held the 101: the frames after it. */
+void x_ws_rest(struct tt_xconn *x, const uint8_t *p, size_t n);
+void x_ws_gap(struct tt_xconn *x, int dir, uint64_t len);
+void x_ws_close(struct tt_xconn *x);
+void x_ws_free(struct tt_xconn *x);
 
 #endif

@@ -29,6 +29,7 @@ enum h1_state {
 	ST_CHUNK_DATA_CR, /* CRLF after chunk data */
 	ST_CHUNK_DATA_LF,
 	ST_TRAILER,       /* trailer lines up to the blank line */
+	ST_UPGRADED,      /* after an accepted 101: no longer HTTP/1 */
 };
 
 enum h1_match {
@@ -55,6 +56,7 @@ struct tt_h1 {
 	int resyncing; /* mismatches are skipped bytes, not errors */
 	int fresh;     /* nothing parsed yet: a mismatch is a midway join */
 	int nomem;     /* an allocation failed during this feed */
+	size_t used;   /* ST_UPGRADED: bytes of the last feed that were HTTP */
 
 	/* Start line, filled by the matcher. */
 	enum h1_match m;
@@ -483,7 +485,11 @@ static void h1_head_done(struct tt_h1 *p)
 		no_body = h.status / 100 == 1 || h.status == 204 ||
 			  h.status == 304 || ret == TT_H1_BODY_NONE ||
 			  (!h.chunked && !eof_body && h.content_length == 0);
-	if (no_body) {
+	if (ret == TT_H1_UPGRADE && p->kind == TT_H1_RESPONSE &&
+	    h.status == 101) {
+		h1_end(p, TT_H1_END_COMPLETE);
+		p->state = ST_UPGRADED;
+	} else if (no_body) {
 		h1_end(p, TT_H1_END_COMPLETE);
 	} else if (h.chunked) {
 		h1_chunk_next(p);
@@ -731,14 +737,15 @@ int tt_h1_feed(struct tt_h1 *p, const uint8_t *data, size_t len)
 	p->nomem = 0;
 	/* Every step consumes bytes or moves to ST_START, which always
 	 * does, so this ends. */
-	while (off < len)
+	while (off < len && p->state != ST_UPGRADED)
 		off += h1_step(p, data + off, len - off);
+	p->used = off;
 	return p->nomem ? -ENOMEM : 0;
 }
 
 void tt_h1_gap(struct tt_h1 *p, uint64_t len)
 {
-	if (!len)
+	if (!len || p->state == ST_UPGRADED)
 		return;
 	if (p->state == ST_BODY_EOF ||
 	    ((p->state == ST_BODY_LEN || p->state == ST_CHUNK_DATA) &&
@@ -770,6 +777,13 @@ void tt_h1_eof(struct tt_h1 *p)
 	p->resyncing = 0;
 	p->fresh = 1;
 	h1_match_reset(p);
+}
+
+int tt_h1_upgraded(const struct tt_h1 *p, size_t *used)
+{
+	if (used)
+		*used = p->state == ST_UPGRADED ? p->used : 0;
+	return p->state == ST_UPGRADED;
 }
 
 const struct tt_h1_stats *tt_h1_get_stats(const struct tt_h1 *p)

@@ -35,6 +35,12 @@ enum tt_h1_end { TT_H1_END_COMPLETE = 0, TT_H1_END_ABORTED = 1 };
 /* on_head's answer: no body follows (the response to HEAD). Only
  * meaningful for responses; request bodies are always explicit. */
 #define TT_H1_BODY_NONE 1
+/* on_head's answer to a 101 (Switching Protocols) response the caller
+ * accepts: the message ends there and HTTP/1 ends on the connection.
+ * The parser stops: tt_h1_feed() leaves the rest of its buffer unread
+ * (tt_h1_upgraded() says where it stopped) and takes nothing more until
+ * tt_h1_eof(). */
+#define TT_H1_UPGRADE 2
 
 struct tt_h1_head {
 	int kind;
@@ -95,6 +101,10 @@ void tt_h1_gap(struct tt_h1 *p, uint64_t len);
 /* The connection ended: a close-delimited body ends COMPLETE, any other
  * message in progress ABORTED. The parser is then as new. */
 void tt_h1_eof(struct tt_h1 *p);
+
+/* 1 once a head was answered TT_H1_UPGRADE, with *used (may be NULL) the
+ * bytes of the last tt_h1_feed() buffer that were HTTP/1; else 0. */
+int tt_h1_upgraded(const struct tt_h1 *p, size_t *used);
 
 const struct tt_h1_stats *tt_h1_get_stats(const struct tt_h1 *p);
 

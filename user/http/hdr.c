@@ -34,3 +34,29 @@ int tt_hdrs_copy(const struct tt_hdrs *hs, const char *name, char *out,
 	out[n] = '\0';
 	return (int)n;
 }
+
+void tt_hdrs_clone(struct tt_hdrs *to, char *buf, size_t cap,
+		   const struct tt_hdrs *from)
+{
+	size_t used = 0;
+
+	to->n = to->dropped = 0;
+	for (size_t i = 0; from && i < from->n; i++) {
+		const struct tt_hdr *h = &from->h[i];
+		struct tt_hdr *k = &to->h[to->n];
+
+		if (used + h->name_len + h->value_len > cap) {
+			to->dropped++;
+			continue;
+		}
+		memcpy(buf + used, h->name, h->name_len);
+		k->name = buf + used;
+		k->name_len = h->name_len;
+		used += h->name_len;
+		memcpy(buf + used, h->value, h->value_len);
+		k->value = buf + used;
+		k->value_len = h->value_len;
+		used += h->value_len;
+		to->n++;
+	}
+}

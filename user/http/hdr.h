@@ -35,4 +35,10 @@ const char *tt_hdrs_get(const struct tt_hdrs *hs, const char *name,
 int tt_hdrs_copy(const struct tt_hdrs *hs, const char *name, char *out,
 		 size_t outlen);
 
+/* Copies every header of from whose name and value fit into buf (cap
+ * bytes, no NULs added) into to, which then points into buf; the ones
+ * that do not fit are left out and counted in to->dropped. */
+void tt_hdrs_clone(struct tt_hdrs *to, char *buf, size_t cap,
+		   const struct tt_hdrs *from);
+
 #endif

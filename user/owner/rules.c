@@ -212,16 +212,21 @@ static int parse_set(const cJSON *obj, const char *where,
 	return ret;
 }
 
+/* selector: a rule that only selects processes (capture.arm): no "set",
+ * and only facts known before any traffic. */
 static int parse_rule(const cJSON *obj, const char *where,
-		      struct tt_owner_rule *r, char *err, size_t errlen)
+		      struct tt_owner_rule *r, int selector, char *err,
+		      size_t errlen)
 {
 	static const char *const keys[] = { "name", "match", "set", NULL };
+	static const char *const selector_keys[] = { "name", "match", NULL };
 	char path[128];
 	int ret;
 
 	if (!cJSON_IsObject(obj))
 		return tt_cfg_fail(err, errlen, "%s: must be an object", where);
-	ret = tt_cfg_check_keys(obj, where, keys, err, errlen);
+	ret = tt_cfg_check_keys(obj, where, selector ? selector_keys : keys,
+				err, errlen);
 	if (ret)
 		return ret;
 	if (!cJSON_GetObjectItemCaseSensitive(obj, "name"))
@@ -236,21 +241,30 @@ static int parse_rule(const cJSON *obj, const char *where,
 	if (!cJSON_GetObjectItemCaseSensitive(obj, "match"))
 		return tt_cfg_fail(err, errlen, "%s.match: required (use {} to match all)",
 			    where);
-	if (!cJSON_GetObjectItemCaseSensitive(obj, "set"))
+	if (!selector && !cJSON_GetObjectItemCaseSensitive(obj, "set"))
 		return tt_cfg_fail(err, errlen, "%s.set: required", where);
 	mkpath(path, sizeof(path), "%s.match", where);
 	ret = parse_match(cJSON_GetObjectItemCaseSensitive(obj, "match"), path,
 			  r, err, errlen);
 	if (ret)
 		return ret;
+	if (selector) {
+		for (size_t i = 0; i < r->n_conds; i++)
+			if (r->conds[i].kind == TT_FACT_HEADER ||
+			    r->conds[i].kind == TT_FACT_KEY_ID)
+				return tt_cfg_fail(err, errlen,
+					"%s.%s: not known before a process's traffic",
+					path, kind_names[r->conds[i].kind]);
+		return 0;
+	}
 	mkpath(path, sizeof(path), "%s.set", where);
 	return parse_set(cJSON_GetObjectItemCaseSensitive(obj, "set"), path,
 			 &r->set, err, errlen);
 }
 
-int tt_rules_parse_owners(const struct cJSON *arr, const char *where,
-			  struct tt_owner_rules *rules, char *err,
-			  size_t errlen)
+static int parse_rules(const struct cJSON *arr, const char *where,
+		       struct tt_owner_rules *rules, int selector, char *err,
+		       size_t errlen)
 {
 	struct tt_owner_rule *table = NULL;
 	const cJSON *it;
@@ -274,7 +288,7 @@ int tt_rules_parse_owners(const struct cJSON *arr, const char *where,
 		return -ENOMEM;
 	cJSON_ArrayForEach(it, arr) {
 		mkpath(path, sizeof(path), "%s[%zu]", where, n);
-		ret = parse_rule(it, path, &table[n], err, errlen);
+		ret = parse_rule(it, path, &table[n], selector, err, errlen);
 		if (ret)
 			goto out;
 		for (size_t i = 0; i < n; i++)
@@ -292,6 +306,20 @@ int tt_rules_parse_owners(const struct cJSON *arr, const char *where,
 out:
 	free(table);
 	return ret;
+}
+
+int tt_rules_parse_owners(const struct cJSON *arr, const char *where,
+			  struct tt_owner_rules *rules, char *err,
+			  size_t errlen)
+{
+	return parse_rules(arr, where, rules, 0, err, errlen);
+}
+
+int tt_rules_parse_selectors(const struct cJSON *arr, const char *where,
+			     struct tt_owner_rules *rules, char *err,
+			     size_t errlen)
+{
+	return parse_rules(arr, where, rules, 1, err, errlen);
 }
 
 int tt_rules_parse_key_environments(const struct cJSON *obj,

@@ -164,6 +164,13 @@ struct tt_env_check {
 int tt_rules_parse_owners(const struct cJSON *arr, const char *where,
 			  struct tt_owner_rules *rules, char *err,
 			  size_t errlen);
+/* Parses a JSON array of process selectors ({"name", "match"}, no "set";
+ * header and key_id conditions are refused: they are not known before a
+ * process's traffic). Same semantics and errors as tt_rules_parse_owners;
+ * tt_rules_match() reports a match as "allocated". */
+int tt_rules_parse_selectors(const struct cJSON *arr, const char *where,
+			     struct tt_owner_rules *rules, char *err,
+			     size_t errlen);
 /* Parses {"<key id>": "<environment>", ...}, replacing previous entries.
  * Returns 0, -EINVAL (message in err), -ENOMEM. */
 int tt_rules_parse_key_environments(const struct cJSON *obj,
