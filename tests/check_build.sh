@@ -17,6 +17,9 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 MAKE=${MAKE:-make}
+# Run from make test: the make below must not inherit that make's flags
+# and variables (B=, -n, its job server); it gets its own.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 SCRATCH=$(mktemp -d /tmp/tokentap-check-build.XXXXXX) || exit 1
 trap 'rm -rf "$SCRATCH"' EXIT
 failed=0
