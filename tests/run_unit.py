@@ -3,13 +3,16 @@
 """Runs unit test binaries and totals their results.
 
 Each binary (built from tests/unit/*_test.c with tests/unit/tt_test.h)
-prints "PASS name" / "FAIL name" lines and, as its last line,
-"N passed, N failed". Output is streamed as it comes so a hanging or
-crashing test shows where it stopped. The last line printed here is always
-"unit: N passed, N failed"; the exit code is 1 when any binary failed a
-test, crashed, timed out, or printed no summary line.
+prints "PASS name" / "FAIL name" / "SKIP name" lines and, as its last line,
+"N passed, N failed, N skipped". Output is streamed as it comes so a
+hanging or crashing test shows where it stopped. The last line printed here
+is always "unit: N passed, N failed, N skipped"; the exit code is 1 when
+any binary failed a test, crashed, timed out, or printed no summary line.
+A skipped test (it could not run here) is no failure, but it is never
+counted as a pass.
 
-Usage: run_unit.py [--timeout SECONDS] BINARY...
+Usage: run_unit.py [--timeout SECONDS] BINARY[:TEST[,TEST...]]...
+  (BINARY:TEST runs only the named tests of that binary.)
 """
 
 import argparse
@@ -20,7 +23,7 @@ import subprocess
 import sys
 import threading
 
-SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$")
+SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed, (\d+) skipped$")
 
 
 def describe_exit(rc):
@@ -33,22 +36,25 @@ def describe_exit(rc):
     return "exit code %d" % rc
 
 
-def run_one(path, timeout):
-    """Runs one binary, streaming its output.
+def run_one(item, timeout):
+    """Runs one binary (item: path[:test,test...]), streaming its output.
 
-    Returns (passed, failed, ok): the binary's own counts, and whether its
-    exit agrees with them. A binary with no summary counts as one failure,
-    so a crash can never make the total look clean.
+    Returns (passed, failed, skipped, ok): the binary's own counts, and
+    whether its exit agrees with them. A binary with no summary counts as
+    one failure, so a crash can never make the total look clean.
     """
+    path, _, picked = item.partition(":")
+    tests = [t for t in picked.split(",") if t]
     name = os.path.basename(path)
-    print("== %s" % name, flush=True)
+    print("== %s%s" % (name, (" " + " ".join(tests)) if tests else ""),
+          flush=True)
     try:
         proc = subprocess.Popen(
-            [path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [path] + tests, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL)
     except OSError as e:
         print("FAIL %s: cannot run: %s" % (name, e), flush=True)
-        return 0, 1, False
+        return 0, 1, 0, False
     timed_out = threading.Event()
 
     def kill():
@@ -72,19 +78,19 @@ def run_one(path, timeout):
     m = SUMMARY.match(last or "")
     if timed_out.is_set():
         print("FAIL %s: timed out after %ss" % (name, timeout), flush=True)
-        passed = int(m.group(1)) if m else 0
-        return passed, max(1, int(m.group(2)) if m else 1), False
+        passed, failed, skipped = map(int, m.groups()) if m else (0, 1, 0)
+        return passed, max(1, failed), skipped, False
     if not m:
         print("FAIL %s: no summary line (%s)" % (name, describe_exit(rc)),
               flush=True)
-        return 0, 1, False
-    passed, failed = int(m.group(1)), int(m.group(2))
+        return 0, 1, 0, False
+    passed, failed, skipped = map(int, m.groups())
     # The summary and the exit code must agree: 0 exactly when none failed.
     if (rc == 0) != (failed == 0):
         print("FAIL %s: %d failed but %s" % (name, failed, describe_exit(rc)),
               flush=True)
-        return passed, max(failed, 1), False
-    return passed, failed, failed == 0
+        return passed, max(failed, 1), skipped, False
+    return passed, failed, skipped, failed == 0
 
 
 def main():
@@ -94,16 +100,15 @@ def main():
     ap.add_argument("binaries", nargs="*")
     args = ap.parse_args()
 
-    total_pass = total_fail = 0
+    totals = [0, 0, 0]  # passed, failed, skipped
     all_ok = bool(args.binaries)
     if not args.binaries:
         print("run_unit: no test binaries given", flush=True)
-    for path in args.binaries:
-        passed, failed, ok = run_one(path, args.timeout)
-        total_pass += passed
-        total_fail += failed
+    for item in args.binaries:
+        *counts, ok = run_one(item, args.timeout)
+        totals = [t + c for t, c in zip(totals, counts)]
         all_ok = all_ok and ok
-    print("unit: %d passed, %d failed" % (total_pass, total_fail), flush=True)
+    print("unit: %d passed, %d failed, %d skipped" % tuple(totals), flush=True)
     return 0 if all_ok else 1
 
 

@@ -33,6 +33,11 @@ class Failure(Exception):
     pass
 
 
+class Skip(Exception):
+    """Raised by a test that cannot run here (a missing tool, a kernel
+    feature): run.py reports it as SKIP, never as PASS."""
+
+
 def check(cond, msg):
     if not cond:
         raise Failure(msg)

@@ -2,297 +2,94 @@
 """End-to-end tests of the capture (root): real BPF, real clients.
 
 Usage: run.py --agent build/tokentap [-k NAME]
-Last line: "e2e: N passed, N failed".
+
+A test is a function test_*(env) in a file tests/e2e/test_*.py: adding a
+file adds its tests. Files run in the order of their module-level ORDER
+(default 100), then by name; a file's tests in the order they are defined.
+-k NAME runs the tests whose name contains NAME. A test fails by raising
+(harness.check raises Failure); it raises harness.Skip("why") when it
+cannot run here, and is then reported SKIP, never PASS.
+Last line: "e2e: N passed, N failed, N skipped".
 """
 import argparse
+import glob
+import importlib
+import inspect
 import os
-import shutil
-import subprocess
 import sys
 import time
 import traceback
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_decode import test_decode_clients  # noqa: E402
-from test_allocate import test_allocation  # noqa: E402
-from test_otlp import test_otlp_export  # noqa: E402
-from test_gnutls import test_gnutls_wget  # noqa: E402
-from test_h2 import test_go_clients, test_http2_clients  # noqa: E402
-from test_reload import test_reload  # noqa: E402
-from test_report import test_report_matches_provider  # noqa: E402
-from test_metrics import test_metrics  # noqa: E402
-from harness import (ROOT, AI_NAME, CLIENTS, OTHER_NAME, PY, Agent, Env, Failure,  # noqa: E402
-                     assert_exact_capture, check, run_client, wait_for)
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from harness import Env, Failure, Skip  # noqa: E402
 
-URL = "https://%s/v1/chat/completions" % AI_NAME
+DEFAULT_ORDER = 100
 
 
-def curl_argv(env, name, body, key, out):
-    return ["curl", "-sS", "--fail", "-o", out, "--cacert", env.ca,
-            "--resolve", "%s:443:127.0.0.1" % name,
-            "-H", "Authorization: Bearer " + key, "-H", "Content-Type: application/json",
-            "-H", "X-Fake-Body-Bytes: 1048576", "--data-binary", "@" + body,
-            "https://%s/v1/chat/completions" % name]
+def discover():
+    """Every test_* function of every tests/e2e/test_*.py, in run order."""
+    modules = []
+    for path in glob.glob(os.path.join(HERE, "test_*.py")):
+        mod = importlib.import_module(os.path.basename(path)[:-3])
+        modules.append((getattr(mod, "ORDER", DEFAULT_ORDER), mod.__name__, mod))
+    tests = []
+    for _, _, mod in sorted(modules, key=lambda m: m[:2]):
+        # Defined here, not imported from another test file.
+        own = [f for name, f in inspect.getmembers(mod, inspect.isfunction)
+               if name.startswith("test_") and f.__module__ == mod.__name__]
+        tests += sorted(own, key=lambda f: f.__code__.co_firstlineno)
+    return tests
 
 
-def sha256_file(path):
-    import hashlib
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def client_argv(env, kind, tag):
-    """argv and env for one client kind posting a 200 KiB body."""
-    body, key, _ = env.make_body(tag)
-    if kind == "curl":
-        out = os.path.join(env.dir, "resp-%s" % tag)
-        return curl_argv(env, AI_NAME, body, key, out), {"CURL_CA_BUNDLE": env.ca}, False, out
-    if kind == "python-urllib":
-        return ([PY, os.path.join(CLIENTS, "py_urllib.py"), URL, body, key, env.expect_1m],
-                {"SSL_CERT_FILE": env.ca}, True, None)
-    mode = "https" if kind == "node-https" else "fetch"
-    return (["node", os.path.join(CLIENTS, "node_client.js"), mode, URL, body, key,
-             env.expect_1m], {"NODE_EXTRA_CA_CERTS": env.ca}, True, None)
-
-
-def run_kind(env, agent, kind, argv0=None):
-    cg_dir, cg_ino = env.cgroup(kind)
-    argv, cenv, hosts, out = client_argv(env, kind, kind)
-    if argv0:
-        argv[0] = argv0
-    proc = env.spawn(argv, cg_dir, env=cenv, hosts=hosts,
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    run_client(env, proc, kind)
-    if out:
-        check(sha256_file(out) == env.expect_1m, "%s: response body differs" % kind)
-    return proc.pid, cg_ino
-
-
-def test_clients_exact(env):
-    """curl, urllib, node https and fetch: 200 KiB up, 1 MiB down, each in
-    its own cgroup, started after the agent: byte-exact from the first
-    request, with the client's pid and cgroup id."""
-    agent = Agent(env, "clients")
-    ran = []
-    try:
-        for kind in ("curl", "python-urllib", "node-https", "node-fetch"):
-            ran.append((kind,) + run_kind(env, agent, kind))
-    finally:
-        agent.stop()
-    for kind, pid, cg_ino in ran:
-        rec = assert_exact_capture(env, agent, pid, cg_ino, kind)
-        req = rec.get("first_request", {})
-        check(req.get("method") == "POST" and req.get("path") == "/v1/chat/completions",
-              "%s: first request not seen from its start: %s" % (kind, req))
-    check(agent.stats["ringbuf_lost_events"] == 0, "events lost at default ring size")
-    assert_no_secrets(env, agent)
-
-
-def assert_no_secrets(env, agent):
-    """No prompt marker or API key in the agent's records or logs."""
-    for path in (agent.events, agent.errfile):
-        with open(path, errors="replace") as f:
-            text = f.read()
-        for secret in env.secrets:
-            check(secret not in text, "secret %s... leaked into %s" % (secret[:12], path))
-
-
-def test_new_binary_after_agent(env):
-    """A TLS-carrying executable that did not exist when the agent started
-    (a copy of node: another inode) is found through the exec tracepoint and
-    captured from its first request."""
-    agent = Agent(env, "newbin")
-    try:
-        copy = os.path.join(env.dir, "bin", "node-copy")
-        os.makedirs(os.path.dirname(copy), exist_ok=True)
-        shutil.copy2(shutil.which("node"), copy)
-        pid, cg_ino = run_kind(env, agent, "node-fetch", argv0=copy)
-    finally:
-        agent.stop()
-    rec = assert_exact_capture(env, agent, pid, cg_ino, "node copy")
-    check(rec["first_request"]["method"] == "POST", "first request missed")
-    check(agent.attach["process_events"] > 0, "no exec events seen")
-
-
-def libssl_copy(env):
-    lib = os.path.join(env.dir, "ownlib")
-    os.makedirs(lib, exist_ok=True)
-    src = "/usr/lib/x86_64-linux-gnu/libssl.so.3"
-    dst = os.path.join(lib, "libssl.so.3")
-    if not os.path.exists(dst):
-        shutil.copy2(src, dst)
-    check(os.stat(dst).st_ino != os.stat(src).st_ino, "copy shares the inode")
-    return lib, dst
-
-
-def run_own_libssl(env, agent_name, before_agent):
-    """urllib loading its own libssl copy via LD_LIBRARY_PATH."""
-    lib, dst = libssl_copy(env)
-    tag = "ownssl-" + agent_name
-    body, key, _ = env.make_body(tag)
-    cg_dir, cg_ino = env.cgroup(tag)
-    go = os.path.join(env.dir, "go-" + tag)
-    argv = [PY, os.path.join(CLIENTS, "py_urllib.py"), URL, body, key, env.expect_1m, go]
-    cenv = {"SSL_CERT_FILE": env.ca, "LD_LIBRARY_PATH": lib}
-    agent = None
-    if not before_agent:
-        agent = Agent(env, agent_name)
-    proc = env.spawn(argv, cg_dir, env=cenv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        line = proc.stdout.readline().decode().strip()
-        check(line == "libssl=" + dst, "client did not load the copy: %r" % line)
-        if before_agent:
-            agent = Agent(env, agent_name)
-        open(go, "w").close()
-        run_client(env, proc, tag)
-    finally:
-        if agent:
-            agent.stop()
-    assert_exact_capture(env, agent, proc.pid, cg_ino, tag)
-
-
-def test_own_libssl_running_before(env):
-    """A process already running with its own libssl copy is found by the
-    /proc scan at start-up."""
-    run_own_libssl(env, "ownssl-before", before_agent=True)
-
-
-def test_own_libssl_started_after(env):
-    """A process started after the agent that loads its own libssl copy is
-    found when ld.so maps it, before its first request."""
-    run_own_libssl(env, "ownssl-after", before_agent=False)
-
-
-def test_non_ai_filtered(env):
-    """A host not in the list: no record, the kernel counts filtered calls
-    and stops sending data for it."""
-    agent = Agent(env, "filtered")
-    cg_dir, _ = env.cgroup("non-ai")
-    body, key, _ = env.make_body("nonai")
-    out = os.path.join(env.dir, "resp-nonai")
-    try:
-        proc = env.spawn(curl_argv(env, OTHER_NAME, body, key, out), cg_dir,
-                         env={"CURL_CA_BUNDLE": env.ca}, hosts=False,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        run_client(env, proc, "curl non-ai")
-    finally:
-        agent.stop()
-    check(sha256_file(out) == env.expect_1m, "non-AI client broken")
-    check(not agent.conns(proc.pid), "non-AI connection produced a record")
-    st = agent.stats
-    # ~64 reads of the 1 MiB response and the upload writes, on both ends.
-    check(st["filtered_calls"] >= 60, "filtered_calls %d" % st["filtered_calls"])
-    # The client is filtered by its server name when it sets it, the fake
-    # server's side by its role (it reads first): both in the kernel, so
-    # not one byte of either is copied.
-    check(st["sni_filtered_connections"] >= 1, "client not filtered by SNI")
-    check(st["server_role_connections"] >= 1, "server side not filtered in-kernel")
-    check(st["captured_bytes"] == 0, "captured %d bytes" % st["captured_bytes"])
-
-
-def timed_curl(env, name, agent_label):
-    cg_dir, _ = env.cgroup(name)
-    body, key, _ = env.make_body(name)
-    out = os.path.join(env.dir, "resp-" + name)
-    t0 = time.monotonic()
-    proc = env.spawn(curl_argv(env, AI_NAME, body, key, out), cg_dir,
-                     env={"CURL_CA_BUNDLE": env.ca}, hosts=False,
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    run_client(env, proc, name)
-    elapsed = time.monotonic() - t0
-    check(sha256_file(out) == env.expect_1m, "%s: response corrupted" % agent_label)
-    return proc.pid, elapsed
-
-
-def test_tiny_ringbuf(env):
-    """A ring buffer smaller than one chunk: losses are counted and visible
-    as stream gaps, the agent keeps running, the client is unharmed."""
-    _, base = timed_curl(env, "rb-baseline", "no agent")
-    agent = Agent(env, "tinyrb", ["--ringbuf-size", "16384"])
-    try:
-        pid, slow = timed_curl(env, "rb-tiny", "tiny ring")
-        check(agent.alive(), "agent died with a tiny ring buffer")
-    finally:
-        agent.stop()
-    check(agent.stats["ringbuf_lost_events"] > 0, "no loss counted")
-    recs = agent.conns(pid)
-    # The SNI event (300 bytes) fits an idle ring; full 16 KiB chunks never do.
-    check(len(recs) == 1, "expected one record, got %d" % len(recs))
-    for d in ("egress", "ingress"):
-        ds = recs[0][d]
-        check(ds["gap_bytes"] > 0, "%s loss not visible as a gap: %s" % (d, ds))
-        check(ds["captured_bytes"] + ds["gap_bytes"] == ds["bytes"],
-              "%s: captured + gap != bytes: %s" % (d, ds))
-    # Even the response's tail, lost with no later event, is accounted for.
-    check(recs[0]["ingress"]["bytes"] > 1048576,
-          "ingress bytes %d: the lost tail is missing" % recs[0]["ingress"]["bytes"])
-    check(slow < base * 3 + 1.0, "client slowed down: %.2fs vs %.2fs" % (slow, base))
-
-
-def test_doctor(env):
-    """doctor exits 0 here and lists libssl, libgnutls and /usr/bin/node;
-    given the Go test clients, it says how each can be traced (the stripped
-    one through its pclntab)."""
-    go = os.path.join(ROOT, "build", "go")
-    res = subprocess.run([env.agent, "doctor", os.path.join(go, "tlsclient"),
-                          os.path.join(go, "tlsclient-stripped")],
-                         capture_output=True, text=True, timeout=120)
-    check(res.returncode == 0, "doctor exited %d: %s" % (res.returncode, res.stdout))
-    check("libssl.so" in res.stdout, "doctor does not list libssl")
-    check("libgnutls.so" in res.stdout, "doctor does not list libgnutls")
-    check("/usr/bin/node" in res.stdout, "doctor does not list /usr/bin/node")
-    lines = res.stdout.splitlines()
-    check(any("tlsclient-stripped" in ln and "found via pclntab" in ln and ln.startswith("ok")
-              for ln in lines), "doctor on the stripped Go client: %s" % res.stdout[-600:])
-    check(any(ln.startswith("ok") and ln.endswith("return probes)") and "tlsclient (" in ln
-              for ln in lines), "doctor on the Go client: %s" % res.stdout[-600:])
-
-
-TESTS = [test_doctor, test_clients_exact, test_new_binary_after_agent,
-         test_own_libssl_running_before, test_own_libssl_started_after,
-         test_non_ai_filtered, test_tiny_ringbuf, test_decode_clients,
-         test_allocation, test_gnutls_wget, test_http2_clients, test_go_clients,
-         test_reload, test_metrics,
-         test_otlp_export,
-         test_report_matches_provider]
+def run_tests(env, tests):
+    """Runs each test; returns (passed, failed, skipped)."""
+    counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
+    for t in tests:
+        t0 = time.monotonic()
+        try:
+            t(env)
+            word, why = "PASS", ""
+        except Skip as e:
+            word, why = "SKIP", ": %s" % e
+        except Failure as e:
+            word, why = "FAIL", ": %s" % e
+        except Exception:
+            word, why = "FAIL", ": %s" % traceback.format_exc()
+        counts[word] += 1
+        print("%s %s (%.1fs)%s" % (word, t.__name__, time.monotonic() - t0, why),
+              flush=True)
+    return counts["PASS"], counts["FAIL"], counts["SKIP"]
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--agent", required=True)
-    ap.add_argument("-k", default="")
+    ap.add_argument("-k", default="", help="run the tests whose name contains this")
     args = ap.parse_args()
-    tests = [t for t in TESTS if args.k in t.__name__]
+    tests = [t for t in discover() if args.k in t.__name__]
+    if not tests:
+        print("e2e: no test name contains %r" % args.k)
+        print("e2e: 0 passed, 1 failed, 0 skipped")
+        return 1
     if os.geteuid() != 0:
         print("e2e: needs root (real BPF); skipped %d tests" % len(tests))
         print("e2e: 0 passed, 0 failed, %d skipped" % len(tests))
         return 0
-    passed = failed = 0
     t_start = time.monotonic()
     try:
         env = Env(args.agent)
         env.start_server()
     except Exception as e:
         print("FAIL set-up: %s" % e)
-        print("e2e: 0 passed, 1 failed")
+        print("e2e: 0 passed, 1 failed, 0 skipped")
         return 1
     try:
-        for t in tests:
-            t0 = time.monotonic()
-            try:
-                t(env)
-                passed += 1
-                print("PASS %s (%.1fs)" % (t.__name__, time.monotonic() - t0), flush=True)
-            except Failure as e:
-                failed += 1
-                print("FAIL %s: %s" % (t.__name__, e), flush=True)
-            except Exception:
-                failed += 1
-                print("FAIL %s: %s" % (t.__name__, traceback.format_exc()), flush=True)
+        passed, failed, skipped = run_tests(env, tests)
     finally:
         env.close()
     print("e2e: total %.1fs" % (time.monotonic() - t_start))
-    print("e2e: %d passed, %d failed" % (passed, failed))
+    print("e2e: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
 
 

@@ -23,6 +23,8 @@ from test_decode import (NODE_FETCH, NODE_SDK, OAI_CHAT, PY_REQUESTS, USAGE,
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import costcheck  # noqa: E402
 
+ORDER = 30  # run.py runs the test files by ORDER, then by name
+
 PRICES = os.path.join(ROOT, "config", "prices.json")
 
 

@@ -8,6 +8,8 @@ import uuid
 
 from harness import CLIENTS, PY, Agent, Failure, check, run_client
 
+ORDER = 20  # run.py runs the test files by ORDER, then by name
+
 NODE_SDK = os.path.join(CLIENTS, "node_sdk.js")
 NODE_FETCH = os.path.join(CLIENTS, "node_fetch_plan.js")
 PY_REQUESTS = os.path.join(CLIENTS, "py_requests_plan.py")

@@ -9,6 +9,8 @@ from harness import Agent, check, run_client
 from test_decode import (OAI_CHAT, USAGE, Secrets, chat, compare,
                          server_exchanges, server_lines)
 
+ORDER = 40  # run.py runs the test files by ORDER, then by name
+
 
 def wget_argv(env, sec, body, url=OAI_CHAT):
     path = os.path.join(env.dir, "wget-body-%d.json" % len(env.secrets))

@@ -22,6 +22,8 @@ from test_decode import (OAI_CHAT, PY_REQUESTS, Secrets, chat, server_exchanges,
 
 import costcheck  # noqa: E402  (tests/ is on the path: test_allocate adds it)
 
+ORDER = 70  # run.py runs the test files by ORDER, then by name
+
 PROMETHEUS = "/usr/bin/prometheus"
 # Owner by requested model: the fake provider logs the request's model.
 OWNERS = {"gpt-4o-mini": "metrics-curl", "gpt-4.1-mini": "metrics-requests"}

@@ -15,6 +15,8 @@ from test_decode import (OAI_CHAT, PY_REQUESTS, Secrets, chat, server_exchanges,
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import costcheck  # noqa: E402
 
+ORDER = 90  # run.py runs the test files by ORDER, then by name
+
 PRICES = os.path.join(ROOT, "config", "prices.json")
 
 

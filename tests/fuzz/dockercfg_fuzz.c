@@ -14,12 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "owner/dockercfg.h"
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			abort();                                             \
-	} while (0)
+#include "fuzz.h"
 
 static const char wrap_head[] = "{\"Name\":\"/fuzz\",\"Config\":{\"Labels\":{";
 static const char wrap_tail[] = "}}}";

@@ -19,12 +19,7 @@
 #include <string.h>
 #include <zlib.h>
 #include "framing/eventstream.h"
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			abort();                                             \
-	} while (0)
+#include "fuzz.h"
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -38,30 +33,14 @@ static void put_be(uint8_t *p, uint64_t v, int n)
 		p[i] = (uint8_t)v;
 }
 
-static uint32_t next(uint32_t *seed)
-{
-	*seed ^= *seed << 13;
-	*seed ^= *seed >> 17;
-	*seed ^= *seed << 5;
-	return *seed;
-}
-
 /* ---- 1. arbitrary streams ---- */
 
-struct fz {
-	size_t cap;
-	int failed;
-	uint64_t hash, messages;
-};
-
-static void mix(struct fz *f, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	f->hash = (f->hash ^ n) * 0x100000001b3ull;
-	for (size_t i = 0; i < n; i++)
-		f->hash = (f->hash ^ b[i]) * 0x100000001b3ull;
-}
+static void on_msg(void *ctx, const struct tt_eventstream_msg *m);
+#define FZ_MODULE eventstream
+#define FZ_CALLBACK on_msg
+#define FZ_COUNT messages
+#define FZ_FINISH_AGAIN 0
+#include "framing_fuzz.h"
 
 static int inside(const struct tt_eventstream_msg *m, const char *p, size_t n)
 {
@@ -91,61 +70,16 @@ static void on_msg(void *ctx, const struct tt_eventstream_msg *m)
 	CHECK(inside(m, m->exception_type, m->exception_type_len));
 	CHECK(inside(m, m->error_code, m->error_code_len));
 	CHECK(inside(m, m->error_message, m->error_message_len));
-	f->messages++;
-	mix(f, m->headers, m->headers_len);
-	mix(f, m->payload, m->payload_len);
-	mix(f, m->event_type, m->event_type_len);
+	f->count++;
+	fz_hash_field(&f->hash, m->headers, m->headers_len);
+	fz_hash_field(&f->hash, m->payload, m->payload_len);
+	fz_hash_field(&f->hash, m->event_type, m->event_type_len);
 }
 
-struct outcome {
-	struct fz fz;
-	struct tt_eventstream_stats stats;
-	int finish;
-};
-
-/* mode 0: whole; 1: pieces from the seed; 2: byte by byte. */
-static void run(const uint8_t *p, size_t n, size_t cap, uint32_t seed,
-		int mode, struct outcome *o)
+static void fz_check(const struct fz_outcome *o)
 {
-	struct tt_eventstream *es = tt_eventstream_new(cap);
-	size_t off = 0, k;
-	int ret;
-
-	memset(o, 0, sizeof(*o));
-	o->fz.cap = cap;
-	o->fz.hash = 0xcbf29ce484222325ull;
-	CHECK(es);
-	while (off < n) {
-		k = n - off;
-		if (mode == 2)
-			k = 1;
-		else if (mode == 1 && k > 1)
-			k = next(&seed) % (k > 64 ? 64 : k) + 1;
-		ret = tt_eventstream_feed(es, p + off, k, on_msg, &o->fz);
-		CHECK(ret == 0 || ret == -EINVAL);
-		CHECK(!o->fz.failed || ret == -EINVAL);
-		if (ret)
-			o->fz.failed = 1;
-		off += k;
-	}
-	o->stats = *tt_eventstream_get_stats(es);
-	o->finish = tt_eventstream_finish(es);
-	CHECK((o->finish == -EINVAL) == o->fz.failed);
-	CHECK(o->finish >= -EINVAL && o->finish <= 1);
 	CHECK(o->stats.prelude_crc_errors + o->stats.message_crc_errors +
 	      o->stats.bad_lengths == (uint64_t)o->fz.failed);
-	CHECK(tt_eventstream_finish(es) == 0);
-	CHECK(o->stats.bytes == n);
-	CHECK(o->stats.messages == o->fz.messages);
-	CHECK(o->stats.nomem == 0);
-	tt_eventstream_free(es);
-}
-
-static void same(const struct outcome *a, const struct outcome *b)
-{
-	CHECK(a->fz.hash == b->fz.hash);
-	CHECK(!memcmp(&a->stats, &b->stats, sizeof(a->stats)));
-	CHECK(a->finish == b->finish);
 }
 
 /* Rewrites the CRCs of the messages the length fields chain together. */
@@ -212,7 +146,8 @@ static void round_trip(const uint8_t *data, size_t size, uint32_t seed)
 	size_t et_len = size ? data[0] % 40 : 0, hl = 0, total, len, off;
 	uint8_t *msg = malloc(2 * (size + 512));
 	const uint8_t *vals = size >= 16 ? data : pad;
-	struct tt_eventstream *es = tt_eventstream_new(TT_EVENTSTREAM_SPEC_MAX);
+	struct tt_eventstream *es = tt_eventstream_new(TT_EVENTSTREAM_SPEC_MAX,
+						       NULL);
 	struct rt r = { 0 };
 	int type;
 
@@ -245,7 +180,7 @@ static void round_trip(const uint8_t *data, size_t size, uint32_t seed)
 		size_t k = len - off;
 
 		if (k > 1)
-			k = next(&seed) % (k > 256 ? 256 : k) + 1;
+			k = fz_rnd(&seed) % (k > 256 ? 256 : k) + 1;
 		CHECK(tt_eventstream_feed(es, msg + off, k, on_rt, &r) == 0);
 		off += k;
 	}
@@ -257,17 +192,17 @@ static void round_trip(const uint8_t *data, size_t size, uint32_t seed)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct outcome whole, cut, bytes;
+	struct fz_outcome whole;
+	struct fz init = { .cap = 0 };
 	uint8_t *copy;
-	size_t cap;
 	uint32_t seed;
 	int flags;
 
 	if (size < 4)
 		return 0;
-	cap = data[0] & 0x80 ? (size_t)1 << 20 : (size_t)data[0] * 8;
+	init.cap = fz_cap(data[0], 8);
 	flags = data[1];
-	seed = (uint32_t)data[2] << 8 | data[3] | 1u << 16;
+	seed = fz_seed(data + 2);
 	data += 4;
 	size -= 4;
 	copy = malloc(size + 1);
@@ -275,13 +210,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	if (flags & 1)
 		reseal(copy, size);
-	run(copy, size, cap, seed, 0, &whole);
-	run(copy, size, cap, seed, 1, &cut);
-	same(&whole, &cut);
-	if (size <= 8192) {
-		run(copy, size, cap, seed, 2, &bytes);
-		same(&whole, &bytes);
-	}
+	fz_runs(copy, size, &init, seed, &whole);
 	free(copy);
 	round_trip(data, size, seed);
 	return 0;

@@ -17,12 +17,7 @@
 #include "tt_abi.h"
 #include "alloc/event.h"
 #include "exchange/exchange.h"
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			abort();                                             \
-	} while (0)
+#include "fuzz.h"
 
 static const char *const hints[] = {
 	NULL, "openai", "azure.ai.openai", "anthropic", "gcp.gemini",

@@ -18,12 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "binary/gobin.h"
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			abort();                                             \
-	} while (0)
+#include "fuzz.h"
 
 #define TEXT 0x401000u
 #define NNAMES 4

@@ -1,25 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
  * Fuzz target for user/http/h1.c. Input: a flags byte, two seed bytes,
- * then the stream. With flag bit 1, a NUL byte followed by k stands for
- * 64 * k + 1 copies of the byte before it, so that heads, trailers and
- * chunk lines past the caps are within reach of small inputs. The stream goes to a request parser and a response
- * parser three times: whole, cut into pieces drawn from the seed, and cut
- * with gaps between pieces. Invariants: the callback sequence is well
- * formed (on_end once per on_head, body only inside a message, framing
- * lengths add up), the whole and the cut runs agree exactly, counters add
- * up, and nothing is held after eof.
+ * then the stream. With flag bit 1, the stream is expanded (fz_expand in
+ * fuzz.h), so that heads, trailers and chunk lines past the caps are
+ * within reach of small inputs. The stream goes to a request parser and a
+ * response parser three times (fz_stream_target): whole, cut into pieces
+ * drawn from the seed, and cut with gaps between pieces. Invariants: the
+ * callback sequence is well formed (on_end once per on_head, body only
+ * inside a message, framing lengths add up), the whole and the cut runs
+ * agree exactly, counters add up, and nothing is held after eof.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "http/h1.h"
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			abort();                                             \
-	} while (0)
+#include "fuzz.h"
 
 struct fz {
 	int kind;
@@ -36,10 +31,7 @@ struct fz {
 
 static void mix(struct fz *f, const void *p, size_t n)
 {
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		f->hash = (f->hash ^ b[i]) * 0x100000001b3ull;
+	fz_hash(&f->hash, p, n);
 }
 
 static void mix_u64(struct fz *f, uint64_t v)
@@ -155,22 +147,14 @@ static void on_end(void *ctx, int end)
 static const struct tt_h1_callbacks cbs = { on_head, on_body, on_body_gap,
 					    on_end };
 
-static uint32_t rnd(uint32_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
-}
-
 /* mode 0: whole; 1: pieces; 2: pieces with gaps. Returns the trace hash;
  * *st gets the final counters. */
 static uint64_t run(int kind, unsigned flags, uint32_t seed, int mode,
-		    const uint8_t *d, size_t n, struct tt_h1_stats *st)
+		    const uint8_t *d, size_t n, void *st)
 {
 	struct fz f = { .kind = kind, .none_bits = flags >> 4,
-			.hash = 0xcbf29ce484222325ull };
-	struct tt_h1 *p = tt_h1_new(kind, &cbs, &f);
+			.hash = FZ_HASH_INIT };
+	struct tt_h1 *p = tt_h1_new(kind, &cbs, &f, NULL);
 	size_t maxpiece = (flags & 1) ? 7 : 300;
 	const struct tt_h1_stats *s;
 
@@ -179,17 +163,17 @@ static uint64_t run(int kind, unsigned flags, uint32_t seed, int mode,
 		CHECK(tt_h1_feed(p, d, n) == 0);
 	} else {
 		for (size_t at = 0; at < n;) {
-			size_t take = 1 + rnd(&seed) % maxpiece;
+			size_t take = 1 + fz_rnd(&seed) % maxpiece;
 
 			if (take > n - at)
 				take = n - at;
 			CHECK(tt_h1_feed(p, d + at, take) == 0);
 			at += take;
 			CHECK(f.heads - f.ends <= 1);
-			if (mode == 2 && rnd(&seed) % 5 == 0)
-				tt_h1_gap(p, rnd(&seed) % 4 == 0 ?
-						     (uint64_t)rnd(&seed) << 8 :
-						     1 + rnd(&seed) % 40);
+			if (mode == 2 && fz_rnd(&seed) % 5 == 0)
+				tt_h1_gap(p, fz_rnd(&seed) % 4 == 0 ?
+					     (uint64_t)fz_rnd(&seed) << 8 :
+					     1 + fz_rnd(&seed) % 40);
 			CHECK(f.heads - f.ends <= 1);
 		}
 	}
@@ -202,62 +186,14 @@ static uint64_t run(int kind, unsigned flags, uint32_t seed, int mode,
 	CHECK(s->nomem == 0);
 	if (mode < 2)
 		CHECK(s->gaps_skipped == 0 && s->gaps_aborted == 0);
-	*st = *s;
+	memcpy(st, s, sizeof(*s));
 	tt_h1_free(p);
 	return f.hash;
 }
 
-#define EXPAND_MAX (4 * TT_H1_HEAD_MAX)
-
-/* Returns a malloc'd stream of *n bytes: in, with runs expanded. */
-static uint8_t *expand(const uint8_t *in, size_t len, size_t *n)
-{
-	uint8_t *out = malloc(EXPAND_MAX);
-	size_t o = 0;
-
-	CHECK(out);
-	for (size_t i = 0; i < len && o < EXPAND_MAX; i++) {
-		if (in[i] == 0 && i + 1 < len && o > 0) {
-			size_t run = 64 * (size_t)in[++i] + 1;
-
-			if (run > EXPAND_MAX - o)
-				run = EXPAND_MAX - o;
-			memset(out + o, out[o - 1], run);
-			o += run;
-		} else {
-			out[o++] = in[i];
-		}
-	}
-	*n = o;
-	return out;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size)
 {
-	uint8_t *owned = NULL;
-	const uint8_t *data;
-	unsigned flags;
-	uint32_t seed;
-
-	if (size < 3)
-		return 0;
-	flags = input[0];
-	seed = (uint32_t)input[1] << 8 | input[2] | 0x10000u;
-	data = input + 3;
-	size -= 3;
-	if (flags & 2) {
-		owned = expand(data, size, &size);
-		data = owned;
-	}
-	for (int kind = TT_H1_REQUEST; kind <= TT_H1_RESPONSE; kind++) {
-		struct tt_h1_stats whole, cut, gapped;
-		uint64_t a = run(kind, flags, seed, 0, data, size, &whole);
-		uint64_t b = run(kind, flags, seed, 1, data, size, &cut);
-
-		CHECK(a == b);
-		CHECK(!memcmp(&whole, &cut, sizeof(whole)));
-		run(kind, flags, seed, 2, data, size, &gapped);
-	}
-	free(owned);
-	return 0;
+	return fz_stream_target(input, size, 4 * TT_H1_HEAD_MAX,
+				TT_H1_REQUEST, TT_H1_RESPONSE, run,
+				sizeof(struct tt_h1_stats));
 }

@@ -2,11 +2,11 @@
 /*
  * Fuzz target for user/http/h2.c. Input: a flags byte, two seed bytes,
  * then the stream. Flag bit 0: pieces of at most 7 bytes (else 300); bit
- * 1: a NUL byte followed by k stands for 64 * k + 1 copies of the byte
- * before it, so that big frames and header blocks are within reach; bit
- * 2: the peer announced a 64 KiB table and 1 MiB frames; bits 4-7: how
- * often gaps come. The stream goes to a client and a server direction,
- * three times each: whole, cut into pieces drawn from the seed, and cut
+ * 1: the stream is expanded (fz_expand in fuzz.h), so that big frames and
+ * header blocks are within reach; bit 2: the peer announced a 64 KiB
+ * table and 1 MiB frames; bits 4-7: how often gaps come. The stream goes
+ * to a client and a server direction, three times each
+ * (fz_stream_target): whole, cut into pieces drawn from the seed, and cut
  * with gaps between pieces (where the direction's own SETTINGS are also
  * passed back as the peer's, to exercise the ACK logic).
  *
@@ -20,12 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "http/h2.h"
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			abort();                                             \
-	} while (0)
+#include "fuzz.h"
 
 #define SID_OK(s) ((s) >= 1 && (s) <= 0x7fffffffu)
 
@@ -42,10 +37,7 @@ struct fz {
 
 static void mix(struct fz *f, const void *p, size_t n)
 {
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		f->hash = (f->hash ^ b[i]) * 0x100000001b3ull;
+	fz_hash(&f->hash, p, n);
 }
 
 static void mark(struct fz *f, char c, uint64_t a, uint64_t b)
@@ -143,14 +135,6 @@ static const struct tt_h2_callbacks cbs = {
 	on_reset, on_goaway, on_settings,
 };
 
-static uint32_t rnd(uint32_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
-}
-
 static void feed(struct fz *f, const uint8_t *d, size_t n)
 {
 	uint64_t headers = f->headers;
@@ -167,15 +151,15 @@ static void feed(struct fz *f, const uint8_t *d, size_t n)
 /* mode 0: whole; 1: pieces; 2: pieces with gaps. Returns the trace
  * hash; *st gets the final counters. */
 static uint64_t run(int dir, unsigned flags, uint32_t seed, int mode,
-		    const uint8_t *d, size_t n, struct tt_h2_stats *st)
+		    const uint8_t *d, size_t n, void *st)
 {
-	struct fz f = { .hash = 0xcbf29ce484222325ull };
+	struct fz f = { .hash = FZ_HASH_INIT };
 	size_t maxpiece = (flags & 1) ? 7 : 300;
 	unsigned gap_every = 2 + (flags >> 4);
 	const struct tt_h2_stats *s;
 	uint64_t blocks_started;
 
-	f.p = tt_h2_new(dir, &cbs, &f);
+	f.p = tt_h2_new(dir, &cbs, &f, NULL);
 	CHECK(f.p);
 	if (flags & 4) {
 		struct tt_h2_settings peer = { 65536, 1 << 20 };
@@ -186,18 +170,18 @@ static uint64_t run(int dir, unsigned flags, uint32_t seed, int mode,
 		feed(&f, d, n);
 	} else {
 		for (size_t at = 0; at < n;) {
-			size_t take = 1 + rnd(&seed) % maxpiece;
+			size_t take = 1 + fz_rnd(&seed) % maxpiece;
 
 			if (take > n - at)
 				take = n - at;
 			feed(&f, d + at, take);
 			at += take;
-			if (mode < 2 || rnd(&seed) % gap_every)
+			if (mode < 2 || fz_rnd(&seed) % gap_every)
 				continue;
 			f.state = tt_h2_state(f.p);
-			tt_h2_gap(f.p, rnd(&seed) % 4 == 0 ?
-					       (uint64_t)rnd(&seed) << 8 :
-					       1 + rnd(&seed) % 40);
+			tt_h2_gap(f.p, fz_rnd(&seed) % 4 == 0 ?
+					       (uint64_t)fz_rnd(&seed) << 8 :
+					       1 + fz_rnd(&seed) % 40);
 			CHECK(tt_h2_state(f.p) >= f.state);
 			if (f.set_seen)
 				tt_h2_peer_settings(f.p, &f.set);
@@ -220,62 +204,14 @@ static uint64_t run(int dir, unsigned flags, uint32_t seed, int mode,
 		CHECK(s->gaps == 0);
 	if (tt_h2_state(f.p) == TT_H2_OK)
 		CHECK(s->resyncs == 0 && s->undecodable_header_blocks == 0);
-	*st = *s;
+	memcpy(st, s, sizeof(*s));
 	tt_h2_free(f.p);
 	return f.hash;
 }
 
-#define EXPAND_MAX (4 * TT_H2_BLOCK_MAX)
-
-/* Returns a malloc'd stream of *n bytes: in, with runs expanded. */
-static uint8_t *expand(const uint8_t *in, size_t len, size_t *n)
-{
-	uint8_t *out = malloc(EXPAND_MAX);
-	size_t o = 0;
-
-	CHECK(out);
-	for (size_t i = 0; i < len && o < EXPAND_MAX; i++) {
-		if (in[i] == 0 && i + 1 < len && o > 0) {
-			size_t run_len = 64 * (size_t)in[++i] + 1;
-
-			if (run_len > EXPAND_MAX - o)
-				run_len = EXPAND_MAX - o;
-			memset(out + o, out[o - 1], run_len);
-			o += run_len;
-		} else {
-			out[o++] = in[i];
-		}
-	}
-	*n = o;
-	return out;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size)
 {
-	uint8_t *owned = NULL;
-	const uint8_t *data;
-	unsigned flags;
-	uint32_t seed;
-
-	if (size < 3)
-		return 0;
-	flags = input[0];
-	seed = (uint32_t)input[1] << 8 | input[2] | 0x10000u;
-	data = input + 3;
-	size -= 3;
-	if (flags & 2) {
-		owned = expand(data, size, &size);
-		data = owned;
-	}
-	for (int dir = TT_H2_CLIENT; dir <= TT_H2_SERVER; dir++) {
-		struct tt_h2_stats whole, cut, gapped;
-		uint64_t a = run(dir, flags, seed, 0, data, size, &whole);
-		uint64_t b = run(dir, flags, seed, 1, data, size, &cut);
-
-		CHECK(a == b);
-		CHECK(!memcmp(&whole, &cut, sizeof(whole)));
-		run(dir, flags, seed, 2, data, size, &gapped);
-	}
-	free(owned);
-	return 0;
+	return fz_stream_target(input, size, 4 * TT_H2_BLOCK_MAX,
+				TT_H2_CLIENT, TT_H2_SERVER, run,
+				sizeof(struct tt_h2_stats));
 }

@@ -14,12 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "metrics/metrics.h"
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			abort();                                             \
-	} while (0)
+#include "fuzz.h"
 
 #define CAP 8
 #define FIELD_MAX 512

@@ -21,12 +21,7 @@
 #include "alloc/event.h"
 #include "otlp/delivery.h"
 #include "otlp/otlp.h"
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			abort();                                             \
-	} while (0)
+#include "fuzz.h"
 
 static const char head[] =
 	"{\"event_type\":\"ai_api_cost_allocation\",\"event_id\":\"f\","

@@ -11,13 +11,13 @@
  *   line 2      response headers, "name=value" separated by 0x1f
  *   rest        documents separated by 0x1e; "event" 0x1f "json" gives
  *               an event name
- * Every input runs once per provider hint. Invariants: strings stay
- * NUL-terminated, usage numbers >= -1, enums in range, total = in + out.
+ * Every input runs once per provider hint on one reused decoder.
+ * Invariants: fz_check_call in pdec_fuzz.h.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "provider/call.h"
+#include "pdec_fuzz.h"
 
 static const struct { const char *hint, *host; } routes[] = {
 	{ "anthropic", "api.anthropic.com" },
@@ -39,44 +39,6 @@ static const char *const content_types[4] = {
 };
 
 #define MAX_HDRS 12
-
-#define CHECK_STR(field)                                                     \
-	do {                                                                 \
-		if (!memchr((field), '\0', sizeof(field)))                   \
-			abort();                                             \
-	} while (0)
-
-static void check(const struct tt_call *c)
-{
-	const struct tt_usage *u = &c->usage;
-
-	CHECK_STR(c->provider);
-	CHECK_STR(c->operation);
-	CHECK_STR(c->endpoint);
-	CHECK_STR(c->request_model);
-	CHECK_STR(c->response_model);
-	CHECK_STR(c->error_type);
-	CHECK_STR(c->request_id);
-	CHECK_STR(c->response_id);
-	CHECK_STR(c->finish_reason);
-	CHECK_STR(c->service_tier);
-	CHECK_STR(c->usage_raw);
-	if (u->input_tokens < -1 || u->output_tokens < -1 ||
-	    u->cache_read_input_tokens < -1 ||
-	    u->cache_creation_input_tokens < -1 || u->reasoning_tokens < -1 ||
-	    u->total_tokens < -1)
-		abort();
-	if (u->input_tokens >= 0 && u->output_tokens >= 0 &&
-	    u->total_tokens != u->input_tokens + u->output_tokens)
-		abort();
-	if (c->outcome < TT_OUT_SUCCESS || c->outcome > TT_OUT_INCOMPLETE ||
-	    c->usage_status < TT_USAGE_NONE ||
-	    c->usage_status > TT_USAGE_PARTIAL)
-		abort();
-	/* A request path never leaks its query (API keys live there). */
-	if (strchr(c->endpoint, '?'))
-		abort();
-}
 
 /* Splits "a=b\x1fc=d" into headers pointing into line. */
 static void parse_hdrs(const char *line, size_t len, struct tt_hdrs *hs)
@@ -111,7 +73,6 @@ static void run(struct tt_pdec *d, size_t route, uint8_t flags,
 				   "POST", target, target_len, &req_hdrs,
 				   &body };
 	const char *ct = content_types[flags >> 6];
-	const char *p = docs, *end = docs + docs_len;
 	struct tt_call call;
 
 	if (ct) {
@@ -124,49 +85,31 @@ static void run(struct tt_pdec *d, size_t route, uint8_t flags,
 	parse_hdrs(hdr_line, hdr_len, &resp_hdrs);
 	if (tt_pdec_begin(d, &req) == 0 || route == 5) {
 		tt_pdec_response(d, statuses[flags & 15], &resp_hdrs);
-		while (p < end) {
-			const char *rs = memchr(p, 0x1e, (size_t)(end - p));
-			const char *stop = rs ? rs : end;
-			const char *us = memchr(p, 0x1f, (size_t)(stop - p));
-
-			if (us)
-				tt_pdec_json(d, p, (size_t)(us - p), us + 1,
-					     (size_t)(stop - us - 1));
-			else
-				tt_pdec_json(d, NULL, 0, p, (size_t)(stop - p));
-			p = stop + 1;
-		}
+		fz_pdec_docs(d, docs, docs_len);
 	}
 	tt_pdec_finish(d, !!(flags & 0x10), &call);
-	check(&call);
+	fz_check_call(&call);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *text = (const char *)data + 1, *end, *nl1, *nl2;
+	const char *p = (const char *)data + 1;
+	const char *end = (const char *)data + size;
+	const char *target, *hdr_line;
+	size_t target_len, hdr_len;
 	struct tt_pdec *d;
-	uint8_t flags;
 
 	if (size < 2)
 		return 0;
-	flags = data[0];
-	end = (const char *)data + size;
-	nl1 = memchr(text, '\n', (size_t)(end - text));
-	if (!nl1)
-		nl1 = end;
-	nl2 = nl1 < end ? memchr(nl1 + 1, '\n', (size_t)(end - nl1 - 1)) : NULL;
-	if (!nl2)
-		nl2 = end;
+	target_len = fz_line(&p, end, &target);
+	hdr_len = fz_line(&p, end, &hdr_line);
 	d = tt_pdec_new();
 	if (!d)
 		return 0;
 	/* One decoder for every route: reuse must start clean each time. */
 	for (size_t r = 0; r < sizeof(routes) / sizeof(routes[0]); r++)
-		run(d, r, flags, text, (size_t)(nl1 - text),
-		    nl1 < end ? nl1 + 1 : end,
-		    nl1 < end ? (size_t)(nl2 - nl1 - 1) : 0,
-		    nl2 < end ? nl2 + 1 : end,
-		    nl2 < end ? (size_t)(end - nl2 - 1) : 0);
+		run(d, r, data[0], target, target_len, hdr_line, hdr_len, p,
+		    (size_t)(end - p));
 	tt_pdec_free(d);
 	return 0;
 }

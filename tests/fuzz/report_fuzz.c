@@ -18,12 +18,7 @@
 #include <string.h>
 #include "util/jsonw.h"
 #include "report/report.h"
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			abort();                                             \
-	} while (0)
+#include "fuzz.h"
 
 struct buf {
 	char *p;

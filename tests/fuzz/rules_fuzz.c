@@ -21,12 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "owner/rules.h"
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			abort();                                             \
-	} while (0)
+#include "fuzz.h"
 
 #define MAX_LINES 48
 #define MAX_KV 16

@@ -13,12 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "owner/workload.h"
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			abort();                                             \
-	} while (0)
+#include "fuzz.h"
 
 static size_t field_len(const char *s, size_t size)
 {

@@ -21,12 +21,7 @@
 #include <string.h>
 #include <zlib.h>
 #include "http/ws.h"
-
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			abort();                                             \
-	} while (0)
+#include "fuzz.h"
 
 struct fz {
 	size_t msg_max;
@@ -35,10 +30,7 @@ struct fz {
 
 static void mix(struct fz *f, const void *p, size_t n)
 {
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		f->hash = (f->hash ^ b[i]) * 0x100000001b3ull;
+	fz_hash(&f->hash, p, n);
 }
 
 static void on_message(void *ctx, const struct tt_ws_msg *m)
@@ -65,20 +57,12 @@ static void on_message(void *ctx, const struct tt_ws_msg *m)
 	f->n++;
 }
 
-static uint32_t rnd(uint32_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
-}
-
 static uint64_t run(unsigned flags, uint32_t seed, int cut,
 		    const uint8_t *d, size_t n, struct tt_ws_stats *st)
 {
 	struct tt_ws_deflate pmd = { (flags >> 1) & 1, (flags >> 2) & 1,
 				     flags & 8 ? 9 : 15 };
-	struct fz f = { flags & 32 ? 64 : 1 << 16, 0xcbf29ce484222325ull, 0 };
+	struct fz f = { flags & 32 ? 64 : 1 << 16, FZ_HASH_INIT, 0 };
 	struct tt_ws *w = tt_ws_new(flags & 1 ? TT_WS_CLIENT : TT_WS_SERVER,
 				    &pmd, f.msg_max, (flags >> 4) & 1,
 				    &(struct tt_ws_callbacks){ on_message }, &f);
@@ -88,16 +72,16 @@ static uint64_t run(unsigned flags, uint32_t seed, int cut,
 		CHECK(tt_ws_feed(w, d, n) == 0);
 	} else {
 		for (size_t at = 0; at < n;) {
-			size_t take = 1 + rnd(&seed) % 97;
+			size_t take = 1 + fz_rnd(&seed) % 97;
 
 			if (take > n - at)
 				take = n - at;
 			CHECK(tt_ws_feed(w, d + at, take) == 0);
 			at += take;
-			if (cut == 2 && rnd(&seed) % 7 == 0)
-				tt_ws_gap(w, rnd(&seed) % 5 == 0 ?
-						     (uint64_t)rnd(&seed) << 20 :
-						     1 + rnd(&seed) % 60);
+			if (cut == 2 && fz_rnd(&seed) % 7 == 0)
+				tt_ws_gap(w, fz_rnd(&seed) % 5 == 0 ?
+					     (uint64_t)fz_rnd(&seed) << 20 :
+					     1 + fz_rnd(&seed) % 60);
 			CHECK(tt_ws_get_stats(w)->buf_bytes <= f.msg_max);
 		}
 	}
@@ -179,7 +163,7 @@ static size_t cook(unsigned flags, uint32_t seed, const uint8_t *in,
 			n = (unsigned)(len - i);
 		i += n;
 		for (int k = 0; k < 4; k++)
-			mask[k] = (uint8_t)rnd(&seed);
+			mask[k] = (uint8_t)fz_rnd(&seed);
 		plen = n;
 		if ((op & 16) && dfl) {
 			z.next_in = (Bytef *)p;
@@ -226,7 +210,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size)
 	if (size < 3)
 		return 0;
 	flags = input[0];
-	seed = (uint32_t)input[1] << 8 | input[2] | 0x10000u;
+	seed = fz_seed(input + 1);
 	data = input + 3;
 	size -= 3;
 	if (flags & 128) {

@@ -381,16 +381,14 @@ TT_TEST(cut_streams)
  * the next one is intact. */
 TT_TEST(out_of_memory_skips_the_message)
 {
-	struct tt_eventstream *es = tt_eventstream_new(1 << 20);
+	struct tt_eventstream *es = tt_eventstream_new(1 << 20, &fh_mem);
 	struct fh_trace t = { .len = 0 };
 	uint8_t in[512];
 	size_t a = chunk(in, "{\"a\":1}"), len = a + chunk(in + a, "{\"b\":2}");
 
-	if (!realloc_hooked())
-		goto out;
-	fail_in = 0;
+	fh_fail.fail_in = 0;
 	TT_CHECK_EQ_INT(tt_eventstream_feed(es, in, 20, on_msg, &t), -ENOMEM);
-	fail_in = -1;
+	fh_fail.fail_in = -1;
 	TT_CHECK_EQ_INT(tt_eventstream_feed(es, in + 20, a - 20 + 3, on_msg, &t),
 			0);
 	TT_CHECK_EQ_INT(tt_eventstream_feed(es, in + a + 3, len - a - 3, on_msg,
@@ -399,8 +397,8 @@ TT_TEST(out_of_memory_skips_the_message)
 	TT_CHECK_EQ_STR(t.s, "{chunk|event|application/json||||{\"b\":2}}");
 	TT_CHECK_EQ_U64(tt_eventstream_get_stats(es)->nomem, 1);
 	TT_CHECK_EQ_U64(tt_eventstream_get_stats(es)->messages, 1);
-out:
 	tt_eventstream_free(es);
+	TT_CHECK_EQ_INT(fh_fail.live, 0);
 	tt_eventstream_free(NULL);
 }
 
@@ -410,7 +408,7 @@ TT_TEST(large_message_and_reuse)
 	size_t plen = 100000, len;
 	char *payload = malloc(plen + 1);
 	uint8_t *in = malloc(plen + 256);
-	struct tt_eventstream *es = tt_eventstream_new(1 << 20);
+	struct tt_eventstream *es = tt_eventstream_new(1 << 20, &fh_mem);
 	struct fh_trace t = { .len = 0 };
 	uint64_t got = 0;
 

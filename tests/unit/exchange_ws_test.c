@@ -320,7 +320,7 @@ static int up_head(void *ctx, const struct tt_h1_head *h)
 TT_TEST(h1_stops_at_upgrade)
 {
 	struct tt_h1_callbacks cb = { .on_head = up_head };
-	struct tt_h1 *p = tt_h1_new(TT_H1_RESPONSE, &cb, NULL);
+	struct tt_h1 *p = tt_h1_new(TT_H1_RESPONSE, &cb, NULL, NULL);
 	static char in[512];
 	size_t used = 99, hl = strlen(SWITCH);
 

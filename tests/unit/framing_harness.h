@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Split-point tests for the stream framers (sse_test.c, ndjson_test.c,
- * jsonarray_test.c, eventstream_test.c): a realloc() that fails on demand,
+ * jsonarray_test.c, eventstream_test.c): an allocator that fails on demand,
  * a callback trace, and runs of one input whole, at every split point (and
  * pair of split points) and byte by byte, each run checked to give the
  * same trace, return codes and stats as the whole.
@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fail_mem.h"
 #include "tt_test.h"
 
 #if !defined(FH_MODULE) || !defined(FH_CALLBACK)
@@ -36,49 +37,13 @@
 #define FH_API(suffix) FH_CAT(FH_CAT(tt_, FH_MODULE), suffix)
 
 /*
- * realloc() that fails on demand, so the out-of-memory path is tested.
- * The rest of the binary shares it; it only fails while fail_in is >= 0.
+ * The allocator every framer here is handed (fail_mem.h): a test makes its
+ * allocations fail with fh_fail.fail_in = 0 (and -1 to stop), and fh_run
+ * checks that a framer frees all it allocated.
  */
-static int fail_in = -1; /* reallocs left before one fails; -1: never */
-
-/* Sanitizer runtimes own malloc: no hook there (the test is skipped). */
-#if defined(__SANITIZE_ADDRESS__)
-#define NO_REALLOC_HOOK
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define NO_REALLOC_HOOK
-#endif
-#endif
-
-#ifndef NO_REALLOC_HOOK
-extern void *__libc_realloc(void *p, size_t n);
-
-void *realloc(void *p, size_t n)
-{
-	if (fail_in == 0)
-		return NULL;
-	if (fail_in > 0)
-		fail_in--;
-	return __libc_realloc(p, n);
-}
-#endif
-
-/* Whether realloc() above is the one in use: valgrind replaces it, and
- * sanitizer builds go without it. */
-static int realloc_hooked(void)
-{
-	void *(*volatile fn)(void *, size_t) = realloc;
-	void *p;
-
-	fail_in = 0;
-	p = fn(NULL, 1);
-	fail_in = -1;
-	free(p);
-	if (!p)
-		return 1;
-	TT_NOTE("realloc() is not the test's own: skipped");
-	return 0;
-}
+static struct fail_mem fh_fail = FAIL_MEM_INIT;
+static const struct tt_mem fh_mem = { fail_mem_malloc_, fail_mem_realloc_,
+				      fail_mem_free_, &fh_fail };
 
 /* What the callbacks saw, as text; a test's own put() fills it. */
 struct fh_trace {
@@ -128,7 +93,8 @@ struct fh_result {
 static void fh_run(const void *in, size_t len, size_t max,
 		   const size_t *cuts, size_t ncuts, struct fh_result *r)
 {
-	struct FH_CAT(tt_, FH_MODULE) *fr = FH_API(_new)(max);
+	long live = fh_fail.live; /* before the framer is made */
+	struct FH_CAT(tt_, FH_MODULE) *fr = FH_API(_new)(max, &fh_mem);
 	size_t from = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -152,6 +118,7 @@ static void fh_run(const void *in, size_t len, size_t max,
 	r->stats = *FH_API(_get_stats)(fr);
 	r->finish = FH_API(_finish)(fr);
 	FH_API(_free)(fr);
+	TT_CHECK_EQ_INT(fh_fail.live, live); /* all it allocated is freed */
 }
 
 static void fh_same(const struct fh_result *a, const struct fh_result *b)

@@ -15,135 +15,14 @@
 #include <string.h>
 #include <nghttp2/nghttp2.h>
 #include "http/h2.h"
+#include "h2_build.h"
+#include "fail_mem.h"
 #include "tt_test.h"
-
-/* ---- byte buffers and frames ---- */
-
-struct buf {
-	uint8_t *p;
-	size_t n, cap;
-};
-
-static void reserve(struct buf *b, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		b->p = realloc(b->p, cap);
-		if (!b->p)
-			abort();
-		b->cap = cap;
-	}
-}
-
-static void put(struct buf *b, const void *d, size_t n)
-{
-	reserve(b, n);
-	if (n)
-		memcpy(b->p + b->n, d, n);
-	b->n += n;
-	b->p[b->n] = 0;
-}
-
-static void put_str(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static void put_be(struct buf *b, uint32_t v, int bytes)
-{
-	while (bytes--)
-		put(b, &(uint8_t){ (uint8_t)(v >> (8 * bytes)) }, 1);
-}
-
-static void frame_hdr(struct buf *b, size_t len, int type, int flags,
-		      uint32_t sid)
-{
-	put_be(b, (uint32_t)len, 3);
-	put_be(b, (uint32_t)(type << 8 | flags), 2);
-	put_be(b, sid, 4);
-}
-
-static void frame(struct buf *b, int type, int flags, uint32_t sid,
-		  const void *payload, size_t len)
-{
-	frame_hdr(b, len, type, flags, sid);
-	put(b, payload, len);
-}
-
-/* A frame with pad bytes of padding (PADDED set when pad >= 0) and an
- * optional 5-byte priority prefix (HEADERS). */
-static void frame_padded(struct buf *b, int type, int flags, uint32_t sid,
-			 const void *body, size_t len, int pad, int prio)
-{
-	static const uint8_t zeros[256], prio5[5] = { 0, 0, 0, 3, 15 };
-	size_t total = len + (pad >= 0 ? 1 + (size_t)pad : 0) +
-		       (prio ? 5 : 0);
-
-	frame_hdr(b, total, type,
-		  flags | (pad >= 0 ? 0x8 : 0) | (prio ? 0x20 : 0), sid);
-	if (pad >= 0)
-		put_be(b, (uint32_t)pad, 1);
-	if (prio)
-		put(b, prio5, 5);
-	put(b, body, len);
-	if (pad > 0)
-		put(b, zeros, (size_t)pad);
-}
-
-static void settings(struct buf *b, uint32_t table, uint32_t frame_size)
-{
-	struct buf pl = { 0 };
-
-	put_be(&pl, 1, 2);
-	put_be(&pl, table, 4);
-	put_be(&pl, 5, 2);
-	put_be(&pl, frame_size, 4);
-	put_be(&pl, 3, 2); /* MAX_CONCURRENT_STREAMS: ignored */
-	put_be(&pl, 100, 4);
-	frame(b, 4, 0, 0, pl.p, pl.n);
-	free(pl.p);
-}
-
-/* HPACK block of n name/value pairs (kv alternating) into out. */
-static void hpack(nghttp2_hd_deflater *d, struct buf *out,
-		  const char *const *kv, size_t n)
-{
-	nghttp2_nv nva[128];
-	size_t bound;
-	ssize_t rv;
-
-	for (size_t i = 0; i < n; i++) {
-		nva[i].name = (uint8_t *)kv[2 * i];
-		nva[i].namelen = strlen(kv[2 * i]);
-		nva[i].value = (uint8_t *)kv[2 * i + 1];
-		nva[i].valuelen = strlen(kv[2 * i + 1]);
-		nva[i].flags = NGHTTP2_NV_FLAG_NONE;
-	}
-	bound = nghttp2_hd_deflate_bound(d, nva, n);
-	out->n = 0;
-	reserve(out, bound);
-	rv = nghttp2_hd_deflate_hd(d, out->p, bound, nva, n);
-	if (rv < 0)
-		abort();
-	out->n = (size_t)rv;
-}
-
-static nghttp2_hd_deflater *deflater(size_t max)
-{
-	nghttp2_hd_deflater *d;
-
-	if (nghttp2_hd_deflate_new(&d, max))
-		abort();
-	return d;
-}
 
 /* ---- tracing callbacks ---- */
 
 struct trace {
-	struct buf s;
+	struct h2b s;
 	int data_open; /* the last event was on_data without END */
 	uint32_t data_sid;
 	unsigned data_flags;
@@ -159,7 +38,8 @@ static void tr(struct trace *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	put(&t->s, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+	h2b_put(&t->s, tmp,
+		(size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 	t->data_open = 0;
 }
 
@@ -190,7 +70,7 @@ static void on_data(void *ctx, uint32_t sid, const uint8_t *p, size_t n,
 
 	if (!t->data_open || t->data_sid != sid || t->data_flags != key)
 		tr(t, "<D%u%s>", sid, key ? "g" : "");
-	put(&t->s, p, n);
+	h2b_put(&t->s, p, n);
 	if (flags & TT_H2_DATA_END_STREAM)
 		tr(t, "<E>");
 	else
@@ -257,11 +137,11 @@ static void feed_range(struct tt_h2 *p, const uint8_t *d, size_t from,
 static struct tt_h2 *run(int dir, const struct script *sc, size_t piece,
 			 size_t split, struct trace *t)
 {
-	struct tt_h2 *p = tt_h2_new(dir, &cbs, t);
+	struct tt_h2 *p = tt_h2_new(dir, &cbs, t, NULL);
 	size_t at = 0;
 
 	memset(t, 0, sizeof(*t));
-	put(&t->s, NULL, 0);
+	h2b_put(&t->s, NULL, 0);
 	if (sc->peer.header_table_size)
 		tt_h2_peer_settings(p, &sc->peer);
 	for (int g = 0; g < 4 && sc->gap_len[g]; g++) {
@@ -304,7 +184,7 @@ static struct tt_h2 *check_run(int dir, const struct script *sc,
 	return p;
 }
 
-static void write_seed(const char *name, const struct buf *b)
+static void write_seed(const char *name, const struct h2b *b)
 {
 	const char *dir = getenv("TT_H2_SEED_DIR");
 	char path[512];
@@ -339,22 +219,22 @@ static const char *const RESP1[] = {
 /* Client: preface, SETTINGS, request 1 (HEADERS padded with priority +
  * CONTINUATION, DATA padded in two frames), request 2 with the same
  * headers (dynamic-table references), END_STREAM on its HEADERS. */
-static void client_conn(struct buf *b, struct buf *blk1, struct buf *blk2)
+static void client_conn(struct h2b *b, struct h2b *blk1, struct h2b *blk2)
 {
-	nghttp2_hd_deflater *d = deflater(4096);
+	nghttp2_hd_deflater *d = h2b_deflater(4096);
 	size_t cut;
 
-	put_str(b, TT_H2_PREFACE);
-	settings(b, 4096, 16384);
-	hpack(d, blk1, REQ1, 7);
+	h2b_put_str(b, TT_H2_PREFACE);
+	h2b_settings_sizes(b, 4096, 16384);
+	h2b_hpack(d, blk1, REQ1, 7);
 	cut = blk1->n / 2;
-	frame_padded(b, 1, 0, 1, blk1->p, cut, 3, 1);
-	frame(b, 9, 0x4, 1, blk1->p + cut, blk1->n - cut);
-	frame_padded(b, 0, 0, 1, "{\"model\":\"gpt-x\",", 17, 5, 0);
-	frame_padded(b, 0, 0x1, 1, "\"stream\":true}", 14, 0, 0);
-	frame(b, 4, 0x1, 0, NULL, 0); /* SETTINGS ACK */
-	hpack(d, blk2, REQ1, 7);
-	frame(b, 1, 0x5, 3, blk2->p, blk2->n);
+	h2b_frame_padded(b, 1, 0, 1, blk1->p, cut, 3, 1);
+	h2b_frame(b, 9, 0x4, 1, blk1->p + cut, blk1->n - cut);
+	h2b_frame_padded(b, 0, 0, 1, "{\"model\":\"gpt-x\",", 17, 5, 0);
+	h2b_frame_padded(b, 0, 0x1, 1, "\"stream\":true}", 14, 0, 0);
+	h2b_frame(b, 4, 0x1, 0, NULL, 0); /* SETTINGS ACK */
+	h2b_hpack(d, blk2, REQ1, 7);
+	h2b_frame(b, 1, 0x5, 3, blk2->p, blk2->n);
 	nghttp2_hd_deflate_del(d);
 }
 
@@ -369,7 +249,7 @@ static const char CLIENT_WANT[] =
 
 TT_TEST(client_request_every_split)
 {
-	struct buf b = { 0 }, blk1 = { 0 }, blk2 = { 0 };
+	struct h2b b = { 0 }, blk1 = { 0 }, blk2 = { 0 };
 	struct script sc = { 0 };
 	const struct tt_h2_stats *st;
 	struct tt_h2 *p;
@@ -401,28 +281,28 @@ TT_TEST(client_request_every_split)
 }
 
 /* Server: SETTINGS, response headers, DATA in three frames, trailers. */
-static void server_conn(struct buf *b)
+static void server_conn(struct h2b *b)
 {
 	static const char *const trailers[] = { "grpc-status", "0" };
-	nghttp2_hd_deflater *d = deflater(4096);
-	struct buf blk = { 0 };
+	nghttp2_hd_deflater *d = h2b_deflater(4096);
+	struct h2b blk = { 0 };
 
-	settings(b, 8192, 32768);
-	frame(b, 4, 0x1, 0, NULL, 0);
-	hpack(d, &blk, RESP1, 3);
-	frame(b, 1, 0x4, 1, blk.p, blk.n);
-	frame(b, 0, 0, 1, "data: {\"a\":1}\n\n", 15);
-	frame_padded(b, 0, 0, 1, "data: {\"b\":2}\n\n", 15, 7, 0);
-	frame(b, 0, 0, 1, "data: [DONE]\n\n", 14);
-	hpack(d, &blk, trailers, 1);
-	frame(b, 1, 0x5, 1, blk.p, blk.n);
+	h2b_settings_sizes(b, 8192, 32768);
+	h2b_frame(b, 4, 0x1, 0, NULL, 0);
+	h2b_hpack(d, &blk, RESP1, 3);
+	h2b_frame(b, 1, 0x4, 1, blk.p, blk.n);
+	h2b_frame(b, 0, 0, 1, "data: {\"a\":1}\n\n", 15);
+	h2b_frame_padded(b, 0, 0, 1, "data: {\"b\":2}\n\n", 15, 7, 0);
+	h2b_frame(b, 0, 0, 1, "data: [DONE]\n\n", 14);
+	h2b_hpack(d, &blk, trailers, 1);
+	h2b_frame(b, 1, 0x5, 1, blk.p, blk.n);
 	nghttp2_hd_deflate_del(d);
 	free(blk.p);
 }
 
 TT_TEST(server_response_trailers_settings)
 {
-	struct buf b = { 0 };
+	struct h2b b = { 0 };
 	struct script sc = { 0 };
 	struct tt_h2 *p;
 
@@ -444,6 +324,54 @@ TT_TEST(server_response_trailers_settings)
 	free(b.p);
 }
 
+/*
+ * Everything the decoder allocates, its HPACK inflater's dynamic table
+ * included, comes from the allocator it is handed (fail_mem.h): making
+ * one fails cleanly at each of its allocations, a block the inflater
+ * cannot store is lost and counted, and nothing leaks.
+ */
+TT_TEST(allocation_failure_through_the_given_allocator)
+{
+	struct fail_mem fm = FAIL_MEM_INIT;
+	struct tt_mem mem = fail_mem(&fm);
+	struct h2b b = { 0 };
+	struct trace t = { 0 };
+	const struct tt_h2_stats *st;
+	struct tt_h2 *p;
+	int k;
+
+	for (k = 0;; k++) {
+		fm.fail_in = k;
+		p = tt_h2_new(TT_H2_SERVER, &cbs, &t, &mem);
+		if (p)
+			break;
+		tt_case("allocation %d fails", k);
+		TT_CHECK_EQ_INT(fm.live, 0);
+	}
+	tt_case("%s", "");
+	fm.fail_in = -1;
+	/* The decoder, nghttp2's inflater and its table: all counted here. */
+	TT_CHECK(k >= 2);
+	TT_CHECK_EQ_INT(fm.live, k);
+
+	/* No allocation succeeds: the server's larger table cannot be
+	 * taken, so both header blocks are reported lost, never guessed. */
+	h2b_put(&t.s, NULL, 0);
+	server_conn(&b);
+	fm.fail_in = 0;
+	TT_CHECK_EQ_INT(tt_h2_feed(p, b.p, b.n), 0);
+	fm.fail_in = -1;
+	st = tt_h2_get_stats(p);
+	TT_CHECK_EQ_STR((char *)t.s.p, "<S8192 32768><L1><L1e>");
+	TT_CHECK(st->nomem > 0);
+	TT_CHECK(st->nomem <= fm.failed);
+	TT_CHECK_EQ_U64(st->header_blocks, 0);
+	tt_h2_free(p);
+	TT_CHECK_EQ_INT(fm.live, 0);
+	free(t.s.p);
+	free(b.p);
+}
+
 TT_TEST(interleaved_streams_control_frames)
 {
 	static const char *const r3[] = { ":status", "404" };
@@ -451,26 +379,26 @@ TT_TEST(interleaved_streams_control_frames)
 			     prio[5] = { 0, 0, 0, 1, 7 },
 			     rst[4] = { 0, 0, 0, 8 },
 			     ga[11] = { 0, 0, 0, 5, 0, 0, 0, 2, 'b', 'y', 'e' };
-	nghttp2_hd_deflater *d = deflater(4096);
-	struct buf b = { 0 }, blk = { 0 };
+	nghttp2_hd_deflater *d = h2b_deflater(4096);
+	struct h2b b = { 0 }, blk = { 0 };
 	struct script sc = { 0 };
 	struct tt_h2 *p;
 
-	settings(&b, 4096, 16384);
-	hpack(d, &blk, RESP1, 2);
-	frame(&b, 1, 0x4, 1, blk.p, blk.n);
-	hpack(d, &blk, r3, 1);
-	frame(&b, 1, 0x4, 3, blk.p, blk.n);
-	frame(&b, 0, 0, 1, "one-", 4);
-	frame(&b, 6, 0, 0, ping, 8);
-	frame(&b, 0, 0, 3, "three", 5);
-	frame(&b, 8, 0, 0, wu, 4);
-	frame(&b, 2, 0, 3, prio, 5);
-	frame(&b, 0xfa, 0x3, 7, "ext", 3); /* unknown type: skipped */
-	frame(&b, 0, 0x1, 1, "done", 4);
-	frame(&b, 0, 0x1, 3, NULL, 0);
-	frame(&b, 3, 0, 5, rst, 4);
-	frame(&b, 7, 0, 0, ga, 11);
+	h2b_settings_sizes(&b, 4096, 16384);
+	h2b_hpack(d, &blk, RESP1, 2);
+	h2b_frame(&b, 1, 0x4, 1, blk.p, blk.n);
+	h2b_hpack(d, &blk, r3, 1);
+	h2b_frame(&b, 1, 0x4, 3, blk.p, blk.n);
+	h2b_frame(&b, 0, 0, 1, "one-", 4);
+	h2b_frame(&b, 6, 0, 0, ping, 8);
+	h2b_frame(&b, 0, 0, 3, "three", 5);
+	h2b_frame(&b, 8, 0, 0, wu, 4);
+	h2b_frame(&b, 2, 0, 3, prio, 5);
+	h2b_frame(&b, 0xfa, 0x3, 7, "ext", 3); /* unknown type: skipped */
+	h2b_frame(&b, 0, 0x1, 1, "done", 4);
+	h2b_frame(&b, 0, 0x1, 3, NULL, 0);
+	h2b_frame(&b, 3, 0, 5, rst, 4);
+	h2b_frame(&b, 7, 0, 0, ga, 11);
 	sc.d = b.p;
 	sc.n = b.n;
 	p = check_run(TT_H2_SERVER, &sc,
@@ -492,7 +420,7 @@ TT_TEST(interleaved_streams_control_frames)
  * encoder uses both, so the client direction decodes only once the caller
  * has passed the settings across. A smaller table binds only after the
  * client's SETTINGS ACK. */
-static void client_big_table(struct buf *b, int shrink)
+static void client_big_table(struct h2b *b, int shrink)
 {
 	static const char *const big[] = {
 		":method", "POST", ":path", "/v1/responses",
@@ -500,14 +428,14 @@ static void client_big_table(struct buf *b, int shrink)
 			"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
 	};
 	static uint8_t body[20000];
-	nghttp2_hd_deflater *d = deflater(8192);
-	struct buf blk = { 0 };
+	nghttp2_hd_deflater *d = h2b_deflater(8192);
+	struct h2b blk = { 0 };
 	char name[16];
 	const char *kv[2 * 64];
 
-	put_str(b, TT_H2_PREFACE);
-	settings(b, 4096, 16384);
-	frame(b, 4, 0x1, 0, NULL, 0); /* ACK of the server's SETTINGS */
+	h2b_put_str(b, TT_H2_PREFACE);
+	h2b_settings_sizes(b, 4096, 16384);
+	h2b_frame(b, 4, 0x1, 0, NULL, 0); /* ACK of the server's SETTINGS */
 	nghttp2_hd_deflate_change_table_size(d, 8192);
 	/* 40 distinct ~140-byte entries: more than 4096 bytes of table. */
 	memcpy(kv, big, 4 * sizeof(kv[0]));
@@ -516,19 +444,19 @@ static void client_big_table(struct buf *b, int shrink)
 		kv[2 * i] = strdup(name);
 		kv[2 * i + 1] = big[5];
 	}
-	hpack(d, &blk, kv, 42);
-	frame(b, 1, 0x5, 1, blk.p, blk.n);
-	hpack(d, &blk, kv, 42); /* all references, oldest included */
-	frame(b, 1, 0x4, 3, blk.p, blk.n);
+	h2b_hpack(d, &blk, kv, 42);
+	h2b_frame(b, 1, 0x5, 1, blk.p, blk.n);
+	h2b_hpack(d, &blk, kv, 42); /* all references, oldest included */
+	h2b_frame(b, 1, 0x4, 3, blk.p, blk.n);
 	memset(body, 'z', sizeof(body));
-	frame(b, 0, 0x1, 3, body, sizeof(body)); /* > 16384 */
+	h2b_frame(b, 0, 0x1, 3, body, sizeof(body)); /* > 16384 */
 	if (shrink) {
-		hpack(d, &blk, big, 3); /* before the ACK: old table */
-		frame(b, 1, 0x5, 5, blk.p, blk.n);
-		frame(b, 4, 0x1, 0, NULL, 0);
+		h2b_hpack(d, &blk, big, 3); /* before the ACK: old table */
+		h2b_frame(b, 1, 0x5, 5, blk.p, blk.n);
+		h2b_frame(b, 4, 0x1, 0, NULL, 0);
 		nghttp2_hd_deflate_change_table_size(d, 1024);
-		hpack(d, &blk, big, 3); /* starts with a size update */
-		frame(b, 1, 0x5, 7, blk.p, blk.n);
+		h2b_hpack(d, &blk, big, 3); /* starts with a size update */
+		h2b_frame(b, 1, 0x5, 7, blk.p, blk.n);
 	}
 	for (int i = 2; i < 42; i++)
 		free((char *)kv[2 * i]);
@@ -538,7 +466,7 @@ static void client_big_table(struct buf *b, int shrink)
 
 TT_TEST(settings_across_directions)
 {
-	struct buf cli = { 0 };
+	struct h2b cli = { 0 };
 	struct script sc = { 0 };
 	struct trace t;
 	struct tt_h2 *c;
@@ -584,33 +512,33 @@ TT_TEST(settings_across_directions)
 /* Server: response 1 open, its DATA, response 3 (headers and JSON DATA),
  * more DATA for 1, response 5, END for 1. *off gets where each frame
  * starts (9-byte header first). */
-static void server_streams(struct buf *b, size_t off[8])
+static void server_streams(struct h2b *b, size_t off[8])
 {
 	static const char *const r3[] = { ":status", "201", "x-r", "three" };
 	static const char *const r5[] = { ":status", "202", "x-r", "three" };
-	nghttp2_hd_deflater *d = deflater(4096);
-	struct buf blk = { 0 };
+	nghttp2_hd_deflater *d = h2b_deflater(4096);
+	struct h2b blk = { 0 };
 	int i = 0;
 
-	settings(b, 4096, 16384);
-	hpack(d, &blk, RESP1, 3);
-	frame(b, 1, 0x4, 1, blk.p, blk.n);
+	h2b_settings_sizes(b, 4096, 16384);
+	h2b_hpack(d, &blk, RESP1, 3);
+	h2b_frame(b, 1, 0x4, 1, blk.p, blk.n);
 	off[i++] = b->n;
-	frame(b, 0, 0, 1, "first part of one;", 18);
+	h2b_frame(b, 0, 0, 1, "first part of one;", 18);
 	off[i++] = b->n;
-	hpack(d, &blk, r3, 2);
-	frame(b, 1, 0x4, 3, blk.p, blk.n);
+	h2b_hpack(d, &blk, r3, 2);
+	h2b_frame(b, 1, 0x4, 3, blk.p, blk.n);
 	off[i++] = b->n;
-	frame(b, 0, 0x1, 3, "{\"usage\":{\"total_tokens\":17}}", 29);
+	h2b_frame(b, 0, 0x1, 3, "{\"usage\":{\"total_tokens\":17}}", 29);
 	off[i++] = b->n;
-	frame(b, 0, 0, 1, "after", 5);
+	h2b_frame(b, 0, 0, 1, "after", 5);
 	off[i++] = b->n;
-	hpack(d, &blk, r5, 2); /* x-r: three is a table reference */
-	frame(b, 1, 0x4, 5, blk.p, blk.n);
+	h2b_hpack(d, &blk, r5, 2); /* x-r: three is a table reference */
+	h2b_frame(b, 1, 0x4, 5, blk.p, blk.n);
 	off[i++] = b->n;
-	frame(b, 0, 0x1, 5, "five", 4);
+	h2b_frame(b, 0, 0x1, 5, "five", 4);
 	off[i++] = b->n;
-	frame(b, 0, 0x1, 1, "end", 3);
+	h2b_frame(b, 0, 0x1, 1, "end", 3);
 	nghttp2_hd_deflate_del(d);
 	free(blk.p);
 }
@@ -631,7 +559,7 @@ TT_TEST(gaps_absorbed_poisoned_resynced)
 		"<D1g>end<E>",
 		RESP1_TRACE "<D1>first<D1g>after<L5><D1g>end<E>",
 	};
-	struct buf b = { 0 };
+	struct h2b b = { 0 };
 	size_t off[8];
 
 	server_streams(&b, off);
@@ -672,22 +600,22 @@ static uint32_t xs(uint32_t *s)
 
 TT_TEST(midway_join_is_classified)
 {
-	nghttp2_hd_deflater *d = deflater(4096);
-	struct buf b = { 0 }, blk = { 0 };
+	nghttp2_hd_deflater *d = h2b_deflater(4096);
+	struct h2b b = { 0 }, blk = { 0 };
 	struct script sc = { 0 };
 	const struct tt_h2_stats *st;
 	struct tt_h2 *p;
 	uint32_t seed = 12345;
 
-	hpack(d, &blk, REQ1, 7); /* the first request, not captured */
+	h2b_hpack(d, &blk, REQ1, 7); /* the first request, not captured */
 	for (int i = 0; i < 37; i++) {
 		uint8_t c = (uint8_t)xs(&seed);
 
-		put(&b, &c, 1);
+		h2b_put(&b, &c, 1);
 	}
-	hpack(d, &blk, REQ1, 7); /* dynamic references */
-	frame(&b, 1, 0x4, 3, blk.p, blk.n);
-	frame(&b, 0, 0x1, 3, "{}", 2);
+	h2b_hpack(d, &blk, REQ1, 7); /* dynamic references */
+	h2b_frame(&b, 1, 0x4, 3, blk.p, blk.n);
+	h2b_frame(&b, 0, 0x1, 3, "{}", 2);
 	sc.d = b.p;
 	sc.n = b.n;
 	tt_case("client");
@@ -717,14 +645,14 @@ TT_TEST(midway_join_is_classified)
 TT_TEST(oversized_frame_stops_decoding)
 {
 	static uint8_t body[16385];
-	struct buf b = { 0 };
+	struct h2b b = { 0 };
 	struct script sc = { 0 };
 	struct trace t;
 	struct tt_h2 *p;
 
-	settings(&b, 4096, 16384);
-	frame(&b, 0, 0x1, 1, body, sizeof(body));
-	frame(&b, 0, 0x1, 3, "x", 1);
+	h2b_settings_sizes(&b, 4096, 16384);
+	h2b_frame(&b, 0, 0x1, 1, body, sizeof(body));
+	h2b_frame(&b, 0, 0x1, 3, "x", 1);
 	sc.d = b.p;
 	sc.n = b.n;
 	p = check_run(TT_H2_SERVER, &sc, "<S4096 16384>", 30);
@@ -761,23 +689,24 @@ TT_TEST(framing_errors_stop_decoding)
 		{ "rst wrong size", 3, 0, 1, "123", 3 },
 		{ "padding too long", 0, 0x9, 1, "\x06" "abcde", 6 },
 	};
-	nghttp2_hd_deflater *d = deflater(4096);
-	struct buf blk = { 0 };
+	nghttp2_hd_deflater *d = h2b_deflater(4096);
+	struct h2b blk = { 0 };
 
-	hpack(d, &blk, REQ1, 2);
+	h2b_hpack(d, &blk, REQ1, 2);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct buf b = { 0 };
+		struct h2b b = { 0 };
 		struct script sc = { 0 };
 		struct tt_h2 *p;
 
 		tt_case("%s", cases[i].name);
-		put_str(&b, TT_H2_PREFACE);
-		settings(&b, 4096, 16384);
+		h2b_put_str(&b, TT_H2_PREFACE);
+		h2b_settings_sizes(&b, 4096, 16384);
 		if (i < 2)
-			frame(&b, 1, 0, 1, blk.p, blk.n); /* no END_HEADERS */
-		frame(&b, cases[i].type, cases[i].flags, cases[i].sid,
+			/* No END_HEADERS. */
+			h2b_frame(&b, 1, 0, 1, blk.p, blk.n);
+		h2b_frame(&b, cases[i].type, cases[i].flags, cases[i].sid,
 		      cases[i].payload, cases[i].len);
-		frame(&b, 1, 0x5, 5, blk.p, blk.n); /* never decoded */
+		h2b_frame(&b, 1, 0x5, 5, blk.p, blk.n); /* never decoded */
 		sc.d = b.p;
 		sc.n = b.n;
 		p = check_run(TT_H2_CLIENT, &sc,
@@ -796,8 +725,8 @@ TT_TEST(framing_errors_stop_decoding)
  * HPACK is still inflated: the next request's references decode. */
 TT_TEST(header_block_over_64k)
 {
-	nghttp2_hd_deflater *d = deflater(4096);
-	struct buf b = { 0 }, blk = { 0 };
+	nghttp2_hd_deflater *d = h2b_deflater(4096);
+	struct h2b b = { 0 }, blk = { 0 };
 	struct script sc = { 0 };
 	static char vals[100][1001];
 	const char *kv[2 * 107];
@@ -813,18 +742,18 @@ TT_TEST(header_block_over_64k)
 		kv[2 * i + 1] = vals[i];
 	}
 	memcpy(kv + 200, REQ1, sizeof(REQ1));
-	put_str(&b, TT_H2_PREFACE);
-	hpack(d, &blk, kv, 107);
+	h2b_put_str(&b, TT_H2_PREFACE);
+	h2b_hpack(d, &blk, kv, 107);
 	TT_CHECK(blk.n > 70 * 1024);
 	for (at = 0; at < blk.n; at += 16384) {
 		size_t n = blk.n - at < 16384 ? blk.n - at : 16384;
 
-		frame(&b, at ? 9 : 1, at + n == blk.n ? 0x4 : 0, 1,
+		h2b_frame(&b, at ? 9 : 1, at + n == blk.n ? 0x4 : 0, 1,
 		      blk.p + at, n);
 	}
-	hpack(d, &blk, REQ1, 7);
+	h2b_hpack(d, &blk, REQ1, 7);
 	TT_CHECK(blk.n < 40);
-	frame(&b, 1, 0x5, 3, blk.p, blk.n);
+	h2b_frame(&b, 1, 0x5, 3, blk.p, blk.n);
 	sc.d = b.p;
 	sc.n = b.n;
 	p = check_run(TT_H2_CLIENT, &sc, "<L1><H3e" REQ1_TRACE, 20);
@@ -841,8 +770,8 @@ TT_TEST(header_block_over_64k)
 /* 70 fields: TT_HDRS_MAX kept, the rest counted; values trimmed. */
 TT_TEST(fields_over_tt_hdrs_max)
 {
-	nghttp2_hd_deflater *d = deflater(4096);
-	struct buf b = { 0 }, blk = { 0 };
+	nghttp2_hd_deflater *d = h2b_deflater(4096);
+	struct h2b b = { 0 }, blk = { 0 };
 	const char *kv[2 * 70];
 	static char names[70][8];
 	struct trace t = { 0 };
@@ -855,11 +784,11 @@ TT_TEST(fields_over_tt_hdrs_max)
 		kv[2 * i] = names[i];
 		kv[2 * i + 1] = "v";
 	}
-	hpack(d, &blk, kv, 70);
-	settings(&b, 4096, 16384);
-	frame(&b, 1, 0x5, 1, blk.p, blk.n);
-	put(&t.s, NULL, 0);
-	p = tt_h2_new(TT_H2_SERVER, &cbs, &t);
+	h2b_hpack(d, &blk, kv, 70);
+	h2b_settings_sizes(&b, 4096, 16384);
+	h2b_frame(&b, 1, 0x5, 1, blk.p, blk.n);
+	h2b_put(&t.s, NULL, 0);
+	p = tt_h2_new(TT_H2_SERVER, &cbs, &t, NULL);
 	tt_h2_feed(p, b.p, b.n);
 	TT_CHECK(!strncmp((char *)t.s.p, "<S4096 16384><H1e :path=/v1/"
 			  "embeddings x-1=v x-2=v", 40));
@@ -882,24 +811,24 @@ TT_TEST(push_promise_keeps_hpack_in_sync)
 	};
 	static const char *const r2[] = { ":status", "200" };
 	static const char *const trailers[] = { "x-trace", "abc123def456" };
-	nghttp2_hd_deflater *d = deflater(4096);
-	struct buf b = { 0 }, blk = { 0 }, pl = { 0 };
+	nghttp2_hd_deflater *d = h2b_deflater(4096);
+	struct h2b b = { 0 }, blk = { 0 }, pl = { 0 };
 	struct script sc = { 0 };
 	struct tt_h2 *p;
 
-	settings(&b, 4096, 16384);
-	hpack(d, &blk, RESP1, 1);
-	frame(&b, 1, 0x4, 1, blk.p, blk.n);
-	hpack(d, &blk, pp, 5);
-	put_be(&pl, 2, 4); /* promised stream */
-	put(&pl, blk.p, blk.n);
-	frame_padded(&b, 5, 0x4, 1, pl.p, pl.n, 4, 0);
-	hpack(d, &blk, r2, 1);
-	frame(&b, 1, 0x4, 2, blk.p, blk.n);
-	frame(&b, 0, 0x1, 2, "css", 3);
-	hpack(d, &blk, trailers, 1);
+	h2b_settings_sizes(&b, 4096, 16384);
+	h2b_hpack(d, &blk, RESP1, 1);
+	h2b_frame(&b, 1, 0x4, 1, blk.p, blk.n);
+	h2b_hpack(d, &blk, pp, 5);
+	h2b_put_be(&pl, 2, 4); /* promised stream */
+	h2b_put(&pl, blk.p, blk.n);
+	h2b_frame_padded(&b, 5, 0x4, 1, pl.p, pl.n, 4, 0);
+	h2b_hpack(d, &blk, r2, 1);
+	h2b_frame(&b, 1, 0x4, 2, blk.p, blk.n);
+	h2b_frame(&b, 0, 0x1, 2, "css", 3);
+	h2b_hpack(d, &blk, trailers, 1);
 	TT_CHECK_EQ_INT(blk.n, 1); /* one dynamic-table reference */
-	frame(&b, 1, 0x5, 1, blk.p, blk.n);
+	h2b_frame(&b, 1, 0x5, 1, blk.p, blk.n);
 	sc.d = b.p;
 	sc.n = b.n;
 	p = check_run(TT_H2_SERVER, &sc,
@@ -913,8 +842,8 @@ TT_TEST(push_promise_keeps_hpack_in_sync)
 
 	/* A client never sends one. */
 	b.n = 0;
-	put_str(&b, TT_H2_PREFACE);
-	frame(&b, 5, 0x4, 1, pl.p, pl.n);
+	h2b_put_str(&b, TT_H2_PREFACE);
+	h2b_frame(&b, 5, 0x4, 1, pl.p, pl.n);
 	sc.d = b.p;
 	sc.n = b.n;
 	p = check_run(TT_H2_CLIENT, &sc, "", SIZE_MAX);

@@ -171,7 +171,7 @@ TT_TEST(byte_by_byte)
 /* The parser is reusable after finish; stats add up. */
 TT_TEST(reuse_after_finish)
 {
-	struct tt_sse *s = tt_sse_new(64);
+	struct tt_sse *s = tt_sse_new(64, &fh_mem);
 	struct fh_trace t = { .len = 0 };
 
 	TT_CHECK_EQ_INT(tt_sse_feed(s, (const uint8_t *)"id: 9\ndata: a", 13,
@@ -195,31 +195,29 @@ TT_TEST(reuse_after_finish)
 TT_TEST(out_of_memory_drops_the_event)
 {
 	static const char in[] = "data: first\n\ndata: second\n\ndata: third\n\n";
-	struct tt_sse *s = tt_sse_new(1 << 20);
+	struct tt_sse *s = tt_sse_new(1 << 20, &fh_mem);
 	struct fh_trace t = { .len = 0 };
 	size_t cut = strlen("data: first\n\ndata: se");
 
-	if (!realloc_hooked())
-		goto out;
-	fail_in = 0;
+	fh_fail.fail_in = 0;
 	TT_CHECK_EQ_INT(tt_sse_feed(s, (const uint8_t *)in, cut, on_event, &t),
 			-ENOMEM);
-	fail_in = -1;
+	fh_fail.fail_in = -1;
 	TT_CHECK_EQ_INT(tt_sse_feed(s, (const uint8_t *)in + cut,
 				    strlen(in) - cut, on_event, &t), 0);
 	TT_CHECK_EQ_INT(tt_sse_finish(s), 0);
 	TT_CHECK_EQ_STR(t.s, "[||third]");
 	TT_CHECK_EQ_U64(tt_sse_get_stats(s)->nomem, 2);
 	TT_CHECK_EQ_U64(tt_sse_get_stats(s)->events, 1);
-out:
 	tt_sse_free(s);
+	TT_CHECK_EQ_INT(fh_fail.live, 0);
 }
 
 /* Memory stays within the cap whatever the line length: a 1 MiB data line
  * in 4 KiB pieces against a 4 KiB cap. */
 TT_TEST(long_line_bounded)
 {
-	struct tt_sse *s = tt_sse_new(4096);
+	struct tt_sse *s = tt_sse_new(4096, &fh_mem);
 	struct fh_trace t = { .len = 0 };
 	uint8_t piece[4096];
 

@@ -7,9 +7,16 @@
  * Tests register themselves (a constructor per test), so a test cannot be
  * written and then forgotten in a list; they run in source order. A failed
  * check prints file:line and both values, marks the test failed and goes on,
- * so one run shows every broken expectation. main() is defined here: each
- * test file is one binary. The last line printed is always
- * "N passed, N failed" (tests, not checks); tests/run_unit.py parses it.
+ * so one run shows every broken expectation. A test that cannot run here
+ * (a missing file, a kernel feature) calls TT_SKIP("why") and is reported
+ * SKIP, never PASS. main() is defined here: each test file is one binary.
+ *
+ *   build/tests/h1_test              every test, in source order
+ *   build/tests/h1_test NAME...      only those (an unknown name fails)
+ *   build/tests/h1_test --list       the names
+ *
+ * The last line printed is always "N passed, N failed, N skipped" (tests,
+ * not checks); tests/run_unit.py parses it.
  */
 #ifndef TT_TEST_H
 #define TT_TEST_H
@@ -32,6 +39,7 @@ struct tt_test_entry {
 static struct tt_test_entry tt_tests_[TT_MAX_TESTS];
 static int tt_ntests_;
 static int tt_failed_;        /* the running test has failed a check */
+static int tt_skipped_;       /* the running test called TT_SKIP */
 static char tt_case_[256];    /* table row being checked, for messages */
 
 static void tt_register_(const char *name, void (*fn)(void), int line)
@@ -71,6 +79,21 @@ static void tt_case(const char *fmt, ...)
 		printf("  note: ");                                          \
 		printf(__VA_ARGS__);                                         \
 		putchar('\n');                                               \
+	} while (0)
+
+/*
+ * Ends the running test as SKIP with a reason: it could not run here (a
+ * missing library, file or privilege), which is neither a pass nor a
+ * failure. Use it in the test function itself (it returns from it), before
+ * any check has failed; a failed check still makes the test FAIL.
+ */
+#define TT_SKIP(...)                                                         \
+	do {                                                                 \
+		printf("  skip: ");                                          \
+		printf(__VA_ARGS__);                                         \
+		putchar('\n');                                               \
+		tt_skipped_ = 1;                                             \
+		return;                                                      \
 	} while (0)
 
 __attribute__((format(printf, 3, 4), unused))
@@ -133,26 +156,63 @@ static int tt_cmp_line_(const void *a, const void *b)
 	return (x->line > y->line) - (x->line < y->line);
 }
 
-int main(void)
+/* Index of the test named name, or -1. */
+static int tt_find_(const char *name)
 {
-	int passed = 0, failed = 0;
+	for (int i = 0; i < tt_ntests_; i++)
+		if (!strcmp(tt_tests_[i].name, name))
+			return i;
+	return -1;
+}
+
+/* Runs test i; returns 'P', 'F' or 'S'. */
+static int tt_run_(int i)
+{
+	const char *word;
+
+	tt_failed_ = 0;
+	tt_skipped_ = 0;
+	tt_case_[0] = '\0';
+	tt_tests_[i].fn();
+	word = tt_failed_ ? "FAIL" : tt_skipped_ ? "SKIP" : "PASS";
+	printf("%s %s\n", word, tt_tests_[i].name);
+	return word[0];
+}
+
+int main(int argc, char **argv)
+{
+	int passed = 0, failed = 0, skipped = 0;
 
 	/* Unbuffered enough that a crash still shows which test was last. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	qsort(tt_tests_, (size_t)tt_ntests_, sizeof(tt_tests_[0]),
 	      tt_cmp_line_);
-	for (int i = 0; i < tt_ntests_; i++) {
-		tt_failed_ = 0;
-		tt_case_[0] = '\0';
-		tt_tests_[i].fn();
-		printf("%s %s\n", tt_failed_ ? "FAIL" : "PASS",
-		       tt_tests_[i].name);
-		if (tt_failed_)
-			failed++;
-		else
-			passed++;
+	if (argc == 2 && !strcmp(argv[1], "--list")) {
+		for (int i = 0; i < tt_ntests_; i++)
+			printf("%s\n", tt_tests_[i].name);
+		return 0;
 	}
-	printf("%d passed, %d failed\n", passed, failed);
+	for (int a = 1; a < argc; a++) {
+		/* A name that is no test fails: a typo must not pass. */
+		if (tt_find_(argv[a]) < 0) {
+			printf("FAIL %s: no such test (--list names them)\n",
+			       argv[a]);
+			failed++;
+		}
+	}
+	for (int i = 0; i < tt_ntests_; i++) {
+		int picked = argc == 1, r;
+
+		for (int a = 1; a < argc && !picked; a++)
+			picked = !strcmp(argv[a], tt_tests_[i].name);
+		if (!picked)
+			continue;
+		r = tt_run_(i);
+		passed += r == 'P';
+		failed += r == 'F';
+		skipped += r == 'S';
+	}
+	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }
 

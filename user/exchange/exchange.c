@@ -382,16 +382,16 @@ static int setup_framing(struct exchange *e)
 {
 	switch (e->framing) {
 	case TT_FRAME_SSE:
-		e->sse = tt_sse_new(TT_X_EVENT_MAX);
+		e->sse = tt_sse_new(TT_X_EVENT_MAX, NULL);
 		return e->sse ? 0 : -ENOMEM;
 	case TT_FRAME_NDJSON:
-		e->nd = tt_ndjson_new(TT_X_EVENT_MAX);
+		e->nd = tt_ndjson_new(TT_X_EVENT_MAX, NULL);
 		return e->nd ? 0 : -ENOMEM;
 	case TT_FRAME_JSON_ARRAY:
-		e->ja = tt_jsonarray_new(TT_X_EVENT_MAX);
+		e->ja = tt_jsonarray_new(TT_X_EVENT_MAX, NULL);
 		return e->ja ? 0 : -ENOMEM;
 	case TT_FRAME_EVENTSTREAM:
-		e->es = tt_eventstream_new(TT_X_EVENT_MAX);
+		e->es = tt_eventstream_new(TT_X_EVENT_MAX, NULL);
 		return e->es ? 0 : -ENOMEM;
 	default:
 		return 0;
@@ -767,8 +767,8 @@ struct tt_xconn *tt_xconn_new(const struct tt_xconn_info *info,
 	x->info.keep_headers = info->keep_headers;
 	x->emit = emit;
 	x->ctx = ctx;
-	x->req_parser = tt_h1_new(TT_H1_REQUEST, &req_cb, x);
-	x->resp_parser = tt_h1_new(TT_H1_RESPONSE, &resp_cb, x);
+	x->req_parser = tt_h1_new(TT_H1_REQUEST, &req_cb, x, NULL);
+	x->resp_parser = tt_h1_new(TT_H1_RESPONSE, &resp_cb, x, NULL);
 	if (!x->req_parser || !x->resp_parser) {
 		tt_xconn_free(x);
 		return NULL;

@@ -244,8 +244,8 @@ static const struct tt_h2_callbacks server_cb = {
 
 int x_h2_start(struct tt_xconn *x)
 {
-	x->h2[TT_DIR_EGRESS] = tt_h2_new(TT_H2_CLIENT, &client_cb, x);
-	x->h2[TT_DIR_INGRESS] = tt_h2_new(TT_H2_SERVER, &server_cb, x);
+	x->h2[TT_DIR_EGRESS] = tt_h2_new(TT_H2_CLIENT, &client_cb, x, NULL);
+	x->h2[TT_DIR_INGRESS] = tt_h2_new(TT_H2_SERVER, &server_cb, x, NULL);
 	if (!x->h2[TT_DIR_EGRESS] || !x->h2[TT_DIR_INGRESS]) {
 		x_h2_free(x);
 		return -1;

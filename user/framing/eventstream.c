@@ -12,6 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 #include "framing/eventstream.h"
+#include "util/mem.h"
 
 #define PRELUDE_LEN 12
 #define CRC_LEN 4
@@ -25,6 +26,7 @@ enum es_state {
 
 struct tt_eventstream {
 	size_t max_message;
+	struct tt_mem mem; /* buf and this struct come from it */
 	uint8_t *buf;
 	size_t cap;
 	uint8_t prelude[PRELUDE_LEN];
@@ -55,12 +57,14 @@ static uint64_t be64(const uint8_t *p)
 	return (uint64_t)be32(p) << 32 | be32(p + 4);
 }
 
-struct tt_eventstream *tt_eventstream_new(size_t max_message)
+struct tt_eventstream *tt_eventstream_new(size_t max_message,
+					 const struct tt_mem *mem)
 {
-	struct tt_eventstream *es = calloc(1, sizeof(*es));
+	struct tt_eventstream *es = tt_mem_calloc(mem, 1, sizeof(*es));
 
 	if (!es)
 		return NULL;
+	es->mem = tt_mem_resolve(mem);
 	if (max_message > TT_EVENTSTREAM_SPEC_MAX)
 		max_message = TT_EVENTSTREAM_SPEC_MAX;
 	es->max_message = max_message;
@@ -69,10 +73,13 @@ struct tt_eventstream *tt_eventstream_new(size_t max_message)
 
 void tt_eventstream_free(struct tt_eventstream *es)
 {
+	struct tt_mem mem;
+
 	if (!es)
 		return;
-	free(es->buf);
-	free(es);
+	mem = es->mem;
+	tt_mem_free(&mem, es->buf);
+	tt_mem_free(&mem, es);
 }
 
 const struct tt_eventstream_stats *
@@ -260,7 +267,7 @@ static void body_start(struct tt_eventstream *es)
 			cap *= 2; /* total <= 16 MiB: no overflow */
 		if (cap > es->max_message)
 			cap = es->max_message;
-		nb = realloc(es->buf, cap);
+		nb = tt_mem_realloc(&es->mem, es->buf, cap);
 		if (!nb) {
 			es->state = ES_SKIP;
 			es->skip_nomem = 1;

@@ -94,11 +94,13 @@ struct tt_eventstream_stats {
 };
 
 struct tt_eventstream;
+struct tt_mem; /* util/mem.h: the allocator a framer is handed (NULL: libc) */
 
 /* max_message caps one whole message (prelude and CRCs included; more
  * than TT_EVENTSTREAM_SPEC_MAX means the spec maximum). NULL when out of
  * memory. */
-struct tt_eventstream *tt_eventstream_new(size_t max_message);
+struct tt_eventstream *tt_eventstream_new(size_t max_message,
+					 const struct tt_mem *mem);
 
 /*
  * Feeds the next n bytes of the decoded body; cb is called once per

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "framing/jsonarray.h"
+#include "util/mem.h"
 
 enum ja_state {
 	JA_BEFORE,    /* before '[' */
@@ -23,6 +24,7 @@ enum ja_state {
 
 struct tt_jsonarray {
 	size_t max_elem;
+	struct tt_mem mem; /* buf and this struct come from it */
 	char *buf;       /* the start of an element split across feeds */
 	size_t len, cap;
 	int state;
@@ -36,22 +38,27 @@ struct tt_jsonarray {
 	struct tt_jsonarray_stats stats;
 };
 
-struct tt_jsonarray *tt_jsonarray_new(size_t max_elem)
+struct tt_jsonarray *tt_jsonarray_new(size_t max_elem,
+				     const struct tt_mem *mem)
 {
-	struct tt_jsonarray *ja = calloc(1, sizeof(*ja));
+	struct tt_jsonarray *ja = tt_mem_calloc(mem, 1, sizeof(*ja));
 
 	if (!ja)
 		return NULL;
+	ja->mem = tt_mem_resolve(mem);
 	ja->max_elem = max_elem;
 	return ja;
 }
 
 void tt_jsonarray_free(struct tt_jsonarray *ja)
 {
+	struct tt_mem mem;
+
 	if (!ja)
 		return;
-	free(ja->buf);
-	free(ja);
+	mem = ja->mem;
+	tt_mem_free(&mem, ja->buf);
+	tt_mem_free(&mem, ja);
 }
 
 const struct tt_jsonarray_stats *
@@ -92,7 +99,7 @@ static void hold(struct tt_jsonarray *ja, const uint8_t *p, size_t n)
 			cap = cap > SIZE_MAX / 2 ? ja->len + n : cap * 2;
 		if (cap > ja->max_elem)
 			cap = ja->max_elem;
-		nb = realloc(ja->buf, cap);
+		nb = tt_mem_realloc(&ja->mem, ja->buf, cap);
 		if (!nb) {
 			ja->skipping = 1;
 			ja->skip_nomem = 1;

@@ -36,9 +36,11 @@ struct tt_jsonarray_stats {
 };
 
 struct tt_jsonarray;
+struct tt_mem; /* util/mem.h: the allocator a framer is handed (NULL: libc) */
 
 /* max_elem caps one element's trimmed text. NULL when out of memory. */
-struct tt_jsonarray *tt_jsonarray_new(size_t max_elem);
+struct tt_jsonarray *tt_jsonarray_new(size_t max_elem,
+				     const struct tt_mem *mem);
 
 /*
  * Feeds the next n bytes of the decoded body; cb is called once per

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "framing/ndjson.h"
+#include "util/mem.h"
 
 struct tt_ndjson {
 	size_t max_line;
+	struct tt_mem mem; /* buf and this struct come from it */
 	char *buf;       /* the start of a line split across feeds */
 	size_t len, cap;
 	int skipping;    /* the current line is dropped */
@@ -19,22 +21,26 @@ struct tt_ndjson {
 	struct tt_ndjson_stats stats;
 };
 
-struct tt_ndjson *tt_ndjson_new(size_t max_line)
+struct tt_ndjson *tt_ndjson_new(size_t max_line, const struct tt_mem *mem)
 {
-	struct tt_ndjson *nd = calloc(1, sizeof(*nd));
+	struct tt_ndjson *nd = tt_mem_calloc(mem, 1, sizeof(*nd));
 
 	if (!nd)
 		return NULL;
+	nd->mem = tt_mem_resolve(mem);
 	nd->max_line = max_line;
 	return nd;
 }
 
 void tt_ndjson_free(struct tt_ndjson *nd)
 {
+	struct tt_mem mem;
+
 	if (!nd)
 		return;
-	free(nd->buf);
-	free(nd);
+	mem = nd->mem;
+	tt_mem_free(&mem, nd->buf);
+	tt_mem_free(&mem, nd);
 }
 
 const struct tt_ndjson_stats *tt_ndjson_get_stats(const struct tt_ndjson *nd)
@@ -108,7 +114,7 @@ static int hold(struct tt_ndjson *nd, const uint8_t *p, size_t n)
 			cap = cap > SIZE_MAX / 2 ? nd->len + n : cap * 2;
 		if (cap > limit)
 			cap = limit;
-		nb = realloc(nd->buf, cap);
+		nb = tt_mem_realloc(&nd->mem, nd->buf, cap);
 		if (!nb) {
 			nd->skipping = 1;
 			nd->skip_nomem = 1;

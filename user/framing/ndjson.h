@@ -25,9 +25,10 @@ struct tt_ndjson_stats {
 };
 
 struct tt_ndjson;
+struct tt_mem; /* util/mem.h: the allocator a framer is handed (NULL: libc) */
 
 /* max_line caps one line without its \n or \r\n. NULL when out of memory. */
-struct tt_ndjson *tt_ndjson_new(size_t max_line);
+struct tt_ndjson *tt_ndjson_new(size_t max_line, const struct tt_mem *mem);
 
 /*
  * Feeds the next n bytes of the decoded body; cb is called once per

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "framing/sse.h"
+#include "util/mem.h"
 
 enum sse_state {
 	ST_LINE_START, /* nothing of the current line seen */
@@ -30,6 +31,7 @@ struct sse_buf {
 
 struct tt_sse {
 	size_t max_event;
+	struct tt_mem mem;      /* the buffers and this struct come from it */
 	struct sse_buf data;    /* this event's data lines joined by \n */
 	struct sse_buf event;   /* this event's name */
 	struct sse_buf id;      /* last event id, committed at dispatch */
@@ -55,25 +57,29 @@ struct tt_sse {
 
 static const uint8_t utf8_bom[3] = { 0xef, 0xbb, 0xbf };
 
-struct tt_sse *tt_sse_new(size_t max_event)
+struct tt_sse *tt_sse_new(size_t max_event, const struct tt_mem *mem)
 {
-	struct tt_sse *s = calloc(1, sizeof(*s));
+	struct tt_sse *s = tt_mem_calloc(mem, 1, sizeof(*s));
 
 	if (!s)
 		return NULL;
+	s->mem = tt_mem_resolve(mem);
 	s->max_event = max_event;
 	return s;
 }
 
 void tt_sse_free(struct tt_sse *s)
 {
+	struct tt_mem mem;
+
 	if (!s)
 		return;
-	free(s->data.p);
-	free(s->event.p);
-	free(s->id.p);
-	free(s->id_next.p);
-	free(s);
+	mem = s->mem;
+	tt_mem_free(&mem, s->data.p);
+	tt_mem_free(&mem, s->event.p);
+	tt_mem_free(&mem, s->id.p);
+	tt_mem_free(&mem, s->id_next.p);
+	tt_mem_free(&mem, s);
 }
 
 const struct tt_sse_stats *tt_sse_get_stats(const struct tt_sse *s)
@@ -82,7 +88,8 @@ const struct tt_sse_stats *tt_sse_get_stats(const struct tt_sse *s)
 }
 
 /* Room for need bytes; doubling, never past max. 0 or -ENOMEM. */
-static int buf_reserve(struct sse_buf *b, size_t need, size_t max)
+static int buf_reserve(const struct tt_mem *mem, struct sse_buf *b,
+		       size_t need, size_t max)
 {
 	size_t cap = b->cap ? b->cap : 64;
 	char *p;
@@ -93,7 +100,7 @@ static int buf_reserve(struct sse_buf *b, size_t need, size_t max)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	if (cap > max && need <= max)
 		cap = max;
-	p = realloc(b->p, cap);
+	p = tt_mem_realloc(mem, b->p, cap);
 	if (!p)
 		return -ENOMEM;
 	b->p = p;
@@ -114,7 +121,7 @@ static void event_put(struct tt_sse *s, struct sse_buf *b, const void *src,
 		s->skipping = 1;
 		return;
 	}
-	if (buf_reserve(b, b->len + n, s->max_event)) {
+	if (buf_reserve(&s->mem, b, b->len + n, s->max_event)) {
 		s->skipping = 1;
 		s->skip_nomem = 1;
 		s->ret = -ENOMEM;

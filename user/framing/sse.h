@@ -53,6 +53,7 @@ struct tt_sse_stats {
 };
 
 struct tt_sse;
+struct tt_mem; /* util/mem.h: the allocator a framer is handed (NULL: libc) */
 
 /*
  * max_event caps the bytes one event holds at a time: data (with the \n
@@ -60,7 +61,7 @@ struct tt_sse;
  * over it is skipped up to its blank line and counted. NULL when out of
  * memory.
  */
-struct tt_sse *tt_sse_new(size_t max_event);
+struct tt_sse *tt_sse_new(size_t max_event, const struct tt_mem *mem);
 
 /*
  * Feeds the next n bytes of the decoded body; cb is called once per

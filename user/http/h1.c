@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include "http/h1.h"
+#include "util/mem.h"
 
 #define H1_BUF_MIN 256  /* first allocation; doubles up to TT_H1_HEAD_MAX */
 #define H1_BUF_KEEP 512 /* a buffer this small survives a resync */
@@ -47,6 +48,7 @@ struct tt_h1 {
 	int kind;
 	struct tt_h1_callbacks cb;
 	void *ctx;
+	struct tt_mem mem; /* everything below is allocated through it */
 	struct tt_h1_stats stats;
 
 	enum h1_state state;
@@ -88,7 +90,7 @@ static void h1_buf_drop(struct tt_h1 *p, size_t keep)
 {
 	p->buf_len = 0;
 	if (p->buf_cap > keep) {
-		free(p->buf);
+		tt_mem_free(&p->mem, p->buf);
 		p->buf = NULL;
 		p->buf_cap = 0;
 	}
@@ -106,7 +108,7 @@ static int h1_buf_put(struct tt_h1 *p, const void *d, size_t n)
 			cap *= 2;
 		if (cap > TT_H1_HEAD_MAX)
 			cap = TT_H1_HEAD_MAX;
-		nb = realloc(p->buf, cap);
+		nb = tt_mem_realloc(&p->mem, p->buf, cap);
 		if (!nb)
 			return -ENOMEM;
 		p->buf = nb;
@@ -700,12 +702,13 @@ static size_t h1_step(struct tt_h1 *p, const uint8_t *d, size_t n)
 }
 
 struct tt_h1 *tt_h1_new(int kind, const struct tt_h1_callbacks *cb,
-			void *ctx)
+			void *ctx, const struct tt_mem *mem)
 {
-	struct tt_h1 *p = calloc(1, sizeof(*p));
+	struct tt_h1 *p = tt_mem_calloc(mem, 1, sizeof(*p));
 
 	if (!p)
 		return NULL;
+	p->mem = tt_mem_resolve(mem);
 	p->kind = kind == TT_H1_RESPONSE ? TT_H1_RESPONSE : TT_H1_REQUEST;
 	if (cb)
 		p->cb = *cb;
@@ -718,10 +721,13 @@ struct tt_h1 *tt_h1_new(int kind, const struct tt_h1_callbacks *cb,
 
 void tt_h1_free(struct tt_h1 *p)
 {
+	struct tt_mem mem;
+
 	if (!p)
 		return;
-	free(p->buf);
-	free(p);
+	mem = p->mem;
+	tt_mem_free(&mem, p->buf);
+	tt_mem_free(&mem, p);
 }
 
 int tt_h1_feed(struct tt_h1 *p, const uint8_t *data, size_t len)

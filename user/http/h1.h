@@ -25,6 +25,8 @@
 #include <stdint.h>
 #include "http/hdr.h"
 
+struct tt_mem;
+
 #define TT_H1_HEAD_MAX 16384 /* start line + headers (+ chunked trailers) */
 
 enum tt_h1_kind { TT_H1_REQUEST = 0, TT_H1_RESPONSE = 1 };
@@ -78,9 +80,10 @@ struct tt_h1_stats {
 	uint64_t head_buf_bytes;  /* head buffer held now (a gauge) */
 };
 
-/* NULL on allocation failure. kind is enum tt_h1_kind. */
+/* NULL on allocation failure. kind is enum tt_h1_kind. The parser
+ * allocates only through mem (NULL: libc; util/mem.h). */
 struct tt_h1 *tt_h1_new(int kind, const struct tt_h1_callbacks *cb,
-			void *ctx);
+			void *ctx, const struct tt_mem *mem);
 void tt_h1_free(struct tt_h1 *p);
 
 /* Parses len more bytes of the stream. Returns 0, or -ENOMEM when the head

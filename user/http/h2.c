@@ -12,6 +12,7 @@
 #include <string.h>
 #include <nghttp2/nghttp2.h>
 #include "http/h2.h"
+#include "util/mem.h"
 
 #define H2_HDR_LEN 9
 #define H2_MIN_FRAME 16384
@@ -59,6 +60,8 @@ struct tt_h2 {
 	int dir;
 	struct tt_h2_callbacks cb;
 	void *ctx;
+	struct tt_mem mem;    /* everything is allocated through it ... */
+	nghttp2_mem ng_mem;   /* ... the inflater's too, through this */
 	struct tt_h2_stats stats;
 	int state;
 	enum h2_phase ph;
@@ -149,7 +152,7 @@ static void dec_reset(struct tt_h2 *p)
 	p->dec_len = 0;
 	p->nfld = p->ndropped = 0;
 	if (p->dec_cap > H2_DEC_KEEP) {
-		free(p->dec);
+		tt_mem_free(&p->mem, p->dec);
 		p->dec = NULL;
 		p->dec_cap = 0;
 	}
@@ -326,7 +329,7 @@ static void field_add(struct tt_h2 *p, const nghttp2_nv *nv)
 		/* Powers of two up to the cap, which need fits under. */
 		while (cap < p->dec_len + need)
 			cap *= 2;
-		nb = realloc(p->dec, cap);
+		nb = tt_mem_realloc(&p->mem, p->dec, cap);
 		if (!nb) {
 			p->stats.nomem++;
 			p->ndropped++;
@@ -816,15 +819,40 @@ void tt_h2_peer_settings(struct tt_h2 *p, const struct tt_h2_settings *s)
 	p->pend.max_frame_size = frame;
 }
 
-struct tt_h2 *tt_h2_new(int dir, const struct tt_h2_callbacks *cb,
-			void *ctx)
+/* nghttp2's allocator interface over the parser's tt_mem. */
+static void *ng_malloc(size_t size, void *user)
 {
-	struct tt_h2 *p = calloc(1, sizeof(*p));
+	return tt_mem_malloc(user, size);
+}
+
+static void ng_free(void *ptr, void *user)
+{
+	tt_mem_free(user, ptr);
+}
+
+static void *ng_calloc(size_t n, size_t size, void *user)
+{
+	return tt_mem_calloc(user, n, size);
+}
+
+static void *ng_realloc(void *ptr, size_t size, void *user)
+{
+	return tt_mem_realloc(user, ptr, size);
+}
+
+struct tt_h2 *tt_h2_new(int dir, const struct tt_h2_callbacks *cb,
+			void *ctx, const struct tt_mem *mem)
+{
+	struct tt_h2 *p = tt_mem_calloc(mem, 1, sizeof(*p));
 
 	if (!p)
 		return NULL;
-	if (nghttp2_hd_inflate_new(&p->inf)) {
-		free(p);
+	p->mem = tt_mem_resolve(mem);
+	/* The inflater keeps a pointer to ng_mem: p outlives it. */
+	p->ng_mem = (nghttp2_mem){ &p->mem, ng_malloc, ng_free, ng_calloc,
+				   ng_realloc };
+	if (nghttp2_hd_inflate_new2(&p->inf, &p->ng_mem)) {
+		tt_mem_free(mem, p);
 		return NULL;
 	}
 	p->dir = dir == TT_H2_SERVER ? TT_H2_SERVER : TT_H2_CLIENT;
@@ -843,11 +871,14 @@ struct tt_h2 *tt_h2_new(int dir, const struct tt_h2_callbacks *cb,
 
 void tt_h2_free(struct tt_h2 *p)
 {
+	struct tt_mem mem;
+
 	if (!p)
 		return;
+	mem = p->mem;
 	nghttp2_hd_inflate_del(p->inf);
-	free(p->dec);
-	free(p);
+	tt_mem_free(&mem, p->dec);
+	tt_mem_free(&mem, p);
 }
 
 int tt_h2_state(const struct tt_h2 *p)

@@ -41,6 +41,8 @@
 #include <stdint.h>
 #include "http/hdr.h"
 
+struct tt_mem;
+
 #define TT_H2_PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 #define TT_H2_PREFACE_LEN 24
 #define TT_H2_BLOCK_MAX 65536     /* header block bytes, CONTINUATIONs in;
@@ -130,9 +132,10 @@ struct tt_h2_stats {
 	uint64_t decoded_buf_bytes;    /* decoded-header buffer now (gauge) */
 };
 
-/* NULL on allocation failure. dir is enum tt_h2_dir. */
+/* NULL on allocation failure. dir is enum tt_h2_dir. The decoder and its
+ * HPACK inflater allocate only through mem (NULL: libc; util/mem.h). */
 struct tt_h2 *tt_h2_new(int dir, const struct tt_h2_callbacks *cb,
-			void *ctx);
+			void *ctx, const struct tt_mem *mem);
 void tt_h2_free(struct tt_h2 *p);
 
 /* Parses len more bytes. Returns 0, or -EPROTO once the direction is in

@@ -50,7 +50,7 @@ static int h2_authority(const uint8_t *p, size_t len, char *host, size_t cap)
 		.on_headers = on_h2_headers, .on_headers_lost = on_h2_lost,
 	};
 	struct authority a = { .seen = 0 };
-	struct tt_h2 *h = tt_h2_new(TT_H2_CLIENT, &cb, &a);
+	struct tt_h2 *h = tt_h2_new(TT_H2_CLIENT, &cb, &a, NULL);
 
 	if (!h)
 		return -ENOENT;
