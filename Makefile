@@ -67,7 +67,7 @@ FUZZ_SECONDS ?= 5
 .PHONY: all deps test unit e2e bench bench-decode clean install fuzz fuzz-smoke golden demo
 all: $(B)/tokentap
 
-$(BPF_OBJ): $(BPF_SRC) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
+$(BPF_OBJ): $(BPF_SRC) $(wildcard bpf/*.bpf.h) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
 	@mkdir -p $(@D)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \

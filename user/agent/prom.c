@@ -277,7 +277,7 @@ void tt_prom_fill(struct tt_health *h, const struct tt_pipeline_stats *ps,
 		h->targets = tt_attach_count(am);
 		h->attached = as.attached;
 		h->attach_failed = as.attach_failed;
-		h->targets_table_full = as.targets_full;
+		h->targets_table_full = as.files_full;
 	}
 	if (procs) {
 		const struct tt_procinfo_stats *fs = tt_procs_stats(procs);

@@ -22,6 +22,7 @@
 #include "hosts/hosts.h"
 #include "pipeline/conntab.h"
 #include "pipeline/sink.h"
+#include "pipeline/socks.h"
 
 #define TT_PIPELINE_SINKS_MAX 8
 
@@ -34,13 +35,19 @@ struct tt_pipeline_ops {
 	 * process exits or the agent stops): 0, or -ENOENT. */
 	int (*conn_offsets)(void *ctx, uint32_t pid, uint64_t conn,
 			    uint64_t off[2]);
-	/* Facts about the process behind conn, held while the connection is
+	/* Facts about a process, held while one of its connections is
 	 * decoded: get returns a handle (NULL: none), facts fills pf from it
-	 * (pointers valid until the next call), put drops it. */
-	void *(*proc_get)(void *ctx, const struct tt_conn *conn);
-	void (*proc_facts)(void *ctx, void *handle, const struct tt_conn *conn,
+	 * (pointers valid until the next call), put drops it. key: the TLS
+	 * connection's library pointer, or a socket's cookie. */
+	void *(*proc_get)(void *ctx, uint32_t pid, uint64_t key,
+			  uint64_t cgroup_id, const char *comm);
+	void (*proc_facts)(void *ctx, void *handle, uint32_t pid,
 			   struct tt_proc_facts *pf);
 	void (*proc_put)(void *ctx, void *handle);
+	/* Why an AI connection of pid was not decrypted, when the pipeline
+	 * cannot tell ("tls_not_traced", "attach_failed", ...). NULL:
+	 * "tls_not_traced". */
+	const char *(*dark_reason)(void *ctx, const struct tt_sock_rec *rec);
 	/* A new event id (UUID text). */
 	void (*event_id)(void *ctx, char out[37]);
 };
@@ -54,6 +61,13 @@ struct tt_pipeline_config {
 	int connection_records;          /* a "connection" record per AI connection */
 	uint32_t self_pid;               /* events of this process are filtered */
 	int64_t mono_to_real_ns;         /* added to event timestamps */
+	size_t max_socks;                /* AI connections tracked (observer) */
+	/* An AI connection still open when the agent stops is left to the
+	 * next agent (its state is pinned) instead of booked now. */
+	int leave_open_socks;
+	/* How long after its end a connection waits for its TLS side before
+	 * it is booked as dark (ns). */
+	uint64_t dark_grace_ns;
 };
 
 /* Every counter of the pipeline; all running totals. */
@@ -67,6 +81,9 @@ struct tt_pipeline_stats {
 	uint64_t call_errors;    /* allocation events that could not be built */
 	uint64_t decoders, decoder_alloc_failures;
 	struct tt_xconn_stats x; /* of finished connections */
+	/* The connection observer's AI connections. */
+	uint64_t socks_opened, socks_not_ai, socks_table_full, socks_linked,
+		socks_decoded, dark_connections, sock_named_conns;
 };
 
 struct tt_pipeline;
@@ -87,8 +104,21 @@ int tt_pipeline_add_sink(struct tt_pipeline *p, const struct tt_sink *sink);
 int tt_pipeline_event(struct tt_pipeline *p, const void *data, size_t size);
 
 /* Finishes every connection (end "agent_stop"): events of calls in
- * flight are written. The pipeline stays usable. */
+ * flight are written, and AI connections nobody decoded are booked (those
+ * still open only when config.leave_open_socks is 0). The pipeline stays
+ * usable. */
 void tt_pipeline_finish_all(struct tt_pipeline *p);
+
+/* Timers: AI connections that ended dark_grace_ns before now_ns
+ * (CLOCK_MONOTONIC, the capture's clock) without a decoded TLS connection
+ * become dark connection events. */
+void tt_pipeline_tick(struct tt_pipeline *p, uint64_t now_ns);
+
+/* Calls cb with the pid of every open AI connection (observer) and every
+ * live decoded TLS connection: processes that still talk to AI hosts
+ * (idle disarming). A pid may come more than once. */
+void tt_pipeline_active_pids(struct tt_pipeline *p,
+			     void (*cb)(void *ctx, uint32_t pid), void *ctx);
 
 void tt_pipeline_get_stats(const struct tt_pipeline *p,
 			   struct tt_pipeline_stats *out);
