@@ -86,7 +86,7 @@ FUZZ_SECONDS ?= 5
 	fuzz-smoke golden demo docs
 all: $(B)/tokentap
 
-$(BPF_OBJ): $(BPF_SRC) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
+$(BPF_OBJ): $(BPF_SRC) $(wildcard bpf/*.bpf.h) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
 	@mkdir -p $(@D)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(DEPFLAGS) \

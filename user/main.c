@@ -49,6 +49,9 @@ static void usage(FILE *f)
 		"                       Prometheus endpoint (default " TT_METRICS_LISTEN_DEFAULT ")\n"
 		"  --otlp-endpoint URL  OTLP/HTTP export of the events and metrics\n"
 		"                       (e.g. http://127.0.0.1:4318; config otlp.*)\n"
+		"  --status-file PATH|off\n"
+		"                       what the capture does now, for `tokentap doctor`\n"
+		"                       (default " TT_STATUS_FILE ")\n"
 		"  --log-level LEVEL    error, warn, info (default), debug\n");
 }
 
@@ -144,13 +147,15 @@ static int cmd_run(int argc, char **argv)
 		{ "events-keep", required_argument, NULL, 'k' },
 		{ "metrics-listen", required_argument, NULL, 'M' },
 		{ "otlp-endpoint", required_argument, NULL, 'O' },
+		{ "status-file", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	static char otlp_endpoint[TT_OTLP_ENDPOINT_MAX];
 	struct tt_run_opts o = { .events_path = TT_DEFAULT_EVENTS,
 				 .events_max_bytes = TT_EVENTS_MAX_BYTES_DEFAULT,
-				 .events_keep = TT_EVENTS_KEEP_DEFAULT };
+				 .events_keep = TT_EVENTS_KEEP_DEFAULT,
+				 .status_file = TT_STATUS_FILE };
 	enum tt_log_level lvl;
 	struct tt_listen laddr;
 	char *end;
@@ -193,6 +198,9 @@ static int cmd_run(int argc, char **argv)
 				return 2;
 			}
 			o.otlp_endpoint = otlp_endpoint;
+			break;
+		case 'S':
+			o.status_file = strcmp(optarg, "off") ? optarg : NULL;
 			break;
 		case 's': o.stream_digest = o.connection_records = 1; break;
 		case 'C': o.connection_records = 1; break;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests for user/core/sni_rules.c: the host table compiled into the hashed
+ * Tests for user/hosts/sni_rules.c: the host table compiled into the hashed
  * server-name rules the kernel filters with. The one property that matters:
  * the kernel never filters a name user space would call an AI endpoint.
  */
@@ -113,7 +113,7 @@ TT_TEST(exact_host_is_capture)
 	TT_CHECK_EQ_INT(table.complete, 1);
 	TT_CHECK_EQ_U64(table.n, 2);
 	TT_CHECK_EQ_U64(table.e[0].key, tt_sni_hash("api.openai.com", 14));
-	TT_CHECK_EQ_INT(table.e[0].rule, TT_SNI_CAPTURE);
+	TT_CHECK_EQ_INT(table.e[0].val.rule, TT_SNI_CAPTURE);
 	/* Stored under the lower-cased pattern's hash. */
 	TT_CHECK_EQ_U64(table.e[1].key, tt_sni_hash("llm.internal", 12));
 	check_lookups(cases, sizeof(cases) / sizeof(cases[0]));
@@ -148,32 +148,67 @@ TT_TEST(star_dot_suffix_is_capture_at_label_boundaries)
 	check_lookups(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
-TT_TEST(mid_glob_is_maybe_on_literal_suffix)
+TT_TEST(conditional_globs_are_exact)
 {
 	static const struct lookup_case cases[] = {
-		{ "bedrock-runtime.us-east-1.amazonaws.com", TT_SNI_MAYBE },
-		/* The kernel cannot tell these apart: user space decides. */
-		{ "s3.us-east-1.amazonaws.com", TT_SNI_MAYBE },
-		{ "node-7.gpu.example", TT_SNI_MAYBE },
-		{ "node-17.gpu.example", TT_SNI_MAYBE },
-		{ "us-central1-aiplatform.googleapis.com", TT_SNI_MAYBE },
+		{ "bedrock-runtime.us-east-1.amazonaws.com", TT_SNI_CAPTURE },
+		{ "BEDROCK-RUNTIME.eu-west-3.amazonaws.com.", TT_SNI_CAPTURE },
+		/* fnmatch's '*' crosses dots: more middle labels match too. */
+		{ "bedrock-runtime.a.b.amazonaws.com", TT_SNI_CAPTURE },
+		{ "bedrock-runtime..amazonaws.com", TT_SNI_CAPTURE },
+		/* Decided in the kernel now: no user-space round trip. */
+		{ "s3.us-east-1.amazonaws.com", 0 },
+		{ "bedrock-runtimex.us-east-1.amazonaws.com", 0 },
+		{ "xbedrock-runtime.us-east-1.amazonaws.com", 0 },
+		{ "a.bedrock-runtime.us-east-1.amazonaws.com", 0 },
+		{ "bedrock-runtime.amazonaws.com", 0 },
+		{ "us-central1-aiplatform.googleapis.com", TT_SNI_CAPTURE },
+		{ "x.us-central1-aiplatform.googleapis.com", TT_SNI_CAPTURE },
+		{ "-aiplatform.googleapis.com", TT_SNI_CAPTURE },
+		{ "aiplatform.googleapis.com", 0 },
+		{ "us-central1-aiplatformx.googleapis.com", 0 },
+		{ "storage.googleapis.com", 0 },
 		{ "amazonaws.com", 0 },
 		{ "xamazonaws.com", 0 },
 		{ "bedrock-runtime.amazonaws.com.evil", 0 },
-		{ "gpu.example", 0 },
 		{ "googleapis.com", 0 },
 	};
 
-	COMPILE_ONLY("bedrock-runtime.*.amazonaws.com", "node-?.gpu.example",
-		     "*-aiplatform.googleapis.com");
+	COMPILE_ONLY("bedrock-runtime.*.amazonaws.com", "*-aiplatform.googleapis.com");
 	TT_CHECK_EQ_INT(table.complete, 1);
-	TT_CHECK_EQ_U64(table.n, 3);
+	TT_CHECK_EQ_U64(table.n, 2);
 	TT_CHECK_EQ_U64(table.e[0].key,
 			tt_sni_hash(".amazonaws.com", 14) ^ TT_SNI_SUFFIX);
-	TT_CHECK_EQ_INT(table.e[0].rule, TT_SNI_MAYBE);
-	TT_CHECK_EQ_U64(table.e[1].key,
-			tt_sni_hash(".gpu.example", 12) ^ TT_SNI_SUFFIX);
+	TT_CHECK_EQ_INT(table.e[0].val.rule, TT_SNI_CAPTURE);
+	TT_CHECK_EQ_INT(table.e[0].val.cond, TT_SNI_COND_FIRST_LABEL);
+	TT_CHECK_EQ_U64(table.e[0].val.hash, tt_sni_hash("bedrock-runtime", 15));
+	TT_CHECK_EQ_INT(table.e[1].val.cond, TT_SNI_COND_TAIL);
+	TT_CHECK_EQ_INT(table.e[1].val.tail_len, 11);
 	check_lookups(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+TT_TEST(other_globs_are_maybe_on_literal_suffix)
+{
+	static const struct lookup_case cases[] = {
+		/* The kernel cannot tell these apart: user space decides. */
+		{ "node-7.gpu.example", TT_SNI_MAYBE },
+		{ "node-17.gpu.example", TT_SNI_MAYBE },
+		{ "a.b.llm.example", TT_SNI_MAYBE },
+		{ "gpu.example", 0 },
+		{ "llm.example", 0 },
+	};
+
+	COMPILE_ONLY("node-?.gpu.example", "a*b.*.llm.example");
+	TT_CHECK_EQ_INT(table.complete, 1);
+	TT_CHECK_EQ_U64(table.e[0].key,
+			tt_sni_hash(".gpu.example", 12) ^ TT_SNI_SUFFIX);
+	TT_CHECK_EQ_INT(table.e[0].val.rule, TT_SNI_MAYBE);
+	check_lookups(cases, sizeof(cases) / sizeof(cases[0]));
+	/* Two different conditions on one suffix: user space decides. */
+	COMPILE_ONLY("bedrock-runtime.*.amazonaws.com", "sagemaker.*.amazonaws.com");
+	TT_CHECK_EQ_U64(table.n, 1);
+	TT_CHECK_EQ_INT(table.e[0].val.rule, TT_SNI_MAYBE);
+	TT_CHECK_EQ_INT(tt_sni_lookup(&table, "sagemaker.x.amazonaws.com"), TT_SNI_MAYBE);
 }
 
 TT_TEST(capture_beats_maybe)
@@ -181,13 +216,15 @@ TT_TEST(capture_beats_maybe)
 	/* One key from both kinds of rule, in either order: CAPTURE. */
 	COMPILE_ONLY("bedrock-runtime.*.amazonaws.com", "*.amazonaws.com");
 	TT_CHECK_EQ_U64(table.n, 1);
-	TT_CHECK_EQ_INT(table.e[0].rule, TT_SNI_CAPTURE);
+	TT_CHECK_EQ_INT(table.e[0].val.rule, TT_SNI_CAPTURE);
+	TT_CHECK_EQ_INT(table.e[0].val.cond, TT_SNI_COND_NONE);
 	COMPILE_ONLY("*.amazonaws.com", "bedrock-runtime.*.amazonaws.com");
 	TT_CHECK_EQ_U64(table.n, 1);
-	TT_CHECK_EQ_INT(table.e[0].rule, TT_SNI_CAPTURE);
+	TT_CHECK_EQ_INT(table.e[0].val.rule, TT_SNI_CAPTURE);
+	TT_CHECK_EQ_INT(table.e[0].val.cond, TT_SNI_COND_NONE);
 	/* Two keys a name hits: the exact CAPTURE wins over a suffix MAYBE,
 	 * and a suffix CAPTURE over a longer suffix MAYBE. */
-	COMPILE_ONLY("bedrock-runtime.*.amazonaws.com", "s3.amazonaws.com");
+	COMPILE_ONLY("node-?.amazonaws.com", "s3.amazonaws.com");
 	TT_CHECK_EQ_INT(tt_sni_lookup(&table, "s3.amazonaws.com"), TT_SNI_CAPTURE);
 	TT_CHECK_EQ_INT(tt_sni_lookup(&table, "s4.amazonaws.com"), TT_SNI_MAYBE);
 	COMPILE_ONLY("*.corp.example", "gw-*.llm.corp.example");
@@ -243,7 +280,7 @@ TT_TEST(builtin_table_fits_the_kernel_map)
 	TT_CHECK(table.n <= TT_SNI_RULES_MAX);
 	for (size_t i = 0; i < table.n; i++) {
 		tt_case("entry %zu", i);
-		TT_CHECK(table.e[i].rule == TT_SNI_CAPTURE || table.e[i].rule == TT_SNI_MAYBE);
+		TT_CHECK(table.e[i].val.rule == TT_SNI_CAPTURE || table.e[i].val.rule == TT_SNI_MAYBE);
 		for (size_t k = 0; k < i; k++)
 			TT_CHECK(table.e[k].key != table.e[i].key);
 	}

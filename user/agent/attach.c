@@ -8,69 +8,62 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "tokentap.skel.h"
-#include "binary/elfsym.h"
-#include "binary/gobin.h"
-#include "util/log.h"
+#include "tt_abi.h"
 #include "binary/procmaps.h"
+#include "util/log.h"
 #include "agent/attach.h"
+#include "agent/links.h"
 
-/* The probe set for OpenSSL-family code. Order matches ssl_syms. */
-enum { S_WRITE, S_WRITE_EX, S_READ, S_READ_EX, S_CTRL, S_FREE, S_NSYMS };
-static const char *const ssl_syms[S_NSYMS] = {
-	"SSL_write", "SSL_write_ex", "SSL_read", "SSL_read_ex", "SSL_ctrl",
-	"SSL_free",
-};
-static const char *const ldso_syms[] = { "_dl_debug_state" };
-/* GnuTLS: the same event path, on the session pointer. */
-enum { G_SEND, G_RECV, G_SNI, G_DEINIT, G_NSYMS };
-static const char *const gnutls_syms[G_NSYMS] = {
-	"gnutls_record_send", "gnutls_record_recv", "gnutls_server_name_set",
-	"gnutls_deinit",
+/* A file probed for every process ("all" mode, ld.so in both). */
+struct global {
+	struct tt_target *t;
+	struct tt_links links;
 };
 
-/* Go crypto/tls: entry probes, and a probe on every RET of Write/Read. */
-enum { GO_WRITE, GO_READ, GO_CLOSE, GO_NFUNCS };
-static const char *const go_funcs[GO_NFUNCS] = {
-	"crypto/tls.(*Conn).Write", "crypto/tls.(*Conn).Read",
-	"crypto/tls.(*Conn).Close",
+struct armed {
+	struct tt_armed_info info;
+	struct tt_links links[TT_ARM_FILES_MAX];
+	int used;
 };
 
-struct go_offs {
-	uint64_t entry[GO_NFUNCS];
-	uint64_t rets[2][TT_GOBIN_RETS_MAX];
-	size_t nrets[2];
-	char version[TT_GOBIN_VERSION_MAX];
-	int stripped;
-};
-
-struct seen {
-	uint64_t dev, ino;
-};
+/* Processes disarmed lately: their connections are judged after they end. */
+#define PAST_MAX 1024
 
 struct tt_attach {
+	struct tt_armed_info past[PAST_MAX];
+	size_t npast;
 	struct tokentap_bpf *skel;
-	struct tt_target *targets[TT_TARGETS_MAX];
-	size_t ntargets;
-	struct seen *seen; /* files that need no probe (or failed once) */
-	size_t nseen;
+	int scoped;
+	struct tt_target *files[TT_FILES_MAX];
+	size_t nfiles;
+	struct global *globals;   /* TT_FILES_MAX */
+	size_t nglobals;
+	struct armed *armed;      /* max_armed slots */
+	size_t max_armed, narmed;
 	struct tt_attach_stats st;
 };
 
-struct tt_attach *tt_attach_new(struct tokentap_bpf *skel)
+struct tt_attach *tt_attach_new(struct tokentap_bpf *skel, int scoped,
+				size_t max_armed)
 {
 	struct tt_attach *am = calloc(1, sizeof(*am));
 
 	if (!am)
 		return NULL;
-	am->seen = calloc(TT_SEEN_MAX, sizeof(*am->seen));
-	if (!am->seen) {
-		free(am);
+	am->skel = skel;
+	am->scoped = scoped;
+	am->max_armed = max_armed ? max_armed : 1;
+	am->globals = calloc(TT_FILES_MAX, sizeof(*am->globals));
+	am->armed = calloc(am->max_armed, sizeof(*am->armed));
+	if (!am->globals || !am->armed) {
+		tt_attach_free(am);
 		return NULL;
 	}
-	am->skel = skel;
 	return am;
 }
 
@@ -78,260 +71,133 @@ void tt_attach_free(struct tt_attach *am)
 {
 	if (!am)
 		return;
-	for (size_t i = 0; i < am->ntargets; i++) {
-		for (int k = 0; k < am->targets[i]->nlinks; k++)
-			bpf_link__destroy(am->targets[i]->links[k]);
-		free(am->targets[i]);
+	if (am->armed)
+		for (size_t i = 0; i < am->max_armed; i++)
+			if (am->armed[i].used)
+				tt_attach_disarm(am, (pid_t)am->armed[i].info.pid,
+						 "agent_stop");
+	for (size_t i = 0; am->globals && i < am->nglobals; i++)
+		tt_links_detach(&am->globals[i].links);
+	tt_links_drain();
+	for (size_t i = 0; i < am->nfiles; i++) {
+		free(am->files[i]->set);
+		free(am->files[i]);
 	}
-	free(am->seen);
+	free(am->globals);
+	free(am->armed);
 	free(am);
 }
 
-static int known(const struct tt_attach *am, uint64_t dev, uint64_t ino)
+static uint64_t mono_ns(void)
 {
-	for (size_t i = 0; i < am->ntargets; i++)
-		if (am->targets[i]->dev == dev && am->targets[i]->ino == ino)
-			return 1;
-	for (size_t i = 0; i < am->nseen; i++)
-		if (am->seen[i].dev == dev && am->seen[i].ino == ino)
-			return 1;
-	return 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void remember(struct tt_attach *am, uint64_t dev, uint64_t ino)
+/* ---- files ---- */
+
+static struct tt_target *find_file(const struct tt_attach *am, uint64_t dev,
+				   uint64_t ino)
 {
-	if (am->nseen >= TT_SEEN_MAX) {
-		am->st.seen_full++; /* checked again next time: slower, correct */
-		return;
-	}
-	am->seen[am->nseen++] = (struct seen){ dev, ino };
-}
-
-/* Returns 1 when the probe failed to attach, else 0. */
-static int add_link(struct tt_target *t, struct bpf_program *prog, int ret,
-		    uint64_t off)
-{
-	struct bpf_link *link;
-	int err;
-
-	if (!off || t->nlinks >= TT_LINKS_MAX)
-		return 0;
-	link = bpf_program__attach_uprobe(prog, ret, -1, t->open_path, off);
-	err = libbpf_get_error(link);
-	if (err) {
-		if (!t->attach_err)
-			t->attach_err = err;
-		return 1;
-	}
-	t->links[t->nlinks++] = link;
-	return 0;
-}
-
-/* Returns how many probes failed to attach. */
-static int attach_target(struct tt_attach *am, struct tt_target *t,
-			 const uint64_t *offs)
-{
-	struct tokentap_bpf *s = am->skel;
-	int failed = 0;
-
-	if (!s)
-		return 0;
-	if (t->kind == TT_TGT_LDSO)
-		return add_link(t, s->progs.ldso_debug_state_enter, 0, offs[0]);
-	if (t->kind == TT_TGT_GNUTLS) {
-		/* (session, buf, size) sits where OpenSSL's (ssl, buf, num) does. */
-		failed += add_link(t, s->progs.ossl_write_enter, 0, offs[G_SEND]);
-		failed += add_link(t, s->progs.gnutls_record_exit, 1, offs[G_SEND]);
-		failed += add_link(t, s->progs.ossl_read_enter, 0, offs[G_RECV]);
-		failed += add_link(t, s->progs.gnutls_record_exit, 1, offs[G_RECV]);
-		failed += add_link(t, s->progs.gnutls_sni_enter, 0, offs[G_SNI]);
-		failed += add_link(t, s->progs.ossl_free_enter, 0, offs[G_DEINIT]);
-		return failed;
-	}
-	failed += add_link(t, s->progs.ossl_write_enter, 0, offs[S_WRITE]);
-	failed += add_link(t, s->progs.ossl_write_exit, 1, offs[S_WRITE]);
-	failed += add_link(t, s->progs.ossl_write_ex_enter, 0, offs[S_WRITE_EX]);
-	failed += add_link(t, s->progs.ossl_write_ex_exit, 1, offs[S_WRITE_EX]);
-	failed += add_link(t, s->progs.ossl_read_enter, 0, offs[S_READ]);
-	failed += add_link(t, s->progs.ossl_read_exit, 1, offs[S_READ]);
-	failed += add_link(t, s->progs.ossl_read_ex_enter, 0, offs[S_READ_EX]);
-	failed += add_link(t, s->progs.ossl_read_ex_exit, 1, offs[S_READ_EX]);
-	failed += add_link(t, s->progs.ossl_ctrl_enter, 0, offs[S_CTRL]);
-	failed += add_link(t, s->progs.ossl_free_enter, 0, offs[S_FREE]);
-	return failed;
-}
-
-/* Returns how many probes failed to attach. */
-static int attach_go(struct tt_attach *am, struct tt_target *t,
-		     const struct go_offs *g)
-{
-	struct tokentap_bpf *s = am->skel;
-	int failed = 0;
-
-	if (!s)
-		return 0;
-	/* Returns first: a call whose entry was seen always has its return
-	 * seen too, so a process that runs while the probes go in loses
-	 * whole calls (a clean mid-way join), never half of one. */
-	for (int f = 0; f < 2; f++)
-		for (size_t i = 0; i < g->nrets[f]; i++)
-			failed += add_link(t, s->progs.go_ret, 0, g->rets[f][i]);
-	failed += add_link(t, s->progs.go_write_enter, 0, g->entry[GO_WRITE]);
-	failed += add_link(t, s->progs.go_read_enter, 0, g->entry[GO_READ]);
-	failed += add_link(t, s->progs.go_close_enter, 0, g->entry[GO_CLOSE]);
-	return failed;
-}
-
-/* A Go executable with crypto/tls under the register ABI: fills g.
- * Returns 1 (probe it), 0 (not Go, or nothing to probe; why at debug). */
-static int go_find(int fd, const char *path, struct go_offs *g)
-{
-	struct tt_gobin gb;
-	struct tt_gobin_func fn[GO_NFUNCS];
-	int ok = 0;
-
-	memset(g, 0, sizeof(*g));
-	if (tt_gobin_open_fd(&gb, fd))
-		return 0;
-	if (!gb.info.is_go)
-		goto out;
-	if (gb.info.abi != TT_GOBIN_ABI_REG || gb.info.machine != 62 /* EM_X86_64 */) {
-		tt_dbg("attach: %s: Go %s without the amd64 register ABI: not traced",
-		       path, gb.info.version);
-		goto out;
-	}
-	if (tt_gobin_find_funcs(&gb, go_funcs, GO_NFUNCS, fn, 0) <= 0 ||
-	    !fn[GO_WRITE].entry || !fn[GO_READ].entry)
-		goto out; /* no crypto/tls in this program */
-	for (int f = 0; f < 2; f++) {
-		int err = tt_gobin_ret_offsets(&gb, &fn[f], g->rets[f],
-					       TT_GOBIN_RETS_MAX, &g->nrets[f]);
-
-		if (err || !g->nrets[f]) {
-			tt_warn("attach: %s: return instructions of %s not found (%s; "
-				"entry %#llx size %llu from %s): not traced", path,
-				go_funcs[f], err ? strerror(-err) : "none",
-				(unsigned long long)fn[f].entry,
-				(unsigned long long)fn[f].size,
-				fn[f].source == 1 ? "symtab" : "pclntab");
-			goto out;
-		}
-	}
-	for (int f = 0; f < GO_NFUNCS; f++)
-		g->entry[f] = fn[f].entry_off;
-	snprintf(g->version, sizeof(g->version), "%s", gb.info.version);
-	g->stripped = !gb.info.has_symtab;
-	ok = 1;
-out:
-	tt_gobin_close(&gb);
-	return ok;
-}
-
-static int base_is(const char *path, const char *prefix)
-{
-	const char *base = strrchr(path, '/');
-
-	base = base ? base + 1 : path;
-	return !strncmp(base, prefix, strlen(prefix));
+	for (size_t i = 0; i < am->nfiles; i++)
+		if (am->files[i]->dev == dev && am->files[i]->ino == ino)
+			return am->files[i];
+	return NULL;
 }
 
 /*
- * Checks one file once. path: the name inside the mapping process;
- * open_path: how the agent reaches it (through /proc/<pid>/root for other
- * mount namespaces). is_exe: the process's main executable.
+ * The target for a file, checked once. path: the name inside the mapping
+ * process; open_path: how the agent reaches it (through /proc/<pid>/root
+ * for other mount namespaces). is_exe: the process's main executable.
+ * NULL when it is no candidate or cannot be checked now.
  */
-static int consider(struct tt_attach *am, uint64_t dev, uint64_t ino,
-		    const char *path, const char *open_path, int is_exe)
+static struct tt_target *lookup(struct tt_attach *am, uint64_t dev,
+				uint64_t ino, const char *path,
+				const char *open_path, int is_exe)
 {
-	uint64_t offs[S_NSYMS];
-	struct go_offs go;
-	enum tt_target_kind kind;
-	struct tt_target *t;
+	struct tt_target *t = find_file(am, dev, ino);
+	struct tt_probe_set *set;
 	struct stat stt;
-	int fd, n, failed;
+	int fd, ret;
 
-	if (known(am, dev, ino))
-		return 0;
-	if (base_is(path, "libssl"))
-		kind = TT_TGT_OPENSSL;
-	else if (base_is(path, "libgnutls.so"))
-		kind = TT_TGT_GNUTLS;
-	else if (base_is(path, "ld-linux") || base_is(path, "ld-musl"))
-		kind = TT_TGT_LDSO;
-	else if (is_exe)
-		kind = TT_TGT_OPENSSL; /* node and friends carry OpenSSL */
-	else
-		return 0; /* not a candidate: cheap to ask again */
+	if (t || !tt_tlslib_candidate(path, is_exe))
+		return t;
+	if (am->nfiles >= TT_FILES_MAX) {
+		am->st.files_full++; /* checked again next time: slower, correct */
+		return NULL;
+	}
 	am->st.files_checked++;
 	fd = open(open_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		tt_dbg("attach: %s: %s", open_path, strerror(errno));
-		return 0; /* process may be gone; another will show the file */
+		return NULL; /* process may be gone; another will show the file */
 	}
 	/* The name may point elsewhere now (replaced on disk): trust inodes. */
 	if (fstat(fd, &stt) || stt.st_ino != ino) {
 		close(fd);
-		return 0;
+		return NULL;
 	}
-	if (is_exe && kind == TT_TGT_OPENSSL && go_find(fd, path, &go)) {
-		kind = TT_TGT_GO;
-		n = GO_NFUNCS;
-	} else if (kind == TT_TGT_LDSO)
-		n = tt_elf_find_syms(fd, ldso_syms, 1, offs);
-	else if (kind == TT_TGT_GNUTLS)
-		n = tt_elf_find_syms(fd, gnutls_syms, G_NSYMS, offs);
-	else
-		n = tt_elf_find_syms(fd, ssl_syms, S_NSYMS, offs);
-	close(fd);
-	/* Reading and writing are the minimum worth probing. */
-	if (n <= 0 || (kind == TT_TGT_OPENSSL &&
-		       (!offs[S_WRITE] && !offs[S_WRITE_EX])) ||
-	    (kind == TT_TGT_GNUTLS && (!offs[G_SEND] || !offs[G_RECV]))) {
-		remember(am, dev, ino);
-		return 0;
-	}
-	if (am->ntargets >= TT_TARGETS_MAX) {
-		am->st.targets_full++;
-		return 0;
-	}
+	set = calloc(1, sizeof(*set));
 	t = calloc(1, sizeof(*t));
-	if (!t)
-		return -ENOMEM;
+	if (!set || !t) {
+		close(fd);
+		free(set);
+		free(t);
+		return NULL;
+	}
+	ret = tt_tlslib_find(fd, path, is_exe, set);
+	close(fd);
 	t->dev = dev;
 	t->ino = ino;
-	t->kind = kind;
-	t->nsyms = n;
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	snprintf(t->open_path, sizeof(t->open_path), "%s", open_path);
-	if (kind == TT_TGT_GO)
-		snprintf(t->detail, sizeof(t->detail), "%s, %s, %zu+%zu return probes",
-			 go.version, go.stripped ? "stripped, found via pclntab"
-						 : "symbols",
-			 go.nrets[0], go.nrets[1]);
-	am->targets[am->ntargets++] = t;
-	failed = kind == TT_TGT_GO ? attach_go(am, t, &go)
-				   : attach_target(am, t, offs);
-	if (am->skel) {
-		/* Reported once: the file is never tried again. */
-		if (failed) {
-			am->st.attach_failed++;
-			tt_warn("attach: %s (dev %u:%u ino %llu): %d of %d probes failed: %s",
-				path, major(dev), minor(dev), (unsigned long long)ino,
-				failed, failed + t->nlinks, strerror(-t->attach_err));
-		} else {
-			am->st.attached++;
-			tt_info("attach: %s (%s, %d functions, %d probes%s%s)", path,
-				tt_target_kind_name(kind), n, t->nlinks,
-				t->detail[0] ? "; " : "", t->detail);
-		}
+	if (ret > 0) {
+		t->set = set;
+	} else {
+		free(set);
+		t->attach_err = ret;
 	}
-	return 1;
+	am->files[am->nfiles++] = t;
+	return t;
 }
+
+/* Probes a file for every process. */
+static void attach_global(struct tt_attach *am, struct tt_target *t)
+{
+	struct global *g;
+	int err;
+
+	if (!am->skel || t->global || !t->set)
+		return;
+	t->global = 1; /* reported once: the file is never tried again */
+	g = &am->globals[am->nglobals];
+	err = tt_links_attach(am->skel, t->set, t->open_path, 0, &g->links);
+	if (err) {
+		t->attach_err = err;
+		am->st.attach_failed++;
+		tt_warn("attach: %s (dev %u:%u ino %llu): %s", t->path,
+			major(t->dev), minor(t->dev), (unsigned long long)t->ino,
+			strerror(-err));
+		return;
+	}
+	g->t = t;
+	am->nglobals++;
+	am->st.attached++;
+	tt_info("attach: %s (%s, %s; every process)", t->path, t->set->lib,
+		t->set->detail);
+}
+
+/* ---- scanning processes ---- */
 
 struct scan_ctx {
 	struct tt_attach *am;
 	pid_t pid;
 	char exe[PATH_MAX];
+	/* Files of the process with TLS probes (not ld.so). */
+	struct tt_target *tls[TT_ARM_FILES_MAX];
+	size_t ntls;
 	int found;
 };
 
@@ -339,36 +205,294 @@ static int on_mapping(const struct tt_map_entry *e, void *arg)
 {
 	struct scan_ctx *sc = arg;
 	char open_path[600];
-	uint64_t dev = makedev(e->dev_major, e->dev_minor);
-	int ret;
+	struct tt_target *t;
+	int is_ldso;
 
 	if (e->deleted)
 		return 0;
 	snprintf(open_path, sizeof(open_path), "/proc/%d/root%s", sc->pid, e->path);
-	ret = consider(sc->am, dev, e->inode, e->path, open_path,
-		       !strcmp(e->path, sc->exe));
-	if (ret > 0)
-		sc->found += ret;
+	t = lookup(sc->am, makedev(e->dev_major, e->dev_minor), e->inode,
+		   e->path, open_path, !strcmp(e->path, sc->exe));
+	if (!t || !t->set)
+		return 0;
+	is_ldso = !t->set->lib_id;
+	/* ld.so and, in "all" mode, everything: for every process. */
+	if (is_ldso || !sc->am->scoped) {
+		if (!t->global) {
+			attach_global(sc->am, t);
+			sc->found++;
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < sc->ntls; i++)
+		if (sc->tls[i] == t)
+			return 0;
+	if (sc->ntls < TT_ARM_FILES_MAX)
+		sc->tls[sc->ntls++] = t;
 	return 0;
 }
 
-int tt_attach_scan_pid(struct tt_attach *am, pid_t pid)
+static int scan(struct tt_attach *am, pid_t pid, struct scan_ctx *sc)
 {
-	struct scan_ctx sc = { .am = am, .pid = pid };
 	char path[64];
 	ssize_t n;
 	FILE *f;
 
+	memset(sc, 0, sizeof(*sc));
+	sc->am = am;
+	sc->pid = pid;
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	n = readlink(path, sc.exe, sizeof(sc.exe) - 1);
-	sc.exe[n > 0 ? n : 0] = '\0';
+	n = readlink(path, sc->exe, sizeof(sc->exe) - 1);
+	sc->exe[n > 0 ? n : 0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	f = fopen(path, "re");
 	if (!f)
-		return 0; /* exited, or a kernel thread */
+		return -ESRCH; /* exited, or a kernel thread */
 	am->st.pids_scanned++;
-	tt_maps_each_exec(f, on_mapping, &sc, NULL);
+	tt_maps_each_exec(f, on_mapping, sc, NULL);
 	fclose(f);
+	return 0;
+}
+
+/* ---- armed processes (scoped mode) ---- */
+
+static struct armed *armed_of(const struct tt_attach *am, pid_t pid)
+{
+	for (size_t i = 0; i < am->max_armed; i++)
+		if (am->armed[i].used && am->armed[i].info.pid == (uint32_t)pid)
+			return &am->armed[i];
+	return NULL;
+}
+
+static void set_kernel_state(struct tt_attach *am, pid_t pid, int state)
+{
+	uint32_t key = (uint32_t)pid;
+	uint8_t val = (uint8_t)state;
+
+	if (!am->skel)
+		return;
+	if (state)
+		bpf_map_update_elem(bpf_map__fd(am->skel->maps.armed), &key, &val,
+				    BPF_ANY);
+	else
+		bpf_map_delete_elem(bpf_map__fd(am->skel->maps.armed), &key);
+}
+
+/* Probes the process's TLS files that are not probed for it yet. */
+static int arm_files(struct tt_attach *am, struct armed *a,
+		     struct scan_ctx *sc)
+{
+	int added = 0;
+
+	for (size_t i = 0; i < sc->ntls; i++) {
+		struct tt_target *t = sc->tls[i];
+		char path[600];
+		size_t k;
+		int err;
+
+		for (k = 0; k < a->info.nfiles; k++)
+			if (a->info.files[k] == t)
+				break;
+		if (k < a->info.nfiles || a->info.nfiles >= TT_ARM_FILES_MAX)
+			continue;
+		/* Through this process's root: the file may be in its mount
+		 * namespace only, and whoever showed it first may be gone. */
+		snprintf(path, sizeof(path), "/proc/%u/root%s", a->info.pid, t->path);
+		err = tt_links_attach(am->skel, t->set, path, (pid_t)a->info.pid,
+				      &a->links[a->info.nfiles]);
+		if (err) {
+			a->info.attach_failed = 1;
+			am->st.attach_failed++;
+			tt_warn("attach: %s for pid %u: %s", t->path, a->info.pid,
+				strerror(-err));
+			continue;
+		}
+		a->info.files[a->info.nfiles++] = t;
+		added++;
+	}
+	return added;
+}
+
+int tt_attach_arm(struct tt_attach *am, pid_t pid, const char *reason,
+		  uint64_t now_ns)
+{
+	struct armed *a = armed_of(am, pid);
+	struct scan_ctx sc;
+	uint64_t t0 = mono_ns(), took;
+	size_t slot;
+
+	if (a) {
+		a->info.last_ai_ns = now_ns;
+		return a->info.state == TT_ARM_ARMED;
+	}
+	for (slot = 0; slot < am->max_armed && am->armed[slot].used; slot++)
+		;
+	if (slot == am->max_armed) {
+		am->st.armed_full++;
+		/* Not held for nothing: the connection goes on unprobed. */
+		set_kernel_state(am, pid, TT_ARM_UNTRACEABLE);
+		return -ENOSPC;
+	}
+	if (scan(am, pid, &sc))
+		return -ESRCH;
+	a = &am->armed[slot];
+	memset(a, 0, sizeof(*a));
+	for (int f = 0; f < TT_ARM_FILES_MAX; f++)
+		for (int p = 0; p < TT_PROGS; p++)
+			a->links[f].fd[p] = -1;
+	a->used = 1;
+	a->info.pid = (uint32_t)pid;
+	a->info.since_ns = a->info.last_ai_ns = now_ns;
+	snprintf(a->info.reason, sizeof(a->info.reason), "%s", reason);
+	am->narmed++;
+	arm_files(am, a, &sc);
+	a->info.state = a->info.nfiles ? TT_ARM_ARMED : TT_ARM_UNTRACEABLE;
+	set_kernel_state(am, pid, a->info.state);
+	took = mono_ns() - t0;
+	am->st.attach_ns_total += took;
+	if (took > am->st.attach_ns_max)
+		am->st.attach_ns_max = took;
+	if (a->info.nfiles) {
+		am->st.armed++;
+		tt_info("armed pid %d (%s): %zu TLS files in %.1f ms", pid, reason,
+			a->info.nfiles, (double)took / 1e6);
+	} else {
+		am->st.untraceable++;
+		tt_info("pid %d (%s): no TLS library tokentap traces: its AI "
+			"connections are booked as dark", pid, reason);
+	}
+	return a->info.nfiles ? 1 : 0;
+}
+
+void tt_attach_touch(struct tt_attach *am, pid_t pid, uint64_t now_ns)
+{
+	struct armed *a = armed_of(am, pid);
+
+	if (a)
+		a->info.last_ai_ns = now_ns;
+}
+
+void tt_attach_disarm(struct tt_attach *am, pid_t pid, const char *why)
+{
+	struct armed *a = armed_of(am, pid);
+
+	if (!a)
+		return;
+	for (size_t f = 0; f < a->info.nfiles; f++)
+		if (tt_links_detach(&a->links[f]))
+			am->st.detach_sync++;
+	set_kernel_state(am, pid, 0);
+	if (!strcmp(why, "exit"))
+		am->st.disarmed_exit++;
+	else if (!strcmp(why, "idle"))
+		am->st.disarmed_idle++;
+	else if (!strcmp(why, "exec"))
+		am->st.disarmed_exec++;
+	tt_dbg("disarmed pid %d (%s)", pid, why);
+	am->past[am->npast++ % PAST_MAX] = a->info;
+	a->used = 0;
+	am->narmed--;
+}
+
+int tt_attach_expire(struct tt_attach *am, uint64_t now_ns, uint64_t idle_ns)
+{
+	int n = 0;
+
+	if (!idle_ns)
+		return 0;
+	for (size_t i = 0; i < am->max_armed; i++) {
+		struct armed *a = &am->armed[i];
+
+		if (a->used && now_ns - a->info.last_ai_ns > idle_ns) {
+			tt_attach_disarm(am, (pid_t)a->info.pid, "idle");
+			n++;
+		}
+	}
+	return n;
+}
+
+const struct tt_armed_info *tt_attach_armed(const struct tt_attach *am,
+					    pid_t pid)
+{
+	const struct armed *a = armed_of(am, pid);
+
+	return a ? &a->info : NULL;
+}
+
+const struct tt_armed_info *tt_attach_past(const struct tt_attach *am,
+					   pid_t pid)
+{
+	const struct tt_armed_info *a = tt_attach_armed(am, pid);
+	size_t n = am->npast < PAST_MAX ? am->npast : PAST_MAX;
+
+	for (size_t i = 0; !a && i < n; i++) {
+		const struct tt_armed_info *p =
+			&am->past[(am->npast - 1 - i) % PAST_MAX];
+
+		if (p->pid == (uint32_t)pid)
+			a = p;
+	}
+	return a;
+}
+
+size_t tt_attach_armed_count(const struct tt_attach *am)
+{
+	return am->narmed;
+}
+
+const struct tt_armed_info *tt_attach_armed_at(const struct tt_attach *am,
+					       size_t i)
+{
+	for (size_t k = 0; k < am->max_armed; k++)
+		if (am->armed[k].used && !i--)
+			return &am->armed[k].info;
+	return NULL;
+}
+
+int tt_attach_kick(struct tt_attach *am)
+{
+	struct bpf_link *link;
+	char buf[64];
+	int fd, err = 0;
+
+	if (!am->skel)
+		return 0;
+	link = bpf_program__attach_iter(am->skel->progs.sock_kick, NULL);
+	err = (int)libbpf_get_error(link);
+	if (err) {
+		am->st.kick_errors++;
+		return err;
+	}
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		am->st.kick_errors++;
+	} else {
+		/* The program runs as the iterator is read. */
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+		am->st.kicks++;
+	}
+	bpf_link__destroy(link);
+	return err;
+}
+
+/* ---- scans ---- */
+
+int tt_attach_scan_pid(struct tt_attach *am, pid_t pid)
+{
+	struct scan_ctx sc;
+	struct armed *a;
+
+	if (scan(am, pid, &sc))
+		return 0;
+	/* Scoped: only an armed process gets the new files' probes. */
+	a = am->scoped ? armed_of(am, pid) : NULL;
+	if (a && arm_files(am, a, &sc) && a->info.state != TT_ARM_ARMED) {
+		a->info.state = TT_ARM_ARMED;
+		set_kernel_state(am, pid, TT_ARM_ARMED);
+	}
 	return sc.found;
 }
 
@@ -394,6 +518,7 @@ static int scan_dir(struct tt_attach *am, const char *dir, const char *prefix,
 		    int as_exe)
 {
 	char path[PATH_MAX], real[PATH_MAX];
+	struct tt_target *t;
 	struct dirent *de;
 	struct stat stt;
 	int found = 0;
@@ -408,8 +533,12 @@ static int scan_dir(struct tt_attach *am, const char *dir, const char *prefix,
 		/* Report the file itself, not the symlink that led to it. */
 		if (!realpath(path, real) || stat(real, &stt) || !S_ISREG(stt.st_mode))
 			continue;
-		snprintf(path, sizeof(path), "%s", real);
-		found += consider(am, stt.st_dev, stt.st_ino, path, path, as_exe) > 0;
+		t = lookup(am, stt.st_dev, stt.st_ino, real, real, as_exe);
+		if (t && t->set && !t->global &&
+		    (!am->scoped || !t->set->lib_id)) {
+			attach_global(am, t);
+			found++;
+		}
 	}
 	closedir(d);
 	return found;
@@ -426,59 +555,56 @@ int tt_attach_scan_system(struct tt_attach *am)
 	int found = 0;
 
 	for (size_t i = 0; i < sizeof(libdirs) / sizeof(libdirs[0]); i++) {
+		found += scan_dir(am, libdirs[i], "ld-linux", 0);
+		if (am->scoped)
+			continue;
 		found += scan_dir(am, libdirs[i], "libssl.so", 0);
 		found += scan_dir(am, libdirs[i], "libgnutls.so", 0);
-		found += scan_dir(am, libdirs[i], "ld-linux", 0);
 	}
 	/* Runtimes known to carry OpenSSL in the executable. */
-	for (size_t i = 0; i < sizeof(bindirs) / sizeof(bindirs[0]); i++)
+	for (size_t i = 0; !am->scoped && i < sizeof(bindirs) / sizeof(bindirs[0]); i++)
 		found += scan_dir(am, bindirs[i], "node", 1);
 	return found;
-}
-
-const char *tt_target_kind_name(enum tt_target_kind kind)
-{
-	switch (kind) {
-	case TT_TGT_OPENSSL: return "openssl";
-	case TT_TGT_GNUTLS: return "gnutls";
-	case TT_TGT_GO: return "go";
-	case TT_TGT_LDSO: return "ld.so";
-	}
-	return "?";
 }
 
 int tt_attach_check_file(struct tt_attach *am, const char *path)
 {
 	char real[PATH_MAX];
+	struct tt_target *t;
 	struct stat stt;
-	size_t before = am->ntargets;
-	int ret;
 
 	if (!realpath(path, real) || stat(real, &stt))
 		return -errno;
 	if (!S_ISREG(stt.st_mode))
 		return -EINVAL;
 	/* As a main executable: OpenSSL built in, or Go; libraries by name. */
-	ret = consider(am, stt.st_dev, stt.st_ino, real, real, 1);
-	if (ret < 0)
-		return ret;
-	if (am->ntargets > before)
+	t = lookup(am, stt.st_dev, stt.st_ino, real, real, 1);
+	if (!t)
+		return -EIO;
+	if (t->set)
 		return 1;
-	for (size_t i = 0; i < am->ntargets; i++)
-		if (am->targets[i]->dev == stt.st_dev &&
-		    am->targets[i]->ino == stt.st_ino)
-			return 1; /* found already */
-	return 0;
+	return t->attach_err < 0 ? t->attach_err : 0;
 }
 
-size_t tt_attach_count(const struct tt_attach *am) { return am->ntargets; }
+size_t tt_attach_count(const struct tt_attach *am)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < am->nfiles; i++)
+		n += am->files[i]->set != NULL;
+	return n;
+}
 
 const struct tt_target *tt_attach_get(const struct tt_attach *am, size_t i)
 {
-	return i < am->ntargets ? am->targets[i] : NULL;
+	for (size_t k = 0; k < am->nfiles; k++)
+		if (am->files[k]->set && !i--)
+			return am->files[k];
+	return NULL;
 }
 
 void tt_attach_get_stats(const struct tt_attach *am, struct tt_attach_stats *out)
 {
 	*out = am->st;
+	out->armed_now = am->narmed;
 }

@@ -16,13 +16,38 @@ struct tt_capture {
 	struct tokentap_bpf *skel;
 	struct ring_buffer *rb;
 	int ncpu;
+	int umulti;          /* probes attach as uprobe_multi links */
+	int observer;        /* the connection observer is attached */
+	int pinned;          /* connection state lives in state_dir */
+	int cgroup_fd;
+	struct bpf_link *obs_links[4];
 };
 
-/* Opens, sizes and loads the programs, attaches the exec/exit tracepoints
- * and sets up both rings with cb. Returns 0 or a negative errno (logged). */
-int tt_capture_open(struct tt_capture *cap, size_t ringbuf_bytes,
+struct tt_capture_opts {
+	size_t ringbuf_bytes;
+	int scoped;            /* probes only in armed processes */
+	unsigned hold_ms;      /* hold a not-yet-armed process's AI connection */
+	int exec_all;          /* report every exec (capture.arm selectors) */
+	const char *cgroup_root; /* cgroup2 mount for the observer; NULL: none */
+	const char *state_dir;   /* bpffs directory for state; NULL/"": none */
+	uint64_t late_start_ns;  /* records for connections older than the
+				  * agent, this long after start (0: off) */
+};
+
+/* Opens, sizes and loads the programs, attaches the tracepoints and the
+ * connection observer (cgroup hooks on the cgroup2 root) and sets up both
+ * rings with cb. Returns 0 or a negative errno (logged). */
+int tt_capture_open(struct tt_capture *cap, const struct tt_capture_opts *o,
 		    tt_event_cb cb, void *ctx);
 void tt_capture_close(struct tt_capture *cap);
+
+/* The AI connections the kernel lists (ai_socks): after a restart, those a
+ * previous agent saw. cb gets each; returns how many, or -errno. */
+int tt_capture_each_ai_sock(struct tt_capture *cap,
+			    void (*cb)(void *ctx, const struct tt_ai_sock *s),
+			    void *ctx);
+/* Changes the hold deadline (reload); 0 turns holding off. */
+void tt_capture_set_hold(struct tt_capture *cap, unsigned hold_ms);
 
 /* Waits up to timeout_ms for a wakeup, then hands every event waiting in
  * either ring to the callback. Returns the events consumed or -errno. */

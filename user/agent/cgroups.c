@@ -386,6 +386,11 @@ void tt_cgroups_set_rescan_interval(struct tt_cgroups *cg, uint64_t ns)
 	cg->rescan_ns = ns;
 }
 
+const char *tt_cgroups_root(const struct tt_cgroups *cg)
+{
+	return cg->mount_root;
+}
+
 const struct tt_cgroups_stats *tt_cgroups_stats(const struct tt_cgroups *cg)
 {
 	return &cg->st;

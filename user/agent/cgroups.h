@@ -73,5 +73,7 @@ int tt_cgroups_pod(struct tt_cgroups *cg, const char *uid,
 		   struct tt_pod_ref *out);
 
 const struct tt_cgroups_stats *tt_cgroups_stats(const struct tt_cgroups *cg);
+/* The cgroup2 mount point in use ("/sys/fs/cgroup", ".../unified"). */
+const char *tt_cgroups_root(const struct tt_cgroups *cg);
 
 #endif

@@ -58,6 +58,20 @@
 	  "Filter verdicts that could not be written to the kernel.")          \
 	X(DECODED_CONNS, "tokentap_decoded_connections_total", C, NULL,        \
 	  "AI connections decoded.")                                           \
+	X(OBSERVED, "tokentap_observed_connections_total", C, "kind",          \
+	  "Outbound TCP connections the connection observer saw, by what "     \
+	  "their ClientHello said.")                                           \
+	X(HOLDS, "tokentap_connection_holds_total", C, "result",               \
+	  "AI connections held while their process's probes went in, by how " \
+	  "the hold ended.")                                                   \
+	X(ARMED, "tokentap_armed_processes", G, NULL,                          \
+	  "Processes with TLS probes of their own now (scoped mode).")         \
+	X(ARMS, "tokentap_process_arms_total", C, "result",                    \
+	  "Processes armed with TLS probes, by result.")                       \
+	X(DISARMS, "tokentap_process_disarms_total", C, "why",                 \
+	  "Processes whose probes were removed, by why.")                      \
+	X(AI_SOCKETS, "tokentap_ai_connections_total", C, "result",            \
+	  "AI connections the observer reported, by what became of them.")     \
 	X(EXCHANGES, "tokentap_exchanges_total", C, NULL,                      \
 	  "Request/response exchanges of finished connections.")               \
 	X(DECODE_PROBLEMS, "tokentap_decode_problems_total", C, "reason",      \
@@ -221,8 +235,38 @@ const struct tt_counter_row tt_counter_rows[] = {
 	KEY("attach", "pids_scanned", attach.pids_scanned)
 	KEY("attach", "files_checked", attach.files_checked)
 	KEY("attach", "process_events", loop.proc_events)
-	KEY("attach", "seen_table_full", attach.seen_full)
-	ROW("attach", "targets_table_full", TABLE_FULL, "probe_targets", attach.targets_full)
+	ROW("attach", "files_table_full", TABLE_FULL, "probe_targets", attach.files_full)
+	ROW("attach", "armed", ARMS, "armed", attach.armed)
+	ROW("attach", "untraceable", ARMS, "untraceable", attach.untraceable)
+	ROW("attach", "arm_table_full", ARMS, "table_full", attach.armed_full)
+	ROW("attach", "armed_now", ARMED, NULL, attach.armed_now)
+	ROW("attach", "disarmed_exit", DISARMS, "exit", attach.disarmed_exit)
+	ROW("attach", "disarmed_exec", DISARMS, "exec", attach.disarmed_exec)
+	ROW("attach", "disarmed_idle", DISARMS, "idle", attach.disarmed_idle)
+	KEY("attach", "kick_runs", attach.kicks)
+	KEY("attach", "kick_errors", attach.kick_errors)
+	KEY("attach", "detach_sync", attach.detach_sync)
+	KEY("attach", "arm_ns_total", attach.attach_ns_total)
+	KEY("attach", "arm_ns_max", attach.attach_ns_max)
+	/* The connection observer (kernel) and its AI connections (user). */
+	ROW("observer", "connects", OBSERVED, "connects", BPF(SOCK_CONNECTS))
+	ROW("observer", "ai", OBSERVED, "ai", BPF(SOCK_AI))
+	ROW("observer", "maybe", OBSERVED, "maybe", BPF(SOCK_MAYBE))
+	ROW("observer", "other", OBSERVED, "other", BPF(SOCK_NOT_TLS))
+	ROW("observer", "hello_gaveup", OBSERVED, "hello_unparsed", BPF(SOCK_PARSE_GAVEUP))
+	ROW("observer", "held", HOLDS, "held", BPF(SOCK_HELD))
+	ROW("observer", "hold_failopen", HOLDS, "deadline", BPF(SOCK_FAILOPEN))
+	ROW("observer", "kicked", HOLDS, "released", BPF(SOCK_KICKED))
+	KEY("observer", "hold_drops", BPF(SOCK_HOLD_DROPS))
+	ROW("observer", "linked", AI_SOCKETS, "linked", BPF(SOCK_LINKED))
+	ROW("observer", "table_full", TABLE_FULL, "kernel_ai_connections", BPF(SOCK_TABLE_FULL))
+	ROW("observer", "ai_connections", AI_SOCKETS, "reported", pipe.socks_opened)
+	ROW("observer", "not_ai", AI_SOCKETS, "not_ai", pipe.socks_not_ai)
+	ROW("observer", "ai_table_full", TABLE_FULL, "ai_connections", pipe.socks_table_full)
+	KEY("observer", "ai_linked", pipe.socks_linked)
+	ROW("observer", "ai_decoded", AI_SOCKETS, "decoded", pipe.socks_decoded)
+	ROW("observer", "dark", AI_SOCKETS, "dark", pipe.dark_connections)
+	KEY("observer", "named_connections", pipe.sock_named_conns)
 	/* Decoding. */
 	ROW("decode", "events", LEDGER, NULL, pipe.calls)
 	KEY("decode", "record_errors", pipe.call_errors)

@@ -16,6 +16,7 @@
 #include "tokentap.skel.h"
 #include "binary/elfsym.h"
 #include "util/log.h"
+#include "tt_abi.h"
 #include "agent/attach.h"
 #include "agent/run.h"
 
@@ -172,7 +173,7 @@ static void check_files(struct doc *d, struct tt_attach *am,
 
 static void list_targets(struct doc *d, struct tt_attach *am, int verbose)
 {
-	size_t n, ssl = 0, gnutls = 0, go = 0;
+	size_t n, ssl = 0, gnutls = 0, go = 0, other = 0;
 	char label[32];
 
 	tt_attach_scan_system(am);
@@ -180,24 +181,45 @@ static void list_targets(struct doc *d, struct tt_attach *am, int verbose)
 	n = tt_attach_count(am);
 	for (size_t i = 0; i < n; i++) {
 		const struct tt_target *t = tt_attach_get(am, i);
-		int is_tls = t->kind != TT_TGT_LDSO;
+		int is_tls = t->set->lib_id != 0;
 
-		ssl += t->kind == TT_TGT_OPENSSL;
-		gnutls += t->kind == TT_TGT_GNUTLS;
-		go += t->kind == TT_TGT_GO;
+		ssl += t->set->lib_id == TT_LIB_OPENSSL;
+		gnutls += t->set->lib_id == TT_LIB_GNUTLS;
+		go += t->set->lib_id == TT_LIB_GO;
+		other += is_tls && t->set->lib_id != TT_LIB_OPENSSL &&
+			 t->set->lib_id != TT_LIB_GNUTLS && t->set->lib_id != TT_LIB_GO;
 		if (!is_tls && !verbose)
 			continue;
 		snprintf(label, sizeof(label), "%s%s", is_tls ? "tls " : "",
-			 tt_target_kind_name(t->kind));
+			 t->set->lib);
 		line(d, !t->attach_err, 0, label,
-		     "%s (%d functions%s%s%s%s)", t->path, t->nsyms,
-		     t->detail[0] ? "; " : "", t->detail,
-		     strcmp(t->path, t->open_path) ? ", via " : "",
+		     "%s (%d functions; %s%s%s)", t->path, t->set->nfuncs,
+		     t->set->detail, strcmp(t->path, t->open_path) ? ", via " : "",
 		     strcmp(t->path, t->open_path) ? t->open_path : "");
 	}
-	line(d, ssl + gnutls > 0, 0, "tls libraries",
-	     "%zu OpenSSL-family, %zu GnuTLS and %zu Go files found", ssl,
-	     gnutls, go);
+	line(d, ssl + gnutls + go + other > 0, 0, "tls libraries",
+	     "%zu OpenSSL-family, %zu GnuTLS, %zu Go and %zu other files found",
+	     ssl, gnutls, go, other);
+}
+
+/* What a running agent says about itself (run.c writes it). */
+static void show_status(struct doc *d, const char *path)
+{
+	char buf[8192];
+	size_t len;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		line(d, 1, 0, "agent", "not running (no %s)", path);
+		return;
+	}
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	while (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	line(d, 1, 0, "agent", "running; %s:", path);
+	printf("%s\n", buf);
 }
 
 int tt_doctor(int verbose, char *const *files, int nfiles)
@@ -208,7 +230,8 @@ int tt_doctor(int verbose, char *const *files, int nfiles)
 
 	check_kernel(&d);
 	skel = check_load(&d);
-	am = tt_attach_new(NULL);
+	show_status(&d, TT_STATUS_FILE);
+	am = tt_attach_new(NULL, 0, 1);
 	if (am) {
 		check_files(&d, am, files, nfiles);
 		list_targets(&d, am, verbose);

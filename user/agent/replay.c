@@ -74,9 +74,13 @@ static struct rconn *find_key(struct replay *r, uint32_t pid, uint64_t ptr)
 
 /* A copy of the file's facts for the connection's decoder: the table
  * entry itself is reused when the connection's "close" line comes. */
-static void *op_proc_get(void *ctx, const struct tt_conn *conn)
+static void *op_proc_get(void *ctx, uint32_t pid, uint64_t key,
+			 uint64_t cgroup_id, const char *comm)
 {
-	struct rconn *c = find_key(ctx, conn->pid, conn->ptr), *copy;
+	struct rconn *c = find_key(ctx, pid, key), *copy;
+
+	(void)cgroup_id;
+	(void)comm;
 
 	if (!c || !(copy = malloc(sizeof(*copy))))
 		return NULL;
@@ -84,16 +88,16 @@ static void *op_proc_get(void *ctx, const struct tt_conn *conn)
 	return copy;
 }
 
-static void op_proc_facts(void *ctx, void *handle, const struct tt_conn *conn,
+static void op_proc_facts(void *ctx, void *handle, uint32_t pid,
 			  struct tt_proc_facts *pf)
 {
 	struct rconn *c = handle;
 
 	(void)ctx;
 	memset(pf, 0, sizeof(*pf));
-	pf->pid = conn->pid;
-	pf->comm = conn->comm;
-	pf->cgroup_id = conn->cgroup_id;
+	pf->pid = pid;
+	pf->comm = c->comm;
+	pf->cgroup_id = c->cgroup_id;
 	pf->cgroup_path = c->cgroup_path;
 	pf->exe = c->exe;
 	pf->workload = c->has_wl ? &c->wl : NULL;

@@ -23,6 +23,7 @@
 #include "agent/attach.h"
 #include "agent/cgroups.h"
 #include "agent/procinfo.h"
+#include "agent/scope.h"
 #include "agent/capture.h"
 #include "agent/output.h"
 #include "agent/otlp_export.h"
@@ -36,6 +37,7 @@ struct agent {
 	struct tt_pricing prices; /* loaded with the config; used by allocation */
 	struct tt_capture cap;
 	struct tt_attach *am;
+	struct tt_scope *scope;   /* which processes get probes (scoped mode) */
 	struct tt_pipeline *pipe; /* connections, decoding, events */
 	struct tt_output out;
 	struct tt_alloc alloc;  /* owners, environments, prices */
@@ -89,20 +91,29 @@ static int op_conn_offsets(void *ctx, uint32_t pid, uint64_t conn,
 	return tt_capture_conn_offsets(&a->cap, pid, conn, off);
 }
 
-static void *op_proc_get(void *ctx, const struct tt_conn *conn)
+static void *op_proc_get(void *ctx, uint32_t pid, uint64_t key,
+			 uint64_t cgroup_id, const char *comm)
 {
 	struct agent *a = ctx;
 
-	return tt_procs_get(a->procs, conn->pid, conn->cgroup_id, conn->comm);
+	(void)key;
+	return tt_procs_get(a->procs, pid, cgroup_id, comm);
 }
 
-static void op_proc_facts(void *ctx, void *handle, const struct tt_conn *conn,
+static void op_proc_facts(void *ctx, void *handle, uint32_t pid,
 			  struct tt_proc_facts *pf)
 {
 	struct agent *a = ctx;
 
-	(void)conn;
+	(void)pid;
 	tt_procs_facts(a->procs, handle, pf);
+}
+
+static const char *op_dark_reason(void *ctx, const struct tt_sock_rec *rec)
+{
+	struct agent *a = ctx;
+
+	return a->scope ? tt_scope_dark_reason(a->scope, rec) : NULL;
 }
 
 static void op_proc_put(void *ctx, void *handle)
@@ -137,6 +148,7 @@ static const struct tt_pipeline_ops pipeline_ops = {
 	.proc_get = op_proc_get,
 	.proc_facts = op_proc_facts,
 	.proc_put = op_proc_put,
+	.dark_reason = op_dark_reason,
 	.event_id = op_event_id,
 };
 
@@ -144,11 +156,31 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct agent *a = ctx;
 	const struct tt_ev_hdr *h = data;
+	uint64_t now;
 
-	/* Process events are the attach manager's: exec, ld.so loads. */
-	if (tt_pipeline_event(a->pipe, data, size) == 1) {
+	/* Process events are the attach manager's: exec, ld.so loads; the
+	 * observer's are the pipeline's and the scope's. */
+	if (tt_pipeline_event(a->pipe, data, size) != 1) {
+		if (size >= sizeof(*h) && h->type == TT_EV_EXIT && a->scope)
+			tt_scope_on_exit(a->scope, h->pid);
+		return 0;
+	}
+	now = (uint64_t)clock_ns(CLOCK_MONOTONIC);
+	switch (h->type) {
+	case TT_EV_SOCK:
+		if (a->scope)
+			tt_scope_on_sock(a->scope, data, now);
+		break;
+	case TT_EV_EXEC:
+		a->st.proc_events++;
+		if (a->scope)
+			tt_scope_on_exec(a->scope, h->pid, now);
+		tt_attach_scan_pid(a->am, (pid_t)h->pid);
+		break;
+	case TT_EV_LIBLOAD:
 		a->st.proc_events++;
 		tt_attach_scan_pid(a->am, (pid_t)h->pid);
+		break;
 	}
 	return 0;
 }
@@ -286,6 +318,57 @@ static int setup_otlp(struct agent *a)
 	return 0;
 }
 
+/* Connections older than the agent get a record when an armed process
+ * writes through them, this long after the start. */
+#define TT_LATE_START_NS (120ull * 1000000000ull)
+
+/* The BPF programs, the connection observer, the probes. */
+static int setup_capture(struct agent *a)
+{
+	const struct tt_capture_config *cc = &a->cfg.capture;
+	int scoped = cc->mode == TT_CAPTURE_SCOPED;
+	struct tt_capture_opts co = {
+		.ringbuf_bytes = cc->ringbuf_bytes,
+		.scoped = scoped,
+		.hold_ms = cc->hold_ms,
+		/* Scoped: execs matter only to selectors (and armed ones). */
+		.exec_all = !scoped || cc->arm.n > 0,
+		.cgroup_root = a->cgroups ? tt_cgroups_root(a->cgroups) : NULL,
+		.state_dir = cc->state_dir,
+		.late_start_ns = scoped ? TT_LATE_START_NS : 0,
+	};
+	int err;
+
+	tt_capture_setup_libbpf_log();
+	err = tt_capture_open(&a->cap, &co, on_event, a);
+	if (err)
+		return err;
+	err = tt_capture_load_sni_rules(&a->cap, &a->cfg.hosts);
+	if (err) {
+		tt_err("cannot load server-name rules: %s", strerror(-err));
+		return err;
+	}
+	a->am = tt_attach_new(a->cap.skel, scoped, cc->max_armed);
+	a->scope = a->am ? tt_scope_new(&a->cfg, a->am, &a->cap, a->procs,
+					a->opts->status_file)
+			 : NULL;
+	if (!a->am || !a->scope)
+		return -ENOMEM;
+	/* On-disk libraries first, so the scan below only adds copies. In
+	 * scoped mode only ld.so is probed for every process. */
+	if (scoped || cc->attach_all_libraries)
+		tt_attach_scan_system(a->am);
+	if (!scoped)
+		tt_attach_scan_all(a->am);
+	tt_scope_start(a->scope, (uint64_t)clock_ns(CLOCK_MONOTONIC));
+	tt_info("ready: capture %s%s, %zu TLS files known, %zu processes armed, "
+		"ring buffer %zu bytes", tt_capture_mode_name(cc->mode),
+		a->cap.observer ? " with the connection observer" : "",
+		tt_attach_count(a->am), tt_attach_armed_count(a->am),
+		cc->ringbuf_bytes);
+	return 0;
+}
+
 /* The pipeline and its sinks: the ledger, then the metrics. OTLP is added
  * once its exporter runs. */
 static int setup_pipeline(struct agent *a)
@@ -299,6 +382,8 @@ static int setup_pipeline(struct agent *a)
 		.connection_records = a->opts->connection_records,
 		.self_pid = (uint32_t)getpid(),
 		.mono_to_real_ns = a->mono_to_real_ns,
+		/* With the state pinned the next agent books what is open. */
+		.leave_open_socks = a->cfg.capture.state_dir[0] != 0,
 	};
 	struct tt_sink ledger, metrics;
 	int err;
@@ -340,24 +425,9 @@ static int setup(struct agent *a)
 	err = setup_pipeline(a);
 	if (err)
 		return err;
-	tt_capture_setup_libbpf_log();
-	err = tt_capture_open(&a->cap, a->cfg.capture.ringbuf_bytes, on_event, a);
+	err = setup_capture(a);
 	if (err)
 		return err;
-	err = tt_capture_load_sni_rules(&a->cap, &a->cfg.hosts);
-	if (err) {
-		tt_err("cannot load server-name rules: %s", strerror(-err));
-		return err;
-	}
-	a->am = tt_attach_new(a->cap.skel);
-	if (!a->am)
-		return -ENOMEM;
-	/* On-disk libraries first, so the scan below only adds copies. */
-	if (a->cfg.capture.attach_all_libraries)
-		tt_attach_scan_system(a->am);
-	tt_attach_scan_all(a->am);
-	tt_info("ready: %zu TLS files attached, ring buffer %zu bytes",
-		tt_attach_count(a->am), a->cfg.capture.ringbuf_bytes);
 	err = setup_otlp(a);
 	if (err)
 		return err;
@@ -440,6 +510,7 @@ static void reload(struct agent *a)
 static void loop(struct agent *a)
 {
 	int64_t start = clock_ns(CLOCK_MONOTONIC), last_sweep = start;
+	int64_t last_tick = start;
 	int64_t limit = a->opts->duration > 0
 				? start + (int64_t)(a->opts->duration * 1e9) : 0;
 
@@ -462,6 +533,11 @@ static void loop(struct agent *a)
 		now = clock_ns(CLOCK_MONOTONIC);
 		if (limit && now >= limit)
 			break;
+		if (now - last_tick >= 200000000LL) {
+			tt_pipeline_tick(a->pipe, (uint64_t)now);
+			tt_scope_tick(a->scope, a->pipe, (uint64_t)now);
+			last_tick = now;
+		}
 		if (now - last_sweep > 10000000000LL) {
 			a->st.swept += (uint64_t)tt_capture_sweep(&a->cap);
 			last_sweep = now;
@@ -495,6 +571,7 @@ int tt_run(const struct tt_run_opts *opts)
 	}
 	tt_prom_close(a->prom);
 	tt_otlp_export_free(a->otlp);
+	tt_scope_free(a->scope);
 	tt_attach_free(a->am);
 	if (a->cap.skel)
 		tt_capture_close(&a->cap);

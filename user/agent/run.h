@@ -11,6 +11,8 @@
 
 #define TT_DEFAULT_CONFIG "/etc/tokentap/config.json"
 #define TT_DEFAULT_EVENTS "/var/lib/tokentap/events.jsonl"
+/* What a running agent says about its capture (`tokentap doctor`). */
+#define TT_STATUS_FILE "/run/tokentap/status.json"
 
 struct tt_run_opts {
 	const char *config_path;  /* NULL: TT_DEFAULT_CONFIG if present */
@@ -24,6 +26,7 @@ struct tt_run_opts {
 	unsigned events_keep;      /* rotated files kept */
 	const char *metrics_listen; /* --metrics-listen; NULL: from config */
 	const char *otlp_endpoint;  /* --otlp-endpoint; NULL: from config */
+	const char *status_file;    /* --status-file; NULL: none */
 };
 
 #define TT_EVENTS_MAX_BYTES_DEFAULT (100ull << 20)

@@ -250,7 +250,6 @@ void tt_alloc_build(struct tt_alloc *a, const struct tt_xrec *rec,
 {
 	static const struct tt_owner_rules no_rules;
 	const struct tt_owner_rules *rules = a->rules ? a->rules : &no_rules;
-	const struct tt_workload *wl = pf->workload;
 	struct declared d;
 	struct tt_facts f = { 0 };
 
@@ -258,16 +257,7 @@ void tt_alloc_build(struct tt_alloc *a, const struct tt_xrec *rec,
 	 * written before it is pointed at. */
 	memset(ev, 0, offsetof(struct tt_event, own));
 	gather_declared(a, rec->req_hdrs, ev->declared_val, &d);
-	f.cgroup = pf->cgroup_path;
-	f.container_name = pf->container_name;
-	f.container_labels = pf->container_labels;
-	f.n_container_labels = pf->n_container_labels;
-	f.pod_namespace = pf->pod ? pf->pod->ns : NULL;
-	f.pod_name = pf->pod ? pf->pod->name : NULL;
-	f.unit = wl && wl->unit[0] ? wl->unit : NULL;
-	f.exe = pf->exe;
-	f.comm = pf->comm;
-	f.env = pf->env;
+	tt_alloc_process_facts(pf, &f);
 	f.headers = d.kv;
 	f.n_headers = d.n;
 	f.key_id = rec->key.id[0] ? rec->key.id : NULL;
@@ -432,4 +422,21 @@ long tt_alloc_event(struct tt_alloc *a, const struct tt_xrec *rec,
 
 	tt_alloc_build(a, rec, pf, event_id, &ev);
 	return tt_alloc_json(a, &ev, buf, cap);
+}
+
+void tt_alloc_process_facts(const struct tt_proc_facts *pf, struct tt_facts *f)
+{
+	const struct tt_workload *wl = pf->workload;
+
+	memset(f, 0, sizeof(*f));
+	f->cgroup = pf->cgroup_path;
+	f->container_name = pf->container_name;
+	f->container_labels = pf->container_labels;
+	f->n_container_labels = pf->n_container_labels;
+	f->pod_namespace = pf->pod ? pf->pod->ns : NULL;
+	f->pod_name = pf->pod ? pf->pod->name : NULL;
+	f->unit = wl && wl->unit[0] ? wl->unit : NULL;
+	f->exe = pf->exe;
+	f->comm = pf->comm;
+	f->env = pf->env;
 }

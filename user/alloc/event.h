@@ -194,6 +194,10 @@ long tt_alloc_event(struct tt_alloc *a, const struct tt_xrec *rec,
 		    const struct tt_proc_facts *pf, const char *event_id,
 		    char *buf, size_t cap);
 
+/* The rule facts a process's facts give (no headers, no key): owner
+ * rules and capture.arm selectors match on them. */
+void tt_alloc_process_facts(const struct tt_proc_facts *pf, struct tt_facts *f);
+
 /* Formats 16 bytes as an RFC 9562 version 4 UUID (the version and variant
  * bits are set here). */
 void tt_alloc_uuid(const uint8_t b[16], char out[37]);

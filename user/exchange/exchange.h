@@ -51,6 +51,11 @@ struct tt_xrec {
 				    * "body_too_large", "unsupported_encoding",
 				    * "no_response", "bomb", "framing_error",
 				    * "undecodable" (HTTP/2 headers lost) */
+	/* A dark connection (pipeline/dark.c): an AI connection nobody
+	 * decoded; problem says why, no usage. Bytes each way on the wire. */
+	int dark;
+	uint64_t bytes_sent, bytes_received;
+	const char *name_source;   /* dark: "client_hello", "address" */
 };
 
 typedef void (*tt_x_emit)(void *ctx, const struct tt_xrec *rec);

@@ -45,7 +45,8 @@ struct tt_conn {
 	uint8_t *ipeek;
 	size_t ipeek_len;
 	struct tt_dirstat dir[2];
-	void *decoder;     /* the agent's decoding state; freed by the agent */
+	void *decoder;     /* the pipeline's decoding state */
+	uint64_t sock_cookie; /* the socket carrying it (observer), 0: unknown */
 };
 
 /* The table's counters (util/counters.h). */

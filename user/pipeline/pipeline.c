@@ -3,27 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tt_abi.h"
-#include "pipeline/pipeline.h"
+#include "pipeline/pipeline_impl.h"
 #include "util/jsonw.h"
 #include "util/timefmt.h"
-
-/* The decoding state of one AI connection (conn->decoder). */
-struct dconn {
-	struct tt_pipeline *p;
-	struct tt_conn *conn;
-	struct tt_xconn *x;
-	void *proc; /* the caller's process facts handle, or NULL */
-};
-
-struct tt_pipeline {
-	struct tt_pipeline_config cfg;
-	struct tt_pipeline_ops ops;
-	void *ops_ctx;
-	struct tt_conntab *conns;
-	struct tt_sink sinks[TT_PIPELINE_SINKS_MAX];
-	size_t nsinks;
-	struct tt_pipeline_stats st;
-};
 
 struct tt_pipeline *tt_pipeline_new(const struct tt_pipeline_config *cfg,
 				    const struct tt_pipeline_ops *ops,
@@ -38,10 +20,16 @@ struct tt_pipeline *tt_pipeline_new(const struct tt_pipeline_config *cfg,
 		p->ops = *ops;
 	p->ops_ctx = ops_ctx;
 	p->conns = tt_conntab_new(cfg->max_connections, cfg->digests);
-	if (!p->conns) {
+	p->socks = tt_socks_new(cfg->max_socks ? cfg->max_socks
+					       : TT_SOCKS_MAX_DEFAULT);
+	if (!p->conns || !p->socks) {
+		tt_conntab_free(p->conns);
+		tt_socks_free(p->socks);
 		free(p);
 		return NULL;
 	}
+	if (!p->cfg.dark_grace_ns)
+		p->cfg.dark_grace_ns = 2000000000ull;
 	return p;
 }
 
@@ -53,10 +41,12 @@ int tt_pipeline_add_sink(struct tt_pipeline *p, const struct tt_sink *sink)
 	return 0;
 }
 
-static uint64_t real_ns(const struct tt_pipeline *p, uint64_t mono)
+uint64_t tt_pipeline_real_ns(const struct tt_pipeline *p, uint64_t mono)
 {
 	return (uint64_t)((int64_t)mono + p->cfg.mono_to_real_ns);
 }
+
+#define real_ns tt_pipeline_real_ns
 
 static void set_verdict(struct tt_pipeline *p, uint32_t pid, uint64_t conn,
 			int verdict)
@@ -68,10 +58,10 @@ static void set_verdict(struct tt_pipeline *p, uint32_t pid, uint64_t conn,
 
 /* ---- decoding of AI connections ---- */
 
-static void emit_call(void *ctx, const struct tt_xrec *rec)
+void tt_pipeline_emit(struct tt_pipeline *p, const struct tt_xrec *rec,
+		      void *handle, uint32_t pid, const char *comm,
+		      uint64_t cgroup_id)
 {
-	struct dconn *d = ctx;
-	struct tt_pipeline *p = d->p;
 	struct tt_proc_facts pf;
 	struct tt_event event;
 	struct tt_sink_event ev;
@@ -80,12 +70,12 @@ static void emit_call(void *ctx, const struct tt_xrec *rec)
 	long n;
 
 	memset(&pf, 0, sizeof(pf));
-	if (d->proc && p->ops.proc_facts) {
-		p->ops.proc_facts(p->ops_ctx, d->proc, d->conn, &pf);
+	if (handle && p->ops.proc_facts) {
+		p->ops.proc_facts(p->ops_ctx, handle, pid, &pf);
 	} else { /* no facts: what the capture itself says */
-		pf.pid = d->conn->pid;
-		pf.comm = d->conn->comm;
-		pf.cgroup_id = d->conn->cgroup_id;
+		pf.pid = pid;
+		pf.comm = comm;
+		pf.cgroup_id = cgroup_id;
 	}
 	if (p->ops.event_id)
 		p->ops.event_id(p->ops_ctx, id);
@@ -103,6 +93,14 @@ static void emit_call(void *ctx, const struct tt_xrec *rec)
 	for (size_t i = 0; i < p->nsinks; i++)
 		if (p->sinks[i].event)
 			p->sinks[i].event(p->sinks[i].ctx, &ev);
+}
+
+static void emit_call(void *ctx, const struct tt_xrec *rec)
+{
+	struct dconn *d = ctx;
+
+	tt_pipeline_emit(d->p, rec, d->proc, d->conn->pid, d->conn->comm,
+			 d->conn->cgroup_id);
 }
 
 /* The connection was classified as AI traffic: start decoding. The bytes
@@ -132,7 +130,8 @@ static void decode_start(struct tt_pipeline *p, struct tt_conn *conn,
 	d->p = p;
 	d->conn = conn;
 	if (p->ops.proc_get)
-		d->proc = p->ops.proc_get(p->ops_ctx, conn);
+		d->proc = p->ops.proc_get(p->ops_ctx, conn->pid, conn->ptr,
+					  conn->cgroup_id, conn->comm);
 	conn->decoder = d;
 	p->st.decoders++;
 	for (int dir = 0; dir < 2; dir++) {
@@ -293,6 +292,7 @@ static void classify(struct tt_pipeline *p, struct tt_conn *conn)
 	tt_conn_peek_drop(conn);
 	if (!strcmp(conn->cls.reason, "h2_joined_midway"))
 		p->st.h2_midway++;
+	tt_dark_on_conn(p, conn);
 	/* PENDING already captures: only a filter verdict changes the kernel. */
 	if (conn->verdict == TT_VERDICT_FILTER)
 		set_verdict(p, conn->pid, conn->ptr, conn->verdict);
@@ -316,6 +316,8 @@ static struct tt_conn *conn_for(struct tt_pipeline *p,
 		conn->cgroup_id = h->cgroup_id;
 		memcpy(conn->comm, h->comm, sizeof(conn->comm));
 		conn->comm[sizeof(conn->comm) - 1] = '\0';
+		/* The observer may have tied a socket to it already. */
+		tt_dark_on_conn(p, conn);
 	}
 	conn->t_last_ns = h->ts_ns;
 	return conn;
@@ -445,6 +447,13 @@ int tt_pipeline_event(struct tt_pipeline *p, const void *data, size_t size)
 	case TT_EV_EXIT:
 		tt_conntab_each(p->conns, h->pid, finish_each, &fc);
 		break;
+	case TT_EV_SOCK:
+		if (size < sizeof(struct tt_ev_sock)) {
+			p->st.bad_events++;
+			break;
+		}
+		tt_dark_on_sock(p, data);
+		return 1; /* the agent arms processes on these too */
 	case TT_EV_EXEC:
 	case TT_EV_LIBLOAD:
 		return 1;
@@ -459,6 +468,42 @@ void tt_pipeline_finish_all(struct tt_pipeline *p)
 	struct finish_ctx fc = { p, "agent_stop" };
 
 	tt_conntab_each(p->conns, 0, finish_each, &fc);
+	tt_dark_flush(p, UINT64_MAX, !p->cfg.leave_open_socks);
+}
+
+void tt_pipeline_tick(struct tt_pipeline *p, uint64_t now_ns)
+{
+	tt_dark_flush(p, now_ns, 0);
+}
+
+struct active_ctx {
+	void (*cb)(void *ctx, uint32_t pid);
+	void *ctx;
+};
+
+static void active_conn(struct tt_conn *conn, void *arg)
+{
+	struct active_ctx *ac = arg;
+
+	if (conn->verdict == TT_VERDICT_CAPTURE)
+		ac->cb(ac->ctx, conn->pid);
+}
+
+static void active_sock(struct tt_sock_rec *rec, void *arg)
+{
+	struct active_ctx *ac = arg;
+
+	if (!rec->t_close && rec->provider)
+		ac->cb(ac->ctx, rec->s.tgid);
+}
+
+void tt_pipeline_active_pids(struct tt_pipeline *p,
+			     void (*cb)(void *ctx, uint32_t pid), void *ctx)
+{
+	struct active_ctx ac = { cb, ctx };
+
+	tt_conntab_each(p->conns, 0, active_conn, &ac);
+	tt_socks_each(p->socks, active_sock, &ac);
 }
 
 void tt_pipeline_free(struct tt_pipeline *p)
@@ -467,13 +512,22 @@ void tt_pipeline_free(struct tt_pipeline *p)
 		return;
 	tt_pipeline_finish_all(p);
 	tt_conntab_free(p->conns);
+	tt_socks_free(p->socks);
 	free(p);
 }
 
 void tt_pipeline_get_stats(const struct tt_pipeline *p,
 			   struct tt_pipeline_stats *out)
 {
+	const struct tt_socks_stats *ss = tt_socks_stats(p->socks);
+
 	*out = p->st;
+	out->socks_opened = ss->opened;
+	out->socks_table_full = ss->table_full;
+	out->socks_linked = ss->linked;
+	out->socks_decoded = ss->decoded;
+	out->dark_connections = ss->dark;
+	out->socks_not_ai = ss->not_ai;
 }
 
 void tt_pipeline_conn_stats(const struct tt_pipeline *p,

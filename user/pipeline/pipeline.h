@@ -22,6 +22,7 @@
 #include "hosts/hosts.h"
 #include "pipeline/conntab.h"
 #include "pipeline/sink.h"
+#include "pipeline/socks.h"
 #include "util/counters.h"
 
 #define TT_PIPELINE_SINKS_MAX 8
@@ -35,13 +36,19 @@ struct tt_pipeline_ops {
 	 * process exits or the agent stops): 0, or -ENOENT. */
 	int (*conn_offsets)(void *ctx, uint32_t pid, uint64_t conn,
 			    uint64_t off[2]);
-	/* Facts about the process behind conn, held while the connection is
+	/* Facts about a process, held while one of its connections is
 	 * decoded: get returns a handle (NULL: none), facts fills pf from it
-	 * (pointers valid until the next call), put drops it. */
-	void *(*proc_get)(void *ctx, const struct tt_conn *conn);
-	void (*proc_facts)(void *ctx, void *handle, const struct tt_conn *conn,
+	 * (pointers valid until the next call), put drops it. key: the TLS
+	 * connection's library pointer, or a socket's cookie. */
+	void *(*proc_get)(void *ctx, uint32_t pid, uint64_t key,
+			  uint64_t cgroup_id, const char *comm);
+	void (*proc_facts)(void *ctx, void *handle, uint32_t pid,
 			   struct tt_proc_facts *pf);
 	void (*proc_put)(void *ctx, void *handle);
+	/* Why an AI connection of pid was not decrypted, when the pipeline
+	 * cannot tell ("tls_not_traced", "attach_failed", ...). NULL:
+	 * "tls_not_traced". */
+	const char *(*dark_reason)(void *ctx, const struct tt_sock_rec *rec);
 	/* A new event id (UUID text). */
 	void (*event_id)(void *ctx, char out[37]);
 };
@@ -55,6 +62,13 @@ struct tt_pipeline_config {
 	int connection_records;          /* a "connection" record per AI connection */
 	uint32_t self_pid;               /* events of this process are filtered */
 	int64_t mono_to_real_ns;         /* added to event timestamps */
+	size_t max_socks;                /* AI connections tracked (observer) */
+	/* An AI connection still open when the agent stops is left to the
+	 * next agent (its state is pinned) instead of booked now. */
+	int leave_open_socks;
+	/* How long after its end a connection waits for its TLS side before
+	 * it is booked as dark (ns). */
+	uint64_t dark_grace_ns;
 };
 
 /* Every counter of the pipeline (util/counters.h); all running totals. */
@@ -72,7 +86,15 @@ struct tt_pipeline_config {
 	X(calls, "allocation events handed to the outputs")                    \
 	X(call_errors, "allocation events that could not be built")            \
 	X(decoders, "AI connections decoded")                                  \
-	X(decoder_alloc_failures, "AI connections not decoded: out of memory")
+	X(decoder_alloc_failures, "AI connections not decoded: out of memory")    \
+	/* The connection observer's AI connections (pipeline/socks.h). */       \
+	X(socks_opened, "AI connections the observer reported")                \
+	X(socks_not_ai, "names the kernel could not decide that were not AI")  \
+	X(socks_table_full, "AI connections not tracked: table at its cap")    \
+	X(socks_linked, "AI connections tied to a TLS connection")             \
+	X(socks_decoded, "AI connections whose TLS connection was decoded")    \
+	X(dark_connections, "AI connections booked dark: nothing decoded")     \
+	X(sock_named_conns, "TLS connections named by their ClientHello")
 
 struct tt_pipeline_stats {
 	TT_PIPELINE_COUNTERS(TT_COUNTER_FIELD)
@@ -97,8 +119,21 @@ int tt_pipeline_add_sink(struct tt_pipeline *p, const struct tt_sink *sink);
 int tt_pipeline_event(struct tt_pipeline *p, const void *data, size_t size);
 
 /* Finishes every connection (end "agent_stop"): events of calls in
- * flight are written. The pipeline stays usable. */
+ * flight are written, and AI connections nobody decoded are booked (those
+ * still open only when config.leave_open_socks is 0). The pipeline stays
+ * usable. */
 void tt_pipeline_finish_all(struct tt_pipeline *p);
+
+/* Timers: AI connections that ended dark_grace_ns before now_ns
+ * (CLOCK_MONOTONIC, the capture's clock) without a decoded TLS connection
+ * become dark connection events. */
+void tt_pipeline_tick(struct tt_pipeline *p, uint64_t now_ns);
+
+/* Calls cb with the pid of every open AI connection (observer) and every
+ * live decoded TLS connection: processes that still talk to AI hosts
+ * (idle disarming). A pid may come more than once. */
+void tt_pipeline_active_pids(struct tt_pipeline *p,
+			     void (*cb)(void *ctx, uint32_t pid), void *ctx);
 
 void tt_pipeline_get_stats(const struct tt_pipeline *p,
 			   struct tt_pipeline_stats *out);

@@ -49,6 +49,7 @@ enum tt_usage_status {
 	TT_USAGE_MISSING,       /* a success without usage (e.g. OpenAI stream without include_usage) */
 	TT_USAGE_PARTIAL,       /* stream cut off: the last cumulative values seen */
 	TT_USAGE_LOST,          /* the capture lost the bytes that held it */
+	TT_USAGE_UNOBSERVED,    /* a connection seen but not decrypted */
 };
 
 enum tt_outcome {
@@ -59,6 +60,7 @@ enum tt_outcome {
 	TT_OUT_SERVER_ERROR,  /* 5xx other than overloaded */
 	TT_OUT_OVERLOADED,    /* 529, Anthropic overloaded_error, Bedrock throttling in-stream */
 	TT_OUT_INCOMPLETE,    /* response ended early or a stream failed midway */
+	TT_OUT_UNKNOWN,       /* nothing decrypted: a dark connection */
 };
 
 /* How the caller must feed the response body to tt_pdec_json(). */

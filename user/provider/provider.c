@@ -231,7 +231,7 @@ static const char *const outcome_names[] = {
 
 const char *tt_outcome_name(int outcome)
 {
-	if (outcome < 0 || outcome > TT_OUT_INCOMPLETE)
+	if (outcome < 0 || outcome >= TT_OUT_UNKNOWN)
 		return "unknown";
 	return outcome_names[outcome];
 }
@@ -242,11 +242,12 @@ static const char *const usage_status_names[] = {
 	[TT_USAGE_MISSING] = "missing",
 	[TT_USAGE_PARTIAL] = "partial",
 	[TT_USAGE_LOST] = "lost",
+	[TT_USAGE_UNOBSERVED] = "unobserved",
 };
 
 const char *tt_usage_status_name(int status)
 {
-	if (status < 0 || status > TT_USAGE_LOST)
+	if (status < 0 || status > TT_USAGE_UNOBSERVED)
 		return "unknown";
 	return usage_status_names[status];
 }

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "tt_abi.h"
+#include "binary/elfsym.h"
+#include "binary/gobin.h"
+#include "util/log.h"
+#include "agent/tlslib.h"
+
+static void add(struct tt_probe_set *s, enum tt_probe_prog prog, uint64_t off,
+		uint64_t cookie)
+{
+	if (!off || s->n >= TT_PROBES_MAX)
+		return;
+	s->off[s->n] = off;
+	s->cookie[s->n] = cookie;
+	s->prog[s->n] = (uint8_t)prog;
+	s->n++;
+}
+
+/* A function that moves data: an entry probe and a return probe. */
+static void add_call(struct tt_probe_set *s, uint64_t off, int lib, int role,
+		     int arg)
+{
+	add(s, TT_PROG_TLS_ENTRY, off, TT_COOKIE(lib, role, arg));
+	add(s, TT_PROG_TLS_RETURN, off, TT_COOKIE(lib, role, arg));
+}
+
+/* ---- OpenSSL (libssl, and executables that export it: node) ---- */
+
+enum { S_WRITE, S_WRITE_EX, S_READ, S_READ_EX, S_CTRL, S_FREE, S_NSYMS };
+
+static int find_openssl(int fd, const char *path, struct tt_probe_set *s)
+{
+	static const char *const names[S_NSYMS] = {
+		"SSL_write", "SSL_write_ex", "SSL_read", "SSL_read_ex",
+		"SSL_ctrl", "SSL_free",
+	};
+	uint64_t offs[S_NSYMS];
+	int n = tt_elf_find_syms(fd, names, S_NSYMS, offs);
+
+	(void)path;
+	/* Reading and writing are the minimum worth probing. */
+	if (n <= 0 || (!offs[S_WRITE] && !offs[S_WRITE_EX]) ||
+	    (!offs[S_READ] && !offs[S_READ_EX]))
+		return n < 0 ? n : 0;
+	add_call(s, offs[S_WRITE], TT_LIB_OPENSSL, TT_ROLE_WRITE, 0);
+	add_call(s, offs[S_WRITE_EX], TT_LIB_OPENSSL, TT_ROLE_WRITE_EX, 3);
+	add_call(s, offs[S_READ], TT_LIB_OPENSSL, TT_ROLE_READ, 0);
+	add_call(s, offs[S_READ_EX], TT_LIB_OPENSSL, TT_ROLE_READ_EX, 3);
+	add(s, TT_PROG_TLS_ENTRY, offs[S_CTRL],
+	    TT_COOKIE(TT_LIB_OPENSSL, TT_ROLE_NAME_CTRL, 0));
+	add(s, TT_PROG_TLS_ENTRY, offs[S_FREE],
+	    TT_COOKIE(TT_LIB_OPENSSL, TT_ROLE_FREE, 0));
+	s->lib_id = TT_LIB_OPENSSL;
+	s->nfuncs = n;
+	snprintf(s->detail, sizeof(s->detail), "%d functions by symbol", n);
+	return 1;
+}
+
+/* ---- GnuTLS ---- */
+
+enum { G_SEND, G_RECV, G_SNI, G_DEINIT, G_NSYMS };
+
+static int find_gnutls(int fd, const char *path, struct tt_probe_set *s)
+{
+	static const char *const names[G_NSYMS] = {
+		"gnutls_record_send", "gnutls_record_recv",
+		"gnutls_server_name_set", "gnutls_deinit",
+	};
+	uint64_t offs[G_NSYMS];
+	int n = tt_elf_find_syms(fd, names, G_NSYMS, offs);
+
+	(void)path;
+	if (n <= 0 || !offs[G_SEND] || !offs[G_RECV])
+		return n < 0 ? n : 0;
+	add_call(s, offs[G_SEND], TT_LIB_GNUTLS, TT_ROLE_WRITE_SSIZE, 0);
+	add_call(s, offs[G_RECV], TT_LIB_GNUTLS, TT_ROLE_READ_SSIZE, 0);
+	add(s, TT_PROG_TLS_ENTRY, offs[G_SNI],
+	    TT_COOKIE(TT_LIB_GNUTLS, TT_ROLE_NAME_LEN, 0));
+	add(s, TT_PROG_TLS_ENTRY, offs[G_DEINIT],
+	    TT_COOKIE(TT_LIB_GNUTLS, TT_ROLE_FREE, 0));
+	s->lib_id = TT_LIB_GNUTLS;
+	s->nfuncs = n;
+	snprintf(s->detail, sizeof(s->detail), "%d functions by symbol", n);
+	return 1;
+}
+
+/* ---- ld.so: library loads, not TLS ---- */
+
+static int find_ldso(int fd, const char *path, struct tt_probe_set *s)
+{
+	static const char *const names[] = { "_dl_debug_state" };
+	uint64_t off = 0;
+
+	(void)path;
+	if (tt_elf_find_syms(fd, names, 1, &off) <= 0 || !off)
+		return 0;
+	add(s, TT_PROG_LDSO, off, 0);
+	s->nfuncs = 1;
+	snprintf(s->detail, sizeof(s->detail), "library-load notice");
+	return 1;
+}
+
+/* ---- Go crypto/tls: entries, and a probe on every RET ---- */
+
+enum { GO_WRITE, GO_READ, GO_CLOSE, GO_NFUNCS };
+
+static int find_go(int fd, const char *path, struct tt_probe_set *s)
+{
+	static const char *const names[GO_NFUNCS] = {
+		"crypto/tls.(*Conn).Write", "crypto/tls.(*Conn).Read",
+		"crypto/tls.(*Conn).Close",
+	};
+	static const int roles[GO_NFUNCS] = {
+		TT_ROLE_GO_WRITE, TT_ROLE_GO_READ, TT_ROLE_GO_CLOSE,
+	};
+	struct tt_gobin gb;
+	struct tt_gobin_func fn[GO_NFUNCS];
+	uint64_t rets[2][TT_GOBIN_RETS_MAX];
+	size_t nrets[2] = { 0, 0 };
+	int found = 0;
+
+	if (tt_gobin_open_fd(&gb, fd))
+		return 0;
+	if (!gb.info.is_go)
+		goto out;
+	if (gb.info.abi != TT_GOBIN_ABI_REG || gb.info.machine != 62 /* x86-64 */) {
+		tt_dbg("attach: %s: Go %s without the amd64 register ABI: not traced",
+		       path, gb.info.version);
+		goto out;
+	}
+	if (tt_gobin_find_funcs(&gb, names, GO_NFUNCS, fn, 0) <= 0 ||
+	    !fn[GO_WRITE].entry || !fn[GO_READ].entry)
+		goto out; /* no crypto/tls in this program */
+	for (int f = 0; f < 2; f++) {
+		int err = tt_gobin_ret_offsets(&gb, &fn[f], rets[f],
+					       TT_GOBIN_RETS_MAX, &nrets[f]);
+
+		if (err || !nrets[f]) {
+			tt_warn("attach: %s: return instructions of %s not found (%s): "
+				"not traced", path, names[f],
+				err ? strerror(-err) : "none");
+			goto out;
+		}
+	}
+	/* Returns first: a process running while the probes go in then loses
+	 * whole calls (a clean mid-way join), never half of one. */
+	for (int f = 0; f < 2; f++)
+		for (size_t i = 0; i < nrets[f]; i++)
+			add(s, TT_PROG_GO_RET, rets[f][i], TT_COOKIE(TT_LIB_GO, roles[f], 0));
+	for (int f = 0; f < GO_NFUNCS; f++)
+		add(s, TT_PROG_GO_ENTRY, fn[f].entry_off,
+		    TT_COOKIE(TT_LIB_GO, roles[f], 0));
+	s->lib_id = TT_LIB_GO;
+	s->nfuncs = GO_NFUNCS;
+	snprintf(s->detail, sizeof(s->detail), "%s, %s, %zu+%zu return probes",
+		 gb.info.version, gb.info.has_symtab ? "symbols"
+						     : "stripped, found via pclntab",
+		 nrets[0], nrets[1]);
+	found = 1;
+out:
+	tt_gobin_close(&gb);
+	return found;
+}
+
+static const struct tt_tlslib lib_openssl = { "openssl", "libssl", find_openssl };
+static const struct tt_tlslib lib_gnutls = { "gnutls", "libgnutls.so", find_gnutls };
+static const struct tt_tlslib lib_ldso_gnu = { "ld.so", "ld-linux", find_ldso };
+static const struct tt_tlslib lib_ldso_musl = { "ld.so", "ld-musl", find_ldso };
+static const struct tt_tlslib exe_go = { "go", NULL, find_go };
+/* node and friends export OpenSSL from the executable itself. */
+static const struct tt_tlslib exe_openssl = { "openssl", NULL, find_openssl };
+
+const struct tt_tlslib *const tt_tlslibs[] = {
+	&lib_openssl, &lib_gnutls, &lib_ldso_gnu, &lib_ldso_musl,
+	&exe_go, &exe_openssl, NULL,
+};
+
+static int base_is(const char *path, const char *prefix)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strncmp(base, prefix, strlen(prefix));
+}
+
+int tt_tlslib_candidate(const char *path, int is_exe)
+{
+	if (is_exe)
+		return 1;
+	for (size_t i = 0; tt_tlslibs[i]; i++)
+		if (tt_tlslibs[i]->file_prefix &&
+		    base_is(path, tt_tlslibs[i]->file_prefix))
+			return 1;
+	return 0;
+}
+
+int tt_tlslib_find(int fd, const char *path, int is_exe,
+		   struct tt_probe_set *out)
+{
+	for (size_t i = 0; tt_tlslibs[i]; i++) {
+		const struct tt_tlslib *l = tt_tlslibs[i];
+		int ret;
+
+		if (l->file_prefix ? !base_is(path, l->file_prefix) : !is_exe)
+			continue;
+		memset(out, 0, sizeof(*out));
+		out->lib = l->name;
+		ret = l->find(fd, path, out);
+		if (ret)
+			return ret;
+		/* A shared object is claimed by its name alone. */
+		if (l->file_prefix)
+			return 0;
+	}
+	return 0;
+}

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Dark connections: AI connections the connection observer saw (the
+ * ClientHello named an AI host) that no decoded TLS connection carried.
+ * Each becomes one allocation event, with the owner of its process, its
+ * server name and provider, bytes each way and duration, usage
+ * "unobserved", and a problem naming why (the same word is the cost's
+ * reason: no estimate is possible). A connection whose calls were decoded
+ * never gets one.
+ *
+ * The kernel ties an AI socket to the TLS connection that writes through
+ * it ("linked"); the ClientHello, the tie, the TLS library's events and the
+ * socket's end arrive on two rings in any order, so a connection is judged
+ * only dark_grace_ns after its end.
+ */
+#include <string.h>
+#include "tt_abi.h"
+#include "pipeline/pipeline_impl.h"
+
+/* The name and provider of a record, from its ClientHello name. */
+static void name_rec(struct tt_pipeline *p, struct tt_sock_rec *rec)
+{
+	char name[TT_SOCK_NAME_MAX + 1];
+	size_t n = rec->s.name_len < TT_SOCK_NAME_MAX ? rec->s.name_len
+						      : TT_SOCK_NAME_MAX;
+
+	memcpy(name, rec->s.name, n);
+	name[n] = '\0';
+	rec->provider = n && !(rec->s.flags & TT_SOCKF_NAME_TRUNC)
+				? tt_hosts_match(p->cfg.hosts, name) : NULL;
+}
+
+/* A TLS connection and the socket carrying it meet: each learns from the
+ * other (the name, that it was decoded). */
+static void meet(struct tt_pipeline *p, struct tt_sock_rec *rec,
+		 struct tt_conn *conn)
+{
+	size_t n;
+
+	conn->sock_cookie = rec->s.cookie;
+	/* Probes armed after the library's name call: the ClientHello's. */
+	if (!conn->sni[0] && rec->s.name_len && rec->provider) {
+		n = rec->s.name_len < sizeof(conn->sni) - 1 ? rec->s.name_len
+							   : sizeof(conn->sni) - 1;
+		memcpy(conn->sni, rec->s.name, n);
+		conn->sni[n] = '\0';
+		p->st.sock_named_conns++;
+	}
+	if (conn->verdict == TT_VERDICT_CAPTURE && !rec->decoded) {
+		rec->decoded = 1;
+		tt_socks_stats(p->socks)->decoded++;
+		/* A connection with no name that carries AI traffic (a
+		 * record made for a connection older than the agent). */
+		if (!rec->provider)
+			rec->provider = conn->cls.provider;
+	} else if (conn->verdict == TT_VERDICT_FILTER && conn->cls.reason &&
+		   !strcmp(conn->cls.reason, "h2_joined_midway")) {
+		rec->undecodable = "joined_midway";
+	}
+}
+
+void tt_dark_on_conn(struct tt_pipeline *p, struct tt_conn *conn)
+{
+	struct tt_sock_rec *rec = tt_socks_by_link(p->socks, conn->pid, conn->ptr);
+
+	if (rec)
+		meet(p, rec, conn);
+}
+
+/* The kernel tied rec to the TLS connection ptr of its process. */
+static void link(struct tt_pipeline *p, struct tt_sock_rec *rec, uint64_t ptr)
+{
+	struct tt_sock_rec *held = tt_socks_by_link(p->socks, rec->s.tgid, ptr);
+	struct tt_conn *conn;
+
+	/* A connection seen from its ClientHello keeps its TLS connection
+	 * against a record made later for one the agent did not see start:
+	 * that one is not ours to book. */
+	if (held && held != rec && !held->t_close && held->s.name_len &&
+	    !rec->s.name_len) {
+		tt_socks_remove(p->socks, rec);
+		return;
+	}
+	tt_socks_link(p->socks, rec, rec->s.tgid, ptr);
+	conn = tt_conntab_get(p->conns, rec->s.tgid, ptr, 0);
+	if (conn)
+		meet(p, rec, conn);
+}
+
+static struct tt_sock_rec *open_rec(struct tt_pipeline *p,
+				    const struct tt_ev_sock *ev)
+{
+	struct tt_sock_rec *rec = tt_socks_add(p->socks, &ev->sock);
+
+	if (!rec)
+		return NULL;
+	name_rec(p, rec);
+	/* A name the kernel could not decide that is no AI host after all:
+	 * forgotten. Records without a name wait for their TLS side. */
+	if (!rec->provider && rec->s.name_len) {
+		tt_socks_stats(p->socks)->not_ai++;
+		tt_socks_remove(p->socks, rec);
+		return NULL;
+	}
+	return rec;
+}
+
+void tt_dark_on_sock(struct tt_pipeline *p, const struct tt_ev_sock *ev)
+{
+	struct tt_sock_rec *rec = tt_socks_get(p->socks, ev->hdr.conn);
+
+	if (!rec) {
+		/* Any event may be the first the agent sees of a connection
+		 * (a restart, a lost OPEN). */
+		if (ev->what == TT_SOCK_EV_CLOSE && !ev->sock.name_len &&
+		    !(ev->sock.flags & TT_SOCKF_LINKED))
+			return;
+		rec = open_rec(p, ev);
+		if (!rec)
+			return;
+	}
+	/* The kernel's view is the newer one, but a name it no longer holds
+	 * stays. */
+	if (ev->sock.name_len || !rec->s.name_len)
+		rec->s = ev->sock;
+	else
+		rec->s.flags |= ev->sock.flags;
+	switch (ev->what) {
+	case TT_SOCK_EV_LINK:
+		link(p, rec, ev->sock.tls_conn); /* may drop rec */
+		return;
+	case TT_SOCK_EV_CLOSE:
+		rec->t_close = ev->hdr.ts_ns ? ev->hdr.ts_ns : 1;
+		rec->bytes_sent = ev->bytes_sent;
+		rec->bytes_received = ev->bytes_received;
+		tt_socks_stats(p->socks)->closed++;
+		break;
+	default:
+		break;
+	}
+	/* Linked before this agent saw it (a restart): tie it now. */
+	if ((ev->sock.flags & TT_SOCKF_LINKED) && !rec->linked &&
+	    ev->sock.tls_conn)
+		link(p, rec, ev->sock.tls_conn);
+}
+
+struct peer_ctx {
+	const struct tt_sock_rec *rec;
+	const struct tt_sock_rec *named;
+};
+
+static void same_peer(struct tt_sock_rec *other, void *arg)
+{
+	struct peer_ctx *pc = arg;
+	const struct tt_ai_sock *a = &pc->rec->s, *b = &other->s;
+
+	if (!pc->named && other->provider && other->s.name_len &&
+	    a->family == b->family && a->dport == b->dport &&
+	    !memcmp(a->daddr, b->daddr, sizeof(a->daddr)))
+		pc->named = other;
+}
+
+/* A connection older than the agent has no ClientHello to name it. When it
+ * could not be decoded either (HTTP/2 joined mid-way), the only clue left
+ * is where it goes: the address and port of a connection that did name an
+ * AI host. Marked as such on the event ("address"), never taken for more. */
+static void name_by_peer(struct tt_pipeline *p, struct tt_sock_rec *rec)
+{
+	struct peer_ctx pc = { rec, NULL };
+
+	tt_socks_each(p->socks, same_peer, &pc);
+	if (!pc.named)
+		return;
+	rec->provider = pc.named->provider;
+	memcpy(rec->s.name, pc.named->s.name, sizeof(rec->s.name));
+	rec->s.name_len = pc.named->s.name_len;
+	rec->name_by_address = 1;
+}
+
+/* Why a connection nobody decoded stayed dark. */
+static const char *reason_of(struct tt_pipeline *p, const struct tt_sock_rec *rec)
+{
+	const char *r;
+
+	if (rec->undecodable)
+		return rec->undecodable;
+	if (rec->s.flags & TT_SOCKF_PREEXISTING)
+		return "joined_midway";
+	r = p->ops.dark_reason ? p->ops.dark_reason(p->ops_ctx, rec) : NULL;
+	return r ? r : "tls_not_traced";
+}
+
+static void emit_dark(struct tt_pipeline *p, struct tt_sock_rec *rec,
+		      uint64_t end_ns)
+{
+	char name[TT_SOCK_NAME_MAX + 1];
+	size_t n = rec->s.name_len < TT_SOCK_NAME_MAX ? rec->s.name_len
+						      : TT_SOCK_NAME_MAX;
+	struct tt_call call;
+	struct tt_xrec xr;
+	void *handle = NULL;
+
+	memcpy(name, rec->s.name, n);
+	name[n] = '\0';
+	memset(&call, 0, sizeof(call));
+	memset(&xr, 0, sizeof(xr));
+	snprintf(call.provider, sizeof(call.provider), "%s",
+		 rec->provider ? rec->provider : "");
+	call.outcome = TT_OUT_UNKNOWN;
+	call.attempt = -1;
+	call.usage.input_tokens = call.usage.output_tokens = -1;
+	call.usage.cache_read_input_tokens = -1;
+	call.usage.cache_creation_input_tokens = -1;
+	call.usage.reasoning_tokens = call.usage.total_tokens = -1;
+	call.usage_status = TT_USAGE_UNOBSERVED;
+	xr.call = &call;
+	xr.host = name;
+	xr.start_ns = tt_pipeline_real_ns(p, rec->s.t_connect);
+	xr.end_ns = tt_pipeline_real_ns(p, end_ns > rec->s.t_connect
+					       ? end_ns : rec->s.t_connect);
+	xr.ttfb_ns = -1;
+	xr.problem = reason_of(p, rec);
+	xr.dark = 1;
+	xr.bytes_sent = rec->bytes_sent;
+	xr.bytes_received = rec->bytes_received;
+	xr.name_source = rec->name_by_address ? "address" : "client_hello";
+	if (p->ops.proc_get)
+		handle = p->ops.proc_get(p->ops_ctx, rec->s.tgid, rec->s.cookie,
+					 rec->s.cgroup_id, rec->comm);
+	tt_pipeline_emit(p, &xr, handle, rec->s.tgid, rec->comm,
+			 rec->s.cgroup_id);
+	if (handle && p->ops.proc_put)
+		p->ops.proc_put(p->ops_ctx, handle);
+	tt_socks_stats(p->socks)->dark++;
+}
+
+struct flush_ctx {
+	struct tt_pipeline *p;
+	uint64_t now;
+	int all;
+};
+
+static void flush_one(struct tt_sock_rec *rec, void *arg)
+{
+	struct flush_ctx *fc = arg;
+	struct tt_pipeline *p = fc->p;
+	uint64_t end = rec->t_close;
+
+	if (!end) {
+		if (!fc->all)
+			return; /* still open */
+		end = p->last_now > rec->s.t_connect ? p->last_now : rec->s.t_connect;
+	} else if (fc->now != UINT64_MAX &&
+		   fc->now - end < p->cfg.dark_grace_ns) {
+		return; /* its TLS side may still be on its way */
+	}
+	if (!rec->provider && rec->undecodable && !rec->decoded)
+		name_by_peer(p, rec);
+	if (rec->provider && !rec->decoded)
+		emit_dark(p, rec, end);
+	tt_socks_remove(p->socks, rec);
+}
+
+void tt_dark_flush(struct tt_pipeline *p, uint64_t now_ns, int all)
+{
+	struct flush_ctx fc = { p, now_ns, all };
+
+	if (now_ns != UINT64_MAX)
+		p->last_now = now_ns;
+	tt_socks_each(p->socks, flush_one, &fc);
+}

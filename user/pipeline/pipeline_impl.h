@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals shared by pipeline.c (TLS connections) and dark.c (the
+ * observer's AI connections). */
+#ifndef TT_PIPELINE_IMPL_H
+#define TT_PIPELINE_IMPL_H
+
+#include "pipeline/pipeline.h"
+
+/* The decoding state of one AI connection (conn->decoder). */
+struct dconn {
+	struct tt_pipeline *p;
+	struct tt_conn *conn;
+	struct tt_xconn *x;
+	void *proc; /* the caller's process facts handle, or NULL */
+};
+
+struct tt_pipeline {
+	struct tt_pipeline_config cfg;
+	struct tt_pipeline_ops ops;
+	void *ops_ctx;
+	struct tt_conntab *conns;
+	struct tt_socks *socks;
+	struct tt_sink sinks[TT_PIPELINE_SINKS_MAX];
+	size_t nsinks;
+	struct tt_pipeline_stats st;
+	uint64_t last_now; /* the last tick's time */
+};
+
+/* One allocation event for rec, with the process facts of handle (NULL:
+ * pid, comm and cgroup only), to every sink. */
+void tt_pipeline_emit(struct tt_pipeline *p, const struct tt_xrec *rec,
+		      void *handle, uint32_t pid, const char *comm,
+		      uint64_t cgroup_id);
+uint64_t tt_pipeline_real_ns(const struct tt_pipeline *p, uint64_t mono);
+
+/* dark.c */
+void tt_dark_on_sock(struct tt_pipeline *p, const struct tt_ev_sock *ev);
+/* A TLS connection was classified, or appeared: tie it to its socket. */
+void tt_dark_on_conn(struct tt_pipeline *p, struct tt_conn *conn);
+/* Books or forgets every closed connection (all: open ones too). */
+void tt_dark_flush(struct tt_pipeline *p, uint64_t now_ns, int all);
+
+#endif
