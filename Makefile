@@ -154,6 +154,10 @@ $(B)/go/rtt: $(wildcard tests/go/rtt/*.go) tests/go/rtt/go.mod
 	$(call msg,GO,$@)
 	$(Q)cd tests/go/rtt && $(GO_ENV) $(GO) build -buildvcs=false -o $(abspath $@) .
 
+# The ledger writer's test runs the agent's own file code on real files
+# (no BPF, no libbpf): its objects are linked in beside the cores.
+$(B)/tests/output_test: $(B)/user/agent/output.o $(B)/user/agent/safefile.o
+
 # gobin_test reads the Go binaries (make unit and make test both build them).
 $(B)/tests/gobin_test: | $(GO_BINS)
 
@@ -178,9 +182,12 @@ $(B)/counters-doc: tools/counters_doc.c $(TABLE_OBJS) $(CORE_LIB)
 docs: $(B)/counters-doc
 	$(Q)$(B)/counters-doc --write $(COUNTER_DOCS)
 
+# Objects first, the archive last: a test's extra objects (output_test)
+# take what they need from it too.
 $(UNIT_BINS): $(B)/tests/%: $(B)/tests/%.o $(TABLE_OBJS) $(CORE_LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(TEST_LDFLAGS) $(CORE_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(filter-out %.a,$^) $(filter %.a,$^) -o $@ \
+		$(TEST_LDFLAGS) $(CORE_LDLIBS)
 
 $(B)/bench/decode_bench: bench/decode_bench.c $(CORE_LIB)
 	@mkdir -p $(@D)

@@ -341,6 +341,10 @@ const struct tt_counter_row tt_counter_rows[] = {
 	KEY("ledger", "lines", ledger.lines)
 	ROW("ledger", "write_errors", LEDGER_WRITE_ERRORS, NULL, ledger.write_errors)
 	KEY("ledger", "rotations", ledger.rotations)
+	KEY("ledger", "lines_dropped", ledger.lines_dropped)
+	ROW("ledger", "events_dropped", EVENTS_NOT_WRITTEN, "write_failed", ledger.events_dropped)
+	KEY("ledger", "rollbacks", ledger.rollbacks)
+	KEY("ledger", "write_episodes", ledger.write_episodes)
 	/* OTLP export (docs/otlp.md); the reasons keep their module's names. */
 	KEY("otlp", "queued", otlp.queued)
 	KEY("otlp", "sent", otlp.sent)

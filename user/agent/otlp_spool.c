@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "util/log.h"
 #include "agent/otlp_spool.h"
+#include "agent/safefile.h"
 
 #define NAME_DIGITS 20
 #define SUFFIX ".otlp"
@@ -18,26 +19,6 @@
 static void name_of(uint64_t seq, const char *suffix, char out[40])
 {
 	snprintf(out, 40, "%0*" PRIu64 "%s", NAME_DIGITS, seq, suffix);
-}
-
-/* mkdir -p, each new directory 0750. */
-static int make_dirs(const char *dir)
-{
-	char path[4096];
-	size_t n = strlen(dir);
-
-	if (n >= sizeof(path) || dir[0] != '/')
-		return -EINVAL;
-	memcpy(path, dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0750) && errno != EEXIST)
-			return -errno;
-		path[i] = i < n ? '/' : '\0';
-	}
-	return 0;
 }
 
 /* A spool file's seq from its name, or 0 for anything else. */
@@ -86,7 +67,10 @@ static int read_entry(struct tt_otlp_spool *sp, const char *name,
 	if (fd < 0)
 		return -errno;
 	n = read(fd, hdr, sizeof(hdr));
+	/* Only the agent writes here (the directory is checked): a file of
+	 * another user is not a batch to send. */
 	if (n > 0 && !fstat(fd, &st) && S_ISREG(st.st_mode) &&
+	    (st.st_uid == 0 || st.st_uid == geteuid()) &&
 	    !tt_otlp_spool_header_parse(hdr, (size_t)n, &hdr_len, &e->records,
 					&payload) &&
 	    hdr_len + payload == (uint64_t)st.st_size) {
@@ -184,20 +168,14 @@ int tt_otlp_spool_open(struct tt_otlp_spool *sp, const char *dir,
 		ret = -ENOMEM;
 		goto fail;
 	}
-	ret = make_dirs(dir);
-	if (!ret) {
-		sp->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		ret = sp->dir_fd < 0 ? -errno : 0;
-	}
-	if (!ret) {
-		sp->lock_fd = openat(sp->dir_fd, ".lock",
-				     O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-		ret = sp->lock_fd < 0 ? -errno : 0;
-	}
-	if (ret) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(-ret));
+	/* Made 0750 where missing; refused when others could plant or
+	 * redirect files in it (agent/safefile.h). */
+	ret = sp->dir_fd = tt_safe_opendir(dir, 1, err, errlen);
+	if (ret >= 0)
+		ret = sp->lock_fd = tt_safe_openat(sp->dir_fd, dir, ".lock", 0,
+						   0640, err, errlen);
+	if (ret < 0)
 		goto fail;
-	}
 	/* Two agents sending each other's files would duplicate them. */
 	if (flock(sp->lock_fd, LOCK_EX | LOCK_NB)) {
 		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
@@ -272,6 +250,24 @@ static int write_file(struct tt_otlp_spool *sp, uint64_t seq, const char *hdr,
 	return ret;
 }
 
+/* Once when writes begin to fail (with the reason), once when they work
+ * again (with the records it cost). err: the write's result. */
+static void episode(struct tt_otlp_spool *sp, int err)
+{
+	if (err && !sp->failing) {
+		sp->failing = err;
+		sp->fail_dropped_before = sp->dropped_error;
+		tt_warn("otlp spool: cannot write a batch: %s; its records are "
+			"dropped and counted (agent_stats.otlp.dropped) until "
+			"writes work again", strerror(-err));
+	} else if (!err && sp->failing) {
+		tt_warn("otlp spool: writes resumed (%s): %" PRIu64 " records "
+			"dropped meanwhile", strerror(-sp->failing),
+			sp->dropped_error - sp->fail_dropped_before);
+		sp->failing = 0;
+	}
+}
+
 int tt_otlp_spool_put(struct tt_otlp_spool *sp, const char *payload,
 		      size_t len, unsigned records)
 {
@@ -305,11 +301,12 @@ int tt_otlp_spool_put(struct tt_otlp_spool *sp, const char *payload,
 	if (!ret)
 		ret = tt_otlp_spool_index_push(&sp->ix, &e);
 	if (ret) {
-		if (!sp->write_errors++)
-			tt_warn("otlp spool: cannot write a batch: %s",
-				strerror(-ret));
+		sp->write_errors++;
 		sp->dropped_error += records;
 		sp->ix.next_seq = e.seq + 1; /* never reuse a name */
+		episode(sp, ret);
+	} else {
+		episode(sp, 0);
 	}
 	return ret;
 }

@@ -2,7 +2,10 @@
 /*
  * The OTLP exporter's on-disk spool: one file per undelivered batch,
  * named by a sequence number, a header line (records, payload bytes) and
- * the OTLP JSON. Files 0640 in a 0750 directory locked by one agent;
+ * the OTLP JSON. Files 0640 in a 0750 directory locked by one agent, and
+ * refused when others could write it (agent/safefile.h); a batch is
+ * written under a temporary name and renamed, so a full disk never leaves
+ * half a batch;
  * bounded by bytes, oldest dropped first (otlp/delivery.h keeps the index).
  * Used by the exporter thread only.
  */
@@ -25,6 +28,10 @@ struct tt_otlp_spool {
 	/* Files of another spool format version, removed at open (their
 	 * record counts cannot be trusted: not in dropped_*). */
 	uint64_t other_version_files;
+	/* Writes failing since (the first error, negative), for one message
+	 * when it begins and one when it ends. */
+	int failing;
+	uint64_t fail_dropped_before;
 };
 
 /* Creates dir (and missing parents, 0750), locks it, and reads back what

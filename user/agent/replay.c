@@ -346,9 +346,9 @@ static int setup(struct replay *r, const char *config_path, const char *events,
 	r->alloc.declared = (const char (*)[TT_RULE_KEY_MAX])r->cfg.declared;
 	tt_alloc_keep_headers(r->alloc.declared, r->keep_headers);
 	ret = tt_output_open(&r->out, events ? events : "-", events_max_bytes,
-			     events_keep);
+			     events_keep, 0, err, sizeof(err));
 	if (ret) {
-		tt_err("replay: %s: %s", events, strerror(-ret));
+		tt_err("replay: %s", err);
 		return ret;
 	}
 	pc.hosts = &r->cfg.hosts;

@@ -30,6 +30,7 @@
 #include "agent/prom.h"
 #include "agent/stats.h"
 #include "agent/run.h"
+#include "agent/safefile.h"
 
 struct agent {
 	const struct tt_run_opts *opts;
@@ -211,18 +212,75 @@ static void publish_metrics(struct agent *a)
 	tt_stats_publish(&src, a->prom);
 }
 
-static int write_ready(const char *path)
+/* The ready file (tests, supervisors): whole or absent, written in a
+ * directory others cannot write, never through a link. */
+static int write_ready(const char *path, char *why, size_t whylen)
 {
-	char tmp[4096];
-	FILE *f;
+	char dir[4096], name[256], tmp[sizeof(name) + 8], pid[24];
+	int dfd, fd, n, err;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fprintf(f, "%d\n", (int)getpid());
-	if (fclose(f) || rename(tmp, path))
-		return -errno;
+	err = tt_safe_split(path, dir, sizeof(dir), name, sizeof(name));
+	if (err) {
+		snprintf(why, whylen, "%s: not a file name", path);
+		return err;
+	}
+	dfd = tt_safe_opendir(dir, 0, why, whylen);
+	if (dfd < 0)
+		return dfd;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	fd = tt_safe_openat(dfd, dir, tmp, O_TRUNC, 0644, why, whylen);
+	err = fd < 0 ? fd : 0;
+	if (fd >= 0) {
+		n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+		if (write(fd, pid, (size_t)n) != n || close(fd) ||
+		    renameat(dfd, tmp, dfd, name)) {
+			err = -errno;
+			snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		}
+	}
+	close(dfd);
+	return err;
+}
+
+/* Every directory the agent will write into, checked before any BPF is
+ * loaded (the ledger's is opened before too): the OTLP spool, the status
+ * and ready files' (agent/safefile.h). */
+static int check_dirs(struct agent *a)
+{
+	const char *spool = a->cfg.otlp.spool_max_bytes &&
+				    (a->opts->otlp_endpoint ||
+				     a->cfg.otlp.endpoint[0])
+			    ? a->cfg.otlp.spool_dir : NULL;
+	const char *files[2] = { a->opts->status_file, a->opts->ready_file };
+	char dir[4096], name[256], why[512];
+	int fd;
+
+	if (spool) {
+		fd = tt_safe_opendir(spool, 1, why, sizeof(why));
+		if (fd < 0) {
+			tt_err("otlp: refusing the spool directory: %s", why);
+			return fd;
+		}
+		close(fd);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (!files[i])
+			continue;
+		if (tt_safe_split(files[i], dir, sizeof(dir), name,
+				  sizeof(name))) {
+			tt_err("%s: not a file name", files[i]);
+			return -EINVAL;
+		}
+		/* The status file's directory is made at its first write. */
+		fd = tt_safe_opendir(dir, 0, why, sizeof(why));
+		if (fd == -ENOENT && i == 0)
+			continue;
+		if (fd < 0) {
+			tt_err("refusing %s: %s", files[i], why);
+			return fd;
+		}
+		close(fd);
+	}
 	return 0;
 }
 
@@ -386,15 +444,18 @@ static int setup_pipeline(struct agent *a)
 		.leave_open_socks = a->cfg.capture.state_dir[0] != 0,
 	};
 	struct tt_sink ledger, metrics;
+	char why[512];
 	int err;
 
 	a->pipe = tt_pipeline_new(&pc, &pipeline_ops, a);
 	if (!a->pipe)
 		return -ENOMEM;
 	err = tt_output_open(&a->out, a->opts->events_path,
-			     a->opts->events_max_bytes, a->opts->events_keep);
+			     a->opts->events_max_bytes, a->opts->events_keep,
+			     0, why, sizeof(why));
 	if (err) {
-		tt_err("events %s: %s", a->opts->events_path, strerror(-err));
+		tt_err("events: %s the ledger: %s",
+		       err == -EPERM ? "refusing" : "cannot open", why);
 		return err;
 	}
 	ledger = tt_output_sink(&a->out);
@@ -408,9 +469,12 @@ static int setup_pipeline(struct agent *a)
 
 static int setup(struct agent *a)
 {
+	char why[512];
 	int err;
 
 	err = load_config(a);
+	if (!err)
+		err = check_dirs(a);
 	if (!err)
 		err = setup_alloc(a);
 	if (err)
@@ -431,8 +495,9 @@ static int setup(struct agent *a)
 	err = setup_otlp(a);
 	if (err)
 		return err;
-	if (a->opts->ready_file && (err = write_ready(a->opts->ready_file))) {
-		tt_err("ready file %s: %s", a->opts->ready_file, strerror(-err));
+	if (a->opts->ready_file &&
+	    (err = write_ready(a->opts->ready_file, why, sizeof(why)))) {
+		tt_err("ready file: %s", why);
 		return err;
 	}
 	return 0;

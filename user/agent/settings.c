@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "util/log.h"
 #include "agent/run.h"
+#include "agent/safefile.h"
 
 #ifndef TT_DATADIR
 #define TT_DATADIR "/usr/local/share/tokentap"
@@ -53,6 +54,17 @@ static void resolve_relative(const char *config_path, char *p, size_t cap)
 		snprintf(p, cap, "%s", tmp);
 }
 
+/* A file that decides owners and prices: anyone who can change it can
+ * change the ledger. Warned about, not refused (a read-only mount may
+ * show modes nobody can use). */
+static void warn_untrusted(const char *what, const char *path)
+{
+	char why[512];
+
+	if (tt_safe_check_trusted(path, why, sizeof(why)) == 1)
+		tt_warn("%s: others than root could change it: %s", what, why);
+}
+
 int tt_settings_load(const char *path, struct tt_config *cfg,
 		     struct tt_pricing *prices, char *err, size_t errlen)
 {
@@ -61,6 +73,7 @@ int tt_settings_load(const char *path, struct tt_config *cfg,
 
 	memset(prices, 0, sizeof(*prices));
 	if (path) {
+		warn_untrusted("config", path);
 		ret = tt_config_load(path, cfg, err, errlen);
 		if (ret)
 			return ret;
@@ -70,6 +83,7 @@ int tt_settings_load(const char *path, struct tt_config *cfg,
 		default_prices(cfg);
 	if (!cfg->prices_path[0])
 		return 0;
+	warn_untrusted("pricing.table", cfg->prices_path);
 	ret = tt_pricing_load(cfg->prices_path, prices, perr, sizeof(perr));
 	if (ret) {
 		snprintf(err, errlen, "pricing.table %s: %s", cfg->prices_path,
