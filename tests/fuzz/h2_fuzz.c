@@ -130,9 +130,17 @@ static void on_settings(void *ctx, const struct tt_h2_settings *s)
 	f->set_seen = 1;
 }
 
+/* Over the caps some fields are kept: names that begin with a vowel
+ * (any input decides which, so every path is reached). */
+static int keep_header(void *ctx, const char *name, size_t len)
+{
+	(void)ctx;
+	return len && strchr("aeiou", name[0]) != NULL;
+}
+
 static const struct tt_h2_callbacks cbs = {
 	on_headers, on_headers_lost, on_data, on_data_gap,
-	on_reset, on_goaway, on_settings,
+	on_reset, on_goaway, on_settings, keep_header,
 };
 
 static void feed(struct fz *f, const uint8_t *d, size_t n)

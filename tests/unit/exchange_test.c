@@ -221,3 +221,51 @@ TT_TEST(too_many_pending_requests_give_up_the_oldest)
 	TT_CHECK_EQ_INT(g.n, TT_X_PENDING_MAX + 3);
 	tt_xconn_free(x);
 }
+
+/* A request head far over the parser's cap (one 60 KB header, then 200
+ * headers of 100 bytes, the credential and the allocation header last):
+ * still one call, with exact usage, its key and problem head_too_large.
+ * The same for a response head over the cap. */
+TT_TEST(head_over_the_cap_is_still_a_call)
+{
+	static const char *const keep[] = { "x-team", NULL };
+	struct tt_xconn_info info = { .provider_hint = "openai",
+				      .server_name = "api.openai.com",
+				      .keep_headers = keep };
+	size_t cap = 200000;
+	char *req = malloc(cap), *resp = malloc(cap), *p;
+	struct got g;
+	struct tt_xconn *x;
+
+	memset(&g, 0, sizeof(g));
+	x = tt_xconn_new(&info, emit, &g);
+	p = req + sprintf(req, "POST /v1/chat/completions HTTP/1.1\r\n"
+			  "Host: api.openai.com\r\nX-Filler: ");
+	memset(p, 'f', 60000);
+	p += 60000;
+	p += sprintf(p, "\r\n");
+	for (int i = 0; i < 200; i++)
+		p += sprintf(p, "X-Pad-%03d: %088d\r\n", i, i);
+	p += sprintf(p, "X-Stainless-Retry-Count: 1\r\nX-Team: blue\r\n"
+		     "Authorization: Bearer sk-proj-abcdefghijklmnopqrstuvwxyz0123\r\n"
+		     "Content-Length: %zu\r\n\r\n%s", strlen(REQ_BODY), REQ_BODY);
+	p = resp + sprintf(resp, "HTTP/1.1 200 OK\r\n");
+	for (int i = 0; i < 300; i++)
+		p += sprintf(p, "X-Resp-Pad-%03d: %088d\r\n", i, i);
+	sprintf(p, "Content-Type: application/json\r\nx-request-id: req_9\r\n"
+		"Content-Length: %zu\r\n\r\n%s", strlen(RESP_BODY), RESP_BODY);
+	for (size_t at = 0, n = strlen(req); at < n; at += 4096)
+		feed(x, TT_DIR_EGRESS, req + at, n - at < 4096 ? n - at : 4096);
+	feed(x, TT_DIR_INGRESS, resp, strlen(resp));
+	TT_CHECK_EQ_INT(g.n, 1);
+	if (g.n == 1) {
+		check_ok(&g, 0);
+		TT_CHECK_EQ_STR(g.problem[0], "head_too_large");
+		TT_CHECK_EQ_STR(g.call[0].request_id, "req_9");
+	}
+	TT_CHECK_EQ_U64(tt_xconn_get_stats(x)->head_too_large, 1);
+	TT_CHECK_EQ_U64(tt_xconn_get_stats(x)->orphan_responses, 0);
+	tt_xconn_free(x);
+	free(req);
+	free(resp);
+}

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "http/h1.h"
 #include "fail_mem.h"
 #include "tt_test.h"
@@ -61,10 +62,10 @@ static int on_head(void *ctx, const struct tt_h1_head *h)
 {
 	struct trace *t = ctx;
 
-	if (h->kind == TT_H1_REQUEST)
-		tr_printf(t, "<%s %.*s", h->method, (int)h->target_len,
-			  h->target);
-	else
+	if (h->kind == TT_H1_REQUEST) {
+		tr_printf(t, "<%s ", h->method);
+		tr_put(t, h->target, h->target_len); /* may be long */
+	} else
 		tr_printf(t, "<%d", h->status);
 	tr_printf(t, " 1.%d cl=%lld ch=%d ka=%d", h->minor,
 		  (long long)h->content_length, h->chunked, h->keep_alive);
@@ -77,7 +78,7 @@ static int on_head(void *ctx, const struct tt_h1_head *h)
 	} else {
 		tr_printf(t, " n=%zu d=%zu", h->hdrs.n, h->hdrs.dropped);
 	}
-	tr_printf(t, ">");
+	tr_printf(t, "%s>", h->cut ? " cut" : "");
 	if (h->kind == TT_H1_RESPONSE && h->status >= 200 && t->head_none &&
 	    t->head_none[t->resp_i] && t->head_none[t->resp_i++] == 'H')
 		return TT_H1_BODY_NONE;
@@ -105,7 +106,7 @@ static void on_end(void *ctx, int end)
 }
 
 static const struct tt_h1_callbacks cbs = { on_head, on_body, on_body_gap,
-					    on_end };
+					    on_end, NULL };
 
 /* One parser, handed its own allocator (fail_mem.h): a test can fail its
  * allocations, and run_stop checks it freed everything. */
@@ -385,26 +386,106 @@ static char *cat_repeat(const char *pre, char fill, size_t n, const char *post)
 	return s;
 }
 
+/* A head over the cap is kept in part, never given up: the header that
+ * does not fit is left out, the framing header after it still frames the
+ * body, and the next message follows in sync. */
 TT_TEST(head_too_large)
 {
 	char *in = cat_repeat("POST /big HTTP/1.1\r\nX-Big: ", 'a', TT_H1_HEAD_MAX,
 			      "\r\nContent-Length: 3\r\n\r\nabc"
 			      "GET /next HTTP/1.1\r\n\r\n");
 	struct split_case c = { "head_too_large", TT_H1_REQUEST, in, NULL, 0,
-				"<GET /next 1.1 cl=-1 ch=0 ka=1>{end}", 0, 1,
-				-1 };
+				"<POST /big 1.1 cl=3 ch=0 ka=1 Content-Length=3 cut>"
+				"B:abc{end}<GET /next 1.1 cl=-1 ch=0 ka=1>{end}",
+				0, 0, 0 };
 	struct piece_run r;
 
 	run_start(&r, TT_H1_REQUEST, NULL);
 	run_feed(&r, in, strlen(in));
 	TT_CHECK_EQ_STR(r.t.s, c.want);
 	TT_CHECK_EQ_U64(tt_h1_get_stats(r.p)->head_too_large, 1);
-	/* Everything before the next request was discarded. */
-	TT_CHECK_EQ_U64(tt_h1_get_stats(r.p)->skipped_bytes,
-			strstr(in, "GET /next") - in);
+	TT_CHECK_EQ_U64(tt_h1_get_stats(r.p)->cut_bytes,
+			strlen("X-Big: \r\n") + TT_H1_HEAD_MAX);
+	TT_CHECK(tt_h1_get_stats(r.p)->head_buf_bytes <= TT_H1_HEAD_MAX);
 	run_stop(&r);
 	check_split_case(&c);
 	free(in);
+}
+
+/* The headers the caller cares about survive any amount of others,
+ * before or after them, and repeating one cannot push another out. */
+static int keep_auth_team(void *ctx, const char *name, size_t len)
+{
+	(void)ctx;
+	return (len == 13 && !strncasecmp(name, "authorization", 13)) ||
+	       (len == 6 && !strncasecmp(name, "x-team", 6)) ||
+	       (len == 4 && !strncasecmp(name, "host", 4));
+}
+
+TT_TEST(head_over_caps_keeps_what_matters)
+{
+	struct tt_h1_callbacks kcb = cbs;
+	char *in = malloc(200000), *p;
+	struct trace t = { 0 };
+	struct tt_h1 *h;
+
+	kcb.keep_header = keep_auth_team;
+	p = in + sprintf(in, "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\n");
+	for (int i = 0; i < 200; i++) /* 200 headers of 100 bytes */
+		p += sprintf(p, "X-Pad-%03d: %088d\r\n", i, i);
+	for (int i = 0; i < 300; i++) /* the same kept header, repeated */
+		p += sprintf(p, "Host: %090d\r\n", i);
+	p += sprintf(p, "X-Team: blue\r\nAuthorization: Bearer k\r\n");
+	p += sprintf(p, "Content-Length: 2\r\n\r\nhi");
+	h = tt_h1_new(TT_H1_REQUEST, &kcb, &t, NULL);
+	TT_CHECK(h != NULL);
+	tr_put(&t, "", 0);
+	for (size_t at = 0, n = strlen(in); at < n; at += 7)
+		tt_h1_feed(h, (const uint8_t *)in + at, n - at < 7 ? n - at : 7);
+	TT_CHECK_EQ_STR(t.s, "<POST /v1/chat/completions 1.1 cl=2 ch=0 ka=1 "
+			"Host=a X-Team=blue Authorization=Bearer k "
+			"Content-Length=2 cut>B:hi{end}");
+	TT_CHECK_EQ_U64(tt_h1_get_stats(h)->head_too_large, 1);
+	tt_h1_free(h);
+	free(t.s);
+	free(in);
+}
+
+/* More than TT_HDRS_MAX short headers: the ones that matter take the
+ * place of others, whatever their position. */
+static int auth_seen;
+
+static int on_head_auth(void *ctx, const struct tt_h1_head *h)
+{
+	size_t len;
+	const char *v = tt_hdrs_get(&h->hdrs, "authorization", &len);
+
+	auth_seen = v && len == 1 && *v == 'k' && h->cut &&
+		    h->hdrs.n == TT_HDRS_MAX && h->hdrs.dropped == 37;
+	return on_head(ctx, h);
+}
+
+TT_TEST(many_headers_keep_what_matters)
+{
+	struct tt_h1_callbacks kcb = cbs;
+	char in[8192], *p = in;
+	struct trace t = { 0 };
+	struct tt_h1 *h;
+
+	kcb.keep_header = keep_auth_team;
+	kcb.on_head = on_head_auth;
+	p += sprintf(p, "GET / HTTP/1.1\r\n");
+	for (int i = 0; i < 100; i++)
+		p += sprintf(p, "X-%d: v\r\n", i);
+	p += sprintf(p, "Authorization: k\r\n\r\n");
+	h = tt_h1_new(TT_H1_REQUEST, &kcb, &t, NULL);
+	tr_put(&t, "", 0);
+	auth_seen = 0;
+	tt_h1_feed(h, (const uint8_t *)in, strlen(in));
+	TT_CHECK_EQ_STR(t.s, "<GET / 1.1 cl=-1 ch=0 ka=1 n=64 d=37 cut>{end}");
+	TT_CHECK(auth_seen);
+	tt_h1_free(h);
+	free(t.s);
 }
 
 TT_TEST(head_just_under_cap_and_buffer_released)
@@ -447,7 +528,7 @@ TT_TEST(too_many_headers)
 	c.name = "too_many_headers";
 	c.kind = TT_H1_REQUEST;
 	c.in = in;
-	c.want = "<POST /h 1.1 cl=2 ch=0 ka=1 n=64 d=7>B:hi{end}"
+	c.want = "<POST /h 1.1 cl=2 ch=0 ka=1 n=64 d=7 cut>B:hi{end}"
 		 "<GET / 1.1 cl=-1 ch=0 ka=1>{end}";
 	c.skipped = 0;
 	check_split_case(&c);
@@ -685,7 +766,9 @@ TT_TEST(oversized_chunk_size)
 	run_stop(&r);
 }
 
-/* The other caps: trailers, a chunk-size line, a start line. */
+/* The other caps: trailers (none: they are not kept), a chunk-size line
+ * (a parse error), a request target (kept in part), a header line over
+ * the cap that holds a start line (left out, never scanned). */
 TT_TEST(trailer_chunk_line_and_start_line_caps)
 {
 	char *trailer = cat_repeat(
@@ -695,30 +778,32 @@ TT_TEST(trailer_chunk_line_and_start_line_caps)
 	char *ext = cat_repeat(
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;e=", 'e',
 		TT_H1_HEAD_MAX, "\r\nx\r\n0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
-	/* A head over the cap whose last line holds a start line that
-	 * begins before the cap: the scan resumes after the cap whatever the
-	 * cut, so that start line is never seen. */
 	char *pad = cat_repeat("HTTP/1.1 200 OK\r\nX-Pad: ", 'p', 300,
 			       "\r\nX-Late: HTTP/1.1 201 ");
 	char *inner = cat_repeat(pad, 'r', TT_H1_HEAD_MAX - 200,
-				 "\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
+				 "\r\nContent-Length: 0\r\n\r\n"
+				 "HTTP/1.1 204 No Content\r\n\r\n");
 	char *target = cat_repeat("GET /a HTTP/1.1\r\n\r\nGET /", 'a',
 				  TT_H1_HEAD_MAX, " HTTP/1.1\r\n\r\n"
 				  "GET /b HTTP/1.1\r\n\r\n");
+	char *want_target = cat_repeat("<GET /a 1.1 cl=-1 ch=0 ka=1>{end}<GET /",
+				       'a', TT_H1_TARGET_KEEP - 1,
+				       " 1.1 cl=-1 ch=0 ka=1 cut>{end}"
+				       "<GET /b 1.1 cl=-1 ch=0 ka=1>{end}");
 	struct split_case cases[] = {
 		{ "trailer_too_large", TT_H1_RESPONSE, trailer, NULL, 0,
 		  "<200 1.1 cl=-1 ch=1 ka=1 Transfer-Encoding=chunked>B:x"
-		  "{abort}<204 1.1 cl=-1 ch=0 ka=1>{end}", 0, 1, -1 },
+		  "{end}<204 1.1 cl=-1 ch=0 ka=1>{end}", 0, 0, 0 },
 		{ "chunk_line_too_long", TT_H1_RESPONSE, ext, NULL, 0,
 		  "<200 1.1 cl=-1 ch=1 ka=1 Transfer-Encoding=chunked>"
 		  "{abort}<204 1.1 cl=-1 ch=0 ka=1>{end}", 1, 1, -1 },
 		{ "start_line_too_long", TT_H1_REQUEST, target, NULL, 0,
-		  "<GET /a 1.1 cl=-1 ch=0 ka=1>{end}"
-		  "<GET /b 1.1 cl=-1 ch=0 ka=1>{end}", 0, 1, -1 },
+		  want_target, 0, 0, 0 },
 		{ "start_line_inside_over_cap_line", TT_H1_RESPONSE, inner,
-		  NULL, 0, "<204 1.1 cl=-1 ch=0 ka=1>{end}", 0, 1, -1 },
+		  NULL, 0, "<200 1.1 cl=0 ch=0 ka=1 Content-Length=0 cut>{end}"
+		  "<204 1.1 cl=-1 ch=0 ka=1>{end}", 0, 0, 0 },
 	};
-	uint64_t too_large[] = { 1, 0, 1, 1 };
+	uint64_t too_large[] = { 1, 0, 0, 1 };
 
 	for (size_t i = 0; i < 4; i++) {
 		struct piece_run r;
@@ -734,6 +819,7 @@ TT_TEST(trailer_chunk_line_and_start_line_caps)
 	free(trailer);
 	free(ext);
 	free(target);
+	free(want_target);
 	free(pad);
 	free(inner);
 }

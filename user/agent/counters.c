@@ -278,6 +278,7 @@ const struct tt_counter_row tt_counter_rows[] = {
 	ROW("decode", "pending_overflow", DECODE_PROBLEMS, "pending_overflow", pipe.x.pending_overflow)
 	ROW("decode", "unknown_api", DECODE_PROBLEMS, "unknown_api", pipe.x.unknown_api)
 	ROW("decode", "body_too_large", DECODE_PROBLEMS, "body_too_large", pipe.x.body_too_large)
+	ROW("decode", "head_too_large", DECODE_PROBLEMS, "head_too_large", pipe.x.head_too_large)
 	ROW("decode", "decode_error", DECODE_PROBLEMS, "decode_error", pipe.x.decode_errors)
 	ROW("decode", "decompression_bomb", DECODE_PROBLEMS, "decompression_bomb", pipe.x.decompression_bombs)
 	ROW("decode", "framing_error", DECODE_PROBLEMS, "framing_error", pipe.x.framing_errors)

@@ -80,6 +80,42 @@ static int name_is(const struct tt_hdr *h, const char *name)
 	       !strncasecmp(h->name, name, h->name_len);
 }
 
+static int name_in(const struct tt_hdr *h, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (name_is(h, names[i]))
+			return 1;
+	return 0;
+}
+
+#define NAME_IN(h, list) name_in(h, list, sizeof(list) / sizeof(list[0]))
+
+/* A request head over the parser's caps keeps what the record needs:
+ * the credential (for its fingerprint), the kept headers and the
+ * allocation headers (http/h1.h). */
+int x_req_keep_header(void *ctx, const char *name, size_t len)
+{
+	struct tt_xconn *x = ctx;
+	struct tt_hdr h = { name, len, NULL, 0 };
+
+	if (NAME_IN(&h, key_headers) || NAME_IN(&h, kept_headers))
+		return 1;
+	for (const char *const *kh = x->info.keep_headers; kh && *kh; kh++)
+		if (name_is(&h, *kh))
+			return 1;
+	return 0;
+}
+
+/* A response head: what the decoders read, and a WebSocket handshake's. */
+int x_resp_keep_header(void *ctx, const char *name, size_t len)
+{
+	struct tt_hdr h = { name, len, NULL, 0 };
+
+	(void)ctx;
+	return tt_pdec_response_header_wanted(name, len) ||
+	       name_is(&h, "sec-websocket-extensions");
+}
+
 static void fingerprint(struct tt_xconn *x, struct exchange *e,
 			const char *v, size_t len)
 {
@@ -110,30 +146,16 @@ static void take_request_head(struct tt_xconn *x, struct exchange *e,
 				? head->target_len : sizeof(e->target) - 1;
 	memcpy(e->target, head->target, e->target_len);
 	e->target[e->target_len] = '\0';
+	e->head_cut = head->cut;
 	for (size_t i = 0; i < head->hdrs.n; i++) {
 		const struct tt_hdr *h = &head->hdrs.h[i];
-		size_t k;
 
-		for (k = 0; k < sizeof(key_headers) / sizeof(key_headers[0]); k++)
-			if (name_is(h, key_headers[k]))
-				break;
-		if (k < sizeof(key_headers) / sizeof(key_headers[0])) {
+		if (NAME_IN(h, key_headers)) {
 			if (!e->key.id[0])
 				fingerprint(x, e, h->value, h->value_len);
-			continue;
-		}
-		for (k = 0; k < sizeof(kept_headers) / sizeof(kept_headers[0]); k++)
-			if (name_is(h, kept_headers[k]))
-				break;
-		if (k < sizeof(kept_headers) / sizeof(kept_headers[0])) {
+		} else if (x_req_keep_header(x, h->name, h->name_len)) {
 			keep_header(e, h);
-			continue;
 		}
-		for (const char *const *kh = x->info.keep_headers; kh && *kh; kh++)
-			if (name_is(h, *kh)) {
-				keep_header(e, h);
-				break;
-			}
 	}
 	tt_hdrs_copy(&e->hdrs, "host", e->host, sizeof(e->host));
 	ct = tt_hdrs_get(&e->hdrs, "content-type", &len);
@@ -445,6 +467,7 @@ static int resp_on_head(void *ctx, const struct tt_h1_head *head)
 		return 0;
 	}
 	x_resp_begin(x, e, head->status, &head->hdrs);
+	e->head_cut |= head->cut;
 	return strcmp(e->method, "HEAD") ? 0 : TT_H1_BODY_NONE;
 }
 
@@ -649,7 +672,11 @@ static void finish_exchange(struct tt_xconn *x, struct exchange *e,
 	rec.request_bytes = e->req_bytes;
 	rec.response_bytes = e->resp_bytes;
 	rec.response_encoding = tt_enc_name(e->enc);
-	rec.problem = e->problem;
+	/* Headers left out cost nothing else when they are the only thing:
+	 * a problem that touches usage says more, and comes first. */
+	rec.problem = e->problem ? e->problem
+				 : e->head_cut ? "head_too_large" : NULL;
+	x->st.head_too_large += e->head_cut;
 	x->st.exchanges++;
 	if (call.outcome == TT_OUT_INCOMPLETE)
 		x->st.incomplete++;
@@ -740,6 +767,7 @@ static const struct tt_h1_callbacks req_cb = {
 	.on_body = req_on_body,
 	.on_body_gap = req_on_gap,
 	.on_end = req_on_end,
+	.keep_header = x_req_keep_header,
 };
 
 static const struct tt_h1_callbacks resp_cb = {
@@ -747,6 +775,7 @@ static const struct tt_h1_callbacks resp_cb = {
 	.on_body = resp_on_body,
 	.on_body_gap = resp_on_gap,
 	.on_end = resp_on_end,
+	.keep_header = x_resp_keep_header,
 };
 
 struct tt_xconn *tt_xconn_new(const struct tt_xconn_info *info,

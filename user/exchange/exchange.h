@@ -50,7 +50,9 @@ struct tt_xrec {
 				    * "gap", "decode_error", "truncated",
 				    * "body_too_large", "unsupported_encoding",
 				    * "no_response", "bomb", "framing_error",
-				    * "undecodable" (HTTP/2 headers lost) */
+				    * "undecodable" (HTTP/2 headers lost),
+				    * "head_too_large" (headers left out,
+				    * nothing else wrong) */
 	/* A dark connection (pipeline/dark.c): an AI connection nobody
 	 * decoded; problem says why, no usage. Bytes each way on the wire. */
 	int dark;
@@ -74,6 +76,7 @@ typedef void (*tt_x_emit)(void *ctx, const struct tt_xrec *rec);
 	X(unknown_api, "requests to an AI host no decoder knows")              \
 	X(interim_responses, "1xx answers (100 Continue)")                     \
 	X(body_too_large, "bodies over the whole-document cap")                \
+	X(head_too_large, "exchanges with a head over the caps, kept in part") \
 	X(decode_errors, "bodies the content coding failed on")                \
 	X(decompression_bombs, "bodies or messages over the decoded-size cap") \
 	X(framing_errors, "streams whose framing broke")                       \

@@ -64,6 +64,7 @@ static void req_headers(void *ctx, uint32_t id, const struct tt_hdrs *hdrs,
 	snprintf(head.method, sizeof(head.method), "%.*s", (int)len, v);
 	head.target = pseudo(hdrs, ":path", &head.target_len);
 	head.content_length = -1;
+	head.cut = hdrs->dropped > 0;
 	x->cur_req = NULL;
 	x_req_head(x, &head);
 	if (!x->cur_req)
@@ -140,6 +141,7 @@ static void resp_headers(void *ctx, uint32_t id, const struct tt_hdrs *hdrs,
 			x_resp_begin(x, e, status, hdrs);
 		else
 			e->has_response = 1;
+		e->head_cut |= hdrs->dropped > 0;
 	}
 	if (end_stream) /* no body, or trailers */
 		x_finish(x, e, 1);
@@ -231,6 +233,7 @@ static const struct tt_h2_callbacks client_cb = {
 	.on_data_gap = req_data_gap,
 	.on_reset = on_reset,
 	.on_settings = client_settings,
+	.keep_header = x_req_keep_header,
 };
 
 static const struct tt_h2_callbacks server_cb = {
@@ -240,6 +243,7 @@ static const struct tt_h2_callbacks server_cb = {
 	.on_data_gap = resp_data_gap,
 	.on_reset = on_reset,
 	.on_settings = server_settings,
+	.keep_header = x_resp_keep_header,
 };
 
 int x_h2_start(struct tt_xconn *x)

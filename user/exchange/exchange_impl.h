@@ -56,6 +56,7 @@ struct exchange {
 	uint64_t resp_bytes, first_body_ns;
 	const char *problem;
 	int broken;                /* stop decoding this body */
+	int head_cut;              /* a head over the caps: headers left out */
 	uint32_t stream_id;        /* HTTP/2 stream, 0 for HTTP/1 */
 };
 
@@ -99,6 +100,9 @@ void x_resp_gap(struct tt_xconn *x, uint64_t n);
 /* Emits e's record and frees it. */
 void x_finish(struct tt_xconn *x, struct exchange *e, int complete);
 void x_set_problem(struct exchange *e, const char *problem);
+/* Over the parsers' caps, the headers kept (ctx: the connection). */
+int x_req_keep_header(void *ctx, const char *name, size_t len);
+int x_resp_keep_header(void *ctx, const char *name, size_t len);
 
 /* HTTP/2 (exchange_h2.c). */
 int x_h2_start(struct tt_xconn *x);

@@ -16,6 +16,10 @@
 #define H1_BUF_MIN 256  /* first allocation; doubles up to TT_H1_HEAD_MAX */
 #define H1_BUF_KEEP 512 /* a buffer this small survives a resync */
 #define H1_CHUNK_DIGITS 15 /* significant hex digits: sizes stay < 2^60 */
+#define H1_REASON_KEEP 256 /* reason phrase bytes kept */
+/* A header line may fill the head buffer up to this; the last 2 bytes
+ * are for the blank line that ends the head, so it always fits. */
+#define H1_LINES_MAX (TT_H1_HEAD_MAX - 2)
 
 enum h1_state {
 	ST_START,         /* a start line is expected (matcher m) */
@@ -65,11 +69,16 @@ struct tt_h1 {
 	size_t target_off, target_len;
 	int status, minor;
 	size_t line1_len; /* start line length, LF included */
+	int start_cut;    /* target bytes beyond TT_H1_TARGET_KEEP left out */
+	size_t start_unkept; /* start line bytes matched but not kept */
 
 	/* Head buffer: start line and header lines. */
 	char *buf;
 	size_t buf_len, buf_cap;
 	size_t line_start; /* offset of the header line being received */
+	int over;          /* over a cap: only headers that matter are kept */
+	int skip_line;     /* leaving out the rest of an over-long line */
+	size_t dropped_lines; /* header lines left out of this head */
 
 	/* Body. */
 	uint64_t remaining;
@@ -89,6 +98,8 @@ static void h1_match_reset(struct tt_h1 *p)
 static void h1_buf_drop(struct tt_h1 *p, size_t keep)
 {
 	p->buf_len = 0;
+	p->over = p->skip_line = p->start_cut = 0;
+	p->dropped_lines = p->start_unkept = 0;
 	if (p->buf_cap > keep) {
 		tt_mem_free(&p->mem, p->buf);
 		p->buf = NULL;
@@ -150,7 +161,7 @@ static void h1_lost(struct tt_h1 *p, uint64_t *counter)
 		p->stats.resyncs++;
 	}
 	p->fresh = 0;
-	p->stats.skipped_bytes += p->buf_len;
+	p->stats.skipped_bytes += p->buf_len + p->start_unkept;
 	h1_buf_drop(p, H1_BUF_KEEP);
 	p->state = ST_START;
 	h1_match_reset(p);
@@ -193,7 +204,8 @@ static int h1_match(struct tt_h1 *p, uint8_t c)
 		}
 		if (c != ' ' || !p->mi)
 			return -1;
-		p->target_len = p->mi;
+		p->target_len = p->mi < TT_H1_TARGET_KEEP ? p->mi
+							  : TT_H1_TARGET_KEEP;
 		p->m = M_VERSION;
 		p->mi = 0;
 		return 0;
@@ -222,6 +234,7 @@ static int h1_match(struct tt_h1 *p, uint8_t c)
 	case M_AFTER_STATUS:
 		if (c == ' ') {
 			p->m = M_REASON;
+			p->mi = 0;
 			return 0;
 		}
 		p->m = M_EOL;
@@ -231,6 +244,7 @@ static int h1_match(struct tt_h1 *p, uint8_t c)
 			p->m = M_EOL;
 			return h1_match(p, c);
 		}
+		p->mi++;
 		return (c < ' ' && c != '\t') || c == 0x7f ? -1 : 0;
 	case M_EOL:
 		if (c == '\n')
@@ -261,6 +275,15 @@ static size_t h1_start(struct tt_h1 *p, const uint8_t *d, size_t n)
 			continue;
 		}
 		r = h1_match(p, c);
+		/* A long target or reason is matched to its end but only its
+		 * first bytes are kept. */
+		if (!r && ((p->m == M_TARGET && p->mi > TT_H1_TARGET_KEEP) ||
+			   (p->m == M_REASON && p->mi > H1_REASON_KEEP))) {
+			p->start_cut |= p->m == M_TARGET;
+			p->start_unkept++;
+			i++;
+			continue;
+		}
 		if (r >= 0 && p->buf_len + 1 > TT_H1_HEAD_MAX)
 			r = -2;
 		if (r < 0) {
@@ -287,6 +310,7 @@ static size_t h1_start(struct tt_h1 *p, const uint8_t *d, size_t n)
 			continue;
 		}
 		if (r == 1) {
+			p->stats.cut_bytes += p->start_unkept;
 			p->resyncing = 0;
 			p->fresh = 0;
 			p->line1_len = p->buf_len;
@@ -375,6 +399,72 @@ static int h1_name_is(const struct tt_hdr *h, const char *name)
 	return h->name_len == n && !strncasecmp(h->name, name, n);
 }
 
+/* Whether a header is one to keep over the caps. */
+static int h1_name_matters(struct tt_h1 *p, const char *name, size_t len)
+{
+	static const char *const framing[] = {
+		"content-length", "transfer-encoding", "connection", "upgrade",
+	};
+	struct tt_hdr h = { name, len, NULL, 0 };
+
+	for (size_t i = 0; i < sizeof(framing) / sizeof(framing[0]); i++)
+		if (h1_name_is(&h, framing[i]))
+			return 1;
+	return len && p->cb.keep_header && p->cb.keep_header(p->ctx, name, len);
+}
+
+/* Whether a header named so is among the kept lines before end. */
+static int h1_buf_has(const struct tt_h1 *p, size_t end, const char *name,
+		      size_t len)
+{
+	for (size_t at = p->line1_len; at < end;) {
+		const char *line = p->buf + at;
+		const char *lf = memchr(line, '\n', end - at);
+		const char *colon = memchr(line, ':', (size_t)(lf - line));
+
+		if (colon && (size_t)(colon - line) == len &&
+		    !strncasecmp(line, name, len))
+			return 1;
+		at += (size_t)(lf - line) + 1;
+	}
+	return 0;
+}
+
+/* Over the caps, a header line (name ":" value) is kept when it matters
+ * and, but for the lengths that frame the body, is the first of its name
+ * among the lines kept before end: repeating a header cannot push
+ * another out. */
+static int h1_line_keep(struct tt_h1 *p, const char *line, size_t len,
+			size_t end)
+{
+	const char *colon = memchr(line, ':', len);
+	struct tt_hdr h = { line, colon ? (size_t)(colon - line) : 0, NULL, 0 };
+
+	if (!colon || !h1_name_matters(p, h.name, h.name_len))
+		return 0;
+	return h1_name_is(&h, "content-length") ||
+	       h1_name_is(&h, "transfer-encoding") ||
+	       !h1_buf_has(p, end, h.name, h.name_len);
+}
+
+/* TT_HDRS_MAX headers are listed already: one that matters takes the
+ * place of the last one that does not. Either way one is left out. */
+static void h1_hdrs_full(struct tt_h1 *p, struct tt_h1_head *h,
+			 const struct tt_hdr *hdr)
+{
+	h->hdrs.dropped++;
+	if (!h1_name_matters(p, hdr->name, hdr->name_len))
+		return;
+	for (size_t i = h->hdrs.n; i-- > 0;) {
+		const struct tt_hdr *o = &h->hdrs.h[i];
+
+		if (!h1_name_matters(p, o->name, o->name_len)) {
+			h->hdrs.h[i] = *hdr;
+			return;
+		}
+	}
+}
+
 /*
  * Fills h from the buffered head (already validated line by line). The
  * framing headers are read from every line, kept or dropped. *eof_body
@@ -423,7 +513,7 @@ static int h1_head_parse(struct tt_h1 *p, struct tt_h1_head *h, int *eof_body)
 		if (h->hdrs.n < TT_HDRS_MAX)
 			h->hdrs.h[h->hdrs.n++] = hdr;
 		else
-			h->hdrs.dropped++;
+			h1_hdrs_full(p, h, &hdr);
 		if (h1_name_is(&hdr, "content-length")) {
 			int64_t cl;
 
@@ -451,6 +541,8 @@ static int h1_head_parse(struct tt_h1 *p, struct tt_h1_head *h, int *eof_body)
 		h->content_length = -1; /* Transfer-Encoding overrides it */
 	}
 	h->keep_alive = !conn_close && (p->minor >= 1 || conn_keep);
+	h->hdrs.dropped += p->dropped_lines;
+	h->cut = p->start_cut || h->hdrs.dropped > 0;
 	return 0;
 }
 
@@ -501,6 +593,58 @@ static void h1_head_done(struct tt_h1 *p)
 	}
 }
 
+/* Room for the header line in progress (take more bytes of it at d):
+ * the whole buffer for the blank line that ends the head, else
+ * H1_LINES_MAX. */
+static size_t h1_head_room(const struct tt_h1 *p, const uint8_t *d,
+			   size_t take)
+{
+	size_t have = p->buf_len - p->line_start;
+	int blank = (!have && (d[0] == '\n' ||
+			       (d[0] == '\r' && (take == 1 || d[1] == '\n')))) ||
+		    (have == 1 && p->buf[p->line_start] == '\r' && d[0] == '\n');
+
+	return blank ? TT_H1_HEAD_MAX : H1_LINES_MAX;
+}
+
+/* The head outgrew its buffer: the complete header lines that do not
+ * matter are left out (once per head; later ones are left out as they
+ * end), the line in progress is kept. */
+static void h1_head_compact(struct tt_h1 *p)
+{
+	size_t in = p->line1_len, out = p->line1_len;
+
+	p->over = 1;
+	p->stats.head_too_large++;
+	while (in < p->line_start) {
+		const char *line = p->buf + in;
+		const char *lf = memchr(line, '\n', p->line_start - in);
+		size_t n = (size_t)(lf - line) + 1;
+
+		if (h1_line_keep(p, line, n, out)) {
+			memmove(p->buf + out, line, n);
+			out += n;
+		} else {
+			p->dropped_lines++;
+			p->stats.cut_bytes += n;
+		}
+		in += n;
+	}
+	memmove(p->buf + out, p->buf + p->line_start, p->buf_len - p->line_start);
+	p->buf_len = out + (p->buf_len - p->line_start);
+	p->line_start = out;
+}
+
+/* Leaves the header line in progress out (it cannot fit, or it does not
+ * matter): its bytes so far are dropped, the rest skipped to its end. */
+static void h1_line_drop(struct tt_h1 *p, int ended)
+{
+	p->stats.cut_bytes += p->buf_len - p->line_start;
+	p->buf_len = p->line_start;
+	p->dropped_lines++;
+	p->skip_line = !ended;
+}
+
 static size_t h1_head(struct tt_h1 *p, const uint8_t *d, size_t n)
 {
 	const uint8_t *lf = memchr(d, '\n', n);
@@ -508,15 +652,19 @@ static size_t h1_head(struct tt_h1 *p, const uint8_t *d, size_t n)
 	const char *line;
 	size_t len;
 
-	/* Fill up to the cap exactly and trip on the next byte, so that
-	 * where the scan resumes does not depend on how the stream was cut. */
-	if (p->buf_len + take > TT_H1_HEAD_MAX) {
-		take = TT_H1_HEAD_MAX - p->buf_len;
-		if (!take) {
-			h1_lost(p, &p->stats.head_too_large);
-			return 0;
+	if (p->skip_line) { /* the rest of a line left out */
+		p->stats.cut_bytes += take;
+		p->skip_line = !lf;
+		return take;
+	}
+	if (p->buf_len + take > h1_head_room(p, d, take)) {
+		if (!p->over)
+			h1_head_compact(p);
+		if (p->buf_len + take > h1_head_room(p, d, take)) {
+			p->stats.cut_bytes += take;
+			h1_line_drop(p, lf != NULL);
+			return take;
 		}
-		lf = NULL;
 	}
 	if (h1_buf_put(p, d, take)) {
 		h1_nomem(p);
@@ -532,6 +680,8 @@ static size_t h1_head(struct tt_h1 *p, const uint8_t *d, size_t n)
 		h1_head_done(p);
 	else if (!h1_header_ok(line, len))
 		h1_lost(p, &p->stats.parse_errors);
+	else if (p->over && !h1_line_keep(p, line, len, p->line_start))
+		h1_line_drop(p, 1);
 	else
 		p->line_start = p->buf_len;
 	return take;
@@ -650,23 +800,17 @@ static size_t h1_chunk(struct tt_h1 *p, const uint8_t *d, size_t n)
 	return n;
 }
 
-/* Trailers are skipped, not reported; they count against the head cap. */
+/* Trailers are skipped, not reported: nothing is kept, so nothing caps
+ * them; a trailer section over TT_H1_HEAD_MAX is counted once. */
 static size_t h1_trailer(struct tt_h1 *p, const uint8_t *d, size_t n)
 {
 	const uint8_t *lf = memchr(d, '\n', n);
 	size_t take = lf ? (size_t)(lf - d) + 1 : n;
 	size_t text = lf ? take - 1 : take; /* bytes before the LF */
 
-	/* Up to the cap exactly, as for the head. */
-	if (p->trailer_len + take > TT_H1_HEAD_MAX) {
-		take = TT_H1_HEAD_MAX - p->trailer_len;
-		if (!take) {
-			h1_lost(p, &p->stats.head_too_large);
-			return 0;
-		}
-		lf = NULL;
-		text = take;
-	}
+	if (p->trailer_len <= TT_H1_HEAD_MAX &&
+	    p->trailer_len + take > TT_H1_HEAD_MAX)
+		p->stats.head_too_large++;
 	p->trailer_len += take;
 	if (text) {
 		p->line_len += text;

@@ -17,6 +17,13 @@
  * Memory per parser: the struct plus a head buffer allocated lazily, capped
  * at TT_H1_HEAD_MAX and shrunk back after each head. Callbacks must not call
  * back into the same parser.
+ *
+ * A head over TT_H1_HEAD_MAX (or with more than TT_HDRS_MAX headers) is not
+ * given up: the parser keeps the start line (a request target up to
+ * TT_H1_TARGET_KEEP bytes), the framing headers and the headers the
+ * caller's keep_header chooses, leaves the others out (an over-long line
+ * whole), stays in sync and reports the head with cut set. Trailers are
+ * never kept, so they have no cap.
  */
 #ifndef TT_H1_H
 #define TT_H1_H
@@ -27,7 +34,8 @@
 
 struct tt_mem;
 
-#define TT_H1_HEAD_MAX 16384 /* start line + headers (+ chunked trailers) */
+#define TT_H1_HEAD_MAX 16384   /* start line + headers kept */
+#define TT_H1_TARGET_KEEP 4096 /* request target bytes kept */
 
 enum tt_h1_kind { TT_H1_REQUEST = 0, TT_H1_RESPONSE = 1 };
 enum tt_h1_end { TT_H1_END_COMPLETE = 0, TT_H1_END_ABORTED = 1 };
@@ -54,6 +62,10 @@ struct tt_h1_head {
 				 * Transfer-Encoding overrides it */
 	int chunked;
 	int keep_alive;     /* from version and Connection */
+	/* Headers (or target bytes) were left out: the head was over
+	 * TT_H1_HEAD_MAX or had over TT_HDRS_MAX headers. hdrs.dropped
+	 * counts the headers left out. */
+	int cut;
 };
 
 /* Any may be NULL. Pointers in the head (target, header names and values)
@@ -64,6 +76,10 @@ struct tt_h1_callbacks {
 	void (*on_body)(void *ctx, const uint8_t *p, size_t n); /* de-chunked */
 	void (*on_body_gap)(void *ctx, uint64_t n); /* body bytes lost */
 	void (*on_end)(void *ctx, int end);         /* enum tt_h1_end */
+	/* A head over the caps keeps a header only when this says 1 (name
+	 * as sent, any case), besides the framing headers (Content-Length,
+	 * Transfer-Encoding, Connection, Upgrade). NULL: none but those. */
+	int (*keep_header)(void *ctx, const char *name, size_t len);
 };
 
 struct tt_h1_stats {
@@ -71,7 +87,8 @@ struct tt_h1_stats {
 	uint64_t aborted;         /* ended ABORTED */
 	uint64_t parse_errors;    /* bad start line, header, length, chunk */
 	uint64_t resyncs;         /* times the parser lost sync and scanned */
-	uint64_t head_too_large;  /* head or trailers over TT_H1_HEAD_MAX */
+	uint64_t head_too_large;  /* heads or trailers over TT_H1_HEAD_MAX */
+	uint64_t cut_bytes;       /* head bytes parsed but left out */
 	uint64_t skipped_bytes;   /* discarded without being parsed */
 	uint64_t gaps_skipped;    /* gaps absorbed inside a body */
 	uint64_t gaps_aborted;    /* gaps that forced a resync */

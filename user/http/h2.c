@@ -45,8 +45,7 @@ enum h2_phase {
 };
 
 enum hb_mode {
-	HB_DECODE, /* inflating and keeping the fields */
-	HB_TOOBIG, /* over TT_H2_BLOCK_MAX: inflating, keeping nothing */
+	HB_DECODE, /* inflating and keeping the fields (within the caps) */
 	HB_LOST,   /* HPACK out of sync: skipping */
 };
 
@@ -95,6 +94,7 @@ struct tt_h2 {
 	size_t dec_len, dec_cap;
 	struct h2_field fld[TT_HDRS_MAX];
 	size_t nfld, ndropped;
+	int hb_over;       /* at a field cap: only fields that matter kept */
 	struct tt_hdrs hdrs;
 
 	struct tt_h2_settings own; /* announced by this direction's sender */
@@ -151,6 +151,7 @@ static void dec_reset(struct tt_h2 *p)
 {
 	p->dec_len = 0;
 	p->nfld = p->ndropped = 0;
+	p->hb_over = 0;
 	if (p->dec_cap > H2_DEC_KEEP) {
 		tt_mem_free(&p->mem, p->dec);
 		p->dec = NULL;
@@ -306,6 +307,70 @@ static int frame_check(const struct tt_h2 *p, const uint8_t *h, int strict)
 	return CHK_OK;
 }
 
+/* Pseudo-headers and what the caller asks for survive the caps. */
+static int field_matters(struct tt_h2 *p, const uint8_t *name, size_t len)
+{
+	return (len && name[0] == ':') ||
+	       (p->cb.keep_header &&
+		p->cb.keep_header(p->ctx, (const char *)name, len));
+}
+
+static int field_has(const struct tt_h2 *p, const uint8_t *name, size_t len)
+{
+	for (size_t i = 0; i < p->nfld; i++)
+		if (p->fld[i].name_len == len &&
+		    !memcmp(p->dec + p->fld[i].name_off, name, len))
+			return 1;
+	return 0;
+}
+
+/* A cap is reached: the fields kept so far that do not matter go (their
+ * bytes too); from here on only fields that matter are kept. */
+static void fields_compact(struct tt_h2 *p)
+{
+	size_t out = 0, at = 0;
+
+	p->hb_over = 1;
+	for (size_t i = 0; i < p->nfld; i++) {
+		struct h2_field f = p->fld[i];
+		size_t len = f.value_off + f.value_len - f.name_off;
+
+		if (!field_matters(p, (uint8_t *)p->dec + f.name_off,
+				   f.name_len)) {
+			p->ndropped++;
+			continue;
+		}
+		memmove(p->dec + at, p->dec + f.name_off, len);
+		f.value_off = (uint32_t)(at + (f.value_off - f.name_off));
+		f.name_off = (uint32_t)at;
+		p->fld[out++] = f;
+		at += len;
+	}
+	p->nfld = out;
+	p->dec_len = at;
+}
+
+/* Whether there is room for a field of need bytes; at a cap, one that
+ * matters (and is not there yet, but for pseudo-headers) makes room by
+ * dropping the others. */
+static int field_room(struct tt_h2 *p, const nghttp2_nv *nv, size_t need)
+{
+	int full = p->nfld == TT_HDRS_MAX || need > TT_H2_DECODED_MAX - p->dec_len;
+
+	if (!full && !p->hb_over)
+		return 1;
+	if (!field_matters(p, nv->name, nv->namelen))
+		return 0;
+	if (!full)
+		return 1;
+	if (nv->namelen && nv->name[0] != ':' &&
+	    field_has(p, nv->name, nv->namelen))
+		return 0; /* a repeat cannot push another field out */
+	if (!p->hb_over)
+		fields_compact(p);
+	return p->nfld < TT_HDRS_MAX && need <= TT_H2_DECODED_MAX - p->dec_len;
+}
+
 static void field_add(struct tt_h2 *p, const nghttp2_nv *nv)
 {
 	const uint8_t *v = nv->value;
@@ -318,7 +383,7 @@ static void field_add(struct tt_h2 *p, const nghttp2_nv *nv)
 	while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
 		vlen--;
 	need = nv->namelen + vlen;
-	if (p->nfld == TT_HDRS_MAX || need > TT_H2_DECODED_MAX - p->dec_len) {
+	if (!field_room(p, nv, need)) {
 		p->ndropped++;
 		return;
 	}
@@ -415,12 +480,10 @@ static void hb_feed(struct tt_h2 *p, const uint8_t *d, size_t n)
 	p->hb_len += n;
 	if (p->hb_mode == HB_LOST)
 		return;
-	if (p->hb_mode == HB_DECODE && p->hb_len > TT_H2_BLOCK_MAX) {
-		/* Inflating on keeps HPACK in sync at no memory cost. */
+	/* Counted, not given up: the fields kept are capped anyway, and
+	 * inflating on keeps HPACK in sync. */
+	if (p->hb_len > TT_H2_BLOCK_MAX && p->hb_len - n <= TT_H2_BLOCK_MAX)
 		p->stats.header_block_too_large++;
-		p->hb_mode = HB_TOOBIG;
-		dec_reset(p);
-	}
 	inflate(p, d, n, 0);
 }
 

@@ -46,7 +46,8 @@ struct tt_mem;
 #define TT_H2_PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 #define TT_H2_PREFACE_LEN 24
 #define TT_H2_BLOCK_MAX 65536     /* header block bytes, CONTINUATIONs in;
-				   * a larger one is inflated, not kept */
+				   * a larger one is counted, its fields
+				   * kept within the field caps */
 #define TT_H2_DECODED_MAX 65536   /* decoded names + values kept per block */
 #define TT_H2_TABLE_MAX 65536     /* HPACK dynamic table size accepted */
 #define TT_H2_FRAME_HARD_MAX 16777215u /* 2^24 - 1: the length field's max */
@@ -103,6 +104,10 @@ struct tt_h2_callbacks {
 	/* After each SETTINGS frame (not ACK) of this direction's sender:
 	 * pass s to the other direction's tt_h2_peer_settings. */
 	void (*on_settings)(void *ctx, const struct tt_h2_settings *s);
+	/* At a field cap (TT_HDRS_MAX fields, TT_H2_DECODED_MAX bytes) a
+	 * field is kept only when it is a pseudo-header or this says 1;
+	 * hdrs.dropped counts those left out. NULL: pseudo-headers only. */
+	int (*keep_header)(void *ctx, const char *name, size_t len);
 };
 
 struct tt_h2_stats {
@@ -114,7 +119,7 @@ struct tt_h2_stats {
 	uint64_t protocol_errors;      /* other framing errors (-> ERROR) */
 	uint64_t header_blocks;        /* inflated (HEADERS and PUSH_PROMISE) */
 	uint64_t undecodable_header_blocks; /* poisoned, HPACK error, cut */
-	uint64_t header_block_too_large; /* over TT_H2_BLOCK_MAX, dropped */
+	uint64_t header_block_too_large; /* over TT_H2_BLOCK_MAX (kept in part) */
 	uint64_t headers_dropped;      /* fields over TT_HDRS_MAX or the
 					* decoded-bytes cap */
 	uint64_t hpack_errors;         /* the inflater failed (-> POISONED) */

@@ -120,6 +120,9 @@ int tt_pdec_begin(struct tt_pdec *d, const struct tt_req_info *req);
 
 /* The final response head (not 1xx). Returns the framing of its body. */
 int tt_pdec_response(struct tt_pdec *d, int status, const struct tt_hdrs *hdrs);
+/* Whether the decoders read a response header of this name (any case):
+ * a response head over the parser's caps keeps those. */
+int tt_pdec_response_header_wanted(const char *name, size_t len);
 
 /* One JSON document of the response body. event: SSE event name or
  * eventstream event type, NULL/0 when none. */

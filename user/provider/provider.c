@@ -119,6 +119,22 @@ static const char *const request_id_headers[] = {
 	"x-request-id", "request-id", "apim-request-id", "x-amzn-requestid",
 };
 
+int tt_pdec_response_header_wanted(const char *name, size_t len)
+{
+	static const char *const wanted[] = { "content-type", "content-encoding" };
+
+	for (size_t i = 0; i < sizeof(request_id_headers) /
+				    sizeof(request_id_headers[0]); i++)
+		if (len == strlen(request_id_headers[i]) &&
+		    !strncasecmp(name, request_id_headers[i], len))
+			return 1;
+	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
+		if (len == strlen(wanted[i]) && !strncasecmp(name, wanted[i], len))
+			return 1;
+	/* Bedrock's error type and token counts. */
+	return len > 7 && !strncasecmp(name, "x-amzn-", 7);
+}
+
 int tt_pdec_response(struct tt_pdec *d, int status, const struct tt_hdrs *hdrs)
 {
 	d->call.status = status;
