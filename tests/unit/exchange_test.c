@@ -269,3 +269,47 @@ TT_TEST(head_over_the_cap_is_still_a_call)
 	free(req);
 	free(resp);
 }
+
+/* A complete 200 whose JSON body is over the whole-document cap (a large
+ * embeddings answer): its own problem, body_too_large, outcome success and
+ * the usage at its end, not "incomplete". Fed in pieces of every size
+ * class around the tail window. */
+TT_TEST(complete_body_over_the_cap_is_not_incomplete)
+{
+	static const size_t pieces[] = { 1 << 20, 65536, 4093, 70000 };
+	const char *head = "{\"object\":\"list\",\"data\":[";
+	const char *tail = "0],\"model\":\"gpt-x-2024\",\"usage\":{\"prompt_tokens\":11,"
+			   "\"completion_tokens\":7,\"total_tokens\":18}}";
+	size_t pad = TT_X_WHOLE_BODY_MAX + (1u << 20);
+	size_t blen = strlen(head) + pad + strlen(tail);
+	char *body = malloc(blen + 1), hdr[256];
+
+	memcpy(body, head, strlen(head));
+	for (size_t i = 0; i < pad; i += 2)
+		memcpy(body + strlen(head) + i, "0,", 2);
+	memcpy(body + strlen(head) + pad, tail, strlen(tail) + 1);
+	snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		 "Content-Length: %zu\r\n\r\n", blen);
+	for (size_t k = 0; k < sizeof(pieces) / sizeof(pieces[0]); k++) {
+		struct got g;
+		struct tt_xconn *x = conn(&g);
+
+		tt_case("pieces of %zu", pieces[k]);
+		feed(x, TT_DIR_EGRESS, REQ, strlen(REQ));
+		feed(x, TT_DIR_INGRESS, hdr, strlen(hdr));
+		for (size_t at = 0; at < blen; at += pieces[k])
+			feed(x, TT_DIR_INGRESS, body + at,
+			     blen - at < pieces[k] ? blen - at : pieces[k]);
+		TT_CHECK_EQ_INT(g.n, 1);
+		if (g.n == 1) {
+			check_ok(&g, 0);
+			TT_CHECK_EQ_STR(g.problem[0], "body_too_large");
+			TT_CHECK_EQ_STR(tt_usage_status_name(g.call[0].usage_status),
+					"reported");
+		}
+		TT_CHECK_EQ_U64(tt_xconn_get_stats(x)->body_too_large, 1);
+		TT_CHECK_EQ_U64(tt_xconn_get_stats(x)->incomplete, 0);
+		tt_xconn_free(x);
+	}
+	free(body);
+}

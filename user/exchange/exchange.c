@@ -14,6 +14,13 @@
 #include "tt_abi.h"
 #include "exchange/exchange_impl.h"
 
+/* A whole body over TT_X_WHOLE_BODY_MAX keeps its first WHOLE_HEAD bytes
+ * and its last WHOLE_TAIL to 2 * WHOLE_TAIL: the usage object sits at the
+ * end (or the start) of every provider's document, and is salvaged from
+ * there as after a gap. */
+#define WHOLE_HEAD (64u << 10)
+#define WHOLE_TAIL (64u << 10)
+
 /* Multipart bodies are searched for the "model" field through a window:
  * the SDKs may send the file part first, megabytes before the field. */
 #define MULTIPART_WINDOW (64u << 10)
@@ -349,6 +356,49 @@ void x_set_problem(struct exchange *e, const char *problem)
 	e->broken = 1;
 }
 
+/* A whole body went over the cap: from now on its head and a sliding
+ * tail (WHOLE_HEAD, WHOLE_TAIL). The response is still read to its end:
+ * a complete one is no "incomplete" call. */
+static void whole_over_cap(struct exchange *e)
+{
+	char *nb;
+
+	e->over_cap = 1;
+	if (!e->problem)
+		e->problem = "body_too_large";
+	if (e->whole_len > WHOLE_HEAD)
+		e->whole_len = WHOLE_HEAD;
+	e->whole_gap_at = e->whole_len;
+	nb = realloc(e->whole, WHOLE_HEAD + 2 * WHOLE_TAIL);
+	if (nb) {
+		e->whole = nb;
+		e->whole_cap = WHOLE_HEAD + 2 * WHOLE_TAIL;
+	}
+}
+
+static void whole_tail_add(struct exchange *e, const uint8_t *p, size_t n)
+{
+	size_t tail = e->whole_len - e->whole_gap_at;
+
+	if (e->whole_cap < WHOLE_HEAD + 2 * WHOLE_TAIL) {
+		x_set_problem(e, "body_too_large"); /* no memory for it */
+		return;
+	}
+	if (n >= WHOLE_TAIL) {
+		p += n - WHOLE_TAIL;
+		n = WHOLE_TAIL;
+		tail = 0;
+	} else if (tail + n > 2 * WHOLE_TAIL) {
+		size_t drop = tail + n - WHOLE_TAIL;
+
+		memmove(e->whole + e->whole_gap_at,
+			e->whole + e->whole_gap_at + drop, tail - drop);
+		tail -= drop;
+	}
+	memcpy(e->whole + e->whole_gap_at + tail, p, n);
+	e->whole_len = e->whole_gap_at + tail + n;
+}
+
 /* Decoded body bytes, into the framing the decoder asked for. */
 static void body_sink(void *ctx, const uint8_t *p, size_t n)
 {
@@ -359,8 +409,10 @@ static void body_sink(void *ctx, const uint8_t *p, size_t n)
 		return;
 	switch (e->framing) {
 	case TT_FRAME_WHOLE:
-		if (e->whole_len + n > TT_X_WHOLE_BODY_MAX) {
-			x_set_problem(e, "body_too_large");
+		if (!e->over_cap && e->whole_len + n > TT_X_WHOLE_BODY_MAX)
+			whole_over_cap(e);
+		if (e->over_cap) {
+			whole_tail_add(e, p, n);
 			return;
 		}
 		if (e->whole_len + n > e->whole_cap) {
@@ -528,7 +580,8 @@ void x_resp_gap(struct tt_xconn *x, uint64_t n)
 		tt_ndjson_finish(e->nd);
 		break;
 	case TT_FRAME_WHOLE:
-		e->whole_gap_at = e->whole_len;
+		if (!e->over_cap) /* over it, the tail is kept apart already */
+			e->whole_gap_at = e->whole_len;
 		break;
 	case TT_FRAME_IGNORE:
 		break;
@@ -616,7 +669,7 @@ static int settle_body(struct tt_xconn *x, struct exchange *e, int complete)
 		x_set_problem(e, "truncated");
 	if (e->framing == TT_FRAME_WHOLE && !e->broken && complete &&
 	    e->whole_len) {
-		if (e->gapped)
+		if (e->gapped || e->over_cap)
 			salvage_usage(e);
 		else
 			on_document(e, NULL, 0, e->whole, e->whole_len);
@@ -625,10 +678,10 @@ static int settle_body(struct tt_xconn *x, struct exchange *e, int complete)
 		x->st.framing_errors++;
 	if (e->problem && !strcmp(e->problem, "body_too_large"))
 		x->st.body_too_large++;
-	/* A gap the framing recovered from leaves the exchange whole:
-	 * the record still says "gap". */
+	/* A gap the framing recovered from, or a body read to its end over
+	 * the cap, leaves the exchange whole: the record still says why. */
 	return complete && !e->broken &&
-	       (!e->problem || !strcmp(e->problem, "gap"));
+	       (!e->problem || !strcmp(e->problem, "gap") || e->over_cap);
 }
 
 static void finish_exchange(struct tt_xconn *x, struct exchange *e,

@@ -51,7 +51,10 @@ struct exchange {
 	struct tt_eventstream *es;
 	char *whole;               /* TT_FRAME_WHOLE body */
 	size_t whole_len, whole_cap;
-	size_t whole_gap_at;       /* bytes of whole before the last gap */
+	size_t whole_gap_at;       /* bytes of whole before the last gap, or
+				    * (over_cap) before the kept tail */
+	int over_cap;              /* over TT_X_WHOLE_BODY_MAX: whole keeps
+				    * its head and a sliding tail */
 	int gapped;                /* the body lost bytes (recoverably so far) */
 	uint64_t resp_bytes, first_body_ns;
 	const char *problem;
