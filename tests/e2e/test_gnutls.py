@@ -28,7 +28,11 @@ def test_gnutls_wget(env):
     to a name outside the host list is filtered in the kernel."""
     sec = Secrets(env)
     since = len(server_lines(env))
-    agent = Agent(env, "gnutls")
+    # The process that calls www.example.com would never be armed in the
+    # default scoped mode: a capture.arm selector arms it, so that its
+    # GnuTLS server-name call meets the kernel's name filter.
+    agent = Agent(env, "gnutls", config={"capture": {"arm": [
+        {"name": "gnutls-other", "match": {"cgroup": "*/gnutls-other"}}]}})
     pids = {}
     try:
         for name, body in (
