@@ -241,6 +241,9 @@ static void emit_dark(struct tt_pipeline *p, struct tt_sock_rec *rec,
 	xr.bytes_sent = rec->bytes_sent;
 	xr.bytes_received = rec->bytes_received;
 	xr.name_source = rec->name_by_address ? "address" : "client_hello";
+	xr.peer_family = rec->s.family == 10 ? 10 : rec->s.family == 2 ? 2 : 0;
+	memcpy(xr.peer_addr, rec->s.daddr, rec->s.family == 10 ? 16 : 4);
+	xr.peer_port = rec->s.dport;
 	if (p->ops.proc_get)
 		handle = p->ops.proc_get(p->ops_ctx, rec->s.tgid, rec->s.cookie,
 					 rec->s.cgroup_id, rec->comm);
