@@ -136,6 +136,8 @@ const struct tt_counter_field tt_counter_fields[] = {
 	TT_PIPELINE_COUNTERS(PIPE)
 #define XCONN(name, doc) FIELD(pipe.x, name, doc)
 	TT_XCONN_COUNTERS(XCONN)
+#define FLOOD(name, doc) FIELD(pipe.flood, name, doc)
+	TT_FLOOD_COUNTERS(FLOOD)
 #define CONNS(name, doc) FIELD(conns, name, doc)
 	TT_CONNTAB_COUNTERS(CONNS)
 #define ATTACH(name, doc) FIELD(attach, name, doc)
@@ -166,6 +168,7 @@ const struct tt_counter_field tt_counter_fields[] = {
 #undef FIELD
 #undef PIPE
 #undef XCONN
+#undef FLOOD
 #undef CONNS
 #undef ATTACH
 #undef ALLOC
@@ -348,6 +351,12 @@ const struct tt_counter_row tt_counter_rows[] = {
 	ROW("ledger", "events_dropped", EVENTS_NOT_WRITTEN, "write_failed", ledger.events_dropped)
 	KEY("ledger", "rollbacks", ledger.rollbacks)
 	KEY("ledger", "write_episodes", ledger.write_episodes)
+	/* Rate limits of what any process can make at will (pipeline/flood.h). */
+	ROW("ledger", "limited_unanswered", EVENTS_NOT_WRITTEN, "limited_unanswered", pipe.flood.limited_unanswered)
+	ROW("ledger", "limited_unrecognised", EVENTS_NOT_WRITTEN, "limited_unrecognised", pipe.flood.limited_unrecognised)
+	ROW("ledger", "limited_dark", EVENTS_NOT_WRITTEN, "limited_dark", pipe.flood.limited_dark)
+	KEY("ledger", "summaries", pipe.flood.summaries)
+	KEY("ledger", "shared_bucket", pipe.flood.shared_bucket)
 	/* OTLP export (docs/otlp.md); the reasons keep their module's names. */
 	KEY("otlp", "queued", otlp.queued)
 	KEY("otlp", "sent", otlp.sent)

@@ -355,6 +355,7 @@ static int setup(struct replay *r, const char *config_path, const char *events,
 	pc.alloc = &r->alloc;
 	pc.keep_headers = r->keep_headers;
 	pc.max_connections = REPLAY_CONNS_MAX;
+	pc.limits = &r->cfg.limits;
 	r->pipe = tt_pipeline_new(&pc, &replay_ops, r);
 	if (!r->pipe)
 		return -ENOMEM;

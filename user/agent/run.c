@@ -443,6 +443,7 @@ static int setup_pipeline(struct agent *a)
 		.mono_to_real_ns = a->mono_to_real_ns,
 		/* With the state pinned the next agent books what is open. */
 		.leave_open_socks = a->cfg.capture.state_dir[0] != 0,
+		.limits = &a->cfg.limits, /* swapped in place on reload */
 	};
 	struct tt_sink ledger, metrics;
 	char why[512];

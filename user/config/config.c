@@ -43,6 +43,10 @@ void tt_config_defaults(struct tt_config *cfg)
 	snprintf(cfg->pods_log_dir, sizeof(cfg->pods_log_dir), "/var/log/pods");
 	snprintf(cfg->docker_dir, sizeof(cfg->docker_dir), "/var/lib/docker");
 	tt_otlp_config_defaults(&cfg->otlp);
+	cfg->limits = (struct tt_rate_limits){ .burst = 20, .per_minute = 60,
+					       .global_burst = 200,
+					       .global_per_minute = 600,
+					       .summary_interval_s = 60 };
 }
 
 /* An HTTP field name (RFC 9110 token), as a header rule can name it. */
@@ -189,6 +193,47 @@ static int parse_pricing(const cJSON *obj, struct tt_config *cfg, char *err,
 	return 0;
 }
 
+/* "ledger": {"rate_limit": {...}} (struct tt_rate_limits). */
+static int parse_ledger(const cJSON *obj, struct tt_config *cfg, char *err,
+			size_t errlen)
+{
+	static const char *const keys[] = { "rate_limit", NULL };
+	static const char *const limit_keys[] = {
+		"burst", "per_minute", "global_burst", "global_per_minute",
+		"summary_interval_s", NULL,
+	};
+	uint32_t *dst[] = { &cfg->limits.burst, &cfg->limits.per_minute,
+			    &cfg->limits.global_burst,
+			    &cfg->limits.global_per_minute,
+			    &cfg->limits.summary_interval_s };
+	const cJSON *rl, *v;
+	int ret;
+
+	if (!cJSON_IsObject(obj))
+		return tt_cfg_fail(err, errlen, "ledger: must be an object");
+	ret = tt_cfg_check_keys(obj, "ledger", keys, err, errlen);
+	rl = cJSON_GetObjectItemCaseSensitive(obj, "rate_limit");
+	if (ret || !rl)
+		return ret;
+	if (!cJSON_IsObject(rl))
+		return tt_cfg_fail(err, errlen, "ledger.rate_limit: must be an object");
+	ret = tt_cfg_check_keys(rl, "ledger.rate_limit", limit_keys, err, errlen);
+	for (size_t i = 0; !ret && limit_keys[i]; i++) {
+		double lo = i == 4 ? 1 : 0, hi = i == 4 ? 86400 : 1000000;
+
+		v = cJSON_GetObjectItemCaseSensitive(rl, limit_keys[i]);
+		if (!v)
+			continue;
+		if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble ||
+		    v->valuedouble < lo || v->valuedouble > hi)
+			return tt_cfg_fail(err, errlen, "ledger.rate_limit.%s: must "
+					   "be an integer from %.0f to %.0f",
+					   limit_keys[i], lo, hi);
+		*dst[i] = (uint32_t)v->valuedouble;
+	}
+	return ret;
+}
+
 static int parse_endpoints(const cJSON *arr, struct tt_config *cfg, char *err,
 			   size_t errlen)
 {
@@ -235,7 +280,7 @@ int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 	static const char *const keys[] = {
 		"version", "endpoints", "capture", "owners", "key_environments",
 		"environment_variables", "pricing", "declared_headers", "host",
-		"metrics", "otlp", NULL,
+		"metrics", "otlp", "ledger", NULL,
 	};
 	/* Whole text: a second object after the first is not silently dropped. */
 	cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
@@ -291,6 +336,9 @@ int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 		goto out;
 	v = cJSON_GetObjectItemCaseSensitive(root, "otlp");
 	if (v && (ret = tt_otlp_config_parse(v, &cfg->otlp, err, errlen)))
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(root, "ledger");
+	if (v && (ret = parse_ledger(v, cfg, err, errlen)))
 		goto out;
 out:
 	cJSON_Delete(root);

@@ -32,6 +32,17 @@ enum tt_decl_role {
 
 #define TT_CONFIG_PATH_MAX 4096
 
+/* "ledger.rate_limit": the events any local process can make at will and
+ * at no cost (pipeline/flood.h), limited per cgroup and class by a token
+ * bucket; what is over is counted and summed into summary records. */
+struct tt_rate_limits {
+	uint32_t burst;              /* per cgroup and class; 0: no limit */
+	uint32_t per_minute;         /* its refill */
+	uint32_t global_burst;       /* all cgroups together */
+	uint32_t global_per_minute;
+	uint32_t summary_interval_s; /* one summary per cgroup and class */
+};
+
 struct tt_config {
 	struct tt_hosts hosts;     /* built-ins plus "endpoints" */
 	struct tt_capture_config capture;  /* "capture" */
@@ -48,6 +59,7 @@ struct tt_config {
 	/* metrics.listen: the Prometheus endpoint, "ADDR:PORT" or "off"
 	 * (metrics/listen.h), "" for the default; read at start only. */
 	char metrics_listen[TT_METRICS_LISTEN_MAX];
+	struct tt_rate_limits limits;          /* "ledger.rate_limit" */
 };
 
 /* "cost_center", "environment", "project_id", "team". */

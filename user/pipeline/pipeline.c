@@ -22,9 +22,11 @@ struct tt_pipeline *tt_pipeline_new(const struct tt_pipeline_config *cfg,
 	p->conns = tt_conntab_new(cfg->max_connections, cfg->digests);
 	p->socks = tt_socks_new(cfg->max_socks ? cfg->max_socks
 					       : TT_SOCKS_MAX_DEFAULT);
-	if (!p->conns || !p->socks) {
+	p->flood = tt_flood_new(cfg->limits);
+	if (!p->conns || !p->socks || !p->flood) {
 		tt_conntab_free(p->conns);
 		tt_socks_free(p->socks);
+		tt_flood_free(p->flood);
 		free(p);
 		return NULL;
 	}
@@ -69,6 +71,9 @@ void tt_pipeline_emit(struct tt_pipeline *p, const struct tt_xrec *rec,
 	char line[TT_EVENT_MAX];
 	long n;
 
+	/* A flood any process can make at will is counted, not written. */
+	if (!tt_flood_admit(p->flood, rec, pid, comm, cgroup_id, rec->end_ns))
+		return;
 	memset(&pf, 0, sizeof(pf));
 	if (handle && p->ops.proc_facts) {
 		p->ops.proc_facts(p->ops_ctx, handle, pid, &pf);
@@ -470,11 +475,13 @@ void tt_pipeline_finish_all(struct tt_pipeline *p)
 
 	tt_conntab_each(p->conns, 0, finish_each, &fc);
 	tt_dark_flush(p, UINT64_MAX, !p->cfg.leave_open_socks);
+	tt_pipeline_flood_flush(p, 0, 1);
 }
 
 void tt_pipeline_tick(struct tt_pipeline *p, uint64_t now_ns)
 {
 	tt_dark_flush(p, now_ns, 0);
+	tt_pipeline_flood_flush(p, now_ns, 0);
 }
 
 struct active_ctx {
@@ -514,6 +521,7 @@ void tt_pipeline_free(struct tt_pipeline *p)
 	tt_pipeline_finish_all(p);
 	tt_conntab_free(p->conns);
 	tt_socks_free(p->socks);
+	tt_flood_free(p->flood);
 	free(p);
 }
 
@@ -523,6 +531,7 @@ void tt_pipeline_get_stats(const struct tt_pipeline *p,
 	const struct tt_socks_stats *ss = tt_socks_stats(p->socks);
 
 	*out = p->st;
+	out->flood = *tt_flood_get_stats(p->flood);
 	out->socks_opened = ss->opened;
 	out->socks_table_full = ss->table_full;
 	out->socks_linked = ss->linked;

@@ -21,6 +21,7 @@
 #include "exchange/exchange.h"
 #include "hosts/hosts.h"
 #include "pipeline/conntab.h"
+#include "pipeline/flood.h"
 #include "pipeline/sink.h"
 #include "pipeline/socks.h"
 #include "util/counters.h"
@@ -69,6 +70,9 @@ struct tt_pipeline_config {
 	/* How long after its end a connection waits for its TLS side before
 	 * it is booked as dark (ns). */
 	uint64_t dark_grace_ns;
+	/* Rate limits of the events any process can make at will
+	 * (pipeline/flood.h); NULL: none. May change in place (reload). */
+	const struct tt_rate_limits *limits;
 };
 
 /* Every counter of the pipeline (util/counters.h); all running totals. */
@@ -99,6 +103,7 @@ struct tt_pipeline_config {
 struct tt_pipeline_stats {
 	TT_PIPELINE_COUNTERS(TT_COUNTER_FIELD)
 	struct tt_xconn_stats x; /* of finished connections */
+	struct tt_flood_stats flood;
 };
 
 struct tt_pipeline;

@@ -38,6 +38,7 @@ struct tt_pipeline {
 	uint64_t last_now; /* the last tick's time */
 	struct tt_peer peers[TT_PEERS_MAX];
 	uint64_t peer_clock;
+	struct tt_flood *flood; /* rate limits, summaries (flood.c) */
 };
 
 /* One allocation event for rec, with the process facts of handle (NULL:
@@ -46,6 +47,10 @@ void tt_pipeline_emit(struct tt_pipeline *p, const struct tt_xrec *rec,
 		      void *handle, uint32_t pid, const char *comm,
 		      uint64_t cgroup_id);
 uint64_t tt_pipeline_real_ns(const struct tt_pipeline *p, uint64_t mono);
+
+/* flood.c: the summaries due by now_ns (monotonic; all: every one) to
+ * the sinks that take records. */
+void tt_pipeline_flood_flush(struct tt_pipeline *p, uint64_t now_ns, int all);
 
 /* dark.c */
 void tt_dark_on_sock(struct tt_pipeline *p, const struct tt_ev_sock *ev);
