@@ -255,17 +255,27 @@ static int walk(struct walk *w, const char *path, int flags)
 	return w->fd;
 }
 
-int tt_safe_opendir(const char *dir, int create, char *why, size_t whylen)
+/* A walk's state is large (two paths): on the heap. */
+static struct walk *walk_new(const char *path, char *why, size_t whylen)
 {
 	struct walk *w = calloc(1, sizeof(*w));
-	int ret;
 
 	if (!w) {
-		snprintf(why, whylen, "%s: out of memory", dir);
-		return -ENOMEM;
+		snprintf(why, whylen, "%s: out of memory", path);
+		return NULL;
 	}
 	w->why = why;
 	w->whylen = whylen;
+	return w;
+}
+
+int tt_safe_opendir(const char *dir, int create, char *why, size_t whylen)
+{
+	struct walk *w = walk_new(dir, why, whylen);
+	int ret;
+
+	if (!w)
+		return -ENOMEM;
 	ret = walk(w, dir, create ? WALK_CREATE : 0);
 	free(w);
 	return ret;
@@ -273,15 +283,11 @@ int tt_safe_opendir(const char *dir, int create, char *why, size_t whylen)
 
 int tt_safe_check_trusted(const char *path, char *why, size_t whylen)
 {
-	struct walk *w = calloc(1, sizeof(*w));
+	struct walk *w = walk_new(path, why, whylen);
 	int ret;
 
-	if (!w) {
-		snprintf(why, whylen, "%s: out of memory", path);
+	if (!w)
 		return -ENOMEM;
-	}
-	w->why = why;
-	w->whylen = whylen;
 	ret = walk(w, path, WALK_FILE | WALK_STICKY_OK);
 	if (ret >= 0) {
 		close(ret);
