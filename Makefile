@@ -83,8 +83,8 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 FUZZ_SECONDS ?= 5
 .SECONDARY: $(FUZZ_CORE_OBJS) $(FUZZ_OBJS) $(UNIT_BINS:=.o)
 
-.PHONY: all deps test unit unit-bins check-build e2e bench bench-decode clean install fuzz \
-	fuzz-smoke golden demo docs
+.PHONY: all deps test unit unit-bins check-build e2e chaos bench bench-decode clean install \
+	fuzz fuzz-smoke golden demo docs
 all: $(B)/tokentap
 
 $(BPF_OBJ): $(BPF_SRC) $(wildcard bpf/*.bpf.h) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
@@ -253,6 +253,14 @@ check-build:
 e2e: $(B)/tokentap
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
 
+# The chaos suite (root, real agent): disk full, symlink and foreign-owner
+# attacks, oversized heads, a ledger flood, kill -9, SIGSTOP, OTLP outage,
+# reload storm (docs/testing.md). Short form within 5 minutes; CHAOS=long
+# for the long one, K=NAME for one case.
+chaos: $(B)/tokentap
+	$(Q)$(PYTHON) tests/chaos/run.py --agent $(B)/tokentap \
+		$(if $(filter long,$(CHAOS)),--long) $(if $(K),-k $(K))
+
 # Golden replay: recorded capture streams in, expected records out.
 golden: $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
@@ -268,6 +276,7 @@ test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/chaos/run.py --agent $(B)/tokentap
 
 bench: $(B)/tokentap $(BENCH_BIN) $(GNUTLS_BENCH_BIN) $(GO_BENCH_BIN)
 	$(Q)$(PYTHON) bench/run_bench.py --agent $(B)/tokentap --bench $(BENCH_BIN) \

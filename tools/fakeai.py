@@ -18,6 +18,8 @@ X-Fake-Tokens, X-Fake-Events, X-Fake-Response-Model (fakeai_providers.py), and h
   X-Fake-Chunked: 1          non-stream body chunked instead of Content-Length
   X-Fake-Abort-After: N      send N stream events (or N body bytes), then drop the
                              connection without the terminator or close_notify
+  X-Fake-Head-Pad: N         N bytes of padding headers (X-Pad-<i>, 100 bytes a line)
+                             before the reply's own headers (request id, framing)
 Log: JSON Lines: one "exchange" event per answered request (what was sent: ids,
 models, usage as sent and normalized, "http_version" ("1.1", "1.0", "2"; HTTP/2
 adds "stream_id"), and "expect": the same in tokentap's record field names, see
@@ -420,6 +422,14 @@ def chunk(data):
     return b"%x\r\n%s\r\n" % (len(data), data)
 
 
+def head_pad(raw):
+    """X-Fake-Head-Pad: N bytes of padding header lines (100 bytes each,
+    CRLF included), to make a response head larger than a client's cap."""
+    if raw is None or not is_uint(raw) or int(raw) > 1 << 20:
+        return []
+    return [("X-Pad-%06d" % i, "p" * 84) for i in range(int(raw) // 100)]
+
+
 class Outgoing:
     """A reply with the transport modes that do not depend on the HTTP
     version (encoding, X-Fake-Abort-After; a bad mode header turns the reply
@@ -439,7 +449,7 @@ class Outgoing:
         self.reply, self.abort = reply, int(abort) if abort is not None else None
         out["encoding"] = enc
         self.encoder = Encoder(enc) if enc else None
-        self.headers = list(reply.headers)
+        self.headers = head_pad(req.header("x-fake-head-pad")) + list(reply.headers)
         if enc:
             self.headers.append(("Content-Encoding", enc))
         self.stream = reply.events is not None

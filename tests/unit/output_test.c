@@ -340,3 +340,33 @@ TT_TEST(trusted_files)
 	TT_CHECK_EQ_INT(tt_safe_check_trusted(path, why, sizeof(why)), 0);
 	rm_tree(dir);
 }
+
+/* A link where a rotated file goes is removed, not carried along. */
+TT_TEST(rotation_removes_what_is_not_ours)
+{
+	const char *dir = mkdir_tmp();
+	char path[512], link1[600], target[512], why[512], line[101];
+	struct tt_output out;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	snprintf(link1, sizeof(link1), "%s.1", path);
+	snprintf(target, sizeof(target), "%s/victim", dir);
+	close(open(target, O_WRONLY | O_CREAT, 0600));
+	TT_CHECK_EQ_INT(symlink(target, link1), 0);
+	TT_CHECK_EQ_INT(tt_output_open(&out, path, 250, 3, 0, why, sizeof(why)), 0);
+	for (int i = 0; i < 6; i++) {
+		make_line(line, 100, 1, i);
+		tt_output_line(&out, line, 100);
+	}
+	tt_output_close(&out);
+	for (int i = 1; i <= 3; i++) {
+		char rot[620];
+
+		snprintf(rot, sizeof(rot), "%s.%d", path, i);
+		tt_case("%s", rot);
+		TT_CHECK(lstat(rot, &st) || !S_ISLNK(st.st_mode));
+	}
+	TT_CHECK(!stat(target, &st) && st.st_size == 0);
+	rm_tree(dir);
+}

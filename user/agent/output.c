@@ -2,10 +2,14 @@
 /*
  * The ledger: JSON Lines appended to a file (or stdout), whole lines only,
  * rotated by size (output.h). Lines are collected in a buffer and written
- * each flush. A short or failed write is undone to the last whole line
- * (ftruncate: the file is ours, opened O_APPEND) and the rest of the buffer
- * waits for the next flush, so a reader never sees half a line and a disk
- * that fills and frees costs only the lines that found the buffer full.
+ * each flush. The space a flush needs is reserved first (fallocate with
+ * FALLOC_FL_KEEP_SIZE): on a full disk or quota nothing is written at all,
+ * not even for a moment. Where that cannot be done (a file system without
+ * fallocate, RLIMIT_FSIZE), a short or failed write is undone to the last
+ * whole line (ftruncate: the file is ours, opened O_APPEND). Either way the
+ * rest of the buffer waits for the next flush, so the file never keeps
+ * half a line and a disk that fills and frees costs only the lines that
+ * found the buffer full.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -107,6 +111,22 @@ fail:
 	return err;
 }
 
+/* A rotated file's name that holds something the agent did not write (a
+ * link, a directory, another user's file) is removed, never carried along
+ * the chain for a reader of events.jsonl.* to follow. 1 when it was. */
+static int not_ours_removed(struct tt_output *out, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(out->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) ||
+	    (S_ISREG(st.st_mode) && (st.st_uid == 0 || st.st_uid == geteuid())))
+		return 0;
+	tt_warn("events: %s/%s is not a ledger file of this agent: removed",
+		out->dir, name);
+	unlinkat(out->dir_fd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
+	return 1;
+}
+
 /* events.jsonl -> .1 -> .2 ... -> .keep (dropped beyond), inside the
  * checked directory: rename never follows a link. */
 static void rotate(struct tt_output *out)
@@ -122,6 +142,8 @@ static void rotate(struct tt_output *out)
 		else
 			snprintf(from, sizeof(from), "%s.%u", out->name, i - 1);
 		snprintf(to, sizeof(to), "%s.%u", out->name, i);
+		if (not_ours_removed(out, from))
+			continue;
 		if (renameat(out->dir_fd, from, out->dir_fd, to) &&
 		    errno != ENOENT && !out->st.write_errors++)
 			tt_err("events: rotate %s/%s: %s", out->dir, from,
@@ -199,11 +221,30 @@ static void settle(struct tt_output *out, size_t done)
 	out->len -= done;
 }
 
+/* Reserves the space the buffer needs at the end of the file: 0, or
+ * the errno of a full disk or quota (nothing is written then). A file
+ * system that cannot reserve is written to unreserved (settle() then
+ * undoes a cut line). */
+static int reserve(struct tt_output *out)
+{
+	struct stat st;
+
+	if (!out->seekable || out->reserve_unsupported || fstat(out->fd, &st))
+		return 0;
+	if (!fallocate(out->fd, FALLOC_FL_KEEP_SIZE, st.st_size, (off_t)out->len))
+		return 0;
+	if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG)
+		return errno;
+	if (errno == EOPNOTSUPP || errno == ENOSYS)
+		out->reserve_unsupported = 1;
+	return 0;
+}
+
 int tt_output_flush(struct tt_output *out)
 {
 	char why[512];
 	size_t done = 0;
-	int err = 0;
+	int err;
 
 	if (!out->len)
 		return 0;
@@ -214,7 +255,8 @@ int tt_output_flush(struct tt_output *out)
 		episode_begin(out, EIO);
 		return -EIO;
 	}
-	while (done < out->len) {
+	err = reserve(out);
+	while (!err && done < out->len) {
 		ssize_t w = write(out->fd, out->buf + done, out->len - done);
 
 		if (w < 0 && errno == EINTR)

@@ -41,6 +41,7 @@ struct tt_output {
 	int dir_fd;         /* the ledger's directory; -1 for stdout */
 	int is_stdout;
 	int seekable;       /* a regular file: cut lines can be truncated */
+	int reserve_unsupported; /* its file system has no fallocate */
 	char path[4096];
 	char dir[4096];     /* for messages */
 	char name[256];     /* the file's name in dir_fd */

@@ -1,0 +1,114 @@
+"""A ledger flood next to a real workload (docs/security.md, "Floods"):
+100,000 requests pipelined to a listener of the flooding process's own
+under an AI name, never answered, while another process makes 100 real
+calls (50 before the flood, 50 during it). Promise: the 100 are all in the
+ledger with their exact usage, the flood is counted exactly (events written
++ limited + summarised), the ledger grows by less than 1 MB, and with a
+512 KiB retention window the calls made before the flood are not rotated
+away. The long form floods 1,000,000 and adds 20,000 requests no decoder
+knows, answered by the fake provider."""
+import os
+import subprocess
+import time
+
+from common import (HERE, LONG, PY, AgentRun, Calls, agent_stats, check,
+                    check_exact, events, ledger_bytes, read_ledger, run_client,
+                    wait_events, wait_for)
+
+ORDER = 40
+FLOOD = 1000000 if LONG else 100000
+UNKNOWN = 20000 if LONG else 0
+# As fast as the agent decodes them with room to spare: faster, the ring
+# buffer drops capture events (counted as ringbuf_lost_events), which is
+# the capture's limit, not the ledger's this case is about.
+RATE = 25000
+
+
+def silent_server(env):
+    ready = os.path.join(env.dir, "chaos-silent.ready")
+    proc = subprocess.Popen([PY, os.path.join(HERE, "silent_server.py"),
+                             os.path.join(env.certs, "server.pem"),
+                             os.path.join(env.certs, "server.key"), ready],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    check(wait_for(ready, 10, proc), "the silent server did not start")
+    with open(ready) as f:
+        return proc, int(f.read())
+
+
+def flood(env, cg, port, n, path="/v1/chat/completions", rate=RATE):
+    cg_dir, _ = env.cgroup(cg)
+    argv = [PY, os.path.join(HERE, "flood_client.py"), "api.openai.com", str(port),
+            str(n), path, str(rate)]
+    return env.spawn(argv, cg_dir, env={"SSL_CERT_FILE": env.ca},
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def cpu_s(pid):
+    """User + system CPU seconds of a process (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def settle(path, quiet_s=2.0, timeout=120):
+    """Until the ledger stops growing: the agent has caught up."""
+    deadline, last, since = time.time() + timeout, -1, time.time()
+    while time.time() < deadline:
+        size = ledger_bytes(path)
+        if size != last:
+            last, since = size, time.time()
+        elif time.time() - since >= quiet_s:
+            return
+        time.sleep(0.2)
+
+
+def test_flood_next_to_real_workload(env):
+    server, port = silent_server(env)
+    agent = AgentRun(env, "flood", extra=["--events-max-bytes", "262144",
+                                          "--events-keep", "1"]).ready()
+    cpu0 = cpu_s(agent.proc.pid)
+    try:
+        early = Calls(env, "flood-real", 50).wait()
+        wait_events(agent.events, {early.pid}, 50, 30, agent)
+        size0, t0 = ledger_bytes(agent.events), time.monotonic()
+        attacker = flood(env, "flood-attacker", port, FLOOD)
+        during = Calls(env, "flood-real", 50)
+        run_client(env, attacker, "flood client", 300)
+        if UNKNOWN:  # requests no decoder knows, answered 404 by the fake provider
+            run_client(env, flood(env, "flood-attacker", 443, UNKNOWN, "/v9/nothing"),
+                       "unknown flood", 300)
+        during.wait()
+        settle(agent.events)
+        took = time.monotonic() - t0
+        grown = ledger_bytes(agent.events) - size0
+        cpu = cpu_s(agent.proc.pid) - cpu0
+    finally:
+        agent.stop()
+        server.kill()
+        server.wait()
+    records = read_ledger(agent.events)
+    st = agent_stats(records)
+    real = events(records, {early.pid, during.pid})
+    check(len(real) == 100, "%d of the 100 real calls in the ledger (before the "
+          "flood: %d)" % (len(real), len(events(records, {early.pid}))))
+    check_exact(env, real, "real calls")
+    check(grown < 1 << 20, "the ledger grew by %d bytes during the flood" % grown)
+    lost = st["capture"]["ringbuf_lost_events"]
+    written = [e for e in events(records, {attacker.pid})
+               if e["problem"] == "no_response"]
+    summaries = [r for r in records if r.get("type") == "event_summary" and
+                 r["class"] == "unanswered"]
+    counted = st["ledger"]["limited_unanswered"]
+    print("  flood: %d unanswered in %.1fs (agent CPU %.2fs), %d written, %d "
+          "counted, ledger +%d bytes, ring lost %d" % (
+              FLOOD, took, cpu, len(written), counted, grown, lost))
+    check(counted == sum(s["events_not_written"] for s in summaries),
+          "summaries say %d, agent_stats %d" % (
+              sum(s["events_not_written"] for s in summaries), counted))
+    check(lost or len(written) + counted == FLOOD,
+          "flood of %d: %d written + %d counted" % (FLOOD, len(written), counted))
+    check(len(written) + counted >= FLOOD * 0.99, "the flood was not seen: %d + %d"
+          % (len(written), counted))
+    if UNKNOWN:
+        check(st["ledger"]["limited_unrecognised"] >= UNKNOWN * 0.9,
+              "unrecognised flood: %r" % st["ledger"])
