@@ -37,11 +37,16 @@ class AgentRun:
         self.errfile = os.path.join(env.dir, "chaos-agent-%s.err" % name)
         self.ready_file = os.path.join(env.dir, "chaos-agent-%s.ready" % name)
         cfg = {"version": 1, "capture": {"state_dir": state_dir}}
-        for k, v in (config or {}).items():
-            if isinstance(v, dict):
-                cfg.setdefault(k, {}).update(v)
-            else:
-                cfg[k] = v
+        # TT_CHAOS_CONFIG (JSON) goes over every case's own: a negative
+        # control turns a defence off and the case must then fail
+        # ('{"ledger": {"rate_limit": {"burst": 0}}}' for the flood).
+        extra_cfg = json.loads(os.environ.get("TT_CHAOS_CONFIG") or "{}")
+        for part in (config or {}, extra_cfg):
+            for k, v in part.items():
+                if isinstance(v, dict):
+                    cfg.setdefault(k, {}).update(v)
+                else:
+                    cfg[k] = v
         self.config = os.path.join(env.dir, "chaos-config-%s.json" % name)
         if not os.path.exists(self.config):
             with open(self.config, "w") as f:

@@ -280,6 +280,17 @@ static const struct error_case error_cases[] = {
 	  "capture.max_connections" },
 	{ "maxconn_fraction", "{\"capture\": {\"max_connections\": 100.5}}",
 	  "capture.max_connections" },
+	{ "ledger_not_object", "{\"ledger\": 1}", "ledger: must be an object" },
+	{ "ledger_unknown", "{\"ledger\": {\"rotate\": 1}}", "ledger" },
+	{ "rate_unknown", "{\"ledger\": {\"rate_limit\": {\"bursts\": 1}}}",
+	  "ledger.rate_limit" },
+	{ "rate_negative", "{\"ledger\": {\"rate_limit\": {\"burst\": -1}}}",
+	  "ledger.rate_limit.burst" },
+	{ "rate_fraction", "{\"ledger\": {\"rate_limit\": {\"per_minute\": 1.5}}}",
+	  "ledger.rate_limit.per_minute" },
+	{ "interval_zero",
+	  "{\"ledger\": {\"rate_limit\": {\"summary_interval_s\": 0}}}",
+	  "ledger.rate_limit.summary_interval_s" },
 };
 
 TT_TEST(every_error_names_the_field)
@@ -515,4 +526,22 @@ TT_TEST(load_oversized_file)
 	TT_CHECK_EQ_INT(tt_config_load(path, &cfg, err, sizeof(err)), 0);
 	unlink(path);
 	free(text);
+}
+
+TT_TEST(ledger_rate_limit)
+{
+	char err[256] = "";
+
+	tt_config_defaults(&cfg);
+	TT_CHECK_EQ_INT(cfg.limits.burst, 20);
+	TT_CHECK_EQ_INT(cfg.limits.per_minute, 60);
+	TT_CHECK_EQ_INT(cfg.limits.summary_interval_s, 60);
+	TT_CHECK_EQ_INT(tt_config_parse("{\"ledger\": {\"rate_limit\": {\"burst\": 0,"
+					"\"global_per_minute\": 1200}}}",
+					&cfg, err, sizeof(err)), 0);
+	TT_CHECK_EQ_STR(err, "");
+	TT_CHECK_EQ_INT(cfg.limits.burst, 0);
+	TT_CHECK_EQ_INT(cfg.limits.global_per_minute, 1200);
+	TT_CHECK_EQ_INT(cfg.limits.per_minute, 60); /* the others kept */
+	tt_config_free(&cfg);
 }
