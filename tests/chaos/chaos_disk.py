@@ -74,6 +74,9 @@ def test_disk_full(env):
     check(st["write_episodes"] >= 1 and st["events_dropped"] >= 1,
           "writes never failed or nothing was dropped: the case did not test "
           "anything (%r)" % st)
+    print("  disk full: %d calls, %d events in the ledger, %d counted as dropped, "
+          "%d episode(s), %d rollbacks" % (calls, len(got), st["events_dropped"],
+                                           st["write_episodes"], st["rollbacks"]))
     check(len(got) + st["events_dropped"] == calls,
           "%d events in the ledger + %d counted as dropped != %d calls"
           % (len(got), st["events_dropped"], calls))

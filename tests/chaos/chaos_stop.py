@@ -1,18 +1,32 @@
 """SIGSTOP of the agent (docs/capture.md, the connection hold): a process
 the agent has not armed yet has its first AI connection held until its
 probes are in; with the agent stopped nobody arms it, and the hold must
-fail open. Promise: no client is stalled longer than capture.hold_ms
-(plus scheduling slack), the kernel counts the fail-open, and the agent
-carries on when continued."""
+fail open. Promise: no client is stalled longer than the hold allows, the
+kernel counts the fail-open, and the agent carries on when continued.
+
+What the hold allows: the kernel drops the held connection's segments
+and decides again on each retransmission, so a stalled client goes on at
+its first TCP retransmission at or after capture.hold_ms (RTO from 200 ms,
+doubling: 0.2, 0.6, 1.4, 3.0, 6.2, 12.6 s), not at hold_ms itself: 1.4 s
+for the default 1000 ms, 12.6 s for 8000 ms (measured: 1.55 s and 13.3 s
+with a call). That bound, plus half a second for the call, is checked."""
 import signal
-import time
 
 from common import (LONG, AgentRun, agent_stats, check, curl, events,
                     read_ledger, wait_events)
 
 ORDER = 60
 HOLD_MS = 1000
-SLACK_S = 1.5
+CALL_S = 0.5
+
+
+def released_by(hold_s, rto=0.2):
+    """The first retransmission at or after hold_s (RTO doubling)."""
+    t = 0.0
+    while t < hold_s:
+        t += rto
+        rto *= 2
+    return t
 
 
 def test_sigstop_fails_open(env):
@@ -31,14 +45,17 @@ def test_sigstop_fails_open(env):
         wait_events(agent.events, {pid}, 1, 20, agent)
     finally:
         agent.stop()
-    check(worst <= HOLD_MS / 1000 + SLACK_S,
-          "a client was stalled %.2fs with the agent stopped (hold %d ms, a "
-          "call takes %.2fs)" % (worst, HOLD_MS, base))
+    hold_ms = HOLD_MS  # what the case asks for (a control may ask otherwise)
+    bound = released_by(hold_ms / 1000) + CALL_S
+    check(worst <= bound,
+          "a client was stalled %.2fs with the agent stopped (hold %d ms: "
+          "released by the retransmission at %.1fs; a call takes %.2fs)"
+          % (worst, hold_ms, bound - CALL_S, base))
     records = read_ledger(agent.events)
     obs = agent_stats(records).get("observer", {})
     check(obs.get("held", 0) >= 1 and obs.get("hold_failopen", 0) >= 1,
           "no connection was held and released by the deadline: the case did "
           "not test the hold (%r)" % obs)
     check(len(events(records, {pid})) == 1, "no event after SIGCONT")
-    print("  stopped agent: worst call %.2fs (hold %d ms, normal %.2fs)"
-          % (worst, HOLD_MS, base))
+    print("  stopped agent: worst call %.2fs (hold %d ms, bound %.2fs, normal %.2fs)"
+          % (worst, hold_ms, bound, base))

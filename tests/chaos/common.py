@@ -48,6 +48,7 @@ class AgentRun:
                 else:
                     cfg[k] = v
         self.config = os.path.join(env.dir, "chaos-config-%s.json" % name)
+        self.config_json = cfg
         if not os.path.exists(self.config):
             with open(self.config, "w") as f:
                 json.dump(cfg, f)
