@@ -88,6 +88,7 @@ static __always_inline void sock_event(struct sock_state *st, __u8 what,
 	ev = bpf_ringbuf_reserve(&proc_events, sizeof(*ev), 0);
 	if (!ev) {
 		count(TT_C_RB_LOST_EVENTS, 1);
+		count(TT_C_SOCK_EV_LOST, 1);
 		return;
 	}
 	__builtin_memset(&ev->hdr, 0, sizeof(ev->hdr));
@@ -103,7 +104,7 @@ static __always_inline void sock_event(struct sock_state *st, __u8 what,
 	ev->bytes_received = rcvd;
 	__builtin_memcpy(&ev->sock, &st->s, sizeof(ev->sock));
 	/* FORCE: a default wake-up is skipped while older records wait. */
-	bpf_ringbuf_submit(ev, wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(ev, proc_rb_flags(wake));
 }
 
 static __always_inline void list_sock(struct sock_state *st)
@@ -579,6 +580,36 @@ int sock_egress(struct __sk_buff *skb)
 
 /* ---- the end ---- */
 
+/* TCP's counters count sequence space: bytes_acked holds the SYN and,
+ * once acknowledged, our FIN; bytes_received the peer's FIN. The event
+ * carries payload bytes, as the peer's application saw them. */
+static __always_inline __u64 payload_sent(struct tcp_sock *tp, int oldstate)
+{
+	__u64 n = tp->bytes_acked;
+	/* In these states our FIN is queued (write_seq counts it): it was
+	 * acknowledged when nothing is left unacknowledged. */
+	int fin_queued = oldstate == TCP_FIN_WAIT1 || oldstate == TCP_FIN_WAIT2 ||
+			 oldstate == TCP_CLOSING || oldstate == TCP_LAST_ACK;
+
+	if (n)
+		n--; /* the SYN, acknowledged when the connection was made */
+	if (n && fin_queued && tp->snd_una == tp->write_seq)
+		n--;
+	return n;
+}
+
+static __always_inline __u64 payload_received(struct sock *sk,
+					      struct tcp_sock *tp)
+{
+	__u64 n = tp->bytes_received;
+
+	/* SOCK_DONE: tcp_fin() took the peer's FIN (tcp_done() sets the
+	 * state before anything else, so nothing else has set it yet). */
+	if (n && (sk->__sk_common.skc_flags & (1UL << SOCK_DONE)))
+		n--;
+	return n;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 {
@@ -591,8 +622,8 @@ int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 	if (!st || st->s.state == TT_SOCK_PARSING || st->s.state == TT_SOCK_OTHER)
 		return 0;
 	tp = bpf_skc_to_tcp_sock(sk);
-	sock_event(st, TT_SOCK_EV_CLOSE, tp ? tp->bytes_acked : 0,
-		   tp ? tp->bytes_received : 0, 0);
+	sock_event(st, TT_SOCK_EV_CLOSE, tp ? payload_sent(tp, oldstate) : 0,
+		   tp ? payload_received(sk, tp) : 0, 0);
 	bpf_map_delete_elem(&ai_socks, &st->s.cookie);
 	st->s.state = TT_SOCK_OTHER; /* reported once */
 	return 0;

@@ -100,9 +100,9 @@ static void meet(struct tt_pipeline *p, struct tt_sock_rec *rec,
 		/* A connection with no name that carries AI traffic (a
 		 * record made for a connection older than the agent). */
 		if (!rec->provider)
-			rec->provider = conn->cls.provider;
-	} else if (conn->verdict == TT_VERDICT_FILTER && conn->cls.reason &&
-		   !strcmp(conn->cls.reason, "h2_joined_midway")) {
+			rec->provider = conn->provider;
+	} else if (conn->verdict == TT_VERDICT_FILTER && conn->reason &&
+		   !strcmp(conn->reason, "h2_joined_midway")) {
 		rec->undecodable = "joined_midway";
 	}
 }
