@@ -523,3 +523,25 @@ TT_TEST(h2_joined_midway_named_by_address)
 		TT_CHECK_EQ_INT(fx.n, named);
 	}
 }
+/* The process behind a dark connection has often exited by the time the
+ * connection is booked: its facts (exe, environment, cgroup path, the
+ * owner rules' inputs) are taken while it lives, when the connection
+ * opens, and held until the event is written. */
+TT_TEST(process_facts_taken_at_open)
+{
+	struct fx fx;
+
+	setup(&fx, 0, 0, 1);
+	snprintf(fx.exe, sizeof(fx.exe), "/usr/bin/mbed_chat");
+	sock(&fx, &(struct sk){ .what = TT_SOCK_EV_OPEN, .cookie = 13, .pid = 100,
+				.name = "api.openai.com", .ts = T0 });
+	fx.exe[0] = '\0'; /* the process exits */
+	sock(&fx, &(struct sk){ .what = TT_SOCK_EV_CLOSE, .cookie = 13, .pid = 100,
+				.name = "api.openai.com", .ts = T0 + MS });
+	tt_pipeline_tick(fx.p, T0 + MS + GRACE);
+	TT_CHECK_EQ_INT(fx.n, 1);
+	TT_CHECK_EQ_STR(fx.ev[0].exe, "/usr/bin/mbed_chat");
+	TT_CHECK_EQ_INT(fx.gets, 1);
+	TT_CHECK_EQ_INT(fx.puts, 1);
+	done(&fx);
+}
