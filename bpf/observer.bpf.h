@@ -527,6 +527,9 @@ static __always_inline struct sock_state *late_record(struct bpf_sock *sk,
 		st->s.daddr[2] = sk->dst_ip6[2];
 		st->s.daddr[3] = sk->dst_ip6[3];
 	}
+	/* Not its connect(), which was before the agent: when it was first
+	 * seen (0 would date its dark event at boot). */
+	st->s.t_connect = now;
 	/* No name: user space learns it from the connection it carries. */
 	st->s.state = TT_SOCK_MAYBE;
 	st->s.flags = TT_SOCKF_PREEXISTING;
