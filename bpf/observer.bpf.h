@@ -528,6 +528,9 @@ static __always_inline struct sock_state *late_record(struct bpf_sock *sk,
 		st->s.daddr[2] = sk->dst_ip6[2];
 		st->s.daddr[3] = sk->dst_ip6[3];
 	}
+	/* Not its connect(), which was before the agent: when it was first
+	 * seen (0 would date its dark event at boot). */
+	st->s.t_connect = now;
 	/* No name: user space learns it from the connection it carries. */
 	st->s.state = TT_SOCK_MAYBE;
 	st->s.flags = TT_SOCKF_PREEXISTING;
@@ -580,34 +583,26 @@ int sock_egress(struct __sk_buff *skb)
 
 /* ---- the end ---- */
 
-/* TCP's counters count sequence space: bytes_acked holds the SYN and,
- * once acknowledged, our FIN; bytes_received the peer's FIN. The event
- * carries payload bytes, as the peer's application saw them. */
-static __always_inline __u64 payload_sent(struct tcp_sock *tp, int oldstate)
+/* The payload bytes of a connection that ends now (oldstate: the state it
+ * leaves). The kernel's bytes_acked and bytes_received count sequence
+ * space: our SYN (acked once established), our FIN once acked and the
+ * peer's FIN once received take one each, and are no payload. */
+static __always_inline void payload_bytes(struct sock *sk, struct tcp_sock *tp,
+					  int oldstate, __u64 *sent, __u64 *rcvd)
 {
-	__u64 n = tp->bytes_acked;
-	/* In these states our FIN is queued (write_seq counts it): it was
-	 * acknowledged when nothing is left unacknowledged. */
-	int fin_queued = oldstate == TCP_FIN_WAIT1 || oldstate == TCP_FIN_WAIT2 ||
-			 oldstate == TCP_CLOSING || oldstate == TCP_LAST_ACK;
-
-	if (n)
-		n--; /* the SYN, acknowledged when the connection was made */
-	if (n && fin_queued && tp->snd_una == tp->write_seq)
-		n--;
-	return n;
-}
-
-static __always_inline __u64 payload_received(struct sock *sk,
-					      struct tcp_sock *tp)
-{
-	__u64 n = tp->bytes_received;
-
-	/* SOCK_DONE: tcp_fin() took the peer's FIN (tcp_done() sets the
-	 * state before anything else, so nothing else has set it yet). */
-	if (n && (sk->__sk_common.skc_flags & (1UL << SOCK_DONE)))
-		n--;
-	return n;
+	*sent = tp->bytes_acked;
+	*rcvd = tp->bytes_received;
+	if (*sent)
+		(*sent)--; /* the SYN */
+	/* Our FIN was sent in these states; all acked: it too. */
+	if ((oldstate == TCP_FIN_WAIT1 || oldstate == TCP_FIN_WAIT2 ||
+	     oldstate == TCP_CLOSING || oldstate == TCP_LAST_ACK) &&
+	    tp->snd_una == tp->write_seq && *sent)
+		(*sent)--;
+	/* tcp_fin() marks the socket done when the peer's FIN arrives in
+	 * order (tcp_done() marks it only after this tracepoint). */
+	if ((sk->__sk_common.skc_flags & (1UL << SOCK_DONE)) && *rcvd)
+		(*rcvd)--;
 }
 
 SEC("tp_btf/inet_sock_set_state")
@@ -615,6 +610,7 @@ int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 {
 	struct sock_state *st;
 	struct tcp_sock *tp;
+	__u64 sent = 0, rcvd = 0;
 
 	if (newstate != TCP_CLOSE_STATE || sk->sk_protocol != IPPROTO_TCP)
 		return 0;
@@ -622,8 +618,9 @@ int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 	if (!st || st->s.state == TT_SOCK_PARSING || st->s.state == TT_SOCK_OTHER)
 		return 0;
 	tp = bpf_skc_to_tcp_sock(sk);
-	sock_event(st, TT_SOCK_EV_CLOSE, tp ? payload_sent(tp, oldstate) : 0,
-		   tp ? payload_received(sk, tp) : 0, 0);
+	if (tp)
+		payload_bytes(sk, tp, oldstate, &sent, &rcvd);
+	sock_event(st, TT_SOCK_EV_CLOSE, sent, rcvd, 0);
 	bpf_map_delete_elem(&ai_socks, &st->s.cookie);
 	st->s.state = TT_SOCK_OTHER; /* reported once */
 	return 0;

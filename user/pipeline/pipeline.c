@@ -521,6 +521,7 @@ void tt_pipeline_free(struct tt_pipeline *p)
 	if (!p)
 		return;
 	tt_pipeline_finish_all(p);
+	tt_dark_free(p);
 	tt_conntab_free(p->conns);
 	tt_socks_free(p->socks);
 	free(p);
