@@ -60,7 +60,7 @@ SKEL      := $(B)/tokentap.skel.h
 
 BENCH_BIN := $(B)/bench/ssl_rtt
 GNUTLS_BENCH_BIN := $(B)/bench/gnutls_rtt
-IDLE_BENCH_BIN := $(B)/bench/idle_conns
+CONNS_BENCH_BIN := $(B)/bench/tls_conns
 
 # Go test programs (tests/go/<name>), built when go is installed; the unit
 # tests that read them fail when they are missing. No network (GOPROXY=off),
@@ -211,7 +211,7 @@ $(BENCH_BIN): bench/ssl_rtt.c bench/bench_tls.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -fno-inline $< -o $@ -lssl -lcrypto -lpthread
 
-$(IDLE_BENCH_BIN): bench/idle_conns.c bench/bench_tls.h
+$(CONNS_BENCH_BIN): bench/tls_conns.c bench/bench_tls.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $< -o $@ -lssl -lcrypto

@@ -91,17 +91,11 @@ static void name_by_peer(struct tt_pipeline *p, struct tt_sock_rec *rec)
 static void meet(struct tt_pipeline *p, struct tt_sock_rec *rec,
 		 struct tt_conn *conn)
 {
-	size_t n;
-
 	conn->sock_cookie = rec->s.cookie;
 	/* Probes armed after the library's name call: the ClientHello's. */
-	if (!conn->sni[0] && rec->s.name_len && rec->provider) {
-		n = rec->s.name_len < sizeof(conn->sni) - 1 ? rec->s.name_len
-							   : sizeof(conn->sni) - 1;
-		memcpy(conn->sni, rec->s.name, n);
-		conn->sni[n] = '\0';
+	if (!conn->sni[0] && rec->s.name_len && rec->provider &&
+	    !tt_conn_set_sni(conn, rec->s.name, rec->s.name_len))
 		p->st.sock_named_conns++;
-	}
 	if (conn->verdict == TT_VERDICT_CAPTURE && !rec->decoded) {
 		rec->decoded = 1;
 		tt_socks_stats(p->socks)->decoded++;

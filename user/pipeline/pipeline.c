@@ -225,7 +225,7 @@ static void emit_record(struct tt_pipeline *p, const struct tt_conn *conn,
 	tt_jsonw_str(&w, "comm", conn->comm);
 	tt_jsonw_int(&w, "cgroup_id", (int64_t)conn->cgroup_id);
 	tt_jsonw_str(&w, "library", "openssl");
-	tt_jsonw_str(&w, "server_name", conn->sni[0] ? conn->sni : "");
+	tt_jsonw_str(&w, "server_name", conn->sni);
 	tt_jsonw_str(&w, "provider", conn->provider ? conn->provider : "");
 	tt_jsonw_str(&w, "classified_by", conn->reason);
 	if (conn->req && conn->req->method[0]) {
@@ -378,7 +378,6 @@ static void on_sni(struct tt_pipeline *p, const struct tt_ev_sni *ev,
 		   size_t size)
 {
 	struct tt_conn *conn;
-	size_t n;
 
 	if (size < sizeof(*ev)) {
 		p->st.bad_events++;
@@ -387,10 +386,8 @@ static void on_sni(struct tt_pipeline *p, const struct tt_ev_sni *ev,
 	conn = conn_for(p, &ev->hdr);
 	if (!conn)
 		return;
-	n = ev->name_len < sizeof(conn->sni) - 1 ? ev->name_len
-						  : sizeof(conn->sni) - 1;
-	memcpy(conn->sni, ev->name, n);
-	conn->sni[n] = '\0';
+	/* Out of memory: classified without its name (by the request). */
+	tt_conn_set_sni(conn, ev->name, ev->name_len);
 	if (conn->verdict == TT_VERDICT_PENDING)
 		classify(p, conn);
 }
