@@ -83,7 +83,7 @@ FUZZ_SECONDS ?= 5
 .SECONDARY: $(FUZZ_CORE_OBJS) $(FUZZ_OBJS) $(UNIT_BINS:=.o)
 
 .PHONY: all deps test unit unit-bins check-build e2e bench bench-decode clean install fuzz \
-	fuzz-smoke golden demo docs
+	fuzz-smoke golden demo docs prices
 all: $(B)/tokentap
 
 $(BPF_OBJ): $(BPF_SRC) $(wildcard bpf/*.bpf.h) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
@@ -278,6 +278,22 @@ install: $(B)/tokentap
 	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DOCDIR@|$(PREFIX)/share/doc/tokentap|g' \
 		packaging/systemd/tokentap.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/tokentap.service
 	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/tokentap.service
+
+# The shipped price table, made from LiteLLM's table (a copy of the
+# upstream file at one commit, config/sources/) and the hand-kept
+# overrides (docs/pricing.md). PRICES_DATE is when the copy was taken;
+# refresh: copy a new upstream file in, set the date, `make prices`.
+# tests/run_golden.py checks that this reproduces config/prices.json
+# byte for byte (PRICES_OUT=elsewhere).
+PRICES_SOURCE    ?= config/sources/litellm-prices.json
+PRICES_OVERRIDES ?= config/prices-overrides.json
+PRICES_DATE      ?= 2026-12-07
+PRICES_OUT       ?= config/prices.json
+prices: $(B)/tokentap
+	$(call msg,PRICES,$(PRICES_OUT))
+	$(Q)$(B)/tokentap prices import litellm $(PRICES_SOURCE) \
+		--overrides $(PRICES_OVERRIDES) --date $(PRICES_DATE) \
+		--output $(PRICES_OUT)
 
 clean:
 	rm -rf $(B)

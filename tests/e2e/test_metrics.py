@@ -155,7 +155,7 @@ def test_metrics(env):
     sec = Secrets(env)
     rel_parent = "/" + os.path.relpath(env.cg_parent, cgroup2_root())
     config = write_config(env, rel_parent)
-    table = costcheck.load(PRICES)
+    table = costcheck.Reference()
     ca = {"CURL_CA_BUNDLE": env.ca, "SSL_CERT_FILE": env.ca, "REQUESTS_CA_BUNDLE": env.ca}
     mport = free_port()
     target = "127.0.0.1:%d" % mport

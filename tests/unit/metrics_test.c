@@ -432,7 +432,7 @@ TT_TEST(call_metrics_unallocated_unpriced_unknown)
 	c.provider[0] = '\0';
 	c.response_model[0] = '\0'; /* falls back to the requested model */
 	c.outcome = TT_OUT_RATE_LIMITED;
-	c.usage = (struct tt_usage){ -1, -1, -1, -1, -1, -1 };
+	tt_usage_reset(&c.usage);
 	rec.end_ns = rec.start_ns; /* no duration */
 	event_of(&rec, &res, &ev);
 	tt_call_metrics_observe(&cm, &ev);
