@@ -244,6 +244,7 @@ e2e: $(B)/tokentap
 golden: $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/pricing_check.py --agent $(B)/tokentap
 
 # Unit, golden and fuzz smoke need no root; end-to-end tests need root and
 # real BPF.
@@ -253,6 +254,7 @@ test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc
 	$(Q)$(B)/counters-doc $(COUNTER_DOCS)
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/pricing_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
 

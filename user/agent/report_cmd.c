@@ -19,7 +19,7 @@ enum format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_FOCUS };
 
 static const char usage_text[] =
 	"usage: tokentap report [--by KEYS] [--format table|csv|json|focus]\n"
-	"                       [--since ISO] [--until ISO] FILE...\n"
+	"                       [--since ISO] [--until ISO] [--reprice TABLE] FILE...\n"
 	"  --by KEYS      comma-separated, from owner, team, cost_center,\n"
 	"                 application, environment, provider, model, operation,\n"
 	"                 workload, api_key, allocation_status\n"
@@ -29,6 +29,9 @@ static const char usage_text[] =
 	"  --since ISO    events at or after this time (2026-11-01, or\n"
 	"                 2026-11-01T08:00:00Z; no zone means UTC)\n"
 	"  --until ISO    events before this time\n"
+	"  --reprice TABLE\n"
+	"                 price every event again with this price table and\n"
+	"                 show the new cost beside the old (new_cost, change)\n"
 	"  FILE           ledger files (events.jsonl, events.jsonl.1, ...);\n"
 	"                 - for standard input\n";
 
@@ -117,12 +120,14 @@ int tt_report_main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "since", required_argument, NULL, 's' },
 		{ "until", required_argument, NULL, 'u' },
+		{ "reprice", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	static const char *const formats[] = { "table", "csv", "json", "focus" };
 	struct tt_report_opts o = { 0 };
-	const char *by = REPORT_DEFAULT_KEYS;
+	const char *by = REPORT_DEFAULT_KEYS, *reprice = NULL;
+	struct tt_pricing table = { 0 };
 	enum format fmt = FMT_TABLE;
 	struct tt_report r;
 	size_t bad = 0;
@@ -151,6 +156,9 @@ int tt_report_main(int argc, char **argv)
 				return 2;
 			o.has_until = 1;
 			break;
+		case 'r':
+			reprice = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -173,8 +181,19 @@ int tt_report_main(int argc, char **argv)
 		add_key(&o, TT_RKEY_PROVIDER);
 		add_key(&o, TT_RKEY_MODEL);
 	}
-	if (tt_report_init(&r, &o))
+	if (reprice) {
+		char err[512];
+
+		if (tt_pricing_load(reprice, &table, err, sizeof(err))) {
+			fprintf(stderr, "tokentap report: --reprice: %s\n", err);
+			return 1;
+		}
+		o.reprice = &table;
+	}
+	if (tt_report_init(&r, &o)) {
+		tt_pricing_free(&table);
 		return bad_usage("--by: bad key list ", by);
+	}
 	ret = read_files(&r, argv + optind, argc - optind);
 	if (!ret && tt_report_finish(&r)) {
 		fprintf(stderr, "tokentap report: out of memory\n");
@@ -185,5 +204,6 @@ int tt_report_main(int argc, char **argv)
 		ret = 1;
 	}
 	tt_report_free(&r);
+	tt_pricing_free(&table);
 	return ret;
 }
