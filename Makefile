@@ -210,7 +210,7 @@ DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcjson-dev \
 	gcc curl openssl ca-certificates python3 python3-requests python3-brotli \
 	python3-zstandard python3-jsonschema nodejs wget iproute2 util-linux procps \
 	libcapstone-dev golang-go python3-h2 python3-httpx libgnutls28-dev \
-	libcurl4-openssl-dev libmicrohttpd-dev prometheus
+	libcurl4-openssl-dev libmicrohttpd-dev prometheus python3-botocore
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -284,7 +284,9 @@ install: $(B)/tokentap
 # The shipped price table, made from LiteLLM's table (a copy of the
 # upstream file at one commit, config/sources/) and the hand-kept
 # overrides (docs/pricing.md). PRICES_DATE is when the copy was taken;
-# refresh: copy a new upstream file in, set the date, `make prices`.
+# refresh: copy a new upstream file in, set the date (and PRICES_COMMIT
+# for the full upstream file, which does not name its commit), `make
+# prices` (docs/pricing.md).
 # tests/run_golden.py checks that this reproduces config/prices.json
 # byte for byte (PRICES_OUT=elsewhere).
 PRICES_SOURCE    ?= config/sources/litellm-prices.json
@@ -295,7 +297,7 @@ prices: $(B)/tokentap
 	$(call msg,PRICES,$(PRICES_OUT))
 	$(Q)$(B)/tokentap prices import litellm $(PRICES_SOURCE) \
 		--overrides $(PRICES_OVERRIDES) --date $(PRICES_DATE) \
-		--output $(PRICES_OUT)
+		$(if $(PRICES_COMMIT),--commit $(PRICES_COMMIT)) --output $(PRICES_OUT)
 
 clean:
 	rm -rf $(B)
