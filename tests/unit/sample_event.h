@@ -80,6 +80,6 @@ static const char sample_line[] =
 	"'image_output':null,'per_request':null},'lacked':[],"
 	"'reason':null,'is_final_invoice_amount':false},"
 	"'request_bytes':137,'response_bytes':2000,"
-	"'response_encoding':'identity','problem':null}";
+	"'response_encoding':'identity','problem':null,'connection':null}";
 
 #endif

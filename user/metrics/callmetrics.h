@@ -18,6 +18,7 @@
 struct tt_call_metrics {
 	struct tt_mfam *requests, *tokens, *cost, *duration;
 	struct tt_mfam *unallocated, *mismatches, *unpriced;
+	struct tt_mfam *dark, *dark_bytes; /* dark connections (no call) */
 };
 
 /* Creates the families in m. 0 or -ENOMEM/-EINVAL (registry full). */
