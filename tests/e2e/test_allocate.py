@@ -7,6 +7,7 @@ model and exact token counts and the cost the shipped price table implies;
 the stray workload is unallocated; the header that claims production from
 a staging cgroup is flagged. No key or prompt may reach any output."""
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -125,6 +126,9 @@ def test_allocation(env):
     rel_parent = "/" + os.path.relpath(env.cg_parent, cgroup2_root())
     pod = Pod(env, "shop", "checkout-7d9f8")
     table = costcheck.Reference()
+    shipped = costcheck.load(PRICES)
+    with open(PRICES, "rb") as f:
+        shipped_sha = hashlib.sha256(f.read()).hexdigest()
     try:
         docker_dir, cid = docker_scope(env)
         config = write_config(env, pod, rel_parent)
@@ -235,7 +239,8 @@ def test_allocation(env):
             check(ev["cost"]["amount"] is not None and
                   costcheck.close(ev["cost"]["amount"], want_cost),
                   "%s: cost %r, the table implies %r" % (label, ev["cost"]["amount"], want_cost))
-            check(ev["cost"]["pricing_version"] == table["version"] and
+            check(ev["cost"]["pricing_version"] == shipped["version"] and
+                  ev["cost"]["pricing_sha256"] == shipped_sha and
                   ev["cost"]["is_final_invoice_amount"] is False, "%s: cost %r"
                   % (label, ev["cost"]))
             check(ev["process"]["exe"] and os.path.isabs(ev["process"]["exe"]),
