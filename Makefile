@@ -72,6 +72,12 @@ GO_BINS   := $(if $(GO),$(addprefix $(B)/go/,tlsclient tlsclient-stripped \
 	tlsclient-pie))
 GO_BENCH_BIN := $(if $(GO),$(B)/go/rtt)
 
+# A TLS client the agent cannot trace (tests/e2e/test_dark.py): mbedTLS,
+# linked statically, built when its headers are installed (libmbedtls-dev);
+# the test says SKIP otherwise.
+MBEDTLS_H := $(wildcard /usr/include/mbedtls/ssl.h)
+E2E_BINS  := $(if $(MBEDTLS_H),$(B)/e2e/mbed_chat)
+
 # libFuzzer targets: tests/fuzz/<name>_fuzz.c, cores rebuilt with sanitizers.
 FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
@@ -85,7 +91,7 @@ FUZZ_SECONDS ?= 5
 
 .PHONY: all deps test unit unit-bins check-build e2e bench bench-decode clean install fuzz \
 	fuzz-smoke golden demo docs prices
-all: $(B)/tokentap
+all: $(B)/tokentap $(E2E_BINS)
 
 $(BPF_OBJ): $(BPF_SRC) $(wildcard bpf/*.bpf.h) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
 	@mkdir -p $(@D)
@@ -155,6 +161,12 @@ $(B)/go/rtt: $(wildcard tests/go/rtt/*.go) tests/go/rtt/go.mod
 	$(call msg,GO,$@)
 	$(Q)cd tests/go/rtt && $(GO_ENV) $(GO) build -buildvcs=false -o $(abspath $@) .
 
+$(B)/e2e/mbed_chat: tests/e2e/clients/mbed_chat.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -D_GNU_SOURCE $< -o $@ \
+		-Wl,-Bstatic -lmbedtls -lmbedx509 -lmbedcrypto -Wl,-Bdynamic
+
 # gobin_test reads the Go binaries (make unit and make test both build them).
 $(B)/tests/gobin_test: | $(GO_BINS)
 
@@ -216,7 +228,7 @@ DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcjson-dev \
 	gcc curl openssl ca-certificates python3 python3-requests python3-brotli \
 	python3-zstandard python3-jsonschema nodejs wget iproute2 util-linux procps \
 	libcapstone-dev golang-go python3-h2 python3-httpx libgnutls28-dev \
-	libcurl4-openssl-dev libmicrohttpd-dev prometheus python3-botocore
+	libcurl4-openssl-dev libmicrohttpd-dev prometheus libmbedtls-dev python3-botocore
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -243,7 +255,7 @@ unit: $(UNIT_SEL) $(if $(T),,$(GO_BINS) $(B)/counters-doc)
 check-build:
 	$(Q)tests/check_build.sh
 
-e2e: $(B)/tokentap
+e2e: $(B)/tokentap $(E2E_BINS)
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
 
 # Golden replay: recorded capture streams in, expected records out.
@@ -254,7 +266,7 @@ golden: $(B)/tokentap
 
 # Unit, golden and fuzz smoke need no root; end-to-end tests need root and
 # real BPF.
-test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc
+test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc $(E2E_BINS)
 	$(Q)tests/check_build.sh
 	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_BINS)
 	$(Q)$(B)/counters-doc $(COUNTER_DOCS)

@@ -265,6 +265,7 @@ const struct tt_counter_row tt_counter_rows[] = {
 	KEY("observer", "hold_drops", BPF(SOCK_HOLD_DROPS))
 	ROW("observer", "linked", AI_SOCKETS, "linked", BPF(SOCK_LINKED))
 	ROW("observer", "table_full", TABLE_FULL, "kernel_ai_connections", BPF(SOCK_TABLE_FULL))
+	KEY("observer", "events_lost", BPF(SOCK_EV_LOST))
 	ROW("observer", "ai_connections", AI_SOCKETS, "reported", pipe.socks_opened)
 	ROW("observer", "not_ai", AI_SOCKETS, "not_ai", pipe.socks_not_ai)
 	ROW("observer", "ai_table_full", TABLE_FULL, "ai_connections", pipe.socks_table_full)

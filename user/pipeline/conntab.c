@@ -48,6 +48,7 @@ static void conn_free(struct tt_conn *conn)
 	for (int d = 0; d < 2; d++)
 		EVP_MD_CTX_free(conn->dir[d].digest);
 	tt_conn_peek_drop(conn); /* cleared, then freed */
+	free(conn->req);
 	free(conn);
 }
 

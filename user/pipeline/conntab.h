@@ -34,7 +34,9 @@ struct tt_conn {
 	uint64_t t_first_ns, t_last_ns;
 	int first_dir;     /* -1 until the first data event */
 	int verdict;       /* TT_VERDICT_* as user space decided */
-	struct tt_class cls;
+	const char *reason;   /* how it was classified (static string) */
+	const char *provider; /* the host table's, NULL when filtered */
+	struct tt_http_peek *req; /* first request line: connection records only */
 	char sni[256];
 	char comm[16];
 	uint8_t *peek;     /* first egress bytes while undecided */

@@ -104,6 +104,10 @@ struct tt_report_stats {
 	uint64_t unpriced_by[TT_RREASON__COUNT];
 	uint64_t allocated;     /* allocation.status "allocated" */
 	uint64_t mismatches;    /* environment_check.mismatch true */
+	/* Dark connections (events with a "connection"): AI traffic seen and
+	 * not decrypted. No call, no cost: counted here only. */
+	uint64_t dark;
+	uint64_t dark_sent, dark_received; /* their bytes; saturating */
 	struct tt_report_sum cost;           /* sum of cost.amount */
 	struct tt_report_sum failed_cost;    /* of failed calls */
 	struct tt_report_sum allocated_cost; /* of allocated calls */

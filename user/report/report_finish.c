@@ -107,6 +107,9 @@ static void stats_merge(struct tt_report_stats *d,
 		d->unpriced_by[i] += s->unpriced_by[i];
 	d->allocated += s->allocated;
 	d->mismatches += s->mismatches;
+	d->dark += s->dark;
+	tt_rsat_add(&d->dark_sent, s->dark_sent);
+	tt_rsat_add(&d->dark_received, s->dark_received);
 	sum_merge(&d->cost, &s->cost);
 	sum_merge(&d->failed_cost, &s->failed_cost);
 	sum_merge(&d->allocated_cost, &s->allocated_cost);

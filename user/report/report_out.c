@@ -225,6 +225,9 @@ size_t tt_rstats_fields(const struct tt_report *r,
 	for (int i = 0; i < TT_RREASON__COUNT; i++)
 		U(unpriced_names[i], s->unpriced_by[i]);
 	U("environment_mismatches", s->mismatches);
+	U("dark_connections", s->dark);
+	U("dark_bytes_sent", s->dark_sent);
+	U("dark_bytes_received", s->dark_received);
 	if (r->opts.reprice) {
 		double now = tt_report_sum_value(&s->new_cost);
 

@@ -12,7 +12,7 @@
 static const char *const num_heads[] = {
 	"calls", "ok", "failed", "retries", "in_tokens", "out_tokens",
 	"cost", "cost/call", "cost/ok", "failed_cost", "retry_infl",
-	"alloc_cost%", "unpriced", "env_mismatch",
+	"alloc_cost%", "unpriced", "env_mismatch", "dark_conns", "dark_bytes",
 	/* With --reprice only. */
 	"new_cost", "change", "new_unpriced",
 };
@@ -86,6 +86,7 @@ static void fill_row(const struct tt_report *r, struct row *row,
 		     const struct tt_report_stats *s)
 {
 	struct tt_report_derived d;
+	uint64_t dark_bytes;
 	size_t c = 0;
 
 	tt_report_derive(s, &d);
@@ -106,6 +107,11 @@ static void fill_row(const struct tt_report *r, struct row *row,
 	percent(row->cell[c++], d.alloc_cost_coverage);
 	count(row->cell[c++], s->unpriced);
 	count(row->cell[c++], s->mismatches);
+	/* Spend that happened and could not be measured. */
+	count(row->cell[c++], s->dark);
+	dark_bytes = s->dark_sent;
+	tt_rsat_add(&dark_bytes, s->dark_received);
+	count(row->cell[c++], dark_bytes);
 	if (r->opts.reprice) {
 		double now = tt_report_sum_value(&s->new_cost);
 
