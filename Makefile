@@ -90,7 +90,7 @@ FUZZ_SECONDS ?= 5
 .SECONDARY: $(FUZZ_CORE_OBJS) $(FUZZ_OBJS) $(UNIT_BINS:=.o)
 
 .PHONY: all deps test unit unit-bins check-build e2e bench bench-decode clean install fuzz \
-	fuzz-smoke golden demo docs
+	fuzz-smoke golden demo docs prices
 all: $(B)/tokentap $(E2E_BINS)
 
 $(BPF_OBJ): $(BPF_SRC) $(wildcard bpf/*.bpf.h) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
@@ -228,7 +228,7 @@ DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcjson-dev \
 	gcc curl openssl ca-certificates python3 python3-requests python3-brotli \
 	python3-zstandard python3-jsonschema nodejs wget iproute2 util-linux procps \
 	libcapstone-dev golang-go python3-h2 python3-httpx libgnutls28-dev \
-	libcurl4-openssl-dev libmicrohttpd-dev prometheus libmbedtls-dev
+	libcurl4-openssl-dev libmicrohttpd-dev prometheus libmbedtls-dev python3-botocore
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -262,6 +262,7 @@ e2e: $(B)/tokentap $(E2E_BINS)
 golden: $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/pricing_check.py --agent $(B)/tokentap
 
 # Unit, golden and fuzz smoke need no root; end-to-end tests need root and
 # real BPF.
@@ -271,6 +272,7 @@ test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc $(E2E_BINS)
 	$(Q)$(B)/counters-doc $(COUNTER_DOCS)
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/pricing_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
 
@@ -296,6 +298,24 @@ install: $(B)/tokentap
 	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DOCDIR@|$(PREFIX)/share/doc/tokentap|g' \
 		packaging/systemd/tokentap.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/tokentap.service
 	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/tokentap.service
+
+# The shipped price table, made from LiteLLM's table (a copy of the
+# upstream file at one commit, config/sources/) and the hand-kept
+# overrides (docs/pricing.md). PRICES_DATE is when the copy was taken;
+# refresh: copy a new upstream file in, set the date (and PRICES_COMMIT
+# for the full upstream file, which does not name its commit), `make
+# prices` (docs/pricing.md).
+# tests/run_golden.py checks that this reproduces config/prices.json
+# byte for byte (PRICES_OUT=elsewhere).
+PRICES_SOURCE    ?= config/sources/litellm-prices.json
+PRICES_OVERRIDES ?= config/prices-overrides.json
+PRICES_DATE      ?= 2026-12-07
+PRICES_OUT       ?= config/prices.json
+prices: $(B)/tokentap
+	$(call msg,PRICES,$(PRICES_OUT))
+	$(Q)$(B)/tokentap prices import litellm $(PRICES_SOURCE) \
+		--overrides $(PRICES_OVERRIDES) --date $(PRICES_DATE) \
+		$(if $(PRICES_COMMIT),--commit $(PRICES_COMMIT)) --output $(PRICES_OUT)
 
 clean:
 	rm -rf $(B)

@@ -29,7 +29,7 @@ CONFIG = os.path.join(ROOT, "tests", "fixtures", "replay-config.json")
 REASONS = ["no_price_table", "unknown_model", "no_usage", "missing_rate:input",
            "missing_rate:cached_input", "missing_rate:cache_write",
            "missing_rate:cache_write_1h", "missing_rate:output",
-           "missing_rate:reasoning"]
+           "missing_rate:reasoning", "invalid_usage", "no_price_at_date"]
 TOKENS = [("input_tokens", "input_tokens"), ("output_tokens", "output_tokens"),
           ("cache_read_input_tokens", "cache_read_input_tokens"),
           ("cache_creation_input_tokens", "cache_creation_input_tokens"),

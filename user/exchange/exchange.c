@@ -98,6 +98,21 @@ static void fingerprint(struct tt_xconn *x, struct exchange *e,
 	x->last_key_len = len;
 }
 
+/* Credentials in the URL, and the stable fact where the credential is
+ * not one: Gemini's ?key= when no header carried a key; for Vertex AI,
+ * whose OAuth tokens rotate hourly, the project in the path. */
+static void take_url_key(const struct tt_xconn *x, struct exchange *e)
+{
+	const char *host = e->host[0] ? e->host : x->server_name;
+	struct tt_keyfp fp;
+
+	if (!e->key.id[0] && !tt_keyfp_from_query(e->target, e->target_len, &fp))
+		e->key = fp;
+	if ((!e->key.id[0] || !strcmp(e->key.source, "bearer_token")) &&
+	    !tt_keyfp_gcp_project(host, e->target, e->target_len, &fp))
+		e->key = fp;
+}
+
 static void take_request_head(struct tt_xconn *x, struct exchange *e,
 			      const struct tt_h1_head *head)
 {
@@ -136,6 +151,7 @@ static void take_request_head(struct tt_xconn *x, struct exchange *e,
 			}
 	}
 	tt_hdrs_copy(&e->hdrs, "host", e->host, sizeof(e->host));
+	take_url_key(x, e);
 	ct = tt_hdrs_get(&e->hdrs, "content-type", &len);
 	if (ct && len >= 19 && !strncasecmp(ct, "multipart/form-data", 19) &&
 	    tt_multipart_boundary(ct, len, e->boundary, sizeof(e->boundary)) > 0)
@@ -654,7 +670,7 @@ static void finish_exchange(struct tt_xconn *x, struct exchange *e,
 		memset(&call, 0, sizeof(call));
 		call.outcome = TT_OUT_INCOMPLETE;
 		call.attempt = -1;
-		call.usage = (struct tt_usage){ -1, -1, -1, -1, -1, -1 };
+		tt_usage_reset(&call.usage);
 		call.usage_status = TT_USAGE_LOST;
 	} else {
 		tt_pdec_finish(e->pdec, complete, &call);

@@ -22,6 +22,8 @@ struct ev {
 	uint64_t dark_sent, dark_received;
 	uint64_t tok[TT_RTOK__COUNT];
 	double amount;
+	int new_priced;                  /* with opts.reprice */
+	double new_amount;
 	enum tt_report_reason reason;
 	char currency[4];
 	uint16_t version;
@@ -378,6 +380,8 @@ static enum tt_report_line read_event(struct tt_report *r, const cJSON *o,
 	e->allocated = !strcmp(status, "allocated");
 	e->success = !strcmp(outcome, "success");
 	e->mismatch = cJSON_IsTrue(mismatch);
+	if (r->opts.reprice)
+		tt_rreprice(r->opts.reprice, o, &e->new_priced, &e->new_amount);
 	if ((r->opts.has_since && e->ts_us < r->opts.since_us) ||
 	    (r->opts.has_until && e->ts_us >= r->opts.until_us))
 		return TT_RLINE_OUT_OF_RANGE;
@@ -619,6 +623,12 @@ static void stats_add(struct tt_report_stats *s, const struct ev *e)
 	} else {
 		s->unpriced++;
 		s->unpriced_by[e->reason]++;
+	}
+	if (e->new_priced) {
+		s->new_priced++;
+		tt_rsum_add(&s->new_cost, e->new_amount);
+	} else {
+		s->new_unpriced++; /* meaningful with opts.reprice only */
 	}
 	if (e->allocated)
 		s->allocated++;

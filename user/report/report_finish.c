@@ -113,6 +113,9 @@ static void stats_merge(struct tt_report_stats *d,
 	sum_merge(&d->cost, &s->cost);
 	sum_merge(&d->failed_cost, &s->failed_cost);
 	sum_merge(&d->allocated_cost, &s->allocated_cost);
+	sum_merge(&d->new_cost, &s->new_cost);
+	d->new_priced += s->new_priced;
+	d->new_unpriced += s->new_unpriced;
 	if (s->first_us < d->first_us)
 		d->first_us = s->first_us;
 	if (s->last_us > d->last_us)
