@@ -15,32 +15,25 @@ runs the same cases bigger: ten times the flood, longer storms.
 Last line: "chaos: N passed, N failed, N skipped".
 """
 import argparse
-import glob
-import importlib
 import importlib.util
-import inspect
 import os
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+E2E = os.path.join(os.path.dirname(HERE), "e2e")
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
+sys.path.insert(0, E2E)
 
 BUDGET_S = 300  # the short form's promise
 
 
-def discover():
-    mods = []
-    for path in glob.glob(os.path.join(HERE, "chaos_*.py")):
-        mod = importlib.import_module(os.path.basename(path)[:-3])
-        mods.append((getattr(mod, "ORDER", 100), mod.__name__, mod))
-    tests = []
-    for _, _, mod in sorted(mods, key=lambda m: m[:2]):
-        own = [f for name, f in inspect.getmembers(mod, inspect.isfunction)
-               if name.startswith("test_") and f.__module__ == mod.__name__]
-        tests += sorted(own, key=lambda f: f.__code__.co_firstlineno)
-    return tests
+def e2e_runner():
+    """tests/e2e/run.py (this file is run.py too: loaded by path)."""
+    spec = importlib.util.spec_from_file_location("e2e_run",
+                                                  os.path.join(E2E, "run.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def main():
@@ -50,41 +43,11 @@ def main():
     ap.add_argument("--long", action="store_true", help="the long form")
     args = ap.parse_args()
     if args.long:
-        os.environ["TT_CHAOS_LONG"] = "1"
-    from harness import Env  # noqa: E402  (after the path is set)
-    spec = importlib.util.spec_from_file_location(
-        "e2e_run", os.path.join(os.path.dirname(HERE), "e2e", "run.py"))
-    e2e_run = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(e2e_run)  # its run_tests: PASS/FAIL/SKIP lines
-    tests = [t for t in discover() if args.k in t.__name__]
-    if not tests:
-        print("chaos: no case name contains %r" % args.k)
-        print("chaos: 0 passed, 1 failed, 0 skipped")
-        return 1
-    if os.geteuid() != 0:
-        print("chaos: needs root (real BPF, mounts, other users' files); "
-              "skipped %d cases" % len(tests))
-        print("chaos: 0 passed, 0 failed, %d skipped" % len(tests))
-        return 0
-    t0 = time.monotonic()
-    try:
-        env = Env(args.agent)
-        env.start_server()
-    except Exception as e:
-        print("FAIL set-up: %s" % e)
-        print("chaos: 0 passed, 1 failed, 0 skipped")
-        return 1
-    try:
-        passed, failed, skipped = e2e_run.run_tests(env, tests)
-    finally:
-        env.close()
-    took = time.monotonic() - t0
-    print("chaos: total %.1fs%s" % (took, " (long form)" if args.long else ""))
-    if not args.long and not args.k and took > BUDGET_S:
-        print("FAIL budget: the short form took %.0fs, over %ds" % (took, BUDGET_S))
-        failed += 1
-    print("chaos: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
-    return 1 if failed else 0
+        os.environ["TT_CHAOS_LONG"] = "1"  # read by common.py at import
+    e2e = e2e_runner()
+    tests = [t for t in e2e.discover(HERE, "chaos_*.py") if args.k in t.__name__]
+    short = not args.long and not args.k
+    return e2e.suite("chaos", args.agent, tests, BUDGET_S if short else None)
 
 
 if __name__ == "__main__":

@@ -27,10 +27,11 @@ from harness import Env, Failure, Skip  # noqa: E402
 DEFAULT_ORDER = 100
 
 
-def discover():
-    """Every test_* function of every tests/e2e/test_*.py, in run order."""
+def discover(folder=HERE, pattern="test_*.py"):
+    """Every test_* function of every file matching pattern in folder (its
+    modules importable), in run order."""
     modules = []
-    for path in glob.glob(os.path.join(HERE, "test_*.py")):
+    for path in glob.glob(os.path.join(folder, pattern)):
         mod = importlib.import_module(os.path.basename(path)[:-3])
         modules.append((getattr(mod, "ORDER", DEFAULT_ORDER), mod.__name__, mod))
     tests = []
@@ -62,35 +63,45 @@ def run_tests(env, tests):
     return counts["PASS"], counts["FAIL"], counts["SKIP"]
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--agent", required=True)
-    ap.add_argument("-k", default="", help="run the tests whose name contains this")
-    args = ap.parse_args()
-    tests = [t for t in discover() if args.k in t.__name__]
+def suite(label, agent, tests, budget_s=None):
+    """Runs tests against a fake provider and the agent at agent; prints
+    "<label>: N passed, N failed, N skipped" last. budget_s: a run that
+    takes longer fails. Returns the exit code."""
     if not tests:
-        print("e2e: no test name contains %r" % args.k)
-        print("e2e: 0 passed, 1 failed, 0 skipped")
+        print("%s: no test selected" % label)
+        print("%s: 0 passed, 1 failed, 0 skipped" % label)
         return 1
     if os.geteuid() != 0:
-        print("e2e: needs root (real BPF); skipped %d tests" % len(tests))
-        print("e2e: 0 passed, 0 failed, %d skipped" % len(tests))
+        print("%s: needs root (real BPF); skipped %d tests" % (label, len(tests)))
+        print("%s: 0 passed, 0 failed, %d skipped" % (label, len(tests)))
         return 0
     t_start = time.monotonic()
     try:
-        env = Env(args.agent)
+        env = Env(agent)
         env.start_server()
     except Exception as e:
         print("FAIL set-up: %s" % e)
-        print("e2e: 0 passed, 1 failed, 0 skipped")
+        print("%s: 0 passed, 1 failed, 0 skipped" % label)
         return 1
     try:
         passed, failed, skipped = run_tests(env, tests)
     finally:
         env.close()
-    print("e2e: total %.1fs" % (time.monotonic() - t_start))
-    print("e2e: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    took = time.monotonic() - t_start
+    print("%s: total %.1fs" % (label, took))
+    if budget_s and took > budget_s:
+        print("FAIL budget: %.0fs, over %ds" % (took, budget_s))
+        failed += 1
+    print("%s: %d passed, %d failed, %d skipped" % (label, passed, failed, skipped))
     return 1 if failed else 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--agent", required=True)
+    ap.add_argument("-k", default="", help="run the tests whose name contains this")
+    args = ap.parse_args()
+    return suite("e2e", args.agent, [t for t in discover() if args.k in t.__name__])
 
 
 if __name__ == "__main__":

@@ -186,6 +186,23 @@ TT_TEST(rotation_keeps_whole_lines)
 	rm_tree(dir);
 }
 
+/* An empty file dir/victim and a link to it at link: what an attacker
+ * would plant. */
+static void plant_link(const char *dir, const char *link, char *victim,
+		       size_t cap)
+{
+	snprintf(victim, cap, "%s/victim", dir);
+	close(open(victim, O_WRONLY | O_CREAT, 0600));
+	TT_CHECK_EQ_INT(symlink(victim, link), 0);
+}
+
+static int still_empty(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && st.st_size == 0;
+}
+
 /* A planted symlink, at the ledger's name or a rotated one, is refused
  * with a message naming it; its target is never written. */
 TT_TEST(symlink_refused)
@@ -193,16 +210,13 @@ TT_TEST(symlink_refused)
 	const char *dir = mkdir_tmp();
 	char path[512], target[512], why[512];
 	struct tt_output out;
-	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
-	snprintf(target, sizeof(target), "%s/victim", dir);
-	close(open(target, O_WRONLY | O_CREAT, 0600));
-	TT_CHECK_EQ_INT(symlink(target, path), 0);
+	plant_link(dir, path, target, sizeof(target));
 	TT_CHECK_EQ_INT(tt_output_open(&out, path, 0, 0, 0, why, sizeof(why)),
 			-EPERM);
 	TT_CHECK(strstr(why, path) && strstr(why, "symbolic link"));
-	TT_CHECK(!stat(target, &st) && st.st_size == 0);
+	TT_CHECK(still_empty(target));
 	rm_tree(dir);
 }
 
@@ -351,9 +365,7 @@ TT_TEST(rotation_removes_what_is_not_ours)
 
 	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
 	snprintf(link1, sizeof(link1), "%s.1", path);
-	snprintf(target, sizeof(target), "%s/victim", dir);
-	close(open(target, O_WRONLY | O_CREAT, 0600));
-	TT_CHECK_EQ_INT(symlink(target, link1), 0);
+	plant_link(dir, link1, target, sizeof(target));
 	TT_CHECK_EQ_INT(tt_output_open(&out, path, 250, 3, 0, why, sizeof(why)), 0);
 	for (int i = 0; i < 6; i++) {
 		make_line(line, 100, 1, i);
@@ -367,6 +379,6 @@ TT_TEST(rotation_removes_what_is_not_ours)
 		tt_case("%s", rot);
 		TT_CHECK(lstat(rot, &st) || !S_ISLNK(st.st_mode));
 	}
-	TT_CHECK(!stat(target, &st) && st.st_size == 0);
+	TT_CHECK(still_empty(target));
 	rm_tree(dir);
 }
