@@ -39,6 +39,9 @@ static void take_line(void *ctx, const char *s, size_t n)
 /* An event of each kind: answered and recognised, unanswered, unknown. */
 static struct tt_call call_ok = { .provider = "openai", .operation = "chat" };
 static struct tt_call call_unknown = { .provider = "openai" };
+static struct tt_call call_other = { .provider = "openai", .operation = "other" };
+static struct tt_call call_other_usage = { .provider = "openai", .operation = "other",
+					   .usage_status = TT_USAGE_REPORTED };
 static const struct tt_xrec rec_ok = { .call = &call_ok, .host = "api.openai.com" };
 static const struct tt_xrec rec_unanswered = { .call = &call_ok,
 	.host = "api.openai.com", .problem = "no_response" };
@@ -53,6 +56,13 @@ TT_TEST(classes)
 	TT_CHECK_EQ_INT(tt_flood_class_of(&rec_unanswered), TT_FLOOD_UNANSWERED);
 	TT_CHECK_EQ_INT(tt_flood_class_of(&rec_unknown), TT_FLOOD_UNRECOGNISED);
 	TT_CHECK_EQ_INT(tt_flood_class_of(&rec_dark), TT_FLOOD_DARK);
+	{
+		struct tt_xrec other = { .call = &call_other };
+		struct tt_xrec billed = { .call = &call_other_usage };
+
+		TT_CHECK_EQ_INT(tt_flood_class_of(&other), TT_FLOOD_UNRECOGNISED);
+		TT_CHECK_EQ_INT(tt_flood_class_of(&billed), -1); /* usage: never */
+	}
 }
 
 /* 100,000 unanswered exchanges in 10 s from one cgroup: the burst and 10

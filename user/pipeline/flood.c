@@ -58,11 +58,18 @@ const char *tt_flood_class_name(int cls)
 
 int tt_flood_class_of(const struct tt_xrec *rec)
 {
+	const struct tt_call *c = rec->call;
+
 	if (rec->dark)
 		return TT_FLOOD_DARK;
 	if (rec->problem && !strcmp(rec->problem, "no_response"))
 		return TT_FLOOD_UNANSWERED;
-	if (rec->call && !rec->call->operation[0])
+	/* No decoder, or one that knows the host but not this request
+	 * ("other": a model list, a file, any unknown path), and no usage
+	 * came back: nothing billed that the ledger could lose. */
+	if (c && (!c->operation[0] || !strcmp(c->operation, "other")) &&
+	    c->usage_status != TT_USAGE_REPORTED &&
+	    c->usage_status != TT_USAGE_PARTIAL)
 		return TT_FLOOD_UNRECOGNISED;
 	return -1;
 }

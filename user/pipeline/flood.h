@@ -6,7 +6,9 @@
  *   unanswered    an exchange that got no response (problem no_response):
  *                 requests sent to a listener of its own under an AI name;
  *   unrecognised  a request to an AI host no decoder knows (operation
- *                 null): anything at all sent under an AI name;
+ *                 null, or "other": a model list, any unknown path) that
+ *                 reported no usage: anything at all sent under an AI
+ *                 name;
  *   dark          an AI connection nothing decoded: a ClientHello naming
  *                 an AI host is enough.
  *
