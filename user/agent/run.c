@@ -361,6 +361,13 @@ static int setup_capture(struct agent *a)
 		tt_attach_scan_system(a->am);
 	if (!scoped)
 		tt_attach_scan_all(a->am);
+	if (a->cap.pinned) {
+		int n = tt_capture_prune_ai_socks(&a->cap);
+
+		if (n > 0)
+			tt_info("state: %d pinned connections of ended processes "
+				"dropped", n);
+	}
 	tt_scope_start(a->scope, (uint64_t)clock_ns(CLOCK_MONOTONIC));
 	tt_info("ready: capture %s%s, %zu TLS files known, %zu processes armed, "
 		"ring buffer %zu bytes", tt_capture_mode_name(cc->mode),
