@@ -323,6 +323,29 @@ static int setup_otlp(struct agent *a)
 	return 0;
 }
 
+/* An AI connection an earlier agent listed (pinned ai_socks) that is still
+ * open: the pipeline learns it now, as if it had just opened. Its socket is
+ * then tied to its TLS connection before that connection's next bytes
+ * arrive, so at its close the pipeline knows whether its calls were
+ * decoded (no dark event) or why not (an HTTP/2 connection joined
+ * mid-way). Learnt only at its close, the TLS side may be gone already. */
+static void adopt_sock(void *ctx, const struct tt_ai_sock *s)
+{
+	struct agent *a = ctx;
+	struct tt_ev_sock ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr.type = TT_EV_SOCK;
+	ev.hdr.lib = TT_LIB_SOCKET;
+	ev.hdr.pid = s->tgid;
+	ev.hdr.cgroup_id = s->cgroup_id;
+	ev.hdr.conn = s->cookie;
+	ev.hdr.ts_ns = (uint64_t)clock_ns(CLOCK_MONOTONIC);
+	ev.what = TT_SOCK_EV_OPEN;
+	ev.sock = *s;
+	tt_pipeline_event(a->pipe, &ev, sizeof(ev));
+}
+
 /* The BPF programs, the connection observer, the probes. */
 static int setup_capture(struct agent *a)
 {
@@ -367,6 +390,7 @@ static int setup_capture(struct agent *a)
 		if (n > 0)
 			tt_info("state: %d pinned connections of ended processes "
 				"dropped", n);
+		tt_capture_each_ai_sock(&a->cap, adopt_sock, a);
 	}
 	tt_scope_start(a->scope, (uint64_t)clock_ns(CLOCK_MONOTONIC));
 	tt_info("ready: capture %s%s, %zu TLS files known, %zu processes armed, "
