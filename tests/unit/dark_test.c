@@ -292,6 +292,75 @@ TT_TEST(decoded_is_never_dark_in_any_order)
 	}
 }
 
+static void tls_close(struct fx *fx, uint32_t pid, uint64_t ptr, uint64_t ts)
+{
+	struct tt_ev_close ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr.type = TT_EV_CLOSE;
+	ev.hdr.pid = ev.hdr.tid = pid;
+	ev.hdr.ts_ns = ts;
+	ev.hdr.conn = ptr;
+	ev.off[0] = sizeof(REQUEST) - 1;
+	TT_CHECK_EQ_INT(tt_pipeline_event(fx->p, &ev, sizeof(ev)), 0);
+}
+
+/* The kernel's tie can be missed (the segment sent from another context):
+ * a decoded TLS connection of the same process and provider that started
+ * around the connect and met no socket is the socket's, whether it is
+ * still open or already ended. Another process's never is, nor one
+ * already tied to another socket. */
+TT_TEST(untied_but_decoded_is_paired_not_dark)
+{
+	for (int ended = 0; ended < 2; ended++) {
+		struct fx fx;
+		uint64_t t = T0 + MS;
+
+		tt_case(ended ? "TLS connection ended first" : "TLS connection still open");
+		setup(&fx, 0, 0, 1);
+		sock(&fx, &(struct sk){ .what = TT_SOCK_EV_OPEN, .cookie = 3, .pid = 30,
+					.name = "api.openai.com", .ts = T0 });
+		decoded_tls(&fx, 30, 0xb0, t);
+		if (ended)
+			tls_close(&fx, 30, 0xb0, t + MS);
+		sock(&fx, &(struct sk){ .what = TT_SOCK_EV_CLOSE, .cookie = 3, .pid = 30,
+					.name = "api.openai.com", .ts = t + 2 * MS });
+		tt_pipeline_tick(fx.p, t + 2 * MS + GRACE);
+		TT_CHECK_EQ_INT(fx.n, 0);
+		TT_CHECK_EQ_U64(stats(&fx).socks_paired, 1);
+		TT_CHECK_EQ_U64(stats(&fx).dark_connections, 0);
+		done(&fx);
+	}
+}
+
+TT_TEST(pairing_never_takes_another_process_or_a_tied_connection)
+{
+	struct fx fx;
+	uint64_t t = T0 + MS;
+
+	setup(&fx, 0, 0, 1);
+	/* pid 40: two sockets, the first tied to 0xc0; pid 41 decodes 0xd0. */
+	sock(&fx, &(struct sk){ .what = TT_SOCK_EV_OPEN, .cookie = 4, .pid = 40,
+				.name = "api.openai.com", .ts = T0 });
+	sock(&fx, &(struct sk){ .what = TT_SOCK_EV_OPEN, .cookie = 5, .pid = 40,
+				.name = "api.openai.com", .ts = T0 });
+	sock(&fx, &(struct sk){ .what = TT_SOCK_EV_LINK, .cookie = 4, .pid = 40,
+				.name = "api.openai.com", .tls_conn = 0xc0, .ts = t });
+	decoded_tls(&fx, 40, 0xc0, t);
+	decoded_tls(&fx, 41, 0xd0, t);
+	tls_close(&fx, 40, 0xc0, t + MS);
+	tls_close(&fx, 41, 0xd0, t + MS);
+	for (uint64_t c = 4; c <= 5; c++)
+		sock(&fx, &(struct sk){ .what = TT_SOCK_EV_CLOSE, .cookie = c, .pid = 40,
+					.name = "api.openai.com", .ts = t + 2 * MS });
+	tt_pipeline_tick(fx.p, t + 2 * MS + GRACE);
+	TT_CHECK_EQ_INT(fx.n, 1);
+	TT_CHECK_EQ_U64(fx.ev[0].pid, 40);
+	TT_CHECK_EQ_U64(stats(&fx).socks_paired, 0);
+	TT_CHECK_EQ_U64(stats(&fx).dark_connections, 1);
+	done(&fx);
+}
+
 /* An AI connection that ended with nothing linked: one event, a grace
  * period after its end (its TLS side may still be on its way), never
  * twice. */
