@@ -28,12 +28,8 @@
 #define TLS_APPDATA 0x17
 #define TLS_CCS 0x14
 /* A TLS write whose bytes leave through a socket: at most this long
- * before the segment (memory-BIO libraries send after the call; a thread
- * preempted between the two on a busy host missed 10 ms). The write must
- * also come after this socket's ClientHello, so a longer window cannot
- * reach back to an older connection. User space pairs what is missed
- * (pipeline/dark.c). */
-#define LINK_WINDOW_NS 100000000ULL
+ * before the segment (memory-BIO libraries send after the call). */
+#define LINK_WINDOW_NS 10000000ULL
 /* For a connection older than the agent (no ClientHello seen): the write
  * must be this recent, the thread's very last one. */
 #define LATE_WINDOW_NS 2000000ULL

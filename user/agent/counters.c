@@ -270,7 +270,6 @@ const struct tt_counter_row tt_counter_rows[] = {
 	ROW("observer", "not_ai", AI_SOCKETS, "not_ai", pipe.socks_not_ai)
 	ROW("observer", "ai_table_full", TABLE_FULL, "ai_connections", pipe.socks_table_full)
 	KEY("observer", "ai_linked", pipe.socks_linked)
-	KEY("observer", "ai_paired", pipe.socks_paired)
 	ROW("observer", "ai_decoded", AI_SOCKETS, "decoded", pipe.socks_decoded)
 	ROW("observer", "dark", AI_SOCKETS, "dark", pipe.dark_connections)
 	KEY("observer", "named_connections", pipe.sock_named_conns)

@@ -266,95 +266,6 @@ static void emit_dark(struct tt_pipeline *p, struct tt_sock_rec *rec,
 	tt_socks_stats(p->socks)->dark++;
 }
 
-/* ---- the tie the kernel missed ----
- *
- * The kernel ties a socket to its TLS connection when the thread that
- * wrote through the library sends the segment. A segment sent from another
- * context (pushed out by an ACK the peer's side processed, a thread
- * preempted past the window) leaves the pair untied: both are then seen,
- * the connection decoded, the socket about to be booked dark. Before that,
- * the socket is matched in user space to a decoded TLS connection of the
- * same process and provider that started around its connect and met no
- * socket: the closest in time. */
-
-#define PAIR_SLACK_NS 1000000000ULL /* the library may name the server
-				     * before or after connect() */
-
-void tt_dark_conn_end(struct tt_pipeline *p, const struct tt_conn *conn)
-{
-	struct tt_orphan *o;
-
-	if (conn->verdict != TT_VERDICT_CAPTURE || conn->sock_cookie)
-		return;
-	o = &p->orphans[p->orphan_next++ % TT_ORPHANS_MAX];
-	o->pid = conn->pid;
-	o->provider = conn->provider;
-	o->t_first = conn->t_first_ns;
-	o->used = 0;
-}
-
-static int same_provider(const char *a, const char *b)
-{
-	return a && b && !strcmp(a, b);
-}
-
-static int near(const struct tt_sock_rec *rec, uint64_t t_first, uint64_t end)
-{
-	return t_first + PAIR_SLACK_NS >= rec->s.t_connect && t_first <= end;
-}
-
-static uint64_t distance(const struct tt_sock_rec *rec, uint64_t t)
-{
-	return t > rec->s.t_connect ? t - rec->s.t_connect : rec->s.t_connect - t;
-}
-
-struct pair_ctx {
-	const struct tt_sock_rec *rec;
-	uint64_t end;
-	struct tt_conn *best;
-};
-
-static void pair_live(struct tt_conn *conn, void *arg)
-{
-	struct pair_ctx *pc = arg;
-
-	if (conn->verdict != TT_VERDICT_CAPTURE || conn->sock_cookie ||
-	    !same_provider(conn->provider, pc->rec->provider) ||
-	    !near(pc->rec, conn->t_first_ns, pc->end))
-		return;
-	if (!pc->best || distance(pc->rec, conn->t_first_ns) <
-			 distance(pc->rec, pc->best->t_first_ns))
-		pc->best = conn;
-}
-
-/* 1 when rec's TLS connection is found decoded after all. */
-static int pair_late(struct tt_pipeline *p, struct tt_sock_rec *rec,
-		     uint64_t end)
-{
-	struct pair_ctx pc = { rec, end, NULL };
-	struct tt_orphan *best = NULL;
-
-	tt_conntab_each(p->conns, rec->s.tgid, pair_live, &pc);
-	if (pc.best) {
-		pc.best->sock_cookie = rec->s.cookie;
-		return 1;
-	}
-	for (size_t i = 0; i < TT_ORPHANS_MAX; i++) {
-		struct tt_orphan *o = &p->orphans[i];
-
-		if (o->used || o->pid != rec->s.tgid ||
-		    !same_provider(o->provider, rec->provider) ||
-		    !near(rec, o->t_first, end))
-			continue;
-		if (!best || distance(rec, o->t_first) < distance(rec, best->t_first))
-			best = o;
-	}
-	if (!best)
-		return 0;
-	best->used = 1;
-	return 1;
-}
-
 struct flush_ctx {
 	struct tt_pipeline *p;
 	uint64_t now;
@@ -377,12 +288,6 @@ static void flush_one(struct tt_sock_rec *rec, void *arg)
 	}
 	if (!rec->provider && rec->undecodable && !rec->decoded)
 		name_by_peer(p, rec);
-	if (rec->provider && !rec->decoded && !rec->linked &&
-	    !rec->undecodable && pair_late(p, rec, end)) {
-		rec->decoded = 1;
-		tt_socks_stats(p->socks)->decoded++;
-		tt_socks_stats(p->socks)->paired++;
-	}
 	if (rec->provider && !rec->decoded)
 		emit_dark(p, rec, end);
 	drop_rec(p, rec);

@@ -265,7 +265,6 @@ static void finish_conn(struct tt_pipeline *p, struct tt_conn *conn,
 		for (int dir = 0; final_off && dir < 2; dir++)
 			tt_conn_account_end(p->conns, conn, dir, final_off[dir]);
 		decode_end(p, conn, conn->t_last_ns);
-		tt_dark_conn_end(p, conn);
 		if (p->cfg.connection_records)
 			emit_record(p, conn, end);
 	} else if (conn->verdict == TT_VERDICT_PENDING) {
@@ -535,7 +534,6 @@ void tt_pipeline_get_stats(const struct tt_pipeline *p,
 	out->socks_table_full = ss->table_full;
 	out->socks_linked = ss->linked;
 	out->socks_decoded = ss->decoded;
-	out->socks_paired = ss->paired;
 	out->dark_connections = ss->dark;
 	out->socks_not_ai = ss->not_ai;
 }

@@ -93,8 +93,6 @@ struct tt_pipeline_config {
 	X(socks_table_full, "AI connections not tracked: table at its cap")    \
 	X(socks_linked, "AI connections tied to a TLS connection")             \
 	X(socks_decoded, "AI connections whose TLS connection was decoded")    \
-	X(socks_paired, "of those, tied in user space by process, provider "   \
-	  "and time: the kernel's tie was missed")                             \
 	X(dark_connections, "AI connections booked dark: nothing decoded")     \
 	X(sock_named_conns, "TLS connections named by their ClientHello")
 

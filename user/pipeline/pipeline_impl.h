@@ -26,16 +26,6 @@ struct tt_peer {
 	uint64_t seen; /* 0: empty */
 };
 
-/* A decoded TLS connection that ended without meeting its socket (dark.c). */
-#define TT_ORPHANS_MAX 256
-
-struct tt_orphan {
-	uint32_t pid;
-	int used;
-	const char *provider;
-	uint64_t t_first; /* CLOCK_MONOTONIC, as the capture's events */
-};
-
 struct tt_pipeline {
 	struct tt_pipeline_config cfg;
 	struct tt_pipeline_ops ops;
@@ -48,8 +38,6 @@ struct tt_pipeline {
 	uint64_t last_now; /* the last tick's time */
 	struct tt_peer peers[TT_PEERS_MAX];
 	uint64_t peer_clock;
-	struct tt_orphan orphans[TT_ORPHANS_MAX]; /* a ring */
-	size_t orphan_next;
 };
 
 /* One allocation event for rec, with the process facts of handle (NULL:
@@ -63,8 +51,6 @@ uint64_t tt_pipeline_real_ns(const struct tt_pipeline *p, uint64_t mono);
 void tt_dark_on_sock(struct tt_pipeline *p, const struct tt_ev_sock *ev);
 /* A TLS connection was classified, or appeared: tie it to its socket. */
 void tt_dark_on_conn(struct tt_pipeline *p, struct tt_conn *conn);
-/* A decoded TLS connection ends: remembered if it never met its socket. */
-void tt_dark_conn_end(struct tt_pipeline *p, const struct tt_conn *conn);
 /* Books or forgets every closed connection (all: open ones too). */
 void tt_dark_flush(struct tt_pipeline *p, uint64_t now_ns, int all);
 /* Forgets every connection left (for a successor), giving back their

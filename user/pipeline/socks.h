@@ -35,7 +35,7 @@ struct tt_sock_rec {
 };
 
 struct tt_socks_stats {
-	uint64_t opened, closed, table_full, not_ai, linked, decoded, dark, paired;
+	uint64_t opened, closed, table_full, not_ai, linked, decoded, dark;
 };
 
 struct tt_socks;
