@@ -7,6 +7,7 @@
  * Prometheus endpoint and OTLP.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -463,6 +464,10 @@ static int setup(struct agent *a)
 	err = setup_otlp(a);
 	if (err)
 		return err;
+	/* Loading parsed the kernel's BTF and the object (megabytes, freed
+	 * now): give that heap back rather than carry it for the agent's
+	 * life. */
+	malloc_trim(0);
 	if (a->opts->ready_file && (err = write_ready(a->opts->ready_file))) {
 		tt_err("ready file %s: %s", a->opts->ready_file, strerror(-err));
 		return err;
@@ -572,6 +577,9 @@ static void loop(struct agent *a)
 		}
 		if (now - last_sweep > 10000000000LL) {
 			a->st.swept += (uint64_t)tt_capture_sweep(&a->cap);
+			/* Connections come and go in bursts: return the
+			 * freed heap now and then (a few ms at most). */
+			malloc_trim(0);
 			last_sweep = now;
 		}
 	}

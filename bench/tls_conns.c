@@ -1,20 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
- * idle_conns: many keep-alive AI connections, one call each, then idle.
- * The driver for bench/idle_conns.py, which reads the agent's memory while
- * this holds the connections open.
+ * tls_conns: many TLS connections to a local HTTP/1.1 server, for the
+ * benchmarks of what the agent costs per connection.
  *
- *   idle_conns --sni NAME --conns N [--idle SECONDS] [--again]
+ *   tls_conns idle --sni NAME --conns N [--idle SECONDS] [--again]
+ *   tls_conns churn --sni NAME --rate PER_S --seconds S
  *
- * Forks a server (before any connection, so the agent never arms it) that
- * answers every HTTP/1.1 request with an OpenAI chat completion carrying
- * usage (11 prompt, 7 completion tokens). The client (this process) opens
- * N TLS connections with server name NAME one after the other, makes one
- * call on each and keeps them all open. Then it prints
- *   {"mode":"idle","conns":N,"calls":N,"open_s":X}
- * sleeps SECONDS (default 10), and with --again makes one more call on
- * every connection (proof that they are still tracked), printing
- *   {"mode":"again","calls":N,"s":X}
+ * Both fork a server first (before any connection, so the agent never
+ * arms it) that answers every request with an OpenAI chat completion
+ * carrying usage (11 prompt, 7 completion tokens).
+ *
+ * idle (bench/idle_conns.py: the agent's memory): opens N connections with
+ * server name NAME one after the other, one call on each, keeps them all
+ * open and prints {"mode":"idle","conns":N,"calls":N,"open_s":X}; sleeps
+ * SECONDS (default 10); with --again makes one more call on every
+ * connection (they are still tracked) and prints
+ * {"mode":"again","calls":N,"s":X}.
+ *
+ * churn (bench/observer_cost.py: the observer's cost): a new connection,
+ * one call, close, PER_S times a second for S seconds, and prints
+ * {"mode":"churn","conns":N,"cpu_ns_per_conn":X} (this process's CPU,
+ * server excluded).
+ *
  * Exits 0 when every call got a 200 and a whole body.
  */
 #define _GNU_SOURCE
@@ -29,7 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char bench_prog[] = "idle_conns";
+static const char bench_prog[] = "tls_conns";
 #include "bench_tls.h"
 
 #define CONNS_MAX 60000
@@ -135,7 +142,7 @@ static void server_main(int lfd, int quit_fd, SSL_CTX *ctx, int max_fd)
 {
 	struct sconn **tab = calloc((size_t)max_fd, sizeof(*tab));
 	struct epoll_event ev, evs[256];
-	int ep = epoll_create1(EPOLL_CLOEXEC);
+	int ep = epoll_create1(EPOLL_CLOEXEC), one = 1;
 
 	if (!tab || ep < 0)
 		die_errno("server setup");
@@ -167,6 +174,9 @@ static void server_main(int lfd, int quit_fd, SSL_CTX *ctx, int max_fd)
 				    !(tab[cfd]->ssl = SSL_new(ctx)) ||
 				    SSL_set_fd(tab[cfd]->ssl, cfd) != 1)
 					die("server accept");
+				/* Without it Nagle holds the session tickets
+				 * behind the client's delayed ACK: 40 ms each. */
+				setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 				ev.events = EPOLLIN;
 				ev.data.fd = cfd;
 				if (epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &ev))
@@ -234,47 +244,93 @@ static double since_s(int64_t t0)
 	return (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
 }
 
-static int run(const char *sni, long conns, long idle_s, int again)
-{
-	struct sockaddr_in addr = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(addr);
-	struct rlimit rl = { .rlim_cur = (rlim_t)conns * 2 + 64,
-			     .rlim_max = (rlim_t)conns * 2 + 64 };
-	EVP_PKEY *pkey = make_key();
-	X509 *cert = make_cert(pkey);
-	SSL_CTX *sctx = make_server_ctx(pkey, cert), *cctx = make_client_ctx();
-	SSL **ssl = calloc((size_t)conns, sizeof(*ssl));
-	int lfd, quit[2], status;
-	int64_t t0;
+struct bench {
+	struct sockaddr_in addr;
+	SSL_CTX *sctx, *cctx;
+	EVP_PKEY *pkey;
+	X509 *cert;
+	int quit;       /* write end: closing it stops the server */
 	pid_t srv;
+};
 
-	if (!ssl)
-		die_errno("calloc");
-	if (setrlimit(RLIMIT_NOFILE, &rl))
-		die_errno("setrlimit(RLIMIT_NOFILE)");
+/* Raises the fd limit to fds, starts the server child. */
+static void bench_start(struct bench *b, long fds)
+{
+	socklen_t alen = sizeof(b->addr);
+	struct rlimit rl;
+	int lfd, quit[2];
+
+	b->pkey = make_key();
+	b->cert = make_cert(b->pkey);
+	b->sctx = make_server_ctx(b->pkey, b->cert);
+	b->cctx = make_client_ctx();
+	/* Each side (this process, the server child) holds N sockets. */
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		die_errno("getrlimit(RLIMIT_NOFILE)");
+	if (rl.rlim_cur < (rlim_t)fds + 64) {
+		rl.rlim_cur = (rlim_t)fds + 64;
+		if (rl.rlim_max < rl.rlim_cur)
+			rl.rlim_max = rl.rlim_cur;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			die_errno("setrlimit(RLIMIT_NOFILE)");
+	}
+	memset(&b->addr, 0, sizeof(b->addr));
+	b->addr.sin_family = AF_INET;
+	b->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    listen(lfd, 4096) || getsockname(lfd, (struct sockaddr *)&addr, &alen))
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&b->addr, sizeof(b->addr)) ||
+	    listen(lfd, 4096) || getsockname(lfd, (struct sockaddr *)&b->addr, &alen))
 		die_errno("listen on 127.0.0.1");
 	if (pipe2(quit, O_CLOEXEC))
 		die_errno("pipe2");
-	srv = fork();
-	if (srv < 0)
+	b->srv = fork();
+	if (b->srv < 0)
 		die_errno("fork");
-	if (srv == 0) {
+	if (b->srv == 0) {
 		close(quit[1]);
-		server_main(lfd, quit[0], sctx, (int)rl.rlim_cur);
+		server_main(lfd, quit[0], b->sctx, (int)rl.rlim_cur);
 		_exit(1);
 	}
 	close(quit[0]);
 	close(lfd);
+	b->quit = quit[1];
+}
 
+static void bench_stop(struct bench *b)
+{
+	int status;
+
+	close(b->quit);
+	if (waitpid(b->srv, &status, 0) < 0)
+		die_errno("waitpid");
+	SSL_CTX_free(b->cctx);
+	SSL_CTX_free(b->sctx);
+	X509_free(b->cert);
+	EVP_PKEY_free(b->pkey);
+}
+
+static void client_close(SSL *ssl)
+{
+	int fd = SSL_get_fd(ssl);
+
+	SSL_free(ssl);
+	close(fd);
+}
+
+static int mode_idle(const char *sni, long conns, long idle_s, int again)
+{
+	SSL **ssl = calloc((size_t)conns, sizeof(*ssl));
+	struct bench b;
+	int64_t t0;
+
+	if (!ssl)
+		die_errno("calloc");
+	bench_start(&b, conns);
 	t0 = clock_ns(CLOCK_MONOTONIC);
 	for (long i = 0; i < conns; i++) {
-		ssl[i] = client_open(cctx, &addr, sni);
+		ssl[i] = client_open(b.cctx, &b.addr, sni);
 		if (client_call(ssl[i], sni)) {
-			fprintf(stderr, "idle_conns: call on connection %ld failed\n", i);
+			fprintf(stderr, "tls_conns: call on connection %ld failed\n", i);
 			return 1;
 		}
 	}
@@ -285,41 +341,78 @@ static int run(const char *sni, long conns, long idle_s, int again)
 		t0 = clock_ns(CLOCK_MONOTONIC);
 		for (long i = 0; i < conns; i++)
 			if (client_call(ssl[i], sni)) {
-				fprintf(stderr, "idle_conns: second call on %ld failed\n", i);
+				fprintf(stderr, "tls_conns: second call on %ld failed\n", i);
 				return 1;
 			}
 		printf("{\"mode\":\"again\",\"calls\":%ld,\"s\":%.2f}\n", conns, since_s(t0));
 	}
-	for (long i = 0; i < conns; i++) {
-		int fd = SSL_get_fd(ssl[i]);
-
-		SSL_free(ssl[i]);
-		close(fd);
-	}
-	close(quit[1]);
-	if (waitpid(srv, &status, 0) < 0)
-		die_errno("waitpid");
+	for (long i = 0; i < conns; i++)
+		client_close(ssl[i]);
 	free(ssl);
-	SSL_CTX_free(cctx);
-	SSL_CTX_free(sctx);
-	X509_free(cert);
-	EVP_PKEY_free(pkey);
+	bench_stop(&b);
+	return 0;
+}
+
+static int mode_churn(const char *sni, long rate, long seconds)
+{
+	int64_t t0, next, step = 1000000000LL / rate, c0, c1;
+	long n = rate * seconds;
+	struct bench b;
+
+	bench_start(&b, 64);
+	c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	t0 = next = clock_ns(CLOCK_MONOTONIC);
+	for (long i = 0; i < n; i++) {
+		SSL *ssl = client_open(b.cctx, &b.addr, sni);
+
+		if (client_call(ssl, sni)) {
+			fprintf(stderr, "tls_conns: call on connection %ld failed\n", i);
+			return 1;
+		}
+		client_close(ssl);
+		/* Paced, not flat out: a steady rate, as a busy host sees. */
+		next += step;
+		for (int64_t now = clock_ns(CLOCK_MONOTONIC); now < next;
+		     now = clock_ns(CLOCK_MONOTONIC)) {
+			struct timespec ts = { 0, next - now };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	c1 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	printf("{\"mode\":\"churn\",\"conns\":%ld,\"s\":%.2f,\"cpu_ns_per_conn\":%.0f}\n",
+	       n, since_s(t0), (double)(c1 - c0) / (double)n);
+	bench_stop(&b);
 	return 0;
 }
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: idle_conns --sni NAME --conns N [--idle SECONDS] [--again]\n");
+	fprintf(stderr,
+		"usage: tls_conns idle --sni NAME --conns N [--idle SECONDS] [--again]\n"
+		"       tls_conns churn --sni NAME --rate PER_S --seconds S\n");
 	exit(2);
+}
+
+static long num(const char *s, long min, long max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end == s || *end || v < min || v > max)
+		usage();
+	return v;
 }
 
 int main(int argc, char **argv)
 {
 	const char *sni = NULL;
-	long conns = 0, idle_s = 10;
+	long conns = 0, idle_s = 10, rate = 0, seconds = 0;
 	int again = 0;
 
-	for (int i = 1; i < argc; i++) {
+	if (argc < 2)
+		usage();
+	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--again"))
 			again = 1;
 		else if (i + 1 >= argc)
@@ -327,15 +420,24 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--sni"))
 			sni = argv[++i];
 		else if (!strcmp(argv[i], "--conns"))
-			conns = strtol(argv[++i], NULL, 10);
+			conns = num(argv[++i], 1, CONNS_MAX);
 		else if (!strcmp(argv[i], "--idle"))
-			idle_s = strtol(argv[++i], NULL, 10);
+			idle_s = num(argv[++i], 0, 86400);
+		else if (!strcmp(argv[i], "--rate"))
+			rate = num(argv[++i], 1, 100000);
+		else if (!strcmp(argv[i], "--seconds"))
+			seconds = num(argv[++i], 1, 86400);
 		else
 			usage();
 	}
-	if (!sni || !*sni || conns < 1 || conns > CONNS_MAX || idle_s < 0 || idle_s > 86400)
+	if (!sni || !*sni)
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
-	return run(sni, conns, idle_s, again);
+	if (!strcmp(argv[1], "idle") && conns)
+		return mode_idle(sni, conns, idle_s, again);
+	if (!strcmp(argv[1], "churn") && rate && seconds)
+		return mode_churn(sni, rate, seconds);
+	usage();
+	return 2;
 }
