@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -348,6 +349,37 @@ static void adopt_sock(void *ctx, const struct tt_ai_sock *s)
 }
 
 /* The BPF programs, the connection observer, the probes. */
+/* Each armed process holds a link (two fds with perf uprobes) per TLS
+ * library: the default soft limit of 1024 would stop arming at a few
+ * hundred processes. Raised to the hard limit; what that allows is said
+ * at start, since running out shows later as attach failures (and dark
+ * connections, attach_failed). */
+#define TT_FDS_PER_ARMED 8
+#define TT_FDS_BASE 256
+
+static void raise_nofile(const struct tt_capture_config *cc)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)cc->max_armed * TT_FDS_PER_ARMED + TT_FDS_BASE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (cc->mode == TT_CAPTURE_SCOPED && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < want)
+		tt_warn("open files limited to %llu: about %llu processes can be "
+			"armed, not capture.max_armed_processes %zu (raise "
+			"LimitNOFILE)", (unsigned long long)rl.rlim_cur,
+			(unsigned long long)((rl.rlim_cur > TT_FDS_BASE
+					      ? rl.rlim_cur - TT_FDS_BASE : 0) /
+					     TT_FDS_PER_ARMED),
+			cc->max_armed);
+}
+
 static int setup_capture(struct agent *a)
 {
 	const struct tt_capture_config *cc = &a->cfg.capture;
@@ -458,6 +490,7 @@ static int setup(struct agent *a)
 	err = setup_pipeline(a);
 	if (err)
 		return err;
+	raise_nofile(&a->cfg.capture);
 	err = setup_capture(a);
 	if (err)
 		return err;
