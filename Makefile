@@ -89,8 +89,8 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 FUZZ_SECONDS ?= 5
 .SECONDARY: $(FUZZ_CORE_OBJS) $(FUZZ_OBJS) $(UNIT_BINS:=.o)
 
-.PHONY: all deps test unit unit-bins check-build e2e chaos bench bench-decode clean install \
-	fuzz fuzz-smoke golden demo docs prices
+.PHONY: all deps test unit unit-bins check-build e2e chaos bench bench-decode bench-capture clean \
+	install fuzz fuzz-smoke golden demo docs prices
 all: $(B)/tokentap $(E2E_BINS)
 
 $(BPF_OBJ): $(BPF_SRC) $(wildcard bpf/*.bpf.h) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
@@ -235,7 +235,8 @@ DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcjson-dev \
 	gcc curl openssl ca-certificates python3 python3-requests python3-brotli \
 	python3-zstandard python3-jsonschema nodejs wget iproute2 util-linux procps \
 	libcapstone-dev golang-go python3-h2 python3-httpx libgnutls28-dev \
-	libcurl4-openssl-dev libmicrohttpd-dev prometheus libmbedtls-dev python3-botocore
+	libcurl4-openssl-dev libmicrohttpd-dev prometheus libmbedtls-dev python3-botocore \
+	nginx nghttp2-client
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -292,9 +293,19 @@ test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc $(E2E_BINS)
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/chaos/run.py --agent $(B)/tokentap
 
-bench: $(B)/tokentap $(BENCH_BIN) $(GNUTLS_BENCH_BIN) $(GO_BENCH_BIN)
+bench: $(B)/tokentap $(BENCH_BIN) $(GNUTLS_BENCH_BIN) $(GO_BENCH_BIN) $(CONNS_BENCH_BIN)
 	$(Q)$(PYTHON) bench/run_bench.py --agent $(B)/tokentap --bench $(BENCH_BIN) \
 		--gnutls-bench $(GNUTLS_BENCH_BIN) $(if $(GO),--go-bench $(GO_BENCH_BIN))
+	$(Q)$(MAKE) --no-print-directory bench-capture
+
+# What capture by connection costs the host (root): processes that never
+# talk to an AI host (nginx and a client loop: bystanders), the observer on
+# non-AI connections, the agent's memory with 10,000 idle AI connections.
+# docs/performance.md has the figures and how they were taken.
+bench-capture: $(B)/tokentap $(CONNS_BENCH_BIN)
+	$(Q)$(PYTHON) bench/bystander.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) bench/observer_cost.py --agent $(B)/tokentap --bench $(CONNS_BENCH_BIN)
+	$(Q)$(PYTHON) bench/idle_conns.py --agent $(B)/tokentap --bench $(CONNS_BENCH_BIN)
 
 # A few workloads in their own cgroups, the agent and the fake provider
 # (root): prints the allocation events and a per-owner summary.

@@ -139,7 +139,12 @@ static void decode_start(struct tt_pipeline *p, struct tt_conn *conn,
 					  conn->cgroup_id, conn->comm);
 	conn->decoder = d;
 	p->st.decoders++;
-	for (int dir = 0; dir < 2; dir++) {
+	/* Kept bytes in the order they came: a client joined while it waited
+	 * for a response read that response before its next request, and
+	 * the decoder must see it as one (unanswered), not as the answer to
+	 * that request. */
+	for (int i = 0; i < 2; i++) {
+		int dir = conn->first_dir == TT_DIR_INGRESS ? 1 - i : i;
 		const uint8_t *kept = dir == TT_DIR_EGRESS ? conn->peek : conn->ipeek;
 		size_t n = dir == TT_DIR_EGRESS ? conn->peek_len : conn->ipeek_len;
 
