@@ -83,7 +83,7 @@ def test_disk_full(env):
     check(len(events(records, {after.pid})) == after.n,
           "calls after the space returned are missing")
     check_exact(env, got, "disk")
-    log = agent.stderr()
+    log = agent.stderr(None)
     check(log.count("events: cannot write") == st["write_episodes"],
           "one message per episode: %d messages, %d episodes"
           % (log.count("events: cannot write"), st["write_episodes"]))

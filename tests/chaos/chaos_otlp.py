@@ -96,7 +96,7 @@ def test_otlp_outage_and_full_spool(env):
     check(len(ids) == len(got) + o["dropped_total"] + o["spool_records"],
           "%d events: %d delivered + %d dropped + %d spooled" % (
               len(ids), len(got), o["dropped_total"], o["spool_records"]))
-    log = agent.stderr()
+    log = agent.stderr(None)
     failed = log.count("otlp spool: cannot write a batch")
     if failed != episodes or "otlp spool: writes resumed" not in log:
         raise Failure("want one message per episode (%d), and one when writes "

@@ -97,9 +97,13 @@ class AgentRun:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
 
-    def stderr(self):
+    def stderr(self, tail=6000):
+        """The agent's log: its last tail characters (for failure
+        messages), all of it with tail=None (to count messages: an
+        episode's first one may be thousands of "armed pid" lines back)."""
         with open(self.errfile, errors="replace") as f:
-            return f.read()[-6000:]
+            text = f.read()
+        return text if tail is None else text[-tail:]
 
 
 def ledger_files(path):
