@@ -14,7 +14,7 @@ import time
 
 from common import (HERE, LONG, PY, AgentRun, Calls, agent_stats, check,
                     check_exact, events, ledger_bytes, read_ledger, run_client,
-                    wait_events, wait_for)
+                    wait_events, wait_for, wait_quiet)
 
 ORDER = 40
 FLOOD = 1000000 if LONG else 100000
@@ -51,18 +51,6 @@ def cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def settle(path, quiet_s=2.0, timeout=120):
-    """Until the ledger stops growing: the agent has caught up."""
-    deadline, last, since = time.time() + timeout, -1, time.time()
-    while time.time() < deadline:
-        size = ledger_bytes(path)
-        if size != last:
-            last, since = size, time.time()
-        elif time.time() - since >= quiet_s:
-            return
-        time.sleep(0.2)
-
-
 def test_flood_next_to_real_workload(env):
     server, port = silent_server(env)
     agent = AgentRun(env, "flood", extra=["--events-max-bytes", "262144",
@@ -82,7 +70,7 @@ def test_flood_next_to_real_workload(env):
         unknown = flood(env, "flood-unknown", 443, UNKNOWN, "/v9/nothing", 1000, 32)
         run_client(env, unknown, "unknown flood", 300)
         during.wait()
-        settle(agent.events)
+        wait_quiet(lambda: ledger_bytes(agent.events), 2.0, 120)  # caught up
         took = time.monotonic() - t0
         grown = ledger_bytes(agent.events) - size0
         cpu = cpu_s(agent.proc.pid) - cpu0

@@ -9,7 +9,8 @@ import subprocess
 import time
 
 from common import (LONG, PY, TOOLS, AgentRun, Calls, Failure, Tmpfs, agent_stats,
-                    check, events, read_ledger, wait_events, wait_for)
+                    check, events, read_ledger, wait_events, wait_for,
+                    wait_quiet)
 
 ORDER = 70
 PORT = 14328
@@ -47,18 +48,6 @@ class Receiver:
         self.proc.wait(10)
 
 
-def settle(recv, quiet_s=3.0, timeout=60):
-    """Until the receiver gets nothing new for quiet_s: the spool drained."""
-    deadline, last, since = time.time() + timeout, -1, time.time()
-    while time.time() < deadline:
-        n = len(recv.ids())
-        if n != last:
-            last, since = n, time.time()
-        elif time.time() - since >= quiet_s:
-            return
-        time.sleep(0.3)
-
-
 def test_otlp_outage_and_full_spool(env):
     disk = Tmpfs(env, "chaos-spool", "256k")
     recv = Receiver(env)
@@ -77,7 +66,7 @@ def test_otlp_outage_and_full_spool(env):
             wait_events(agent.events, {down.pid}, 150, 30, agent)
             time.sleep(2)
             recv.outage(False)
-            settle(recv)
+            wait_quiet(lambda: len(recv.ids()), 3.0, 60)  # the spool drained
         agent.stop()
         left = os.listdir(disk.path)
     finally:

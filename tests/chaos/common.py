@@ -251,6 +251,19 @@ def wait_events(path, pids, n, timeout, agent=None):
                   % (len(got), n, sorted(pids), timeout))
 
 
+def wait_quiet(measure, quiet_s, timeout):
+    """Until measure() (a size, a count) has not changed for quiet_s: the
+    agent, or what it feeds, has caught up. At most timeout seconds."""
+    deadline, last, since = time.time() + timeout, None, time.time()
+    while time.time() < deadline:
+        now = measure()
+        if now != last:
+            last, since = now, time.time()
+        elif time.time() - since >= quiet_s:
+            return
+        time.sleep(0.2)
+
+
 def sh(*argv, check_rc=True):
     res = subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if check_rc and res.returncode:
