@@ -97,6 +97,7 @@ TT_TEST(short_write_rolls_back_and_resumes)
 	TT_CHECK_EQ_U64(out.st.rollbacks, 1);
 	TT_CHECK_EQ_U64(out.st.write_episodes, 1);
 	TT_CHECK_EQ_U64(out.st.lines, 3);
+	TT_CHECK_EQ_U64(out.st.bytes, 3 * 301); /* the cut line not counted */
 	/* Still full: nothing more, nothing cut, one episode. */
 	TT_CHECK(tt_output_flush(&out) < 0);
 	TT_CHECK_EQ_INT(whole_lines(path), 3);
@@ -106,6 +107,7 @@ TT_TEST(short_write_rolls_back_and_resumes)
 	TT_CHECK_EQ_INT(tt_output_flush(&out), 0);
 	TT_CHECK_EQ_INT(whole_lines(path), 10);
 	TT_CHECK_EQ_U64(out.st.lines, 10);
+	TT_CHECK_EQ_U64(out.st.bytes, 10 * 301);
 	TT_CHECK_EQ_U64(out.st.lines_dropped, 0);
 	tt_output_close(&out);
 	rm_tree(dir);
@@ -183,6 +185,7 @@ TT_TEST(rotation_keeps_whole_lines)
 	snprintf(rot, sizeof(rot), "%s.2", path);
 	TT_CHECK_EQ_INT(whole_lines(rot), 3);
 	TT_CHECK_EQ_U64(out.st.rotations, 2);
+	TT_CHECK_EQ_U64(out.st.bytes, 7 * 101); /* over every file */
 	rm_tree(dir);
 }
 

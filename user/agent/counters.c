@@ -353,6 +353,7 @@ const struct tt_counter_row tt_counter_rows[] = {
 	KEY("allocation.cgroups", "pod_not_found", cgroups.pod_not_found)
 	/* The ledger file. */
 	KEY("ledger", "lines", ledger.lines)
+	KEY("ledger", "bytes", ledger.bytes)
 	ROW("ledger", "write_errors", LEDGER_WRITE_ERRORS, NULL, ledger.write_errors)
 	KEY("ledger", "rotations", ledger.rotations)
 	KEY("ledger", "lines_dropped", ledger.lines_dropped)

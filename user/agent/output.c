@@ -216,6 +216,7 @@ static void settle(struct tt_output *out, size_t done)
 		done = whole;
 	}
 	out->st.lines += count_lines(out->buf, done);
+	out->st.bytes += done;
 	out->size += done;
 	memmove(out->buf, out->buf + done, out->len - done);
 	out->len -= done;

@@ -24,6 +24,7 @@ struct cJSON;
 /* util/counters.h */
 #define TT_OUTPUT_COUNTERS(X)                                                  \
 	X(lines, "lines written to the ledger")                                \
+	X(bytes, "bytes written to the ledger, rotated files included")        \
 	X(write_errors, "ledger writes, rotations or reopens that failed")     \
 	X(rotations, "ledger files rotated")                                   \
 	X(lines_dropped, "lines never written: the buffer was full while "     \
