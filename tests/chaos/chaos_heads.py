@@ -3,10 +3,11 @@ request head is far over the parser's 16 KiB (one 60 KB header; 200 headers
 of 100 bytes) or whose response head is (20 KB of headers before the
 request id) is still one event, with the exact usage the server sent, its
 key fingerprint and allocation header, and problem head_too_large."""
+import hashlib
 import os
 
 from common import (AgentRun, agent_stats, check, check_exact, curl, events,
-                    read_ledger, wait_events)
+                    new_key, read_ledger, wait_events)
 
 ORDER = 30
 
@@ -17,16 +18,17 @@ def test_oversized_heads(env):
         for i in range(200):
             f.write("X-Pad-%03d: %s\n" % (i, "p" * 88))  # 100 bytes a line
     agent = AgentRun(env, "heads").ready()
-    cases = {}
+    cases, keys = {}, {}
     try:
-        cases["60 KB header"] = curl(env, "heads-60k",
-                                     headers=["X-Filler: " + "f" * 60000,
-                                              "X-Team: blue"])[0]
-        cases["200 headers"] = curl(env, "heads-200", header_file=pads,
-                                    headers=["X-Team: blue"])[0]
-        cases["response head"] = curl(env, "heads-resp",
-                                      headers=["X-Fake-Head-Pad: 20000",
-                                               "X-Team: blue"])[0]
+        for label, cg, kw in (
+                ("60 KB header", "heads-60k",
+                 {"headers": ["X-Filler: " + "f" * 60000, "X-Team: blue"]}),
+                ("200 headers", "heads-200",
+                 {"header_file": pads, "headers": ["X-Team: blue"]}),
+                ("response head", "heads-resp",
+                 {"headers": ["X-Fake-Head-Pad: 20000", "X-Team: blue"]})):
+            keys[label] = new_key(env)
+            cases[label] = curl(env, cg, key=keys[label], **kw)[0]
         wait_events(agent.events, set(cases.values()), len(cases), 20, agent)
     finally:
         agent.stop()
@@ -37,8 +39,9 @@ def test_oversized_heads(env):
         e = got[0]
         check_exact(env, got, label)
         check(e["problem"] == "head_too_large", "%s: problem %r" % (label, e["problem"]))
-        check(e["api_key"] and e["api_key"]["fingerprint"],
-              "%s: the key was lost with the head" % label)
+        want = "k_" + hashlib.sha256(keys[label].encode()).hexdigest()[:16]
+        check(e["api_key"] and e["api_key"]["fingerprint"] == want,
+              "%s: key %r, want fingerprint %s" % (label, e["api_key"], want))
         check(e["declared"]["team"] == "blue", "%s: declared team %r"
               % (label, e["declared"]["team"]))
         check(e["request_model"] == "gpt-4o-mini", "%s: request model %r"

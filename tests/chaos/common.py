@@ -160,8 +160,7 @@ class Calls:
         self.env, self.n = env, n
         reqs = []
         for i in range(n):
-            key = "sk-chaos-" + uuid.uuid4().hex
-            env.secrets.append(key)
+            key = new_key(env)
             h = {"Authorization": "Bearer " + key,
                  "X-Fake-Tokens": "%d,%d" % TOKENS}
             h.update(headers or {})
@@ -185,10 +184,17 @@ class Calls:
         return self
 
 
-def curl(env, cg, headers=(), header_file=None, tokens=TOKENS, timeout=60):
-    """One chat call by curl in cgroup cg; returns (pid, seconds)."""
+def new_key(env):
+    """A unique API key, registered as a secret no output may hold."""
     key = "sk-chaos-" + uuid.uuid4().hex
     env.secrets.append(key)
+    return key
+
+
+def curl(env, cg, headers=(), header_file=None, tokens=TOKENS, timeout=60, key=None):
+    """One chat call by curl in cgroup cg (with key, or a new one);
+    returns (pid, seconds)."""
+    key = key or new_key(env)
     argv = ["curl", "-sS", "--http1.1", "-o", "/dev/null", "--cacert", env.ca]
     if header_file:  # first: what matters comes after it
         argv += ["-H", "@" + header_file]
