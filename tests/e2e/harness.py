@@ -26,6 +26,7 @@ from fakeai_pattern import pattern_sha256  # noqa: E402
 PY = "/usr/bin/python3"  # Debian's python: its ssl module uses libssl.so.3
 AI_NAME = "api.openai.com"
 OTHER_NAME = "www.example.com"
+BEDROCK_NAME = "bedrock-runtime.us-east-1.amazonaws.com"
 PORT = 443
 
 
@@ -77,8 +78,8 @@ class Env:
         self.ca = os.path.join(self.certs, "ca.pem")
         self.hosts = os.path.join(self.dir, "hosts")
         with open(self.hosts, "w") as f:
-            f.write("127.0.0.1 localhost %s %s api.anthropic.com\n"
-                    % (AI_NAME, OTHER_NAME))
+            f.write("127.0.0.1 localhost %s %s api.anthropic.com %s\n"
+                    % (AI_NAME, OTHER_NAME, BEDROCK_NAME))
         self.server_log = os.path.join(self.dir, "server.jsonl")
         self.cg_parent = os.path.join(cgroup2_root(), "tokentap-e2e-%d" % os.getpid())
         os.mkdir(self.cg_parent)

@@ -116,7 +116,8 @@ enum tt_verdict {
 	X(SOCK_FAILOPEN, "holds ended by their deadline, not by the agent")    \
 	X(SOCK_LINKED, "AI connections tied to their TLS connection")          \
 	X(SOCK_TABLE_FULL, "AI connections not listed: ai_socks full")         \
-	X(SOCK_KICKED, "held segments pushed out once the process was armed")
+	X(SOCK_KICKED, "held segments pushed out once the process was armed") \
+	X(SOCK_EV_LOST, "observer events dropped: process ring buffer full")
 
 enum tt_counter {
 #define TT_C_ENUM(id, doc) TT_C_##id,

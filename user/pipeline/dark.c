@@ -30,6 +30,14 @@ static void name_rec(struct tt_pipeline *p, struct tt_sock_rec *rec)
 				? tt_hosts_match(p->cfg.hosts, name) : NULL;
 }
 
+/* Forgets rec, giving back its process facts. */
+static void drop_rec(struct tt_pipeline *p, struct tt_sock_rec *rec)
+{
+	if (rec->proc && p->ops.proc_put)
+		p->ops.proc_put(p->ops_ctx, rec->proc);
+	tt_socks_remove(p->socks, rec);
+}
+
 /* The address and port of an AI connection with a name. */
 static void remember_peer(struct tt_pipeline *p, const struct tt_sock_rec *rec)
 {
@@ -83,26 +91,20 @@ static void name_by_peer(struct tt_pipeline *p, struct tt_sock_rec *rec)
 static void meet(struct tt_pipeline *p, struct tt_sock_rec *rec,
 		 struct tt_conn *conn)
 {
-	size_t n;
-
 	conn->sock_cookie = rec->s.cookie;
 	/* Probes armed after the library's name call: the ClientHello's. */
-	if (!conn->sni[0] && rec->s.name_len && rec->provider) {
-		n = rec->s.name_len < sizeof(conn->sni) - 1 ? rec->s.name_len
-							   : sizeof(conn->sni) - 1;
-		memcpy(conn->sni, rec->s.name, n);
-		conn->sni[n] = '\0';
+	if (!conn->sni[0] && rec->s.name_len && rec->provider &&
+	    !tt_conn_set_sni(conn, rec->s.name, rec->s.name_len))
 		p->st.sock_named_conns++;
-	}
 	if (conn->verdict == TT_VERDICT_CAPTURE && !rec->decoded) {
 		rec->decoded = 1;
 		tt_socks_stats(p->socks)->decoded++;
 		/* A connection with no name that carries AI traffic (a
 		 * record made for a connection older than the agent). */
 		if (!rec->provider)
-			rec->provider = conn->cls.provider;
-	} else if (conn->verdict == TT_VERDICT_FILTER && conn->cls.reason &&
-		   !strcmp(conn->cls.reason, "h2_joined_midway")) {
+			rec->provider = conn->provider;
+	} else if (conn->verdict == TT_VERDICT_FILTER && conn->reason &&
+		   !strcmp(conn->reason, "h2_joined_midway")) {
 		rec->undecodable = "joined_midway";
 	}
 }
@@ -126,7 +128,7 @@ static void link(struct tt_pipeline *p, struct tt_sock_rec *rec, uint64_t ptr)
 	 * that one is not ours to book. */
 	if (held && held != rec && !held->t_close && held->s.name_len &&
 	    !rec->s.name_len) {
-		tt_socks_remove(p->socks, rec);
+		drop_rec(p, rec);
 		return;
 	}
 	tt_socks_link(p->socks, rec, rec->s.tgid, ptr);
@@ -152,6 +154,14 @@ static struct tt_sock_rec *open_rec(struct tt_pipeline *p,
 		tt_socks_remove(p->socks, rec);
 		return NULL;
 	}
+	/* Its process's facts (exe, environment, cgroup path: what owner
+	 * rules match on) now, while it lives: a dark connection is booked
+	 * after its end, often after the process has exited. */
+	memcpy(rec->comm, ev->hdr.comm, sizeof(rec->comm));
+	rec->comm[sizeof(rec->comm) - 1] = '\0';
+	if (p->ops.proc_get)
+		rec->proc = p->ops.proc_get(p->ops_ctx, rec->s.tgid, rec->s.cookie,
+					    rec->s.cgroup_id, rec->comm);
 	return rec;
 }
 
@@ -215,7 +225,7 @@ static void emit_dark(struct tt_pipeline *p, struct tt_sock_rec *rec,
 						      : TT_SOCK_NAME_MAX;
 	struct tt_call call;
 	struct tt_xrec xr;
-	void *handle = NULL;
+	void *handle = rec->proc;
 
 	memcpy(name, rec->s.name, n);
 	name[n] = '\0';
@@ -244,12 +254,14 @@ static void emit_dark(struct tt_pipeline *p, struct tt_sock_rec *rec,
 	xr.peer_family = rec->s.family == 10 ? 10 : rec->s.family == 2 ? 2 : 0;
 	memcpy(xr.peer_addr, rec->s.daddr, rec->s.family == 10 ? 16 : 4);
 	xr.peer_port = rec->s.dport;
-	if (p->ops.proc_get)
+	/* No facts taken at the start (their table was full): what the host
+	 * still says now. */
+	if (!handle && p->ops.proc_get)
 		handle = p->ops.proc_get(p->ops_ctx, rec->s.tgid, rec->s.cookie,
 					 rec->s.cgroup_id, rec->comm);
 	tt_pipeline_emit(p, &xr, handle, rec->s.tgid, rec->comm,
 			 rec->s.cgroup_id);
-	if (handle && p->ops.proc_put)
+	if (handle && handle != rec->proc && p->ops.proc_put)
 		p->ops.proc_put(p->ops_ctx, handle);
 	tt_socks_stats(p->socks)->dark++;
 }
@@ -342,7 +354,7 @@ static void flush_one(struct tt_sock_rec *rec, void *arg)
 	if (rec->provider && !rec->decoded && (rec->linked ||
 					       !claim_orphan(p, rec, end)))
 		emit_dark(p, rec, end);
-	tt_socks_remove(p->socks, rec);
+	drop_rec(p, rec);
 }
 
 void tt_dark_flush(struct tt_pipeline *p, uint64_t now_ns, int all)
@@ -352,4 +364,14 @@ void tt_dark_flush(struct tt_pipeline *p, uint64_t now_ns, int all)
 	if (now_ns != UINT64_MAX)
 		p->last_now = now_ns;
 	tt_socks_each(p->socks, flush_one, &fc);
+}
+
+static void drop_each(struct tt_sock_rec *rec, void *arg)
+{
+	drop_rec(arg, rec);
+}
+
+void tt_dark_free(struct tt_pipeline *p)
+{
+	tt_socks_each(p->socks, drop_each, p);
 }

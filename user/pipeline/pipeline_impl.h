@@ -67,5 +67,8 @@ void tt_dark_on_conn(struct tt_pipeline *p, struct tt_conn *conn);
 void tt_dark_on_conn_end(struct tt_pipeline *p, const struct tt_conn *conn);
 /* Books or forgets every closed connection (all: open ones too). */
 void tt_dark_flush(struct tt_pipeline *p, uint64_t now_ns, int all);
+/* Forgets every connection left (for a successor), giving back their
+ * process facts. */
+void tt_dark_free(struct tt_pipeline *p);
 
 #endif
