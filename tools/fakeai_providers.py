@@ -834,15 +834,27 @@ def build_responses(req, rt):
     return Reply(200, ctype, headers, it, events=events, norm=norm_io)
 
 
+MAX_EMBED_FLOATS = 4 << 20  # inputs x dimensions: bodies up to about 40 MB
+
+
 def build_embeddings(req, rt):
+    """One vector per input (a string, or a list of them) of `dimensions`
+    floats (8 by default): a batch of long vectors makes a body over the
+    agent's 8 MiB cap, as the real API does."""
     t = pick_tokens(req, "plain")
     model = response_model_for(req, rt)
-    vec = [((i * 37 + len(req.body)) % 100 - 50) / 1000.0 for i in range(8)]
+    inputs = req.field("input")
+    count = len(inputs) if isinstance(inputs, list) and inputs else 1
+    dims = req.field("dimensions", 8)
+    if not isinstance(dims, int) or not 1 <= dims or count * dims > MAX_EMBED_FLOATS:
+        raise BadRequest("bad dimensions (inputs x dimensions <= %d)" % MAX_EMBED_FLOATS)
+    vec = [((i * 37 + len(req.body)) % 100 - 50) / 1000.0 for i in range(dims)]
     emb = vec
     if req.field("encoding_format") == "base64":
-        emb = base64.b64encode(struct.pack("<8f", *vec)).decode()
+        emb = base64.b64encode(struct.pack("<%df" % dims, *vec)).decode()
     usage = {"prompt_tokens": t.inp, "total_tokens": t.inp}
-    body = {"object": "list", "data": [{"object": "embedding", "index": 0, "embedding": emb}],
+    body = {"object": "list",
+            "data": [{"object": "embedding", "index": i, "embedding": emb} for i in range(count)],
             "model": model, "usage": usage}
     ctype, headers, rid = openai_headers(req, rt, False)
     it = info(rt.provider, "embeddings", req, rt.request_model, model, False, request_id=rid)

@@ -2,12 +2,17 @@
 request head is far over the parser's 16 KiB (one 60 KB header; 200 headers
 of 100 bytes) or whose response head is (20 KB of headers before the
 request id) is still one event, with the exact usage the server sent, its
-key fingerprint and allocation header, and problem head_too_large."""
+key fingerprint and allocation header, and problem head_too_large. And a
+complete 200 whose body is over the 8 MiB body cap (1,000 embeddings of
+1,536 floats, 9 MB, usage at its end) is a success with its exact usage
+and problem body_too_large (docs/decode.md, caps), not "incomplete"."""
 import hashlib
 import os
 
 from common import (AgentRun, agent_stats, check, check_exact, curl, events,
                     new_key, read_ledger, wait_events)
+
+OAI_EMBED = "https://api.openai.com/v1/embeddings"
 
 ORDER = 30
 
@@ -29,7 +34,11 @@ def test_oversized_heads(env):
                  {"headers": ["X-Fake-Head-Pad: 20000", "X-Team: blue"]})):
             keys[label] = new_key(env)
             cases[label] = curl(env, cg, key=keys[label], **kw)[0]
-        wait_events(agent.events, set(cases.values()), len(cases), 20, agent)
+        big = curl(env, "bodies-9m", url=OAI_EMBED, body={
+            "model": "text-embedding-3-large", "dimensions": 1536,
+            "input": ["chaos %d" % i for i in range(1000)]})[0]
+        wait_events(agent.events, set(cases.values()) | {big}, len(cases) + 1, 30,
+                    agent)
     finally:
         agent.stop()
     records = read_ledger(agent.events)
@@ -46,5 +55,12 @@ def test_oversized_heads(env):
               % (label, e["declared"]["team"]))
         check(e["request_model"] == "gpt-4o-mini", "%s: request model %r"
               % (label, e["request_model"]))
+    got = events(records, {big})
+    check(len(got) == 1, "body over the cap: %d events, want 1" % len(got))
+    check_exact(env, got, "body over the cap")  # outcome success, exact usage
+    check(got[0]["problem"] == "body_too_large" and got[0]["operation"] == "embeddings"
+          and got[0]["response_bytes"] > 8 << 20,
+          "body over the cap: problem %r, operation %r, %r response bytes" % (
+              got[0]["problem"], got[0]["operation"], got[0]["response_bytes"]))
     check(agent_stats(records)["decode"]["head_too_large"] == len(cases),
           "decode.head_too_large %r" % agent_stats(records)["decode"]["head_too_large"])

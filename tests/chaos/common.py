@@ -191,9 +191,10 @@ def new_key(env):
     return key
 
 
-def curl(env, cg, headers=(), header_file=None, tokens=TOKENS, timeout=60, key=None):
-    """One chat call by curl in cgroup cg (with key, or a new one);
-    returns (pid, seconds)."""
+def curl(env, cg, headers=(), header_file=None, tokens=TOKENS, timeout=60, key=None,
+         url=OAI_CHAT, body=None):
+    """One call by curl in cgroup cg (with key, or a new one): a chat, or
+    body (a dict) to url; returns (pid, seconds)."""
     key = key or new_key(env)
     argv = ["curl", "-sS", "--http1.1", "-o", "/dev/null", "--cacert", env.ca]
     if header_file:  # first: what matters comes after it
@@ -202,9 +203,8 @@ def curl(env, cg, headers=(), header_file=None, tokens=TOKENS, timeout=60, key=N
              "-H", "X-Fake-Tokens: %d,%d" % tokens]
     for h in headers:
         argv += ["-H", h]
-    argv += ["--data-binary", json.dumps({"model": "gpt-4o-mini",
-                                          "messages": [{"role": "user", "content": "x"}]}),
-             OAI_CHAT]
+    body = body or {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]}
+    argv += ["--data-binary", json.dumps(body), url]
     cg_dir, _ = env.cgroup(cg)
     t0 = time.monotonic()
     proc = env.spawn(argv, cg_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
