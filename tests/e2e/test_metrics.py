@@ -124,7 +124,10 @@ class Prometheus:
 
 
 def write_config(env, rel_parent, budgets=BUDGETS):
-    cfg = {"version": 1, "pricing": {"table": PRICES}, "owners": [
+    # The shipped table's age must not decide whether the staleness alert
+    # fires here: promtool's tests hold its threshold.
+    cfg = {"version": 1, "pricing": {"table": PRICES, "max_snapshot_age_days": 3650},
+           "owners": [
         {"name": owner, "match": {"cgroup": "%s/%s" % (rel_parent, owner)},
          "set": {"owner": owner, "environment": "staging"}}
         for owner in sorted(set(OWNERS.values()))], "budgets": budgets}
@@ -227,7 +230,7 @@ def budget_series(samples, family, name):
     return samples[keys[0]]
 
 
-def check_budget_gauges(target, spend, timeout=10):
+def check_budget_gauges(target, spend, timeout=10, complete=1):
     """tokentap_budget_used_usd of every budget equals the spend the fake
     provider's log and the reference table imply; the ratio is used over
     the limit; the period began at 00:00 UTC."""
@@ -249,8 +252,9 @@ def check_budget_gauges(target, spend, timeout=10):
         limit = budget_series(samples, "tokentap_budget_limit_usd", b)
         ratio = budget_series(samples, "tokentap_budget_used_ratio", b)
         check(costcheck.close(ratio, used[b] / limit), "budget %s: ratio %r" % (b, ratio))
-        check(budget_series(samples, "tokentap_budget_complete", b) == 1,
-              "budget %s not complete" % b)
+        check(budget_series(samples, "tokentap_budget_complete", b) == complete,
+              "budget %s: complete %r, want %d" % (
+                  b, budget_series(samples, "tokentap_budget_complete", b), complete))
         start = budget_series(samples, "tokentap_budget_period_start_seconds", b)
         check(start == (day if b == "curl-day" else month),
               "budget %s: period start %r" % (b, start))
@@ -374,7 +378,14 @@ def test_metrics(env):
         # requests owner's limit so that it has spent 90% of it.
         table_spend = {o: w["cost"] for o, w in
                        expected_by_owner(server_exchanges(env, since), table).items()}
-        check_budget_gauges(target, table_spend)
+        samples = check_budget_gauges(target, table_spend)
+        with open(PRICES) as f:
+            snap = time.strptime(json.load(f)["snapshot_date"], "%Y-%m-%d")
+        for name, want_v in (("tokentap_price_table_snapshot_timestamp_seconds",
+                              calendar.timegm(snap)),
+                             ("tokentap_price_table_max_age_seconds", 3650 * 86400)):
+            check(samples.get(name) == want_v, "%s = %r, want %r" % (name, samples.get(name),
+                                                                    want_v))
         budgets = [dict(b) for b in BUDGETS]
         budgets[1]["limit_usd"] = table_spend["metrics-requests"] / 0.9
         write_config(env, rel_parent, budgets)
@@ -424,6 +435,17 @@ def test_metrics(env):
         agent = None
         agent = Agent(env, "metrics2", ["--config", config, "--metrics-listen", target])
         check_budget_gauges(target, table_spend, timeout=0)
+        # The same ledger as the oldest copy rotation keeps (--events-keep
+        # 1: older copies may be gone) beginning after the periods began:
+        # the same spend, marked incomplete.
+        agent.stop()
+        with open(agent.events) as src, open(agent.events.replace("-metrics2.", "-metrics3.")
+                                             + ".1", "w") as dst:
+            dst.writelines(l for l in src if '"agent_stats"' not in l)
+        agent = None
+        agent = Agent(env, "metrics3", ["--config", config, "--metrics-listen", target,
+                                        "--events-keep", "1"])
+        check_budget_gauges(target, table_spend, timeout=0, complete=0)
     finally:
         prom.stop()
         if agent:
