@@ -275,6 +275,7 @@ golden: $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/pricing_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/smoke_check.py --agent $(B)/tokentap
 
 # Unit, golden and fuzz smoke need no root; end-to-end tests need root and
 # real BPF.
@@ -286,6 +287,7 @@ test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc $(E2E_BINS)
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/pricing_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/smoke_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
 
