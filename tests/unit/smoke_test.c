@@ -139,6 +139,29 @@ TT_TEST(error_path_retry_storm_and_wrong_outcome)
 	clear();
 }
 
+TT_TEST(the_commands_events_when_the_workload_has_other_traffic)
+{
+	/* A live service in the same cgroup (pid 55) calls meanwhile. */
+	add(&happy_w, event(55, "success", 200, 0, 1));
+	add(&happy_w, event(100, "success", 200, 1, 1));
+	add(&happy_w, event(55, "server_error", 503, 0, 1));
+	add(&error_w, event(55, "success", 200, 1, 1));
+	add(&error_w, event(200, "auth_error", 401, 0, 1));
+	tt_smoke_check(&spec, &happy_w, &error_w, &res);
+	TT_CHECK_EQ_INT(res.happy_pass, 1);
+	TT_CHECK_EQ_INT(res.error_pass, 1);
+	TT_CHECK_EQ_INT(res.happy_events, 1);
+	TT_CHECK_EQ_INT(res.error_events, 1);
+	clear();
+	/* Not one event of the command's pid (it forked): all of them. */
+	add(&happy_w, event(101, "success", 200, 1, 1));
+	add(&happy_w, event(102, "success", 200, 1, 1));
+	add(&error_w, event(201, "auth_error", 401, 0, 1));
+	tt_smoke_check(&spec, &happy_w, &error_w, &res);
+	TT_CHECK(has_reason("2 events of workload /svc/checkout"));
+	clear();
+}
+
 TT_TEST(booked_elsewhere_and_nothing_seen)
 {
 	struct tt_smoke_spec other = spec;

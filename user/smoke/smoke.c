@@ -126,16 +126,32 @@ static void check_happy_event(const struct tt_smoke_spec *spec,
 			      or_null(str_at(ev, "cost.pricing_table")));
 }
 
+/* The pid whose events are the path's: the command's, when the workload
+ * has any of it in the window (its other traffic then is left out: a
+ * live service keeps calling); 0: all the workload's events. */
+static int path_pid(const struct tt_smoke_window *w, const char *workload,
+		    int pid)
+{
+	for (size_t i = 0; pid > 0 && i < w->n; i++)
+		if (tt_smoke_is_workload(w->ev[i], workload) &&
+		    int_at(w->ev[i], "process.pid") == pid)
+			return pid;
+	return 0;
+}
+
 static void check_happy(const struct tt_smoke_spec *spec,
 			const struct tt_smoke_window *w,
 			struct tt_smoke_result *res)
 {
+	int pid = path_pid(w, spec->workload, spec->happy_pid);
 	const cJSON *other = NULL;
 	char where[256];
 
 	for (size_t i = 0; i < w->n; i++) {
 		const cJSON *ev = w->ev[i];
 
+		if (pid && int_at(ev, "process.pid") != pid)
+			continue;
 		if (!tt_smoke_is_workload(ev, spec->workload)) {
 			if (!other && spec->happy_pid &&
 			    int_at(ev, "process.pid") == spec->happy_pid)
@@ -176,12 +192,14 @@ static void check_error(const struct tt_smoke_spec *spec,
 			const struct tt_smoke_window *w,
 			struct tt_smoke_result *res)
 {
+	int pid = path_pid(w, spec->workload, spec->error_pid);
 	const cJSON *first = NULL;
 
 	for (size_t i = 0; i < w->n; i++) {
 		const cJSON *ev = w->ev[i];
 
-		if (!tt_smoke_is_workload(ev, spec->workload))
+		if (!tt_smoke_is_workload(ev, spec->workload) ||
+		    (pid && int_at(ev, "process.pid") != pid))
 			continue;
 		if (spec->error_watched && !is_outcome(ev, "auth_error"))
 			continue;
