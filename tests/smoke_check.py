@@ -23,25 +23,13 @@ import tempfile
 import threading
 import time
 
+from pricing_check import Checks  # noqa: E402  (tests/ is the script's folder)
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 FIX = os.path.join(ROOT, "tests", "fixtures")
 FIELDS = ("run_id", "reviewed_at", "operator", "source_urls_checked", "workload_tag",
           "owner_tag", "environment", "happy_path_result", "error_path_result",
           "evidence_captured", "decision", "follow_up_owner")
-
-
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        print("%s %s%s" % ("PASS" if ok else "FAIL", name,
-                           "" if ok or not detail else ": " + detail), flush=True)
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-        return ok
 
 
 def replay(agent, d, fixture, name):
