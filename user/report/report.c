@@ -17,6 +17,8 @@ struct ev {
 	char pod[2 * TT_REPORT_VALUE_MAX + 2];
 	int64_t ts_us;
 	int success, allocated, mismatch, priced;
+	int no_usage;                    /* usage_status "none" */
+	int incomplete;                  /* outcome "incomplete" */
 	int64_t attempt;                 /* -1: null */
 	int dark;                        /* a dark connection, not a call */
 	uint64_t dark_sent, dark_received;
@@ -108,6 +110,9 @@ int tt_report_init(struct tt_report *r, const struct tt_report_opts *opts)
 		r->opts.max_groups = TT_REPORT_GROUPS_MAX;
 	if (!r->opts.max_cells || r->opts.max_cells > TT_REPORT_CELLS_MAX)
 		r->opts.max_cells = TT_REPORT_CELLS_MAX;
+	if (!r->opts.has_unknown_mark || !(r->opts.unknown_mark >= 0 &&
+					    r->opts.unknown_mark <= 1))
+		r->opts.unknown_mark = TT_REPORT_UNKNOWN_MARK;
 	return 0;
 }
 
@@ -338,12 +343,22 @@ static int get_connection(const cJSON *o, struct ev *e)
 	return 0;
 }
 
+/* allocation.environment_source: a string or null; absent in ledgers
+ * older than it (null then). */
+static int get_env_source(const cJSON *alloc, struct ev *e)
+{
+	if (!member(alloc, "environment_source"))
+		return 0;
+	return get_str(alloc, "environment_source",
+		       &e->val[TT_RKEY_ENVIRONMENT_SOURCE]);
+}
+
 /* Every field the report reads, whatever the keys: the line counts do
  * not depend on --by. */
 static enum tt_report_line read_event(struct tt_report *r, const cJSON *o,
 				      struct ev *e)
 {
-	const cJSON *alloc, *check, *key, *mismatch, *ts;
+	const cJSON *alloc, *check, *key, *mismatch, *ts, *ustatus;
 	const char *status, *outcome, *resp_model, *req_model;
 
 	if (get_str(o, "owner", &e->val[TT_RKEY_OWNER]) ||
@@ -359,6 +374,7 @@ static enum tt_report_line read_event(struct tt_report *r, const cJSON *o,
 	    get_count(o, "attempt", &e->attempt) ||
 	    get_obj(o, "allocation", 0, &alloc) ||
 	    get_str(alloc, "status", &status) || !status ||
+	    get_env_source(alloc, e) ||
 	    get_obj(o, "environment_check", 0, &check) ||
 	    get_obj(o, "api_key", 1, &key) ||
 	    (key && get_str(key, "fingerprint", &e->val[TT_RKEY_API_KEY])) ||
@@ -379,7 +395,13 @@ static enum tt_report_line read_event(struct tt_report *r, const cJSON *o,
 	e->val[TT_RKEY_ALLOCATION_STATUS] = status;
 	e->allocated = !strcmp(status, "allocated");
 	e->success = !strcmp(outcome, "success");
+	e->incomplete = !strcmp(outcome, "incomplete");
 	e->mismatch = cJSON_IsTrue(mismatch);
+	/* Read when there, not required: a ledger without it only loses
+	 * the unbilled-error rule of the ratios. */
+	ustatus = member(o, "usage_status");
+	e->no_usage = cJSON_IsString(ustatus) && ustatus->valuestring &&
+		      !strcmp(ustatus->valuestring, "none");
 	if (r->opts.reprice)
 		tt_rreprice(r->opts.reprice, o, &e->new_priced, &e->new_amount);
 	if ((r->opts.has_since && e->ts_us < r->opts.since_us) ||
@@ -604,6 +626,8 @@ static void stats_add(struct tt_report_stats *s, const struct ev *e)
 	s->calls++;
 	if (e->success) {
 		s->successes++;
+		if (e->priced)
+			s->priced_successes++;
 	} else {
 		s->failures++;
 		if (e->priced)
@@ -623,6 +647,10 @@ static void stats_add(struct tt_report_stats *s, const struct ev *e)
 	} else {
 		s->unpriced++;
 		s->unpriced_by[e->reason]++;
+		/* An error answer without usage: the provider did not bill
+		 * it. Its cost is known, 0; other unpriced calls' is not. */
+		if (!e->success && !e->incomplete && e->no_usage)
+			s->unbilled_errors++;
 	}
 	if (e->new_priced) {
 		s->new_priced++;

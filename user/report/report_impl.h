@@ -55,7 +55,7 @@ void tt_rfmt_decimal(double v, char *out);
 void tt_rmonth_bounds(int32_t day, int32_t *start, int32_t *next);
 
 /* The per-stats fields of the CSV and JSON writers, in their order. */
-enum tt_rfield_kind { TT_RF_U64, TT_RF_DEC, TT_RF_TIME, TT_RF_STR };
+enum tt_rfield_kind { TT_RF_U64, TT_RF_DEC, TT_RF_TIME, TT_RF_STR, TT_RF_BOOL };
 
 struct tt_rfield {
 	const char *name;
