@@ -58,26 +58,6 @@ static int to_file(void *ctx, const char *buf, size_t len)
 	return fwrite(buf, 1, len, ctx) == len ? 0 : -EIO;
 }
 
-static int on_line(void *ctx, const char *line, size_t len)
-{
-	return tt_report_feed(ctx, line, len, NULL);
-}
-
-static void on_too_long(void *ctx)
-{
-	tt_report_too_long(ctx);
-}
-
-static int read_files(struct tt_report *r, char **files, int n)
-{
-	const struct tt_ledger_reader rd = {
-		.line = on_line, .too_long = on_too_long, .ctx = r,
-		.max_line = TT_REPORT_LINE_MAX, .cmd = "report",
-	};
-
-	return tt_ledger_read_files(&rd, files, n);
-}
-
 static int parse_time_opt(const char *opt, const char *arg, int64_t *us)
 {
 	if (tt_report_parse_time(arg, strlen(arg), us)) {
@@ -262,7 +242,8 @@ int tt_report_main(int argc, char **argv)
 		tt_pricing_free(&table);
 		return bad_usage("--by: bad key list ", by);
 	}
-	ret = read_files(&r, argv + optind, argc - optind);
+	ret = tt_ledger_read_report(&r, argv + optind, argc - optind,
+				    "report");
 	if (!ret && tt_report_finish(&r)) {
 		fprintf(stderr, "tokentap report: out of memory\n");
 		ret = 1;

@@ -343,14 +343,24 @@ static int get_connection(const cJSON *o, struct ev *e)
 	return 0;
 }
 
-/* allocation.environment_source: a string or null; absent in ledgers
- * older than it (null then). */
-static int get_env_source(const cJSON *alloc, struct ev *e)
+/* allocation.environment_source and declared.provider_project (the
+ * OpenAI-Project header: what the provider's exports call project_id):
+ * strings or null; absent in ledgers older than them (null then). */
+static int get_optional(const cJSON *o, struct ev *e)
 {
-	if (!member(alloc, "environment_source"))
-		return 0;
-	return get_str(alloc, "environment_source",
-		       &e->val[TT_RKEY_ENVIRONMENT_SOURCE]);
+	const cJSON *alloc = member(o, "allocation");
+	const cJSON *declared = member(o, "declared");
+
+	if (member(alloc, "environment_source") &&
+	    get_str(alloc, "environment_source",
+		    &e->val[TT_RKEY_ENVIRONMENT_SOURCE]))
+		return -1;
+	if (cJSON_IsObject(declared) &&
+	    member(declared, "provider_project") &&
+	    get_str(declared, "provider_project",
+		    &e->val[TT_RKEY_PROVIDER_PROJECT]))
+		return -1;
+	return 0;
 }
 
 /* Every field the report reads, whatever the keys: the line counts do
@@ -374,7 +384,7 @@ static enum tt_report_line read_event(struct tt_report *r, const cJSON *o,
 	    get_count(o, "attempt", &e->attempt) ||
 	    get_obj(o, "allocation", 0, &alloc) ||
 	    get_str(alloc, "status", &status) || !status ||
-	    get_env_source(alloc, e) ||
+	    get_optional(o, e) ||
 	    get_obj(o, "environment_check", 0, &check) ||
 	    get_obj(o, "api_key", 1, &key) ||
 	    (key && get_str(key, "fingerprint", &e->val[TT_RKEY_API_KEY])) ||

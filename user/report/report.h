@@ -39,6 +39,7 @@ enum tt_report_key {
 	TT_RKEY_API_KEY,        /* the fingerprint */
 	TT_RKEY_ALLOCATION_STATUS,
 	TT_RKEY_ENVIRONMENT_SOURCE, /* allocation.environment_source */
+	TT_RKEY_PROVIDER_PROJECT, /* declared.provider_project */
 	TT_RKEY__COUNT
 };
 

@@ -36,6 +36,10 @@ __attribute__((format(printf, 2, 3)))
 void tt_rout_fmt(struct tt_rout *o, const char *fmt, ...);
 /* Flushes; 0 or the first error. */
 int tt_rout_end(struct tt_rout *o);
+/* A finished JSON writer's object and "\n"; a writer that ran out of
+ * room sets -E2BIG. */
+struct tt_jsonw;
+void tt_rout_json_line(struct tt_rout *o, struct tt_jsonw *w);
 
 /* Text from the ledger made safe for a terminal or a spreadsheet: bytes
  * that are not UTF-8 and control characters (C0, DEL, C1) become '?'.

@@ -381,7 +381,7 @@ static void json_fields(struct tt_jsonw *w, const struct tt_rfield *f,
  * most 6 bytes a byte, and the numbers. */
 #define JSON_LINE_MAX (TT_RKEY__COUNT * TT_REPORT_VALUE_MAX * 6 + 8192)
 
-static void json_line(struct tt_rout *o, struct tt_jsonw *w)
+void tt_rout_json_line(struct tt_rout *o, struct tt_jsonw *w)
 {
 	long n = tt_jsonw_finish(w);
 
@@ -499,7 +499,7 @@ int tt_report_write_json(const struct tt_report *r, tt_report_sink sink,
 		tt_jsonw_str(&w, "currency", g->currency);
 		json_fields(&w, f, tt_rstats_fields(r, &g->st, f));
 		tt_jsonw_close(&w);
-		json_line(&o, &w);
+		tt_rout_json_line(&o, &w);
 	}
 	for (size_t i = 0; i < r->ntotals; i++) {
 		tt_jsonw_init(&w, buf, JSON_LINE_MAX);
@@ -509,13 +509,13 @@ int tt_report_write_json(const struct tt_report *r, tt_report_sink sink,
 		tt_jsonw_int(&w, "groups", (int64_t)r->totals[i].groups);
 		json_fields(&w, f, tt_rstats_fields(r, &r->totals[i].st, f));
 		tt_jsonw_close(&w);
-		json_line(&o, &w);
+		tt_rout_json_line(&o, &w);
 	}
 	tt_jsonw_init(&w, buf, JSON_LINE_MAX);
 	tt_jsonw_open(&w, NULL);
 	json_summary(r, &w);
 	tt_jsonw_close(&w);
-	json_line(&o, &w);
+	tt_rout_json_line(&o, &w);
 	free(buf);
 	return tt_rout_end(&o);
 }

@@ -19,6 +19,7 @@ static const char *const key_names[TT_RKEY__COUNT] = {
 	[TT_RKEY_API_KEY] = "api_key",
 	[TT_RKEY_ALLOCATION_STATUS] = "allocation_status",
 	[TT_RKEY_ENVIRONMENT_SOURCE] = "environment_source",
+	[TT_RKEY_PROVIDER_PROJECT] = "provider_project",
 };
 
 static const char *const reason_names[TT_RREASON__COUNT] = {
