@@ -159,7 +159,14 @@ static int read_ledger(struct tt_recon *rc, char **ledgers, int n)
 	return ret;
 }
 
-int tt_reconcile_main(int argc, char **argv)
+struct args {
+	struct tt_recon_opts o;
+	char *ledgers[LEDGERS_MAX];
+	int nledgers, json;
+};
+
+/* The options into *a: -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option lopts[] = {
 		{ "ledger", required_argument, NULL, 'l' },
@@ -171,21 +178,18 @@ int tt_reconcile_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct tt_recon_opts o = { .threshold = 0.05 };
-	char *ledgers[LEDGERS_MAX];
-	struct tt_recon_file *files = NULL;
-	struct tt_recon rc;
-	int nledgers = 0, json = 0, c, ret, nexports;
+	int c;
 
+	a->o.threshold = 0.05;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
-			if (nledgers == LEDGERS_MAX)
+			if (a->nledgers == LEDGERS_MAX)
 				return bad_usage("more than 256 --ledger", NULL);
-			ledgers[nledgers++] = optarg;
+			a->ledgers[a->nledgers++] = optarg;
 			break;
 		case 't':
-			if (tt_report_parse_percent(optarg, &o.threshold))
+			if (tt_report_parse_percent(optarg, &a->o.threshold))
 				return bad_usage("--threshold: not a "
 						 "percentage (5%, 0.5): ",
 						 optarg);
@@ -194,16 +198,16 @@ int tt_reconcile_main(int argc, char **argv)
 			if (strcmp(optarg, "text") && strcmp(optarg, "json"))
 				return bad_usage("--format: text or json, not ",
 						 optarg);
-			json = !strcmp(optarg, "json");
+			a->json = !strcmp(optarg, "json");
 			break;
 		case 'p':
-			o.by_project = 1;
+			a->o.by_project = 1;
 			break;
 		case 'm':
-			o.focus_model_column = optarg;
+			a->o.focus_model_column = optarg;
 			break;
 		case 'c':
-			o.focus_cost_column = optarg;
+			a->o.focus_cost_column = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -213,17 +217,29 @@ int tt_reconcile_main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!nledgers)
+	if (!a->nledgers)
 		return bad_usage("no --ledger FILE", NULL);
-	nexports = argc - optind;
-	if (nexports <= 0)
+	if (optind >= argc)
 		return bad_usage("no EXPORT given", NULL);
-	if (tt_recon_init(&rc, &o))
+	return -1;
+}
+
+int tt_reconcile_main(int argc, char **argv)
+{
+	static struct args a;
+	struct tt_recon_file *files = NULL;
+	struct tt_recon rc;
+	int ret = parse_args(argc, argv, &a), nexports;
+
+	if (ret >= 0)
+		return ret;
+	nexports = argc - optind;
+	if (tt_recon_init(&rc, &a.o))
 		return bad_usage("bad options", NULL);
 	files = calloc((size_t)nexports, sizeof(*files));
 	ret = files ? read_exports(&rc, argv + optind, nexports, files) : 1;
 	if (!ret)
-		ret = read_ledger(&rc, ledgers, nledgers);
+		ret = read_ledger(&rc, a.ledgers, a.nledgers);
 	if (!ret && tt_recon_finish(&rc)) {
 		fprintf(stderr, "tokentap reconcile: out of memory\n");
 		ret = 1;
@@ -231,12 +247,12 @@ int tt_reconcile_main(int argc, char **argv)
 	if (!ret) {
 		const char *const *names = (const char *const *)argv + optind;
 
-		ret = json ? tt_recon_write_json(&rc, files, names,
-						 (size_t)nexports, to_file,
-						 stdout) :
-			     tt_recon_write_text(&rc, files, names,
-						 (size_t)nexports, to_file,
-						 stdout);
+		ret = a.json ? tt_recon_write_json(&rc, files, names,
+						   (size_t)nexports, to_file,
+						   stdout) :
+			       tt_recon_write_text(&rc, files, names,
+						   (size_t)nexports, to_file,
+						   stdout);
 		if (ret || fflush(stdout)) {
 			fprintf(stderr, "tokentap reconcile: writing failed\n");
 			ret = 1;
