@@ -413,6 +413,25 @@ def check_shifted(c, agent, ledger, events, usage, d):
             close(v["cost_pct"], (keys[up]["l_cost"] - e_cost) / e_cost), repr(v))
 
 
+def check_focus_service(c, agent, ledger, paths, d):
+    """Azure may name the service by its meter category: --focus-service."""
+    text = open(paths[4], encoding="utf-8").read()
+    p = os.path.join(d, "focus-cs.csv")
+    with open(p, "w", encoding="utf-8") as f:
+        f.write(text.replace("Azure OpenAI", "Cognitive Services"))
+    _, plain = reconcile(agent, ledger, [paths[4]])
+    _, unknown = reconcile(agent, ledger, [p])
+    _, mapped = reconcile(agent, ledger, ["--focus-service",
+                                          "cognitive services=azure.ai.openai", p])
+    azure = lambda recs: [r for r in recs if r.get("provider") == "azure.ai.openai"]  # noqa: E731
+    c.check("FOCUS ServiceName Cognitive Services: not an AI service by default",
+            not azure(unknown) and azure(plain) and
+            unknown[-1]["exports"][0]["skipped"]["not_ai_service"] >
+            plain[-1]["exports"][0]["skipped"]["not_ai_service"])
+    c.check("--focus-service maps it: the same Azure keys as 'Azure OpenAI'",
+            azure(mapped) == azure(plain) and len(azure(plain)) == 2)
+
+
 def check_errors(c, agent, ledger, paths, d):
     bad = {"garbage.json": b'{"hello": "world"}', "cut.json": b'{"object":"page","data":[{',
            "text.txt": b"just some text\n", "empty.csv": b"",
@@ -442,7 +461,8 @@ def check_errors(c, agent, ledger, paths, d):
             s.get("exports", [{}])[0].get("skipped", {}).get("bad_row") == 1)
     for argv in ([paths[0]], ["--ledger", ledger], ["--ledger", ledger, "--threshold",
                                                     "x", paths[0]],
-                 ["--ledger", ledger, "--format", "xml", paths[0]]):
+                 ["--ledger", ledger, "--format", "xml", paths[0]],
+                 ["--ledger", ledger, "--focus-service", "x", paths[0]]):
         res = run([agent, "reconcile"] + argv)
         c.check("usage error exits 2: %s" % " ".join(argv[:3])[-60:],
                 res.returncode == 2, "exit %d" % res.returncode)
@@ -466,6 +486,7 @@ def main():
             os.mkdir(os.path.join(work, sub))
         paths = check_exact(c, agent, ledger, events, usage, os.path.join(work, "exact"))
         check_shifted(c, agent, ledger, events, usage, os.path.join(work, "shifted"))
+        check_focus_service(c, agent, ledger, paths, os.path.join(work, "bad"))
         check_errors(c, agent, ledger, paths, os.path.join(work, "bad"))
     finally:
         if a.keep:

@@ -23,7 +23,8 @@ static const char usage_text[] =
 	"usage: tokentap reconcile --ledger FILE [--ledger FILE...]\n"
 	"                          [--threshold PCT] [--format text|json]\n"
 	"                          [--by-project] [--focus-model-column COL]\n"
-	"                          [--focus-cost-column COL] EXPORT...\n"
+	"                          [--focus-cost-column COL]\n"
+	"                          [--focus-service NAME=PROVIDER] EXPORT...\n"
 	"  --ledger FILE  a ledger file (repeat for rotated ones; - for stdin)\n"
 	"  --threshold PCT\n"
 	"                 flag a day, provider and model whose tokens or cost\n"
@@ -37,6 +38,9 @@ static const char usage_text[] =
 	"                 ResourceId)\n"
 	"  --focus-cost-column COL\n"
 	"                 the FOCUS cost compared (default BilledCost)\n"
+	"  --focus-service NAME=PROVIDER\n"
+	"                 a FOCUS ServiceName and the provider it is\n"
+	"                 (\"Cognitive Services=azure.ai.openai\"; up to 16)\n"
 	"  EXPORT         OpenAI /v1/organization/usage/completions or\n"
 	"                 /v1/organization/costs JSON, Anthropic\n"
 	"                 usage_report/messages or cost_report JSON, FOCUS CSV\n"
@@ -165,6 +169,19 @@ struct args {
 	int nledgers, json;
 };
 
+/* "NAME=PROVIDER" split in place. 0 or -1. */
+static int add_service(struct tt_recon_opts *o, char *arg)
+{
+	char *eq = strrchr(arg, '=');
+
+	if (!eq || eq == arg || !eq[1] || o->nservices == TT_RECON_SERVICES_MAX)
+		return -1;
+	*eq = '\0';
+	o->service_name[o->nservices] = arg;
+	o->service_provider[o->nservices++] = eq + 1;
+	return 0;
+}
+
 /* The options into *a: -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
@@ -175,6 +192,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "by-project", no_argument, NULL, 'p' },
 		{ "focus-model-column", required_argument, NULL, 'm' },
 		{ "focus-cost-column", required_argument, NULL, 'c' },
+		{ "focus-service", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -208,6 +226,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'c':
 			a->o.focus_cost_column = optarg;
+			break;
+		case 's':
+			if (add_service(&a->o, optarg))
+				return bad_usage("--focus-service: NAME=PROVIDER "
+						 "(at most 16), not ", optarg);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -21,6 +21,7 @@
 #define TT_RECON_CSV_FIELDS_MAX 512      /* columns of a FOCUS file */
 #define TT_RECON_TOKENS_MAX 9007199254740992.0 /* 2^53 */
 #define TT_RECON_COST_MAX 1e12
+#define TT_RECON_SERVICES_MAX 16         /* --focus-service mappings */
 
 enum tt_recon_format {
 	TT_RECON_UNKNOWN,
@@ -100,6 +101,11 @@ struct tt_recon_opts {
 	const char *focus_model_column;
 	/* FOCUS: the cost column compared; NULL: "BilledCost". */
 	const char *focus_cost_column;
+	/* FOCUS: ServiceName values (case-insensitive, whole) and the
+	 * provider each is, before the built-in names. */
+	const char *service_name[TT_RECON_SERVICES_MAX];
+	const char *service_provider[TT_RECON_SERVICES_MAX];
+	size_t nservices;
 };
 
 struct tt_recon {

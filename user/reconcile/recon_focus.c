@@ -91,8 +91,12 @@ static int csv_next(struct csv *c)
 }
 
 /* The provider tokentap names this FOCUS row's service; NULL: not AI. */
-static const char *provider_of(const char *service, const char *provider)
+static const char *provider_of(const struct tt_recon_opts *o,
+			       const char *service, const char *provider)
 {
+	for (size_t i = 0; i < o->nservices; i++)
+		if (!strcasecmp(service, o->service_name[i]))
+			return o->service_provider[i];
 	if (strcasestr(service, "bedrock"))
 		return "aws.bedrock";
 	if (strcasestr(service, "vertex"))
@@ -221,7 +225,7 @@ static int focus_row(struct tt_recon *rc, const struct csv *c, const int *col,
 		file->skipped[TT_RSKIP_NOT_USAGE]++;
 		return 0;
 	}
-	provider = provider_of(field_at(c, col[C_SERVICE]),
+	provider = provider_of(&rc->opts, field_at(c, col[C_SERVICE]),
 			       field_at(c, col[C_PROVIDER]));
 	if (!provider) {
 		rc->skipped[TT_RSKIP_NOT_AI]++;
