@@ -466,6 +466,10 @@ def check_errors(c, agent, ledger, paths, d):
         res = run([agent, "reconcile"] + argv)
         c.check("usage error exits 2: %s" % " ".join(argv[:3])[-60:],
                 res.returncode == 2, "exit %d" % res.returncode)
+    res = run([agent, "reconcile", "--ledger", ledger, paths[0], paths[1], paths[0]])
+    c.check("the same export twice: exit 1, names both",
+            res.returncode == 1 and b"give each export once" in res.stderr and
+            res.stderr.count(os.path.basename(paths[0]).encode()) == 2)
     res = run([agent, "reconcile", "--ledger", ledger + ".missing", paths[0]])
     c.check("missing ledger exits 1", res.returncode == 1)
 

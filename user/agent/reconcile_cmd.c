@@ -14,6 +14,7 @@
 #include <string.h>
 #include "report/report.h"
 #include "reconcile/recon.h"
+#include "util/sha256.h"
 #include "agent/ledger_read.h"
 #include "agent/reconcile_cmd.h"
 
@@ -108,30 +109,53 @@ static int slurp(const char *path, size_t cap, char **out, size_t *len)
 	return 0;
 }
 
+/* An export given twice (a glob and an explicit path) would count its
+ * usage twice: the same bytes are an error, naming both files. */
+static int same_as_earlier(char (*digest)[TT_SHA256_HEX], char **paths,
+			   int i, const char *buf, size_t len)
+{
+	if (tt_sha256_hex("", buf, len, digest[i]))
+		return 0;
+	for (int j = 0; j < i; j++)
+		if (!strcmp(digest[j], digest[i])) {
+			fprintf(stderr, "tokentap reconcile: %s: the same "
+				"content as %s: give each export once\n",
+				paths[i], paths[j]);
+			return 1;
+		}
+	return 0;
+}
+
 static int read_exports(struct tt_recon *rc, char **paths, int n,
 			struct tt_recon_file *files)
 {
-	for (int i = 0; i < n; i++) {
+	char (*digest)[TT_SHA256_HEX] = calloc((size_t)n, sizeof(*digest));
+	int ret = digest ? 0 : 1;
+
+	for (int i = 0; i < n && !ret; i++) {
 		char err[256], *buf;
 		size_t len = 0;
-		int ret = slurp(paths[i], TT_RECON_FILE_MAX, &buf, &len);
 
+		ret = slurp(paths[i], TT_RECON_FILE_MAX, &buf, &len);
 		if (ret) {
 			fprintf(stderr, "tokentap reconcile: %s: %s\n", paths[i],
 				ret == -E2BIG ? "over the 256 MiB export cap" :
 				strerror(-ret));
-			return 1;
+			ret = 1;
+			break;
 		}
-		ret = tt_recon_add_export(rc, buf, len, &files[i], err,
-					  sizeof(err));
+		ret = same_as_earlier(digest, paths, i, buf, len);
+		if (!ret)
+			ret = tt_recon_add_export(rc, buf, len, &files[i], err,
+						  sizeof(err));
 		free(buf);
-		if (ret) {
+		if (ret < 0)
 			fprintf(stderr, "tokentap reconcile: %s: %s\n", paths[i],
 				ret == -ENOMEM ? "out of memory" : err);
-			return 1;
-		}
+		ret = ret ? 1 : 0;
 	}
-	return 0;
+	free(digest);
+	return ret;
 }
 
 /* The ledger through the report core, within the exports' days. */
