@@ -8,7 +8,11 @@ adds one line of each kind the report must skip, runs `tokentap report
 --format json --by owner,model` on it and recomputes every number of every
 group, the totals and the line counts here, from the ledger, independently
 of user/report. Also checks the FOCUS rows add up to the totals, the time
-window, and that bad options exit 2.
+window, and that bad options exit 2. Then a ledger built by hand (owner
+"web": priced, unbilled, unknown-cost calls) checks the honest ratios
+against numbers worked out by hand, the policy printed, --by
+environment_source, and each CI threshold's exit status (3 just above
+the share, 0 at or below) in every format.
 
 Usage: report_check.py [--agent build/tokentap] [--keep]
 Last line: "report: N passed, N failed"; exit 1 on any failure.
