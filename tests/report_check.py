@@ -11,8 +11,8 @@ of user/report. Also checks the FOCUS rows add up to the totals, the time
 window, and that bad options exit 2. Then a ledger built by hand (owner
 "web": priced, unbilled, unknown-cost calls) checks the honest ratios
 against numbers worked out by hand, the policy printed, --by
-environment_source, and each CI threshold's exit status (3 just above
-the share, 0 at or below) in every format.
+environment_source, and each CI threshold's exit status (3 with a limit
+just below the share, 0 with one just above) in every format.
 
 Usage: report_check.py [--agent build/tokentap] [--keep]
 Last line: "report: N passed, N failed"; exit 1 on any failure.

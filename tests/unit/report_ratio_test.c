@@ -214,6 +214,10 @@ TT_TEST(thresholds)
 	CHECK_DBL(c[1].share, 4.0 / 12.0);
 	CHECK_DBL(c[2].share, 1.0 / 13.0);
 	tt_report_free(&r);
+	/* At the share exactly: "above" is not met. */
+	init_limits(&r, 1, 4.0 / 12.0, 1.0 / 13.0);
+	TT_CHECK_EQ_INT(tt_report_checks(&r, c, TT_REPORT_CHECKS_MAX, &n), 0);
+	tt_report_free(&r);
 	/* Just below each: all three fail, and say so. */
 	init_limits(&r, 0.2856, 0.3333, 0.0769);
 	TT_CHECK_EQ_INT(tt_report_checks(&r, c, TT_REPORT_CHECKS_MAX, &n), 3);
