@@ -286,6 +286,29 @@ out:
 	TT_CHECK_EQ_INT(flags_at(1000, 0, 20), TT_RFLAG_COST);
 }
 
+/* The embeddings usage page: input tokens only. */
+TT_TEST(openai_embeddings_rows)
+{
+	static const char doc[] =
+		"{\"object\":\"page\",\"data\":[{\"object\":\"bucket\","
+		"\"start_time\":1795392000,\"end_time\":1795478400,\"results\":"
+		"[{\"object\":\"organization.usage.embeddings.result\","
+		"\"input_tokens\":32,\"num_model_requests\":1,\"model\":"
+		"\"text-embedding-3-small\"},{\"object\":\"organization.usage."
+		"completions.result\",\"input_tokens\":5,\"model\":\"m\"}]}]}";
+	struct tt_recon_opts o = { .threshold = 0.05 };
+	struct tt_recon_file f;
+	struct tt_recon rc;
+
+	TT_CHECK_EQ_INT(tt_recon_init(&rc, &o), 0);
+	TT_CHECK_EQ_INT(add(&rc, doc, &f), 0);
+	TT_CHECK_EQ_U64(f.rows, 1);
+	TT_CHECK_EQ_U64(f.skipped[TT_RSKIP_BAD_ROW], 1); /* no output */
+	TT_CHECK_EQ_INT(tt_recon_finish(&rc), 0);
+	TT_CHECK_EQ_U64(tt_recon_at(&rc, 0)->exp.total, 32);
+	tt_recon_free(&rc);
+}
+
 /* Another currency in a later export: its rows are skipped, counted. */
 TT_TEST(one_currency)
 {

@@ -128,9 +128,19 @@ static int openai_result(const cJSON *res, enum tt_recon_format f,
 	if (get_name(res, "project_id", &project))
 		return -1;
 	if (f == TT_RECON_OPENAI_USAGE) {
+		/* The completions usage has output tokens; the embeddings
+		 * and moderations usage (same page shape) has none. */
+		const cJSON *obj = member(res, "object");
+		int no_output = cJSON_IsString(obj) &&
+			(!strcmp(obj->valuestring,
+				 "organization.usage.embeddings.result") ||
+			 !strcmp(obj->valuestring,
+				 "organization.usage.moderations.result"));
+
 		if (get_name(res, "model", &model) ||
 		    !cJSON_IsNumber(member(res, "input_tokens")) ||
-		    !cJSON_IsNumber(member(res, "output_tokens")) ||
+		    (!no_output &&
+		     !cJSON_IsNumber(member(res, "output_tokens"))) ||
 		    get_tokens(res, "input_tokens", &row->input) ||
 		    get_tokens(res, "output_tokens", &row->output) ||
 		    get_tokens(res, "input_cached_tokens", &cached) ||
