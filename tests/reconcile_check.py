@@ -322,6 +322,27 @@ def compare(c, label, got, keys):
             bad.append("%s: %s" % ("/".join(str(x) for x in k), "; ".join(probs)))
     c.check("%s: every key's numbers and flags as computed by hand (%d keys)"
             % (label, len(keys)), not bad, " | ".join(bad[:4]))
+    # The window rows: per provider, the sums of its keys on both sides.
+    totals = {r["provider"]: r for r in got if r["record"] == "total"}
+    bad = []
+    for prov in COVERED:
+        mine = [s for k, s in keys.items() if k[1] == prov]
+        t = totals.get(prov)
+        if not t:
+            bad.append("%s: no total" % prov)
+            continue
+        l_tot = sum(s["l_in"] + s["l_out"] for s in mine)
+        e_tot = sum(s["e"]["in"] + s["e"]["out"] for s in mine if s["e"])
+        e_cost = math.fsum(s["e"]["cost"] for s in mine if s["e"])
+        if t["ledger"]["calls"] != sum(s["calls"] for s in mine) or \
+                t["ledger"]["total_tokens"] != l_tot or \
+                t["export"]["total_tokens"] != e_tot or \
+                not close(t["export"]["cost"], e_cost) or \
+                not close(t["variance"]["cost"],
+                          math.fsum(s["l_cost"] for s in mine) - e_cost):
+            bad.append("%s: %r" % (prov, t))
+    c.check("%s: window totals per provider are the sums of its keys" % label,
+            not bad, " | ".join(bad)[:600])
     return recs
 
 
@@ -423,7 +444,8 @@ def check_focus_service(c, agent, ledger, paths, d):
     _, unknown = reconcile(agent, ledger, [p])
     _, mapped = reconcile(agent, ledger, ["--focus-service",
                                           "cognitive services=azure.ai.openai", p])
-    azure = lambda recs: [r for r in recs if r.get("provider") == "azure.ai.openai"]  # noqa: E731
+    azure = lambda recs: [r for r in recs if r.get("provider") == "azure.ai.openai"  # noqa: E731
+                          and r["record"] == "variance"]
     c.check("FOCUS ServiceName Cognitive Services: not an AI service by default",
             not azure(unknown) and azure(plain) and
             unknown[-1]["exports"][0]["skipped"]["not_ai_service"] >

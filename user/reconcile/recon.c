@@ -474,6 +474,34 @@ static int by_key(const void *x, const void *y, void *ctx)
 	return c ? c : opt_cmp(a->project, b->project);
 }
 
+/* The window's sums per covered provider, in the order covered. */
+static void provider_totals(struct tt_recon *rc)
+{
+	rc->ntotals = 0;
+	for (size_t c = 0; c < rc->ncovered; c++) {
+		struct tt_recon_entry *t = &rc->totals[rc->ntotals];
+
+		memset(t, 0, sizeof(*t));
+		t->day = -1;
+		t->provider = rc->covered[c];
+		for (size_t i = 0; i < rc->nentries_shown; i++) {
+			const struct tt_recon_entry *e =
+				&rc->entries[rc->order[i]];
+
+			if (strcmp(e->provider, t->provider))
+				continue;
+			side_merge(&t->ledger, &e->ledger);
+			side_merge(&t->exp, &e->exp);
+		}
+		/* A side with no key at all has no numbers to compare. */
+		if (t->ledger.calls) {
+			t->ledger.has_tokens = t->ledger.has_cost = 1;
+		}
+		variance(rc, t);
+		rc->ntotals++;
+	}
+}
+
 int tt_recon_finish(struct tt_recon *rc)
 {
 	size_t n = 0;
@@ -494,11 +522,12 @@ int tt_recon_finish(struct tt_recon *rc)
 		variance(rc, e);
 		if (!e->ledger.calls && !e->exp.sources)
 			continue;
-		rc->nflagged += e->flags != 0;
+		rc->nflagged += e->flags != 0; /* keys only, not totals */
 		rc->order[n++] = (uint32_t)i;
 	}
 	qsort_r(rc->order, n, sizeof(*rc->order), by_key, rc);
 	rc->nentries_shown = n;
+	provider_totals(rc);
 	rc->finished = 1;
 	return 0;
 }

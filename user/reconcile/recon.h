@@ -132,6 +132,11 @@ struct tt_recon {
 	uint64_t nomem;
 	int finished;
 	size_t nflagged, nentries_shown;
+	/* After finish: per covered provider, the sums over the window and
+	 * their variance (day -1; provider points into covered[]). A call
+	 * booked a day apart by the two sides cancels out here. */
+	struct tt_recon_entry totals[32];
+	size_t ntotals;
 	uint32_t *order;           /* after finish: day, provider, model, project */
 };
 

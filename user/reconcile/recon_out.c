@@ -81,9 +81,12 @@ static void table_line(struct tt_rout *o, const struct tt_recon_entry *e,
 	char proj[NAME_SHOWN + 1], lt[32], et[32], tp[32], lc[32], ec[32];
 	char cd[32], cp[32], fl[64];
 
-	day_text(e->day, day);
+	if (e->day < 0)
+		strcpy(day, "window");  /* a provider's sums over the days */
+	else
+		day_text(e->day, day);
 	name_cell(e->provider, "-", prov);
-	name_cell(e->model, "(all models)", model);
+	name_cell(e->model, e->day < 0 ? "(all)" : "(all models)", model);
 	name_cell(e->project, "-", proj);
 	tokens_text(&e->ledger, lt);
 	tokens_text(&e->exp, et);
@@ -161,13 +164,18 @@ int tt_recon_write_text(const struct tt_recon *rc,
 		    "export_cost", "cost_var", "cost_var%", "flags");
 	for (size_t i = 0; i < rc->nentries_shown; i++)
 		table_line(&o, tt_recon_at(rc, i), w);
+	for (size_t i = 0; i < rc->ntotals; i++)
+		table_line(&o, &rc->totals[i], w);
 	tt_rout_str(&o, "\n");
 	if (rc->has_window) {
 		day_text(rc->first_day, a);
 		day_text(rc->end_day - 1, b);
 		tt_rout_fmt(&o, "window: UTC days %s to %s (the exports' "
 			    "periods); variance = ledger - export, %% of the "
-			    "export; threshold %.1f%%\n", a, b,
+			    "export; threshold %.1f%%; window rows: each "
+			    "provider's sums over the days (their flags do not "
+			    "set the exit status)\n",
+			    a, b,
 			    rc->opts.threshold * 100);
 	}
 	tt_rout_str(&o, "ledger: list-price estimates (cost.amount), tokens "
@@ -217,10 +225,15 @@ static void entry_json(struct tt_jsonw *w, const struct tt_recon *rc,
 	const struct tt_recon_variance *v = &e->var;
 	char day[16];
 
-	day_text(e->day, day);
 	tt_jsonw_open(w, NULL);
-	tt_jsonw_str(w, "record", "variance");
-	tt_jsonw_str(w, "day", day);
+	if (e->day < 0) {
+		tt_jsonw_str(w, "record", "total");
+		tt_jsonw_null(w, "day");
+	} else {
+		day_text(e->day, day);
+		tt_jsonw_str(w, "record", "variance");
+		tt_jsonw_str(w, "day", day);
+	}
 	tt_jsonw_str(w, "provider", e->provider);
 	tt_jsonw_str(w, "model", e->model);
 	tt_jsonw_bool(w, "all_models", !e->model);
@@ -311,9 +324,10 @@ int tt_recon_write_json(const struct tt_recon *rc,
 	if (!buf)
 		return -ENOMEM;
 	tt_rout_init(&o, sink, ctx);
-	for (size_t i = 0; i < rc->nentries_shown; i++) {
+	for (size_t i = 0; i < rc->nentries_shown + rc->ntotals; i++) {
 		tt_jsonw_init(&w, buf, LINE_MAX_BYTES);
-		entry_json(&w, rc, tt_recon_at(rc, i));
+		entry_json(&w, rc, i < rc->nentries_shown ? tt_recon_at(rc, i) :
+				   &rc->totals[i - rc->nentries_shown]);
 		tt_rout_json_line(&o, &w);
 	}
 	tt_jsonw_init(&w, buf, LINE_MAX_BYTES + nfiles * 32768);
