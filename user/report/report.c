@@ -40,55 +40,6 @@ static uint32_t fnv1a(const void *p, size_t n, uint32_t h)
 	return h;
 }
 
-/* ---- open-addressing index over item numbers ---- */
-
-typedef int (*eq_fn)(const struct tt_report *r, uint32_t idx,
-		     const void *key);
-
-static struct tt_rslot *rindex_find(const struct tt_rindex *ix, uint32_t hash,
-				    eq_fn eq, const struct tt_report *r,
-				    const void *key)
-{
-	uint32_t mask = ix->cap - 1;
-
-	if (!ix->cap)
-		return NULL;
-	for (uint32_t i = hash & mask;; i = (i + 1) & mask) {
-		struct tt_rslot *s = &ix->slot[i];
-
-		if (!s->ref || (s->hash == hash && eq(r, s->ref - 1, key)))
-			return s;
-	}
-}
-
-/* Room for one more of n items at a load of at most 1/2. */
-static int rindex_reserve(struct tt_rindex *ix, size_t n)
-{
-	struct tt_rslot *slot;
-	uint32_t cap = ix->cap ? ix->cap : 64;
-
-	while ((size_t)cap < 2 * (n + 1))
-		cap *= 2;
-	if (cap == ix->cap)
-		return 0;
-	slot = calloc(cap, sizeof(*slot));
-	if (!slot)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < ix->cap; i++) {
-		uint32_t j = ix->slot[i].hash & (cap - 1);
-
-		if (!ix->slot[i].ref)
-			continue;
-		while (slot[j].ref)
-			j = (j + 1) & (cap - 1);
-		slot[j] = ix->slot[i];
-	}
-	free(ix->slot);
-	ix->slot = slot;
-	ix->cap = cap;
-	return 0;
-}
-
 /* ---- set-up ---- */
 
 int tt_report_init(struct tt_report *r, const struct tt_report_opts *opts)
@@ -568,16 +519,16 @@ static int place(struct tt_report *r, const struct ev *e, uint32_t *gi,
 		struct tt_rslot *gs, *cs = NULL;
 		int ret, cells_full;
 
-		if (rindex_reserve(&r->gindex, r->ngroups) ||
-		    rindex_reserve(&r->cindex, r->ncells))
+		if (tt_rindex_reserve(&r->gindex, r->ngroups) ||
+		    tt_rindex_reserve(&r->cindex, r->ncells))
 			return -ENOMEM;
 		cells_full = other ?
 			r->ncells - r->nregular_cells >= TT_REPORT_OTHER_CELLS :
 			r->nregular_cells >= r->opts.max_cells;
-		gs = rindex_find(&r->gindex, gh, group_eq, r, &bk);
+		gs = tt_rindex_find(&r->gindex, gh, group_eq, r, &bk);
 		if (gs->ref) {
 			ck.group = gs->ref - 1;
-			cs = rindex_find(&r->cindex, cell_hash(&ck), cell_eq,
+			cs = tt_rindex_find(&r->cindex, cell_hash(&ck), cell_eq,
 					 r, &ck);
 			if (cs->ref)
 				goto found;
@@ -600,7 +551,7 @@ static int place(struct tt_report *r, const struct ev *e, uint32_t *gi,
 			if (ret)
 				return ret;
 			ck.group = gs->ref - 1;
-			cs = rindex_find(&r->cindex, cell_hash(&ck), cell_eq,
+			cs = tt_rindex_find(&r->cindex, cell_hash(&ck), cell_eq,
 					 r, &ck);
 		}
 		ret = new_cell(r, &ck, cell_hash(&ck), cs, other);

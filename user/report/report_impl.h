@@ -16,6 +16,15 @@ uint16_t tt_rversion_merge(uint16_t cur, uint16_t v);
 struct cJSON;
 void tt_rreprice(const struct tt_pricing *t, const struct cJSON *ev,
 		 int *priced, double *amount);
+/* The open-addressing index of groups and cells (report_index.c): the
+ * slot of a key (its ref 0 when absent: the slot to fill), and room for
+ * one more of n items at a load of at most 1/2 (0 or -ENOMEM). */
+typedef int (*tt_rindex_eq)(const struct tt_report *r, uint32_t idx,
+			    const void *key);
+struct tt_rslot *tt_rindex_find(const struct tt_rindex *ix, uint32_t hash,
+				tt_rindex_eq eq, const struct tt_report *r,
+				const void *key);
+int tt_rindex_reserve(struct tt_rindex *ix, size_t n);
 /* Frees the results of tt_report_finish() (more lines came). */
 void tt_rresults_free(struct tt_report *r);
 
