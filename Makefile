@@ -90,7 +90,7 @@ FUZZ_SECONDS ?= 5
 .SECONDARY: $(FUZZ_CORE_OBJS) $(FUZZ_OBJS) $(UNIT_BINS:=.o)
 
 .PHONY: all deps test unit report-test unit-bins check-build e2e bench bench-decode bench-capture clean install fuzz \
-	fuzz-smoke golden demo docs prices
+	fuzz-smoke golden demo docs prices coverage
 all: $(B)/tokentap $(E2E_BINS)
 
 $(BPF_OBJ): $(BPF_SRC) $(wildcard bpf/*.bpf.h) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
@@ -275,6 +275,17 @@ report-test: $(B)/tokentap $(B)/tests/report_test $(B)/tests/report_out_test \
 		$(B)/tests/report_ratio_test $(B)/tests/recon_test
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/reconcile_check.py --agent $(B)/tokentap
+
+# Line coverage of the golden suite (no root): the agent built apart with
+# gcc --coverage in $(B)/cov (its own objects and skeleton), the three
+# golden runners run on it, gcov's counts summed by folder, the pipeline
+# core's files one by one (tests/coverage.py). Fails when golden fails or
+# runs no line of user/pipeline.
+COV_B := $(B)/cov
+coverage:
+	$(Q)$(MAKE) --no-print-directory B=$(COV_B) CFLAGS='-O0 -g --coverage' \
+		$(COV_B)/tokentap
+	$(Q)$(PYTHON) tests/coverage.py --agent $(COV_B)/tokentap --objdir $(COV_B)
 
 # Unit, golden and fuzz smoke need no root; end-to-end tests need root and
 # real BPF.
