@@ -15,8 +15,8 @@ rows, plus a tax row and a non-AI row that must be skipped. Costs at list
 price, from tests/costcheck.py (LiteLLM's table read independently of the
 C code).
 
-Two exports: one exact, one shifted (an OpenAI model 10 % more on day 2,
-an Anthropic model 3 % less, a Bedrock model's usage booked on the other day).
+Two exports: one exact, one shifted (an OpenAI key 10 % more,
+an Anthropic key 3 % less, a Bedrock model's usage booked on the other day).
 For each, every key's variance is computed here by hand from the ledger
 and the export and compared with `reconcile --format json`, flags
 included; then the specific flags the shift must raise. Also: bad
