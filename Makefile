@@ -37,7 +37,7 @@ TEST_LDFLAGS := -Wl,--as-needed
 # Pure cores: no BPF, no root; linked into unit tests, fuzzers and the agent.
 CORE_DIRS := user/util user/binary user/owner user/pricing user/config user/hosts \
 	user/pipeline user/exchange user/http user/body user/framing user/provider user/alloc \
-	user/report user/otlp user/metrics user/budget user/smoke
+	user/report user/reconcile user/otlp user/metrics user/budget user/smoke
 CORE_SRCS := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 # OS adapters and commands.
 AGENT_SRCS := $(wildcard user/agent/*.c) user/main.c
@@ -89,7 +89,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 FUZZ_SECONDS ?= 5
 .SECONDARY: $(FUZZ_CORE_OBJS) $(FUZZ_OBJS) $(UNIT_BINS:=.o)
 
-.PHONY: all deps test unit unit-bins rules-test check-build e2e bench bench-decode bench-capture clean install fuzz \
+.PHONY: all deps test unit report-test unit-bins rules-test check-build e2e bench bench-decode bench-capture clean install fuzz \
 	fuzz-smoke golden demo docs prices coverage
 all: $(B)/tokentap $(E2E_BINS)
 
@@ -274,8 +274,19 @@ e2e: $(B)/tokentap $(E2E_BINS)
 golden: $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/reconcile_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/pricing_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/smoke_check.py --agent $(B)/tokentap
+
+# The report and reconcile commands alone: their unit tests and the
+# checks against replayed ledgers and exports built from the fake
+# provider's log (also part of golden and test).
+report-test: $(B)/tokentap $(B)/tests/report_test $(B)/tests/report_out_test \
+		$(B)/tests/report_ratio_test $(B)/tests/recon_test
+	$(Q)$(PYTHON) tests/run_unit.py $(B)/tests/report_test $(B)/tests/report_out_test \
+		$(B)/tests/report_ratio_test $(B)/tests/recon_test
+	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/reconcile_check.py --agent $(B)/tokentap
 
 # Line coverage of the golden suite (no root): the agent built apart with
 # gcc --coverage in $(B)/cov (its own objects and skeleton), the three
@@ -297,6 +308,7 @@ test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc $(E2E_BINS)
 	$(Q)$(MAKE) --no-print-directory rules-test
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/reconcile_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/pricing_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/smoke_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)

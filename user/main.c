@@ -9,6 +9,7 @@
 #include "agent/run.h"
 #include "agent/prices_cmd.h"
 #include "agent/report_cmd.h"
+#include "agent/reconcile_cmd.h"
 #include "agent/smoke_cmd.h"
 #include "config/otlp_config.h"
 #include "config/listen.h"
@@ -35,6 +36,10 @@ static void usage(FILE *f)
 		"  report [--by owner,environment,model] [--format table|csv|json|focus]\n"
 		"         [--since ISO] [--until ISO] FILE...\n"
 		"            unit-cost scorecard of ledger files (- for stdin)\n"
+		"  reconcile --ledger FILE... [--threshold PCT] [--format text|json]\n"
+		"         EXPORT...\n"
+		"            ledger estimates against the providers' usage and cost\n"
+		"            exports (OpenAI, Anthropic, FOCUS CSV): variance per day\n"
 		"  prices import litellm FILE [--providers LIST] [--overrides FILE]\n"
 		"         --date YYYY-MM-DD\n"
 		"            LiteLLM's price table as a tokentap price table\n"
@@ -262,6 +267,8 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "report"))
 		return tt_report_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "reconcile"))
+		return tt_reconcile_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "prices"))
 		return tt_prices_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "smoke"))
