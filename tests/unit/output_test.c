@@ -48,6 +48,24 @@ static void set_fsize(rlim_t n)
 		abort();
 }
 
+/* A ledger at dir/events.jsonl (path) with a buf_bytes buffer (0: the
+ * default), on a "disk" of fsize bytes (RLIMIT_FSIZE; SIGXFSZ ignored so
+ * that writes past it fail with EFBIG). 0 or the open's error. */
+static int open_on_small_disk(struct tt_output *out, const char *dir,
+			      char *path, size_t pathlen, size_t buf_bytes,
+			      rlim_t fsize)
+{
+	char why[512];
+	int ret;
+
+	signal(SIGXFSZ, SIG_IGN);
+	snprintf(path, pathlen, "%s/events.jsonl", dir);
+	ret = tt_output_open(out, path, 0, 0, buf_bytes, why, sizeof(why));
+	if (!ret)
+		set_fsize(fsize);
+	return ret;
+}
+
 /* A line of n bytes: an allocation event's prefix when event, padded. */
 static void make_line(char *buf, size_t n, int event, int i)
 {
@@ -81,13 +99,11 @@ static long whole_lines(const char *path)
 TT_TEST(short_write_rolls_back_and_resumes)
 {
 	const char *dir = mkdir_tmp();
-	char path[512], why[512], line[301];
+	char path[512], line[301];
 	struct tt_output out;
 
-	signal(SIGXFSZ, SIG_IGN);
-	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
-	TT_CHECK_EQ_INT(tt_output_open(&out, path, 0, 0, 0, why, sizeof(why)), 0);
-	set_fsize(1000); /* room for 3 lines of 301 bytes and a cut 4th */
+	/* Room for 3 lines of 301 bytes and a cut 4th. */
+	TT_CHECK_EQ_INT(open_on_small_disk(&out, dir, path, sizeof(path), 0, 1000), 0);
 	for (int i = 0; i < 10; i++) {
 		make_line(line, 300, 1, i);
 		tt_output_line(&out, line, 300);
@@ -118,14 +134,11 @@ TT_TEST(short_write_rolls_back_and_resumes)
 TT_TEST(full_buffer_drops_whole_lines_counted)
 {
 	const char *dir = mkdir_tmp();
-	char path[512], why[512], line[201];
+	char path[512], line[201];
 	struct tt_output out;
 	long in_file;
 
-	signal(SIGXFSZ, SIG_IGN);
-	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
-	TT_CHECK_EQ_INT(tt_output_open(&out, path, 0, 0, 1024, why, sizeof(why)), 0);
-	set_fsize(700);
+	TT_CHECK_EQ_INT(open_on_small_disk(&out, dir, path, sizeof(path), 1024, 700), 0);
 	for (int i = 0; i < 30; i++) {
 		make_line(line, 200, i % 3 != 0, i); /* 20 events, 10 records */
 		tt_output_line(&out, line, 200);
@@ -147,13 +160,10 @@ TT_TEST(full_buffer_drops_whole_lines_counted)
 TT_TEST(close_while_full_counts_the_rest)
 {
 	const char *dir = mkdir_tmp();
-	char path[512], why[512], line[101];
+	char path[512], line[101];
 	struct tt_output out;
 
-	signal(SIGXFSZ, SIG_IGN);
-	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
-	TT_CHECK_EQ_INT(tt_output_open(&out, path, 0, 0, 0, why, sizeof(why)), 0);
-	set_fsize(250);
+	TT_CHECK_EQ_INT(open_on_small_disk(&out, dir, path, sizeof(path), 0, 250), 0);
 	for (int i = 0; i < 5; i++) {
 		make_line(line, 100, 1, i);
 		tt_output_line(&out, line, 100);
