@@ -56,7 +56,7 @@ static void setup(int with_prices)
 	fx.a.rules = &fx.rules;
 	fx.a.prices = with_prices ? &fx.prices : NULL;
 	fx.a.prices_path = "/etc/tokentap/prices.json";
-	fx.a.declared = (const char (*)[TT_RULE_KEY_MAX])fx.cfg.declared;
+	tt_alloc_use_config(&fx.a, &fx.cfg);
 
 	snprintf(fx.call.provider, sizeof(fx.call.provider), "openai");
 	snprintf(fx.call.operation, sizeof(fx.call.operation), "chat");
@@ -325,8 +325,9 @@ TT_TEST(uuid_and_keep_headers)
 {
 	uint8_t b[16];
 	char id[37];
-	const char *keep[TT_DECL_ROLES + 1];
+	const char *keep[TT_ALLOC_KEEP_MAX];
 	struct tt_config cfg;
+	struct tt_alloc a = { 0 };
 
 	memset(b, 0xff, sizeof(b));
 	tt_alloc_uuid(b, id);
@@ -336,10 +337,22 @@ TT_TEST(uuid_and_keep_headers)
 	TT_CHECK_EQ_STR(id, "00000000-0000-4000-8000-000000000000");
 	tt_config_defaults(&cfg);
 	cfg.declared[TT_DECL_PROJECT][0] = '\0';
-	tt_alloc_keep_headers((const char (*)[TT_RULE_KEY_MAX])cfg.declared, keep);
+	tt_alloc_use_config(&a, &cfg);
+	tt_alloc_keep_headers(&a, keep);
 	TT_CHECK_EQ_STR(keep[0], "X-Cost-Center");
 	TT_CHECK_EQ_STR(keep[1], "X-Environment");
 	TT_CHECK_EQ_STR(keep[2], "X-Team");
-	TT_CHECK(keep[3] == NULL);
+	TT_CHECK_EQ_STR(keep[3], "traceparent");
+	TT_CHECK(keep[4] == NULL);
+	/* Business headers and baggage keys once named. */
+	snprintf(cfg.declared[TT_DECL_TENANT], TT_RULE_KEY_MAX, "X-Tenant-ID");
+	snprintf(cfg.baggage[0], TT_BAGGAGE_KEY_MAX, "workflow");
+	cfg.n_baggage = 1;
+	tt_alloc_use_config(&a, &cfg);
+	tt_alloc_keep_headers(&a, keep);
+	TT_CHECK_EQ_STR(keep[3], "X-Tenant-ID");
+	TT_CHECK_EQ_STR(keep[4], "traceparent");
+	TT_CHECK_EQ_STR(keep[5], "baggage");
+	TT_CHECK(keep[6] == NULL);
 	tt_config_free(&cfg);
 }
