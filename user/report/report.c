@@ -338,6 +338,32 @@ static int get_connection(const cJSON *o, struct ev *e)
 	return 0;
 }
 
+/* The declared facts the report groups by. Ledgers written before
+ * they existed lack the keys: absent reads as null there. */
+static int get_declared(const cJSON *o, struct ev *e)
+{
+	static const struct {
+		int key;
+		const char *name;
+	} facts[] = {
+		{ TT_RKEY_TENANT, "tenant" }, { TT_RKEY_WORKFLOW, "workflow" },
+		{ TT_RKEY_UNIT_TYPE, "unit_type" }, { TT_RKEY_UNIT_ID, "unit_id" },
+		{ TT_RKEY_UNIT_OUTCOME, "unit_outcome" }, { TT_RKEY_USER, "user" },
+		{ TT_RKEY_TRACE_ID, "trace_id" },
+	};
+	const cJSON *d = member(o, "declared");
+
+	if (!d)
+		return 0;
+	if (!cJSON_IsObject(d))
+		return -1;
+	for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++)
+		if (member(d, facts[i].name) &&
+		    get_str(d, facts[i].name, &e->val[facts[i].key]))
+			return -1;
+	return 0;
+}
+
 /* Every field the report reads, whatever the keys: the line counts do
  * not depend on --by. */
 static enum tt_report_line read_event(struct tt_report *r, const cJSON *o,
@@ -363,7 +389,7 @@ static enum tt_report_line read_event(struct tt_report *r, const cJSON *o,
 	    get_obj(o, "api_key", 1, &key) ||
 	    (key && get_str(key, "fingerprint", &e->val[TT_RKEY_API_KEY])) ||
 	    get_workload(o, e) || get_usage(o, e) || get_cost(r, o, e) ||
-	    get_connection(o, e))
+	    get_connection(o, e) || get_declared(o, e))
 		return TT_RLINE_BAD_FIELD;
 	if (strcmp(status, "allocated") && strcmp(status, "unallocated"))
 		return TT_RLINE_BAD_FIELD;

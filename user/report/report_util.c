@@ -18,6 +18,13 @@ static const char *const key_names[TT_RKEY__COUNT] = {
 	[TT_RKEY_WORKLOAD] = "workload",
 	[TT_RKEY_API_KEY] = "api_key",
 	[TT_RKEY_ALLOCATION_STATUS] = "allocation_status",
+	[TT_RKEY_TENANT] = "tenant",
+	[TT_RKEY_WORKFLOW] = "workflow",
+	[TT_RKEY_UNIT_TYPE] = "unit_type",
+	[TT_RKEY_UNIT_ID] = "unit_id",
+	[TT_RKEY_UNIT_OUTCOME] = "unit_outcome",
+	[TT_RKEY_USER] = "user",
+	[TT_RKEY_TRACE_ID] = "trace_id",
 };
 
 static const char *const reason_names[TT_RREASON__COUNT] = {
