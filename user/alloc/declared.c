@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include "alloc/declared.h"
+#include "util/pct.h"
 #include "util/utf8.h"
 
 size_t tt_declared_clean(const char *v, size_t len, char *out, size_t cap,
@@ -75,14 +76,6 @@ int tt_traceparent_parse(const char *v, size_t len,
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 static int is_ows(char c)
 {
 	return c == ' ' || c == '\t';
@@ -94,7 +87,7 @@ long tt_baggage_get(const char *v, size_t len, const char *key, char *out,
 	size_t klen = strlen(key), i = 0;
 
 	while (i < len) {
-		size_t end = i, k0, k1, v0, v1, d = 0;
+		size_t end = i, k0, k1, v0, v1, d;
 		char dec[256];
 
 		while (end < len && v[end] != ',')
@@ -117,18 +110,7 @@ long tt_baggage_get(const char *v, size_t len, const char *key, char *out,
 		while (v1 > v0 && is_ows(v[v1 - 1]))
 			v1--;
 		/* Percent-decoded into dec: longer than the cap is cut anyway. */
-		for (size_t j = v0; j < v1 && d < sizeof(dec); j++) {
-			int hi, lo;
-
-			if (v[j] == '%' && j + 2 < v1 &&
-			    (hi = hexval(v[j + 1])) >= 0 &&
-			    (lo = hexval(v[j + 2])) >= 0) {
-				dec[d++] = (char)(hi << 4 | lo);
-				j += 2;
-			} else {
-				dec[d++] = v[j];
-			}
-		}
+		d = tt_url_decode(v + v0, v1 - v0, dec, sizeof(dec));
 		return (long)tt_declared_clean(dec, d, out, cap, truncated,
 					       replaced);
 	}
