@@ -21,7 +21,7 @@ static void usage(FILE *f)
 		"\n"
 		"commands:\n"
 		"  run       run the agent\n"
-		"  doctor [-v] [FILE...]\n"
+		"  doctor [-v] [--status-file PATH] [FILE...]\n"
 		"            check whether the agent can run here, list TLS libraries\n"
 		"            and Go programs found (and FILEs: can they be traced?)\n"
 		"  version   print the version\n"
@@ -237,9 +237,21 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "doctor")) {
-		int verbose = argc > 2 && !strcmp(argv[2], "-v");
+		const char *status = TT_STATUS_FILE;
+		int verbose = 0, nfiles = 0;
+
+		/* Options first, then files; the files are packed in place. */
+		for (int i = 2; i < argc; i++) {
+			if (!strcmp(argv[i], "-v")) {
+				verbose = 1;
+			} else if (!strcmp(argv[i], "--status-file") && i + 1 < argc) {
+				status = argv[++i];
+			} else {
+				argv[2 + nfiles++] = argv[i];
+			}
+		}
 		tt_log_set_level(TT_LOG_ERROR);
-		return tt_doctor(verbose, argv + 2 + verbose, argc - 2 - verbose);
+		return tt_doctor(verbose, status, argv + 2, nfiles);
 	}
 	if (!strcmp(argv[1], "check-config")) {
 		if (argc != 3) {

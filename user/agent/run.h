@@ -61,6 +61,7 @@ int tt_check_config(const char *path);
 
 /* `tokentap doctor [-v] [FILE...]`: 0 when the agent can run here; FILEs
  * (executables, libraries) are checked and listed like running ones. */
-int tt_doctor(int verbose, char *const *files, int nfiles);
+int tt_doctor(int verbose, const char *status_file, char *const *files,
+	      int nfiles);
 
 #endif
