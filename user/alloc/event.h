@@ -212,9 +212,10 @@ struct tt_event {
 };
 
 /* Resolves the event of one exchange: owner rules, environment check,
- * declared headers, cost. event_id: a UUID string from the caller (it
- * must outlive *ev). Counts pricing, no_price_table and
- * declared_truncated in a->st. */
+ * declared headers, attempt (a->retry learns the call: the next call's
+ * attempt depends on it), cost. event_id: a UUID string from the caller
+ * (it must outlive *ev). Counts pricing, retries, no_price_table and the
+ * declared values' truncations in a->st. */
 void tt_alloc_build(struct tt_alloc *a, const struct tt_xrec *rec,
 		    const struct tt_proc_facts *pf, const char *event_id,
 		    struct tt_event *ev);
