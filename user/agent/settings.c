@@ -36,8 +36,10 @@ static void default_prices(struct tt_config *cfg)
 		return;
 	exe[n] = '\0';
 	snprintf(cand, sizeof(cand), "%s/../config/prices.json", dirname(exe));
-	if (!access(cand, R_OK) && strlen(cand) < sizeof(cfg->prices_path))
-		snprintf(cfg->prices_path, sizeof(cfg->prices_path), "%s", cand);
+	n = (ssize_t)strlen(cand);
+	/* Length checked: a copy, not a snprintf gcc -O0 doubts. */
+	if (!access(cand, R_OK) && (size_t)n < sizeof(cfg->prices_path))
+		memcpy(cfg->prices_path, cand, (size_t)n + 1);
 }
 
 /* A relative path in a config file is relative to that file, not to
