@@ -98,8 +98,10 @@ def rotated_link_and_config_warning(env, vic, vic_st):
     with open(cfg, "w") as f:
         json.dump({"version": 1, "capture": {"state_dir": ""}}, f)
     os.chmod(cfg, 0o666)
+    # 8 events of about 3 KB: rotated at least once, never out of the
+    # 8 files kept (as events grow, a smaller window would drop some).
     agent = AgentRun(env, "rotate", events=ledger,
-                     extra=["--events-max-bytes", "6000"]).ready()
+                     extra=["--events-max-bytes", "16000", "--events-keep", "8"]).ready()
     try:
         calls = Calls(env, "files-rotate", 8).wait()
         wait_events(ledger, {calls.pid}, 8, 20, agent)

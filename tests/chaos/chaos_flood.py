@@ -4,7 +4,7 @@ under an AI name, never answered, while another process makes 100 real
 calls (50 before the flood, 50 during it). Promise: the 100 are all in the
 ledger with their exact usage, the flood is counted exactly (events written
 + limited + summarised), the ledger grows by less than 1 MB, and with a
-512 KiB retention window the calls made before the flood are not rotated
+1 MiB retention window the calls made before the flood are not rotated
 away; 2,000 requests no decoder knows follow (404 from the fake provider:
 operation "other", no usage); the long form floods 1,000,000 and 20,000
 of those."""
@@ -53,7 +53,7 @@ def cpu_s(pid):
 
 def test_flood_next_to_real_workload(env):
     server, port = silent_server(env)
-    agent = AgentRun(env, "flood", extra=["--events-max-bytes", "262144",
+    agent = AgentRun(env, "flood", extra=["--events-max-bytes", "524288",
                                           "--events-keep", "1"]).ready()
     cpu0 = cpu_s(agent.proc.pid)
     try:
@@ -86,7 +86,7 @@ def test_flood_next_to_real_workload(env):
     check(len(real) == 100, "%d of the 100 real calls in the ledger (before the "
           "flood: %d)" % (len(real), len(events(records, {early.pid}))))
     check_exact(env, real, "real calls")
-    # Rotation bounds what stays on disk (2 x 256 KiB); what was written
+    # Rotation bounds what stays on disk (2 x 512 KiB); what was written
     # (agent_stats.ledger.bytes, over every file, the exit's summaries and
     # agent_stats included) is what the flood cost.
     written_bytes = st["ledger"]["bytes"] - size0
