@@ -71,6 +71,14 @@ GO_BINS   := $(if $(GO),$(addprefix $(B)/go/,tlsclient tlsclient-stripped \
 	tlsclient-pie))
 GO_BENCH_BIN := $(if $(GO),$(B)/go/rtt)
 
+# A TLS client linked statically with Debian's libssl.a (tests/sslstatic),
+# with symbols and stripped, as an executable and as a static PIE: the
+# stripped ones stand for programs that carry OpenSSL without symbols
+# (sslfind_test, e2e test_static_tls). The warnings about getaddrinfo in
+# static programs are libcrypto's, for code this client never calls.
+SSLSTATIC_BINS := $(addprefix $(B)/sslstatic/,tlsclient tlsclient-stripped \
+	tlsclient-spie tlsclient-spie-stripped)
+
 # libFuzzer targets: tests/fuzz/<name>_fuzz.c, cores rebuilt with sanitizers.
 FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
@@ -157,6 +165,24 @@ $(B)/go/rtt: $(wildcard tests/go/rtt/*.go) tests/go/rtt/go.mod
 # gobin_test reads the Go binaries (make unit and make test both build them).
 $(B)/tests/gobin_test: | $(GO_BINS)
 
+SSLSTATIC_LINK_tlsclient := -static
+SSLSTATIC_LINK_tlsclient-spie := -static-pie
+$(B)/sslstatic/tlsclient $(B)/sslstatic/tlsclient-spie: $(B)/sslstatic/%: \
+		tests/sslstatic/tlsclient.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(SSLSTATIC_LINK_$*) $< -o $@ -lssl -lcrypto \
+		-Wl,--no-warnings
+
+$(B)/sslstatic/%-stripped: $(B)/sslstatic/%
+	$(call msg,STRIP,$@)
+	$(Q)strip -o $@ $<
+
+# sslfind_test reads the static clients; tlslib_test also links the agent's
+# table of TLS libraries (pure: no BPF, no /proc).
+$(B)/tests/sslfind_test $(B)/tests/tlslib_test: | $(SSLSTATIC_BINS)
+$(B)/tests/tlslib_test: $(B)/user/agent/tlslib.o
+
 # Each target briefly from its checked-in corpus (make test); run longer
 # with FUZZ_SECONDS=600.
 fuzz-smoke: $(FUZZ_BINS)
@@ -178,11 +204,19 @@ $(B)/counters-doc: tools/counters_doc.c $(TABLE_OBJS) $(CORE_LIB)
 docs: $(B)/counters-doc
 	$(Q)$(B)/counters-doc --write $(COUNTER_DOCS)
 
+# Objects before the archive, whatever order extra prerequisites came in.
 $(UNIT_BINS): $(B)/tests/%: $(B)/tests/%.o $(TABLE_OBJS) $(CORE_LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(TEST_LDFLAGS) $(CORE_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(filter %.a,$^) -o $@ $(TEST_LDFLAGS) \
+		$(CORE_LDLIBS)
 
 $(B)/bench/decode_bench: bench/decode_bench.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $< $(CORE_LIB) -o $@ \
+		$(TEST_LDFLAGS) $(CORE_LDLIBS)
+
+$(B)/bench/sslfind_bench: bench/sslfind_bench.c $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $< $(CORE_LIB) -o $@ \
@@ -228,7 +262,7 @@ deps:
 UNIT_RUN := $(if $(T),$(addprefix $(B)/tests/,$(T)),$(UNIT_BINS))
 UNIT_SEL := $(foreach t,$(UNIT_RUN),$(firstword $(subst :, ,$(t))))
 unit-bins: $(UNIT_SEL)
-unit: $(UNIT_SEL) $(if $(T),,$(GO_BINS) $(B)/counters-doc)
+unit: $(UNIT_SEL) $(if $(T),,$(GO_BINS) $(SSLSTATIC_BINS) $(B)/counters-doc)
 	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_RUN)
 	$(Q)$(if $(T),true,$(B)/counters-doc $(COUNTER_DOCS))
 
@@ -237,7 +271,7 @@ unit: $(UNIT_SEL) $(if $(T),,$(GO_BINS) $(B)/counters-doc)
 check-build:
 	$(Q)tests/check_build.sh
 
-e2e: $(B)/tokentap
+e2e: $(B)/tokentap $(SSLSTATIC_BINS)
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
 
 # Golden replay: recorded capture streams in, expected records out.
@@ -247,7 +281,7 @@ golden: $(B)/tokentap
 
 # Unit, golden and fuzz smoke need no root; end-to-end tests need root and
 # real BPF.
-test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc
+test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc $(SSLSTATIC_BINS)
 	$(Q)tests/check_build.sh
 	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_BINS)
 	$(Q)$(B)/counters-doc $(COUNTER_DOCS)
@@ -284,4 +318,4 @@ clean:
 
 # The header dependencies the compiles wrote (see DEPFLAGS).
 -include $(wildcard $(addsuffix .d,$(CORE_OBJS) $(AGENT_OBJS) $(BPF_OBJ) $(UNIT_BINS:=.o) \
-	$(FUZZ_CORE_OBJS) $(FUZZ_OBJS) $(B)/bench/decode_bench))
+	$(FUZZ_CORE_OBJS) $(FUZZ_OBJS) $(B)/bench/decode_bench $(B)/bench/sslfind_bench))
