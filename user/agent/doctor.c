@@ -19,6 +19,7 @@
 #include "tt_abi.h"
 #include "agent/attach.h"
 #include "agent/run.h"
+#include "agent/tlslib.h"
 
 struct doc {
 	int fatal;
@@ -155,6 +156,19 @@ static struct tokentap_bpf *check_load(struct doc *d)
 	return skel;
 }
 
+/* What the search for stripped TLS libraries found in an executable that
+ * gets no probes (rustls only, or a failed check); 1 with note filled. */
+static int static_note(const char *path, char *note, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return 0;
+	ret = tt_tlslib_static_note(fd, note, len);
+	close(fd);
+	return ret;
+}
+
 /* Files named on the command line: could the agent trace them? */
 static void check_files(struct doc *d, struct tt_attach *am,
 			char *const *files, int nfiles)
@@ -162,12 +176,17 @@ static void check_files(struct doc *d, struct tt_attach *am,
 	for (int i = 0; i < nfiles; i++) {
 		int ret = tt_attach_check_file(am, files[i]);
 
+		char note[192];
+
 		if (ret < 0)
 			line(d, 0, 0, "file", "%s: %s", files[i], strerror(-ret));
+		else if (ret == 0 && static_note(files[i], note, sizeof(note)))
+			line(d, 0, 0, "file", "%s: found, not traced: %s", files[i],
+			     note);
 		else if (ret == 0)
 			line(d, 0, 0, "file", "%s: no TLS functions tokentap traces "
-			     "(not OpenSSL, GnuTLS or Go crypto/tls with the register ABI)",
-			     files[i]);
+			     "(not OpenSSL, GnuTLS, Go crypto/tls with the register ABI, "
+			     "or OpenSSL 3 / BoringSSL found without symbols)", files[i]);
 	}
 }
 

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include "tt_abi.h"
 #include "binary/elfsym.h"
 #include "binary/gobin.h"
+#include "binary/sslfind.h"
 #include "util/log.h"
 #include "agent/tlslib.h"
 
@@ -165,6 +167,162 @@ out:
 	return found;
 }
 
+/* ---- stripped, statically linked OpenSSL 3 and BoringSSL ---- */
+
+/* Results by build (GNU build id, else device, inode, size and mtime): a
+ * second process of the same program, or another copy of the file, is
+ * answered without reading it again. Attach calls in from one thread;
+ * doctor too. The lock only keeps that an assumption nobody relies on. */
+static struct tt_sslfind_cache static_cache;
+static pthread_mutex_t static_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The analysis of the executable on fd, cached; 0 or -errno. */
+static int static_result(int fd, const char *path,
+			 struct tt_sslfind_result *res)
+{
+	const struct tt_sslfind_result *hit;
+	struct tt_sslfind_key key;
+	struct tt_elfview ev;
+	int ret = tt_elfview_open(&ev, fd, NULL, 0);
+
+	if (!ret)
+		ret = tt_sslfind_key(fd, &ev, &key);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&static_lock);
+	hit = tt_sslfind_cache_get(&static_cache, &key);
+	if (hit)
+		*res = *hit;
+	pthread_mutex_unlock(&static_lock);
+	if (hit)
+		return 0;
+	ret = tt_sslfind_view(&ev, NULL, res);
+	if (ret) {
+		tt_dbg("attach: %s: static TLS search: %s", path, strerror(-ret));
+		return ret;
+	}
+	pthread_mutex_lock(&static_lock);
+	tt_sslfind_cache_put(&static_cache, &key, res);
+	pthread_mutex_unlock(&static_lock);
+	return 0;
+}
+
+/*
+ * The probes of one library's found functions, chosen so that each byte
+ * is captured once:
+ *  - OpenSSL 3: the workers ssl_write_internal / ssl_read_internal, where
+ *    SSL_write, SSL_write_ex(2), SSL_read and SSL_read_ex all arrive once
+ *    (the _EX roles, *done found by its argument index: rcx in 3.0, r8
+ *    for ssl_write_internal since 3.3). SSL_write / SSL_read are probed
+ *    only where the worker is inlined into them (node), never where they
+ *    call it (F_WRAPPER): the worker sees those bytes already, and a
+ *    nested pair would share one in-flight slot per thread.
+ *  - BoringSSL: SSL_write / SSL_read (SSL_write_ex and friends call them).
+ *  - The server name: entry only, ssl3_ctrl (cmd 55 filtered in BPF) and
+ *    BoringSSL's SSL_set_tlsext_host_name.
+ *  - Not probed: SSL_shutdown (Bun calls it for about one connection in
+ *    six: no close signal), SSL_do_handshake (no role), SSL_free (no
+ *    anchor), rustls (Rust ABI: no BPF program reads it).
+ * Returns the functions probed: 0 unless both directions have one.
+ */
+static int add_static(struct tt_probe_set *s, const struct tt_sslfind_result *res,
+		      unsigned lib, int lib_id)
+{
+	size_t n0 = s->n;
+	int nfuncs = 0, dirs = 0;
+
+	for (size_t i = 0; i < res->n; i++) {
+		const struct tt_sslfind_func *f = &res->fn[i];
+		int role = 0, arg = 0;
+
+		if (f->lib != lib || (f->flags & TT_SSLFIND_F_WRAPPER))
+			continue;
+		switch (f->kind) {
+		case TT_SSLFIND_WRITE: role = TT_ROLE_WRITE; dirs |= 1; break;
+		case TT_SSLFIND_READ: role = TT_ROLE_READ; dirs |= 2; break;
+		case TT_SSLFIND_WRITE_EX:
+			role = TT_ROLE_WRITE_EX, arg = f->count_arg, dirs |= 1;
+			break;
+		case TT_SSLFIND_READ_EX:
+			role = TT_ROLE_READ_EX, arg = f->count_arg, dirs |= 2;
+			break;
+		case TT_SSLFIND_CTRL:
+			add(s, TT_PROG_TLS_ENTRY, f->off,
+			    TT_COOKIE(lib_id, TT_ROLE_NAME_CTRL, 0));
+			nfuncs++;
+			continue;
+		case TT_SSLFIND_SET_HOST:
+			add(s, TT_PROG_TLS_ENTRY, f->off,
+			    TT_COOKIE(lib_id, TT_ROLE_NAME_CSTR, 0));
+			nfuncs++;
+			continue;
+		default:
+			continue;
+		}
+		add_call(s, f->off, lib_id, role, arg);
+		nfuncs++;
+	}
+	if (dirs != 3) { /* half a library would mislead: none of it */
+		s->n = n0;
+		return 0;
+	}
+	return nfuncs;
+}
+
+static int find_static(int fd, const char *path, struct tt_probe_set *s)
+{
+	struct tt_sslfind_result res;
+	char ossl[96] = "", bssl[96] = "", rust[64] = "";
+	int n_ossl, n_bssl;
+
+	if (static_result(fd, path, &res))
+		return 0;
+	n_ossl = add_static(s, &res, TT_SSLFIND_OPENSSL, TT_LIB_OPENSSL);
+	n_bssl = add_static(s, &res, TT_SSLFIND_BORINGSSL, TT_LIB_BORINGSSL);
+	if (!n_ossl && !n_bssl)
+		return 0;
+	s->lib_id = n_ossl ? TT_LIB_OPENSSL : TT_LIB_BORINGSSL;
+	s->lib = n_ossl ? "openssl" : "boringssl";
+	s->nfuncs = n_ossl + n_bssl;
+	if (n_ossl)
+		tt_sslfind_describe(&res, TT_SSLFIND_OPENSSL, ossl, sizeof(ossl));
+	if (n_bssl)
+		tt_sslfind_describe(&res, TT_SSLFIND_BORINGSSL, bssl, sizeof(bssl));
+	if (res.libs & (1u << TT_SSLFIND_RUSTLS))
+		snprintf(rust, sizeof(rust), "rustls %s inside, not traced (Rust ABI)",
+			 res.rustls_version);
+	snprintf(s->detail, sizeof(s->detail), "%s%s%s%s%s", ossl,
+		 ossl[0] && bssl[0] ? "; " : "", bssl, rust[0] ? "; " : "", rust);
+	return 1;
+}
+
+void tt_tlslib_static_cache_stats(uint64_t *hits, uint64_t *misses)
+{
+	pthread_mutex_lock(&static_lock);
+	*hits = static_cache.hits;
+	*misses = static_cache.misses;
+	pthread_mutex_unlock(&static_lock);
+}
+
+int tt_tlslib_static_note(int fd, char *buf, size_t len)
+{
+	struct tt_sslfind_result res;
+	size_t o = 0;
+
+	if (len)
+		buf[0] = '\0';
+	if (static_result(fd, "", &res))
+		return 0;
+	for (unsigned lib = TT_SSLFIND_OPENSSL; lib <= TT_SSLFIND_RUSTLS; lib++) {
+		char one[128];
+
+		if (!tt_sslfind_describe(&res, lib, one, sizeof(one)) || o >= len)
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "; " : "", one);
+	}
+	return o > 0;
+}
+
 static const struct tt_tlslib lib_openssl = { "openssl", "libssl", find_openssl };
 static const struct tt_tlslib lib_gnutls = { "gnutls", "libgnutls.so", find_gnutls };
 static const struct tt_tlslib lib_ldso_gnu = { "ld.so", "ld-linux", find_ldso };
@@ -172,10 +330,12 @@ static const struct tt_tlslib lib_ldso_musl = { "ld.so", "ld-musl", find_ldso };
 static const struct tt_tlslib exe_go = { "go", NULL, find_go };
 /* node and friends export OpenSSL from the executable itself. */
 static const struct tt_tlslib exe_openssl = { "openssl", NULL, find_openssl };
+/* Without symbols: Bun (Claude Code), Codex, static OpenSSL programs. */
+static const struct tt_tlslib exe_static = { "static-tls", NULL, find_static };
 
 const struct tt_tlslib *const tt_tlslibs[] = {
 	&lib_openssl, &lib_gnutls, &lib_ldso_gnu, &lib_ldso_musl,
-	&exe_go, &exe_openssl, NULL,
+	&exe_go, &exe_openssl, &exe_static, NULL,
 };
 
 static int base_is(const char *path, const char *prefix)

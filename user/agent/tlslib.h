@@ -55,6 +55,15 @@ extern const struct tt_tlslib *const tt_tlslibs[];
 int tt_tlslib_find(int fd, const char *path, int is_exe,
 		   struct tt_probe_set *out);
 
+/* For an executable no description claims: the TLS libraries found in it
+ * without symbols that get no probes (rustls only, a check failed), in
+ * buf. 1 when there is such a line, 0 when not. */
+int tt_tlslib_static_note(int fd, char *buf, size_t len);
+
+/* How often the search for stripped TLS libraries was answered from its
+ * results by build (hits) or read the file (misses). */
+void tt_tlslib_static_cache_stats(uint64_t *hits, uint64_t *misses);
+
 /* 1 when a file by this name could carry a library (cheap: name only). */
 int tt_tlslib_candidate(const char *path, int is_exe);
 

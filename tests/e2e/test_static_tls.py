@@ -1,0 +1,139 @@
+"""OpenSSL 3 linked statically and stripped: build/sslstatic's client
+(Debian's libssl.a) as an executable and as a static PIE, without symbols.
+The agent finds its functions by their error-site anchors
+(user/binary/sslfind.c) and must trace it as exactly as any OpenSSL
+client: the server's bytes both ways, the server name from ssl3_ctrl, the
+call decoded. doctor says how the functions were found."""
+import json
+import os
+import socket
+import subprocess
+
+from harness import AI_NAME, ROOT, Agent, assert_exact_capture, check, run_client
+from test_decode import Secrets, chat, compare, server_exchanges, server_lines
+
+ORDER = 45  # run.py runs the test files by ORDER, then by name
+
+STATIC = os.path.join(ROOT, "build", "sslstatic")
+BINS = ("tlsclient-stripped", "tlsclient-spie-stripped")
+
+
+def static_bin(name):
+    path = os.path.join(STATIC, name)
+    check(os.access(path, os.X_OK), "%s missing: make e2e builds it" % path)
+    return path
+
+
+def request_file(env, sec, name, body):
+    """An HTTP/1.1 request the client sends as it is."""
+    data = json.dumps(body).encode()
+    head = ("POST /v1/chat/completions HTTP/1.1\r\nHost: %s\r\n"
+            "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+            "Content-Length: %d\r\nConnection: close\r\n\r\n"
+            % (AI_NAME, sec.key(), len(data))).encode()
+    path = os.path.join(env.dir, "static-req-%s" % name)
+    with open(path, "wb") as f:
+        f.write(head + data)
+    return path
+
+
+def run_static(env, sec, exe, name, body):
+    cg_dir, cg_ino = env.cgroup("static-" + name)
+    proc = env.spawn([exe, AI_NAME, "127.0.0.1", "443", env.ca,
+                      request_file(env, sec, name, body)], cg_dir,
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = run_client(env, proc, name)
+    check(out.startswith(b"HTTP/1.1 200"), "%s: response %r" % (name, out[:80]))
+    return proc.pid, cg_ino
+
+
+def test_static_openssl_doctor(env):
+    """doctor on the stripped clients: traced, found via ERR __func__."""
+    res = subprocess.run([env.agent, "doctor"] + [static_bin(b) for b in BINS],
+                         capture_output=True, text=True, timeout=180)
+    check(res.returncode == 0, "doctor exited %d: %s" % (res.returncode, res.stdout))
+    for b in BINS:
+        check(any(ln.startswith("ok") and "/%s (3 functions;" % b in ln and
+                  "stripped, found via ERR __func__" in ln
+                  for ln in res.stdout.splitlines()),
+              "doctor on %s: %s" % (b, res.stdout[-800:]))
+
+
+def park(env, sec):
+    """One process of each client, held in its TLS handshake by a listener
+    that never answers, so that the agent's start-up scan finds the
+    executables running. Returns the listener and the processes."""
+    lsn = socket.socket()
+    lsn.bind(("127.0.0.1", 0))
+    lsn.listen(len(BINS))
+    port = str(lsn.getsockname()[1])
+    procs = []
+    for b in BINS:
+        cg_dir, _ = env.cgroup("static-park-" + b)
+        procs.append(env.spawn([static_bin(b), AI_NAME, "127.0.0.1", port, env.ca,
+                                request_file(env, sec, "park-" + b, chat("park"))],
+                               cg_dir, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL))
+    lsn.settimeout(20)
+    conns = [lsn.accept()[0] for _ in BINS]
+    return lsn, conns, procs
+
+
+def test_static_openssl_exact(env):
+    """Each stripped client, JSON and streaming, in its own cgroup:
+    byte-exact capture, the server name from ssl3_ctrl, and the event says
+    what the server sent. The agent runs in capture mode "all" and starts
+    while one process of each client is running, so the probes found here
+    are on both files before the measured runs: what is checked is what the
+    probes capture, not when a process gets armed (an executable first
+    seen on its exec event is attached through /proc/PID/root and cannot
+    be once such a short-lived client has exited; scoped mode arms on
+    connect(), which this client calls just before it sets the server
+    name)."""
+    sec = Secrets(env)
+    since = len(server_lines(env))
+    config = os.path.join(env.dir, "static-config.json")
+    with open(config, "w") as f:
+        json.dump({"capture": {"mode": "all"}}, f)
+    lsn, conns, parked = park(env, sec)
+    agent, pids = None, {}
+    try:
+        agent = Agent(env, "static", ["--config", config])
+        for p in parked:
+            p.kill()
+            p.wait()
+        for b in BINS:
+            for stream in (False, True):
+                body = chat(sec.prompt("s"), stream=True,
+                            stream_options={"include_usage": True}) if stream \
+                    else chat(sec.prompt("s"))
+                name = "%s-%s" % (b, "stream" if stream else "json")
+                pids[run_static(env, sec, static_bin(b), name, body)] = name
+    finally:
+        for p in parked:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        for c in conns + [lsn]:
+            c.close()
+        if agent:
+            agent.stop()
+    exs = {ex["request_id"]: ex for ex in server_exchanges(env, since)}
+    events = [e for e in agent.alloc_events() if e["process"]["pid"] in
+              {p for p, _ in pids}]
+    check(len(events) == 4, "%d events for the four calls: %s" % (len(events), [
+        (e["process"]["pid"], e.get("provider_request_id"), e.get("problem"),
+         e.get("stream")) for e in events]))
+    for (pid, cg_ino), name in pids.items():
+        assert_exact_capture(env, agent, pid, cg_ino, name)
+        ev = [e for e in events if e["process"]["pid"] == pid]
+        check(len(ev) == 1, "%s: %d events" % (name, len(ev)))
+        ex = exs.get(ev[0]["provider_request_id"]) if ev else None
+        check(ex is not None, "%s: no server exchange for the event" % name)
+        compare(ev[0], ex, name)
+        check(ev[0]["usage_status"] == "reported", "%s: usage %s" %
+              (name, ev[0]["usage_status"]))
+    with open(agent.events) as f:
+        text = f.read()
+    for s in env.secrets:
+        check(s not in text, "secret %s... leaked" % s[:16])

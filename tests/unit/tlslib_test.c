@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for the probe sets of user/agent/tlslib.c (linked with the cores:
+ * it reads files, loads nothing): which functions of a TLS library found
+ * without symbols get which probes and cookies, that an executable with
+ * symbols keeps its finder, and that a second copy of a build is answered
+ * from the results by build. The static OpenSSL client comes from make
+ * (build/sslstatic); the coding agents are SKIP when not installed
+ * (tls_bins.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "tt_abi.h"
+#include "agent/tlslib.h"
+#include "binary/elfsym.h"
+#include "tls_bins.h"
+#include "tt_test.h"
+
+/* The probe set of path as a main executable; the return of the finder. */
+static int probes_of(const char *path, struct tt_probe_set *set)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	memset(set, 0, sizeof(*set));
+	if (fd < 0) {
+		tt_fail_(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	ret = tt_tlslib_find(fd, path, 1, set);
+	close(fd);
+	return ret;
+}
+
+struct probe {
+	uint64_t off;
+	uint64_t cookie;
+	uint8_t prog;
+};
+
+/* set holds exactly the probes want[0, n), in any order. */
+static void check_probes(const struct tt_probe_set *set, const struct probe *want,
+			 size_t n)
+{
+	TT_CHECK_EQ_INT(set->n, n);
+	for (size_t i = 0; i < n; i++) {
+		size_t hits = 0;
+
+		for (size_t k = 0; k < set->n; k++)
+			hits += set->off[k] == want[i].off &&
+				set->cookie[k] == want[i].cookie &&
+				set->prog[k] == want[i].prog;
+		tt_case("probe %zu at %#llx cookie %#llx", i,
+			(unsigned long long)want[i].off,
+			(unsigned long long)want[i].cookie);
+		TT_CHECK_EQ_INT(hits, 1);
+	}
+	tt_case("%s", "");
+}
+
+#define ENTRY TT_PROG_TLS_ENTRY
+#define RET TT_PROG_TLS_RETURN
+
+/*
+ * Static OpenSSL 3.0 without symbols: the workers' entries and returns
+ * with *done in rcx (argument 3), ssl3_ctrl's entry for the server name;
+ * no probe on SSL_write / SSL_read (they call the workers) nor on
+ * SSL_shutdown.
+ */
+TT_TEST(static_openssl_probes)
+{
+	static const char *const names[] = {
+		"ssl_write_internal", "ssl_read_internal", "ssl3_ctrl",
+	};
+	static const char *const bins[][2] = {
+		{ "tlsclient", "tlsclient-stripped" },
+		{ "tlsclient-spie", "tlsclient-spie-stripped" },
+	};
+
+	for (size_t b = 0; b < 2; b++) {
+		struct tt_probe_set set;
+		uint64_t offs[3];
+		int fd = open(static_bin(bins[b][0]), O_RDONLY | O_CLOEXEC);
+
+		TT_CHECK(fd >= 0);
+		if (fd < 0)
+			continue;
+		TT_CHECK_EQ_INT(tt_elf_find_syms(fd, names, 3, offs), 3);
+		close(fd);
+		TT_CHECK_EQ_INT(probes_of(static_bin(bins[b][1]), &set), 1);
+		{
+			const struct probe want[] = {
+				{ offs[0], TT_COOKIE(TT_LIB_OPENSSL, TT_ROLE_WRITE_EX, 3), ENTRY },
+				{ offs[0], TT_COOKIE(TT_LIB_OPENSSL, TT_ROLE_WRITE_EX, 3), RET },
+				{ offs[1], TT_COOKIE(TT_LIB_OPENSSL, TT_ROLE_READ_EX, 3), ENTRY },
+				{ offs[1], TT_COOKIE(TT_LIB_OPENSSL, TT_ROLE_READ_EX, 3), RET },
+				{ offs[2], TT_COOKIE(TT_LIB_OPENSSL, TT_ROLE_NAME_CTRL, 0), ENTRY },
+			};
+
+			check_probes(&set, want, 5);
+		}
+		TT_CHECK_EQ_STR(set.lib, "openssl");
+		TT_CHECK_EQ_INT(set.lib_id, TT_LIB_OPENSSL);
+		TT_CHECK_EQ_INT(set.nfuncs, 3);
+		TT_CHECK(strstr(set.detail, "stripped, found via ERR __func__") != NULL);
+		TT_NOTE("%s: %s", bins[b][1], set.detail);
+	}
+}
+
+/* With symbols the symbol finder claims it (and node): the search for
+ * stripped libraries is for what has none. */
+TT_TEST(symbols_win)
+{
+	struct tt_probe_set set;
+
+	TT_CHECK_EQ_INT(probes_of(static_bin("tlsclient"), &set), 1);
+	TT_CHECK_EQ_STR(set.detail, "6 functions by symbol");
+	TT_CHECK_EQ_INT(probes_of("/usr/bin/node", &set), 1);
+	TT_CHECK_EQ_STR(set.detail, "6 functions by symbol");
+	TT_CHECK_EQ_INT(probes_of("/bin/sh", &set), 0);
+}
+
+/* Another file of the same build (a copy, another inode) is answered from
+ * the results by build id, not read again. */
+TT_TEST(second_copy_from_the_cache)
+{
+	char path[] = "/tmp/tt_tlslib_test.XXXXXX";
+	struct tt_probe_set a, b;
+	uint64_t h0, m0, h1, m1;
+	int src = open(static_bin("tlsclient-stripped"), O_RDONLY | O_CLOEXEC);
+	int dst = mkstemp(path);
+	char buf[65536];
+	ssize_t n;
+
+	TT_CHECK(src >= 0 && dst >= 0);
+	if (src < 0 || dst < 0)
+		goto out;
+	while ((n = read(src, buf, sizeof(buf))) > 0)
+		TT_CHECK(write(dst, buf, (size_t)n) == n);
+	TT_CHECK_EQ_INT(probes_of(static_bin("tlsclient-stripped"), &a), 1);
+	tt_tlslib_static_cache_stats(&h0, &m0);
+	TT_CHECK_EQ_INT(probes_of(path, &b), 1);
+	tt_tlslib_static_cache_stats(&h1, &m1);
+	TT_CHECK_EQ_INT(h1 - h0, 1);
+	TT_CHECK_EQ_INT(m1 - m0, 0);
+	TT_CHECK_EQ_INT(a.n, b.n);
+	for (size_t i = 0; i < a.n && i < b.n; i++)
+		TT_CHECK(a.off[i] == b.off[i] && a.cookie[i] == b.cookie[i]);
+out:
+	unlink(path);
+	if (src >= 0)
+		close(src);
+	if (dst >= 0)
+		close(dst);
+}
+
+/* Runs check on the probe set of each installed executable of kind;
+ * returns how many there were. */
+static size_t each_agent(int kind, void (*check)(const struct tt_probe_set *))
+{
+	struct agent_bins *bins = agent_bins_find();
+	size_t n = 0;
+
+	for (size_t i = 0; i < bins->n[kind]; i++) {
+		struct tt_probe_set set;
+
+		tt_case("%s", bins->path[kind][i]);
+		TT_CHECK_EQ_INT(probes_of(bins->path[kind][i], &set), 1);
+		check(&set);
+		TT_NOTE("%s: %s", bins->path[kind][i], set.detail);
+		n++;
+	}
+	free(bins);
+	return n;
+}
+
+/* Claude Code: BoringSSL's SSL_write / SSL_read (int num, bytes returned)
+ * and SSL_set_tlsext_host_name (a C string). */
+static void check_claude(const struct tt_probe_set *set)
+{
+	size_t roles[16] = { 0 };
+
+	TT_CHECK_EQ_STR(set->lib, "boringssl");
+	TT_CHECK_EQ_INT(set->lib_id, TT_LIB_BORINGSSL);
+	TT_CHECK_EQ_INT(set->n, 5);
+	for (size_t k = 0; k < set->n; k++) {
+		TT_CHECK_EQ_INT(TT_COOKIE_LIB(set->cookie[k]), TT_LIB_BORINGSSL);
+		TT_CHECK_EQ_INT(TT_COOKIE_ARG(set->cookie[k]), 0);
+		roles[TT_COOKIE_ROLE(set->cookie[k]) & 15]++;
+	}
+	TT_CHECK_EQ_INT(roles[TT_ROLE_WRITE], 2);
+	TT_CHECK_EQ_INT(roles[TT_ROLE_READ], 2);
+	TT_CHECK_EQ_INT(roles[TT_ROLE_NAME_CSTR], 1);
+}
+
+TT_TEST(claude_code_probes)
+{
+	if (!each_agent(AGENT_CLAUDE, check_claude))
+		TT_SKIP("no Claude Code executable installed");
+}
+
+/* Codex: its OpenSSL 3.6 (ssl_write_internal's *written is argument 4),
+ * and a note that its rustls connections are not traced. */
+static void check_codex(const struct tt_probe_set *set)
+{
+	size_t write_ex = 0, read_ex = 0, ctrl = 0;
+
+	TT_CHECK_EQ_STR(set->lib, "openssl");
+	TT_CHECK_EQ_INT(set->n, 5);
+	for (size_t k = 0; k < set->n; k++) {
+		uint64_t c = set->cookie[k];
+
+		write_ex += c == TT_COOKIE(TT_LIB_OPENSSL, TT_ROLE_WRITE_EX, 4);
+		read_ex += c == TT_COOKIE(TT_LIB_OPENSSL, TT_ROLE_READ_EX, 3);
+		ctrl += c == TT_COOKIE(TT_LIB_OPENSSL, TT_ROLE_NAME_CTRL, 0);
+	}
+	TT_CHECK(write_ex == 2 && read_ex == 2 && ctrl == 1);
+	TT_CHECK(strstr(set->detail, "rustls 0.23") != NULL);
+}
+
+TT_TEST(codex_probes)
+{
+	if (!each_agent(AGENT_CODEX, check_codex))
+		TT_SKIP("no Codex executable installed");
+}
