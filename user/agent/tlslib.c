@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "tt_abi.h"
 #include "binary/elfsym.h"
 #include "binary/gobin.h"
@@ -174,7 +175,16 @@ out:
  * answered without reading it again. Attach calls in from one thread;
  * doctor too. The lock only keeps that an assumption nobody relies on. */
 static struct tt_sslfind_cache static_cache;
+static struct tt_tlslib_stats static_stats;
 static pthread_mutex_t static_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t thread_cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 /* The analysis of the executable on fd, cached; 0 or -errno. */
 static int static_result(int fd, const char *path,
@@ -183,6 +193,7 @@ static int static_result(int fd, const char *path,
 	const struct tt_sslfind_result *hit;
 	struct tt_sslfind_key key;
 	struct tt_elfview ev;
+	uint64_t cpu0;
 	int ret = tt_elfview_open(&ev, fd, NULL, 0);
 
 	if (!ret)
@@ -191,20 +202,28 @@ static int static_result(int fd, const char *path,
 		return ret;
 	pthread_mutex_lock(&static_lock);
 	hit = tt_sslfind_cache_get(&static_cache, &key);
-	if (hit)
+	if (hit) {
 		*res = *hit;
+		static_stats.static_cache_hits++;
+	}
 	pthread_mutex_unlock(&static_lock);
 	if (hit)
 		return 0;
+	cpu0 = thread_cpu_us();
 	ret = tt_sslfind_view(&ev, NULL, res);
-	if (ret) {
-		tt_dbg("attach: %s: static TLS search: %s", path, strerror(-ret));
-		return ret;
-	}
 	pthread_mutex_lock(&static_lock);
-	tt_sslfind_cache_put(&static_cache, &key, res);
+	static_stats.static_searched++;
+	static_stats.static_cpu_us += thread_cpu_us() - cpu0;
+	static_stats.static_rejected += res->rejected;
+	static_stats.static_over_cap += res->stats.dropped;
+	static_stats.static_found += !ret && res->libs;
+	if (!ret)
+		tt_sslfind_cache_put(&static_cache, &key, res);
+	static_stats.static_evicted = static_cache.evictions;
 	pthread_mutex_unlock(&static_lock);
-	return 0;
+	if (ret)
+		tt_dbg("attach: %s: static TLS search: %s", path, strerror(-ret));
+	return ret;
 }
 
 /*
@@ -296,11 +315,10 @@ static int find_static(int fd, const char *path, struct tt_probe_set *s)
 	return 1;
 }
 
-void tt_tlslib_static_cache_stats(uint64_t *hits, uint64_t *misses)
+void tt_tlslib_get_stats(struct tt_tlslib_stats *st)
 {
 	pthread_mutex_lock(&static_lock);
-	*hits = static_cache.hits;
-	*misses = static_cache.misses;
+	*st = static_stats;
 	pthread_mutex_unlock(&static_lock);
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "binary/gobin.h"
+#include "util/counters.h"
 
 /* The BPF program a probe runs. */
 enum tt_probe_prog {
@@ -60,9 +61,25 @@ int tt_tlslib_find(int fd, const char *path, int is_exe,
  * buf. 1 when there is such a line, 0 when not. */
 int tt_tlslib_static_note(int fd, char *buf, size_t len);
 
-/* How often the search for stripped TLS libraries was answered from its
- * results by build (hits) or read the file (misses). */
-void tt_tlslib_static_cache_stats(uint64_t *hits, uint64_t *misses);
+/* The search for TLS libraries without symbols (static-tls). */
+#define TT_TLSLIB_COUNTERS(X)                                                 \
+	X(static_searched, "executables searched for TLS libraries without "  \
+	  "symbols (the file read)")                                          \
+	X(static_cache_hits, "executables answered from the results of an "   \
+	  "earlier search of the same build")                                 \
+	X(static_found, "searched executables with a TLS library inside")     \
+	X(static_rejected, "functions found but dropped by a structural check") \
+	X(static_over_cap, "string hits, code references or results dropped " \
+	  "at a cap of the search")                                           \
+	X(static_evicted, "results by build evicted from the full table")     \
+	X(static_cpu_us, "CPU time spent searching, in microseconds")
+
+struct tt_tlslib_stats {
+	TT_TLSLIB_COUNTERS(TT_COUNTER_FIELD)
+};
+
+/* The counters above, whole. */
+void tt_tlslib_get_stats(struct tt_tlslib_stats *st);
 
 /* 1 when a file by this name could carry a library (cheap: name only). */
 int tt_tlslib_candidate(const char *path, int is_exe);
