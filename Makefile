@@ -60,6 +60,7 @@ SKEL      := $(B)/tokentap.skel.h
 
 BENCH_BIN := $(B)/bench/ssl_rtt
 GNUTLS_BENCH_BIN := $(B)/bench/gnutls_rtt
+CONNS_BENCH_BIN := $(B)/bench/tls_conns
 
 # Go test programs (tests/go/<name>), built when go is installed; the unit
 # tests that read them fail when they are missing. No network (GOPROXY=off),
@@ -79,6 +80,12 @@ GO_BENCH_BIN := $(if $(GO),$(B)/go/rtt)
 SSLSTATIC_BINS := $(addprefix $(B)/sslstatic/,tlsclient tlsclient-stripped \
 	tlsclient-spie tlsclient-spie-stripped)
 
+# A TLS client the agent cannot trace (tests/e2e/test_dark.py): mbedTLS,
+# linked statically, built when its headers are installed (libmbedtls-dev);
+# the test says SKIP otherwise.
+MBEDTLS_H := $(wildcard /usr/include/mbedtls/ssl.h)
+E2E_BINS  := $(if $(MBEDTLS_H),$(B)/e2e/mbed_chat)
+
 # libFuzzer targets: tests/fuzz/<name>_fuzz.c, cores rebuilt with sanitizers.
 FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
@@ -90,9 +97,9 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 FUZZ_SECONDS ?= 5
 .SECONDARY: $(FUZZ_CORE_OBJS) $(FUZZ_OBJS) $(UNIT_BINS:=.o)
 
-.PHONY: all deps test unit unit-bins check-build e2e bench bench-decode clean install fuzz \
-	fuzz-smoke golden demo docs
-all: $(B)/tokentap
+.PHONY: all deps test unit unit-bins check-build e2e bench bench-decode bench-capture clean install fuzz \
+	fuzz-smoke golden demo docs prices
+all: $(B)/tokentap $(E2E_BINS)
 
 $(BPF_OBJ): $(BPF_SRC) $(wildcard bpf/*.bpf.h) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
 	@mkdir -p $(@D)
@@ -162,6 +169,12 @@ $(B)/go/rtt: $(wildcard tests/go/rtt/*.go) tests/go/rtt/go.mod
 	$(call msg,GO,$@)
 	$(Q)cd tests/go/rtt && $(GO_ENV) $(GO) build -buildvcs=false -o $(abspath $@) .
 
+$(B)/e2e/mbed_chat: tests/e2e/clients/mbed_chat.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -D_GNU_SOURCE $< -o $@ \
+		-Wl,-Bstatic -lmbedtls -lmbedx509 -lmbedcrypto -Wl,-Bdynamic
+
 # gobin_test reads the Go binaries (make unit and make test both build them).
 $(B)/tests/gobin_test: | $(GO_BINS)
 
@@ -227,10 +240,15 @@ bench-decode: $(B)/bench/decode_bench $(B)/tokentap
 	$(Q)$(PYTHON) bench/run_decode_bench.py --bench $(B)/bench/decode_bench \
 		--agent $(B)/tokentap
 
-$(BENCH_BIN): bench/ssl_rtt.c
+$(BENCH_BIN): bench/ssl_rtt.c bench/bench_tls.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -fno-inline $< -o $@ -lssl -lcrypto -lpthread
+
+$(CONNS_BENCH_BIN): bench/tls_conns.c bench/bench_tls.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $< -o $@ -lssl -lcrypto
 
 $(GNUTLS_BENCH_BIN): bench/gnutls_rtt.c
 	@mkdir -p $(@D)
@@ -244,7 +262,8 @@ DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcjson-dev \
 	gcc curl openssl ca-certificates python3 python3-requests python3-brotli \
 	python3-zstandard python3-jsonschema nodejs wget iproute2 util-linux procps \
 	libcapstone-dev golang-go python3-h2 python3-httpx libgnutls28-dev \
-	libcurl4-openssl-dev libmicrohttpd-dev prometheus
+	libcurl4-openssl-dev libmicrohttpd-dev prometheus libmbedtls-dev python3-botocore \
+	nginx nghttp2-client
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -271,28 +290,40 @@ unit: $(UNIT_SEL) $(if $(T),,$(GO_BINS) $(SSLSTATIC_BINS) $(B)/counters-doc)
 check-build:
 	$(Q)tests/check_build.sh
 
-e2e: $(B)/tokentap $(SSLSTATIC_BINS)
+e2e: $(B)/tokentap $(SSLSTATIC_BINS) $(E2E_BINS)
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
 
 # Golden replay: recorded capture streams in, expected records out.
 golden: $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/pricing_check.py --agent $(B)/tokentap
 
 # Unit, golden and fuzz smoke need no root; end-to-end tests need root and
 # real BPF.
-test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc $(SSLSTATIC_BINS)
+test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc $(SSLSTATIC_BINS) $(E2E_BINS)
 	$(Q)tests/check_build.sh
 	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_BINS)
 	$(Q)$(B)/counters-doc $(COUNTER_DOCS)
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/pricing_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
 
-bench: $(B)/tokentap $(BENCH_BIN) $(GNUTLS_BENCH_BIN) $(GO_BENCH_BIN)
+bench: $(B)/tokentap $(BENCH_BIN) $(GNUTLS_BENCH_BIN) $(GO_BENCH_BIN) $(CONNS_BENCH_BIN)
 	$(Q)$(PYTHON) bench/run_bench.py --agent $(B)/tokentap --bench $(BENCH_BIN) \
 		--gnutls-bench $(GNUTLS_BENCH_BIN) $(if $(GO),--go-bench $(GO_BENCH_BIN))
+	$(Q)$(MAKE) --no-print-directory bench-capture
+
+# What capture by connection costs the host (root): processes that never
+# talk to an AI host (nginx and a client loop: bystanders), the observer on
+# non-AI connections, the agent's memory with 10,000 idle AI connections.
+# docs/performance.md has the figures and how they were taken.
+bench-capture: $(B)/tokentap $(CONNS_BENCH_BIN)
+	$(Q)$(PYTHON) bench/bystander.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) bench/observer_cost.py --agent $(B)/tokentap --bench $(CONNS_BENCH_BIN)
+	$(Q)$(PYTHON) bench/idle_conns.py --agent $(B)/tokentap --bench $(CONNS_BENCH_BIN)
 
 # A few workloads in their own cgroups, the agent and the fake provider
 # (root): prints the allocation events and a per-owner summary.
@@ -312,6 +343,24 @@ install: $(B)/tokentap
 	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DOCDIR@|$(PREFIX)/share/doc/tokentap|g' \
 		packaging/systemd/tokentap.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/tokentap.service
 	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/tokentap.service
+
+# The shipped price table, made from LiteLLM's table (a copy of the
+# upstream file at one commit, config/sources/) and the hand-kept
+# overrides (docs/pricing.md). PRICES_DATE is when the copy was taken;
+# refresh: copy a new upstream file in, set the date (and PRICES_COMMIT
+# for the full upstream file, which does not name its commit), `make
+# prices` (docs/pricing.md).
+# tests/run_golden.py checks that this reproduces config/prices.json
+# byte for byte (PRICES_OUT=elsewhere).
+PRICES_SOURCE    ?= config/sources/litellm-prices.json
+PRICES_OVERRIDES ?= config/prices-overrides.json
+PRICES_DATE      ?= 2026-12-07
+PRICES_OUT       ?= config/prices.json
+prices: $(B)/tokentap
+	$(call msg,PRICES,$(PRICES_OUT))
+	$(Q)$(B)/tokentap prices import litellm $(PRICES_SOURCE) \
+		--overrides $(PRICES_OVERRIDES) --date $(PRICES_DATE) \
+		$(if $(PRICES_COMMIT),--commit $(PRICES_COMMIT)) --output $(PRICES_OUT)
 
 clean:
 	rm -rf $(B)

@@ -34,6 +34,8 @@ import sys
 import tempfile
 import time
 
+from benchlib import Agent, BenchError, cpu_seconds, wait_file
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 TOOLS = os.path.join(ROOT, "tools")
 PAGE_BYTES = 4096
@@ -54,35 +56,6 @@ for _ in range(n):
 print("done", flush=True)
 sys.stdin.readline()
 """ % PAGE_BYTES
-
-
-class BenchError(Exception):
-    pass
-
-
-def cpu_seconds(pid):
-    """CPU time of one process, all its threads, in seconds: the sum of
-    /proc/PID/task/*/schedstat's first field (ns; /proc/PID/stat counts in
-    clock ticks, too coarse for a few thousand requests)."""
-    total = 0
-    for tid in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                total += int(f.read().split()[0])
-        except (FileNotFoundError, ProcessLookupError):
-            pass  # a thread that just ended
-    return total / 1e9
-
-
-def wait_file(path, timeout, proc=None):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if os.path.exists(path):
-            return True
-        if proc is not None and proc.poll() is not None:
-            return False
-        time.sleep(0.02)
-    return False
 
 
 class Nginx:
@@ -181,32 +154,6 @@ def client_round(work, hosts, ca, port, requests_n):
     return (after - before) / requests_n
 
 
-class Agent:
-    def __init__(self, agent, work, mode):
-        self.ready = os.path.join(work, "agent.ready")
-        if os.path.exists(self.ready):
-            os.unlink(self.ready)
-        self.conf = os.path.join(work, "agent-%s.json" % mode)
-        with open(self.conf, "w") as f:
-            json.dump({"version": 1, "capture": {"mode": mode}} if mode != "legacy"
-                      else {"version": 1}, f)
-        self.proc = subprocess.Popen(
-            [agent, "run", "--config", self.conf, "--events",
-             os.path.join(work, "events.jsonl"), "--ready-file", self.ready,
-             "--metrics-listen", "off", "--log-level", "warn"],
-            stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "agent.err"), "a"))
-        if not wait_file(self.ready, 60, self.proc):
-            raise BenchError("agent did not get ready (see %s/agent.err)" % work)
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            raise BenchError("agent did not stop")
-
-
 def measure(args, work, certs, hosts, mode):
     nginx = Nginx(work, certs, args.port)
     rows = {"nginx": {"none": [], "agent": []}, "client": {"none": [], "agent": []}}
@@ -214,7 +161,8 @@ def measure(args, work, certs, hosts, mode):
         nginx_round(nginx, 2000)  # warm-up
         for _ in range(args.rounds):
             for with_agent in (False, True):
-                agent = Agent(args.agent, work, mode) if with_agent else None
+                agent = (Agent(args.agent, work, mode, None if mode == "legacy" else
+                               {"capture": {"mode": mode}}) if with_agent else None)
                 key = "agent" if with_agent else "none"
                 try:
                     rows["nginx"][key].append(nginx_round(nginx, args.requests))

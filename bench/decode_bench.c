@@ -13,10 +13,14 @@
  *   decode_bench otlp N           the same events, each also made into the
  *                                 OTLP exporter's queue entry (log record,
  *                                 metric observation): the event loop's part
+ *   decode_bench idle N           N connections, one exchange each, left
+ *                                 open: heap bytes per idle keep-alive
+ *                                 connection (what 10,000 of them cost)
  *
  * Prints one JSON line: exchanges/s, MB/s, ns per exchange (and per event).
  */
 #include <cjson/cJSON.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +220,39 @@ static char *stream_response(int n, size_t *len)
 	return out;
 }
 
+/* "idle" mode: the decoder state an idle keep-alive connection keeps. */
+static int idle_conns(long n, struct sink *sink)
+{
+	struct tt_xconn_info info = { .provider_hint = "openai",
+				      .server_name = "api.openai.com" };
+	struct tt_xconn **xs = calloc((size_t)n, sizeof(*xs));
+	char req[1024], resp[2048];
+	size_t before, after;
+	uint64_t ts = 1;
+
+	if (!xs)
+		return 1;
+	before = mallinfo2().uordblks;
+	for (long i = 0; i < n; i++) {
+		size_t ql = request(req, sizeof(req), 0);
+		size_t rl = small_response(resp, sizeof(resp), (int)i);
+
+		xs[i] = tt_xconn_new(&info, emit, sink);
+		if (!xs[i])
+			return 1;
+		tt_xconn_data(xs[i], TT_DIR_EGRESS, ts++, (uint8_t *)req, ql);
+		tt_xconn_data(xs[i], TT_DIR_INGRESS, ts++, (uint8_t *)resp, rl);
+	}
+	after = mallinfo2().uordblks;
+	printf("{\"mode\":\"idle\",\"connections\":%ld,\"heap_bytes\":%zu,"
+	       "\"bytes_per_connection\":%.0f}\n", n, after - before,
+	       (double)(after - before) / (double)n);
+	for (long i = 0; i < n; i++)
+		tt_xconn_free(xs[i]);
+	free(xs);
+	return (long)sink->records == n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct sink sink = { 0 };
@@ -236,6 +273,8 @@ int main(int argc, char **argv)
 	if (setup_alloc(&cfg, &prices))
 		return 1;
 	n = atol(argv[2]);
+	if (!strcmp(argv[1], "idle"))
+		return idle_conns(n, &sink);
 	if (!strcmp(argv[1], "alloc") || !strcmp(argv[1], "otlp")) {
 		size_t ql = request(req, sizeof(req), 0);
 		size_t rl = small_response(resp, sizeof(resp), 0);

@@ -88,6 +88,7 @@ static __always_inline void sock_event(struct sock_state *st, __u8 what,
 	ev = bpf_ringbuf_reserve(&proc_events, sizeof(*ev), 0);
 	if (!ev) {
 		count(TT_C_RB_LOST_EVENTS, 1);
+		count(TT_C_SOCK_EV_LOST, 1);
 		return;
 	}
 	__builtin_memset(&ev->hdr, 0, sizeof(ev->hdr));
@@ -103,7 +104,7 @@ static __always_inline void sock_event(struct sock_state *st, __u8 what,
 	ev->bytes_received = rcvd;
 	__builtin_memcpy(&ev->sock, &st->s, sizeof(ev->sock));
 	/* FORCE: a default wake-up is skipped while older records wait. */
-	bpf_ringbuf_submit(ev, wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(ev, proc_rb_flags(wake));
 }
 
 static __always_inline void list_sock(struct sock_state *st)
@@ -527,6 +528,9 @@ static __always_inline struct sock_state *late_record(struct bpf_sock *sk,
 		st->s.daddr[2] = sk->dst_ip6[2];
 		st->s.daddr[3] = sk->dst_ip6[3];
 	}
+	/* Not its connect(), which was before the agent: when it was first
+	 * seen (0 would date its dark event at boot). */
+	st->s.t_connect = now;
 	/* No name: user space learns it from the connection it carries. */
 	st->s.state = TT_SOCK_MAYBE;
 	st->s.flags = TT_SOCKF_PREEXISTING;
@@ -579,11 +583,34 @@ int sock_egress(struct __sk_buff *skb)
 
 /* ---- the end ---- */
 
+/* The payload bytes of a connection that ends now (oldstate: the state it
+ * leaves). The kernel's bytes_acked and bytes_received count sequence
+ * space: our SYN (acked once established), our FIN once acked and the
+ * peer's FIN once received take one each, and are no payload. */
+static __always_inline void payload_bytes(struct sock *sk, struct tcp_sock *tp,
+					  int oldstate, __u64 *sent, __u64 *rcvd)
+{
+	*sent = tp->bytes_acked;
+	*rcvd = tp->bytes_received;
+	if (*sent)
+		(*sent)--; /* the SYN */
+	/* Our FIN was sent in these states; all acked: it too. */
+	if ((oldstate == TCP_FIN_WAIT1 || oldstate == TCP_FIN_WAIT2 ||
+	     oldstate == TCP_CLOSING || oldstate == TCP_LAST_ACK) &&
+	    tp->snd_una == tp->write_seq && *sent)
+		(*sent)--;
+	/* tcp_fin() marks the socket done when the peer's FIN arrives in
+	 * order (tcp_done() marks it only after this tracepoint). */
+	if ((sk->__sk_common.skc_flags & (1UL << SOCK_DONE)) && *rcvd)
+		(*rcvd)--;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 {
 	struct sock_state *st;
 	struct tcp_sock *tp;
+	__u64 sent = 0, rcvd = 0;
 
 	if (newstate != TCP_CLOSE_STATE || sk->sk_protocol != IPPROTO_TCP)
 		return 0;
@@ -591,8 +618,9 @@ int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 	if (!st || st->s.state == TT_SOCK_PARSING || st->s.state == TT_SOCK_OTHER)
 		return 0;
 	tp = bpf_skc_to_tcp_sock(sk);
-	sock_event(st, TT_SOCK_EV_CLOSE, tp ? tp->bytes_acked : 0,
-		   tp ? tp->bytes_received : 0, 0);
+	if (tp)
+		payload_bytes(sk, tp, oldstate, &sent, &rcvd);
+	sock_event(st, TT_SOCK_EV_CLOSE, sent, rcvd, 0);
 	bpf_map_delete_elem(&ai_socks, &st->s.cookie);
 	st->s.state = TT_SOCK_OTHER; /* reported once */
 	return 0;

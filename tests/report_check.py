@@ -29,7 +29,7 @@ CONFIG = os.path.join(ROOT, "tests", "fixtures", "replay-config.json")
 REASONS = ["no_price_table", "unknown_model", "no_usage", "missing_rate:input",
            "missing_rate:cached_input", "missing_rate:cache_write",
            "missing_rate:cache_write_1h", "missing_rate:output",
-           "missing_rate:reasoning"]
+           "missing_rate:reasoning", "invalid_usage", "no_price_at_date"]
 TOKENS = [("input_tokens", "input_tokens"), ("output_tokens", "output_tokens"),
           ("cache_read_input_tokens", "cache_read_input_tokens"),
           ("cache_creation_input_tokens", "cache_creation_input_tokens"),
@@ -61,9 +61,19 @@ def ratio(num, den):
     return num / den if den else None
 
 
-def expected_group(events):
-    """Every number of a group, as docs/report.md defines it."""
+def is_dark(e):
+    return e.get("connection") is not None
+
+
+def expected_group(all_events):
+    """Every number of a group, as docs/report.md defines it. Dark
+    connections are no calls: their own numbers only."""
+    dark = [e for e in all_events if is_dark(e)]
+    events = [e for e in all_events if not is_dark(e)]
     g = {"calls": len(events)}
+    g["dark_connections"] = len(dark)
+    g["dark_bytes_sent"] = sum(e["connection"]["bytes_sent"] for e in dark)
+    g["dark_bytes_received"] = sum(e["connection"]["bytes_received"] for e in dark)
     g["successful"] = sum(e["outcome"] == "success" for e in events)
     g["failed"] = g["calls"] - g["successful"]
     g["retries"] = sum((e["attempt"] or 0) >= 1 for e in events)
@@ -93,9 +103,9 @@ def expected_group(events):
     g["unpriced_other"] = sum(r not in REASONS for r in reasons)
     g["environment_mismatches"] = sum(e["environment_check"]["mismatch"]
                                       for e in events)
-    g["first_timestamp"] = min(e["timestamp_utc"] for e in events)
-    g["last_timestamp"] = max(e["timestamp_utc"] for e in events)
-    versions = {e["cost"]["pricing_version"] for e in events} - {None}
+    g["first_timestamp"] = min(e["timestamp_utc"] for e in all_events)
+    g["last_timestamp"] = max(e["timestamp_utc"] for e in all_events)
+    versions = {e["cost"]["pricing_version"] for e in all_events} - {None}
     g["pricing_version"] = (versions.pop() if len(versions) == 1 else
                             "mixed" if versions else None)
     return g
@@ -130,6 +140,22 @@ def build_ledger(c, agent, ledger):
     events = [json.loads(l) for l in open(ledger, encoding="utf-8")]
     c.check("ledger has events", len(events) > 0 and all(
         e.get("event_type") == "ai_api_cost_allocation" for e in events))
+    # Dark connections as the agent writes them (no model, usage or cost):
+    # one beside calls of the same owner, one of an owner without calls.
+    for owner, sent, received in ((events[0]["owner"], 1517, 4242),
+                                  ("dark-only", 99, 1)):
+        dark = dict(events[0], owner=owner, request_model=None, response_model=None,
+                    outcome="unknown", attempt=None, usage_status="unobserved",
+                    problem="tls_not_traced",
+                    usage={k: None for k in events[0]["usage"]},
+                    cost=dict(events[0]["cost"], amount=None, reason="tls_not_traced"),
+                    connection={"server_name": "api.openai.com",
+                                "name_source": "client_hello",
+                                "peer_address": "127.0.0.1", "peer_port": 443,
+                                "bytes_sent": sent, "bytes_received": received})
+        events.append(dark)
+        with open(ledger, "a", encoding="utf-8") as f:
+            f.write(json.dumps(dark) + "\n")
     # One line of each kind the report skips, each counted in its class.
     bad_field = dict(events[0], attempt="first")
     bad_version = dict(events[0], event_version=2)
@@ -204,6 +230,7 @@ def check_focus(c, agent, ledger, events):
                    res.stderr.decode(errors="replace")):
         return
     rows = list(csv.DictReader(io.StringIO(res.stdout.decode())))
+    events = [e for e in events if not is_dark(e)]  # no cost, no row
     cost = math.fsum(e["cost"]["amount"] for e in events
                      if e["cost"]["amount"] is not None)
     c.check("focus: ListCost adds up to the total cost",
@@ -244,7 +271,8 @@ def check_window(c, agent, ledger, events):
             s["lines"]["out_of_range"] == len(events) - len(inside),
             "%s events, want %d" % (s["lines"]["events"], len(inside)))
     c.check("window: totals over the events inside",
-            sum(r["calls"] for r in recs if r["record"] == "total") == len(inside))
+            sum(r["calls"] for r in recs if r["record"] == "total") ==
+            sum(not is_dark(e) for e in inside))
 
 
 def check_usage_errors(c, agent, ledger):

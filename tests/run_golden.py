@@ -169,28 +169,137 @@ def check_schema(records, validator):
         for e in list(validator.iter_errors(r))[:1]]
 
 
-def check_cost(records, table):
-    """Each amount is what the table entry that priced it gives for the
-    event's own usage (tests/costcheck.py); no amount needs a reason."""
+# Models the fixtures use that no table prices, each with why.
+UNPRICEABLE = {
+    ("azure.ai.openai", "prod-gpt-4o-mini"):
+        "an Azure deployment name, on calls that failed before a model answered",
+    ("gcp.gemini", "text-embedding-004"):
+        "not in LiteLLM's table; embedContent reports no usage to price anyway",
+}
+
+# Models today's coding agents and SDKs default to: the shipped table must
+# price each of them (tokentap prices check on a ledger of one call each).
+TODAY = [
+    ("anthropic", "claude-sonnet-4-6"), ("anthropic", "claude-opus-4-8"),
+    ("anthropic", "claude-opus-4-7"), ("anthropic", "claude-haiku-4-5-20251001"),
+    ("gcp.gemini", "gemini-3-flash-preview"), ("gcp.gemini", "gemini-3.5-flash"),
+    ("gcp.gemini", "gemini-3.1-flash-lite"), ("gcp.gemini", "gemini-3.1-pro-preview"),
+    ("gcp.vertex_ai", "gemini-3.1-flash-lite"), ("gcp.vertex_ai", "claude-sonnet-4-6@default"),
+    ("openai", "gpt-5.5"), ("openai", "gpt-5.4"), ("openai", "gpt-5.4-mini"),
+    ("openai", "gpt-5.6"), ("openai", "gpt-5.2-codex"), ("openai", "gpt-5.3-codex"),
+    ("azure.ai.openai", "gpt-5.4-2026-03-05"),
+    ("aws.bedrock", "us.anthropic.claude-sonnet-4-6"),
+    ("aws.bedrock", "global.anthropic.claude-opus-4-8"),
+]
+
+
+def sha256_of(path):
+    import hashlib
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def check_cost(records, table, ref):
+    """Each amount is what LiteLLM's own rates (and the overrides) give
+    for the event's usage, tier and context length, recomputed here from
+    the reference file (tests/costcheck.py), not from our table: the same
+    entry, the same amount and components, the same rates lacked. An
+    unpriced event needs a reason this recomputation agrees with; every
+    model is priced unless UNPRICEABLE says why not."""
     problems = []
     for i, r in enumerate(records):
+        if r.get("event_type") != EVENT:
+            continue
         c = r.get("cost") or {}
         if c.get("is_final_invoice_amount") is not False:
             problems.append("#%d is_final_invoice_amount is not false" % i)
-        if c.get("amount") is None:
-            if not c.get("reason"):
-                problems.append("#%d no cost and no reason" % i)
+        if c.get("pricing_version") != table["version"] or \
+                c.get("pricing_sha256") != sha256_of(PRICES):
+            problems.append("#%d priced by %r %r, not the shipped table"
+                            % (i, c.get("pricing_version"), c.get("pricing_sha256")))
+        key = (r["provider"], r.get("response_model") or r.get("request_model"))
+        entry, _ = ref.lookup(r["provider"], r.get("response_model"))
+        if entry is None:
+            entry, _ = ref.lookup(r["provider"], r.get("request_model"))
+        if entry is None:
+            if key[1] and key not in UNPRICEABLE:
+                problems.append("#%d model %s/%s: no price in the reference" % ((i,) + key))
+            if c.get("reason") != "unknown_model" or c.get("amount") is not None:
+                problems.append("#%d: the reference has no entry, the event says %r %r"
+                                % (i, c.get("amount"), c.get("reason")))
             continue
-        if c.get("pricing_version") != table["version"]:
-            problems.append("#%d priced by version %r" % (i, c.get("pricing_version")))
-        pa = c["priced_as"]
-        m = costcheck.find_entry(table, pa["provider"], pa["model"])
-        if m is None:
-            problems.append("#%d priced as %r: no such entry" % (i, pa))
-        elif not costcheck.close(c["amount"], costcheck.amount(m, r["usage"])):
-            problems.append("#%d cost %r, the table gives %r"
-                            % (i, c["amount"], costcheck.amount(m, r["usage"])))
+        pa = c.get("priced_as") or {}
+        if (pa.get("model") or "").lower() != entry.name.lower():
+            problems.append("#%d priced as %r, the reference's entry is %r"
+                            % (i, pa.get("model"), entry.name))
+        try:
+            want = costcheck.price(entry, r["usage"], r.get("service_tier"),
+                                   r.get("usage_problem"))
+        except costcheck.Unpriced as e:
+            if c.get("amount") is not None or c.get("reason") != e.args[0]:
+                problems.append("#%d cost %r reason %r, the reference gives none: %s"
+                                % (i, c.get("amount"), c.get("reason"), e.args[0]))
+            continue
+        if c.get("amount") is None or not costcheck.close(c["amount"], want["amount"]):
+            problems.append("#%d cost %r, the reference gives %r (%s)"
+                            % (i, c.get("amount"), want["amount"], c.get("reason")))
+            continue
+        comps = c.get("components") or {}
+        for name, amount in comps.items():
+            if (amount is None) != (name not in want["parts"]) or (
+                    amount is not None and not costcheck.close(amount, want["parts"][name])):
+                problems.append("#%d component %s %r, the reference gives %r"
+                                % (i, name, amount, want["parts"].get(name)))
+        if sorted(c.get("lacked") or []) != sorted(want["lacked"]):
+            problems.append("#%d lacked %r, the reference lacks %r"
+                            % (i, c.get("lacked"), want["lacked"]))
+        if c.get("service_tier") != want["tier"] or \
+                c.get("long_context") != want["long_context"]:
+            problems.append("#%d tier %r long %r, want %r %r"
+                            % (i, c.get("service_tier"), c.get("long_context"),
+                               want["tier"], want["long_context"]))
     return problems
+
+
+def check_prices_reproducible():
+    """`make prices` makes config/prices.json again byte for byte from the
+    reference file and the overrides."""
+    import tempfile
+    d = tempfile.mkdtemp(prefix="tokentap-prices-")
+    out = os.path.join(d, "prices.json")
+    try:
+        res = subprocess.run(["make", "-s", "--no-print-directory", "prices",
+                              "PRICES_OUT=" + out], cwd=ROOT, capture_output=True,
+                             text=True, timeout=300)
+        if res.returncode:
+            return ["make prices exited %d: %s" % (res.returncode, res.stderr[-500:])]
+        with open(out, "rb") as a, open(PRICES, "rb") as b:
+            if a.read() != b.read():
+                return ["make prices does not reproduce config/prices.json"]
+        return []
+    finally:
+        for p in glob.glob(os.path.join(d, "*")):
+            os.unlink(p)
+        os.rmdir(d)
+
+
+def check_today(agent, template):
+    """Today's clients' default models are all in the shipped table."""
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+        for provider, model in TODAY:
+            ev = dict(template, provider=provider, request_model=model,
+                      response_model=model)
+            f.write(json.dumps(ev) + "\n")
+    try:
+        res = subprocess.run([agent, "prices", "check", "--table", PRICES, f.name],
+                             capture_output=True, text=True, timeout=60)
+    finally:
+        os.unlink(f.name)
+    want = "%d events, %d priced by the table" % (len(TODAY), len(TODAY))
+    if res.returncode or want not in res.stdout:
+        return ["today's models not all priced: %s" % res.stdout.strip()[-1500:]]
+    return []
 
 
 def check_ledger(agent, captures, max_bytes=20000, keep=3):
@@ -256,6 +365,8 @@ def main():
         validator = jsonschema.Draft202012Validator(json.load(f))
     with open(PRICES) as f:
         table = json.load(f)
+    ref = costcheck.Reference()
+    template = None
     captures = sorted(glob.glob(os.path.join(FIX, "*.capture.jsonl")))
     if not captures:
         print("golden: no fixtures in %s" % FIX)
@@ -267,7 +378,9 @@ def main():
             recs = replay(a.agent, cap)
             text = json.dumps(recs)
             problems = ["record holds %r" % x for x in SECRETS if x in text]
-            problems += check_schema(recs, validator) + check_cost(recs, table)
+            problems += check_schema(recs, validator) + check_cost(recs, table, ref)
+            template = template or next((r for r in recs if r.get("event_type") == EVENT
+                                         and (r.get("cost") or {}).get("amount")), None)
             exp_path = os.path.join(FIX, name + ".expect.jsonl")
             problems += check_truth(recs, load_jsonl(exp_path)) \
                 if os.path.exists(exp_path) else ["no %s" % exp_path]
@@ -309,6 +422,15 @@ def main():
             print("  " + p)
         failed += bool(problems)
         passed += not problems
+        for name, problems in (("prices_reproducible", check_prices_reproducible()),
+                               ("today_models_priced",
+                                check_today(a.agent, template) if template
+                                else ["no priced event to copy"])):
+            print("%s %s" % ("FAIL" if problems else "PASS", name))
+            for p in problems[:10]:
+                print("  " + p)
+            failed += bool(problems)
+            passed += not problems
         problems = check_ledger(a.agent, captures)
         if problems:
             failed += 1

@@ -47,6 +47,9 @@ DNS.3 = generativelanguage.googleapis.com
 DNS.4 = example-unrelated.test
 DNS.5 = www.example.com
 DNS.6 = localhost
+DNS.7 = bedrock-runtime.us-east-1.amazonaws.com
+DNS.8 = us-central1-aiplatform.googleapis.com
+DNS.9 = tokentap-e2e.openai.azure.com
 IP.1 = 127.0.0.1
 EXT
 

@@ -512,6 +512,9 @@ EDITS = [
     ("openai-chat-json-midway", "openai-chat-json-keepalive",
      "joined midway: capture starts in the middle of response 1 (no open event); "
      "exchanges 2 and 3 whole", "midway"),
+    ("openai-chat-json-waiting", "openai-chat-json-keepalive",
+     "joined while the client waited: capture starts with the whole response 1 "
+     "(its request unseen, no open event); exchanges 2 and 3 whole", "waiting"),
     ("anthropic-messages-sse-gap", "anthropic-messages-sse",
      "ingress gap over content_block_delta events 2-3; usage events intact", "gap_sse"),
     ("openai-chat-json-gap", "openai-chat-json-identity",
@@ -676,6 +679,8 @@ def edit(kind, events, expect):
     if kind == "midway":
         second = ingress.index(b"HTTP/1.1 ", 1)  # response 2 starts here
         return cut_before(events, 1, "ingress", second // 2), [l for l in expect if l["seq"] > 0]
+    if kind == "waiting":
+        return cut_before(events, 1, "ingress", 0), [l for l in expect if l["seq"] > 0]
     if kind == "gap_sse":
         marks = [i for i in range(len(ingress)) if ingress.startswith(b"event: content_block_delta", i)]
         return apply_gap(events, 1, "ingress", marks[1], marks[3]), expect

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "util/log.h"
 #include "agent/run.h"
+#include "agent/prices_cmd.h"
 #include "agent/report_cmd.h"
 #include "config/otlp_config.h"
 #include "config/listen.h"
@@ -31,6 +32,11 @@ static void usage(FILE *f)
 		"  report [--by owner,environment,model] [--format table|csv|json|focus]\n"
 		"         [--since ISO] [--until ISO] FILE...\n"
 		"            unit-cost scorecard of ledger files (- for stdin)\n"
+		"  prices import litellm FILE [--providers LIST] [--overrides FILE]\n"
+		"         --date YYYY-MM-DD\n"
+		"            LiteLLM's price table as a tokentap price table\n"
+		"  prices check [--table FILE] [--config FILE] LEDGER...\n"
+		"            the models of ledger files that the price table lacks\n"
 		"  probe-floor BINARY SYMBOL [SECONDS [READY]]\n"
 		"            attach an empty uprobe (benchmark floor)\n"
 		"\n"
@@ -246,6 +252,8 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "report"))
 		return tt_report_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "prices"))
+		return tt_prices_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "probe-floor")) {
 		if (argc < 4) {
 			fprintf(stderr, "usage: tokentap probe-floor BINARY SYMBOL [SECONDS [READY_FILE]]\n");

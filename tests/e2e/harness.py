@@ -26,6 +26,7 @@ from fakeai_pattern import pattern_sha256  # noqa: E402
 PY = "/usr/bin/python3"  # Debian's python: its ssl module uses libssl.so.3
 AI_NAME = "api.openai.com"
 OTHER_NAME = "www.example.com"
+BEDROCK_NAME = "bedrock-runtime.us-east-1.amazonaws.com"
 PORT = 443
 
 
@@ -77,8 +78,8 @@ class Env:
         self.ca = os.path.join(self.certs, "ca.pem")
         self.hosts = os.path.join(self.dir, "hosts")
         with open(self.hosts, "w") as f:
-            f.write("127.0.0.1 localhost %s %s api.anthropic.com\n"
-                    % (AI_NAME, OTHER_NAME))
+            f.write("127.0.0.1 localhost %s %s api.anthropic.com %s\n"
+                    % (AI_NAME, OTHER_NAME, BEDROCK_NAME))
         self.server_log = os.path.join(self.dir, "server.jsonl")
         self.cg_parent = os.path.join(cgroup2_root(), "tokentap-e2e-%d" % os.getpid())
         os.mkdir(self.cg_parent)
@@ -171,14 +172,22 @@ class Env:
 class Agent:
     """One agent run with its own events file."""
 
-    def __init__(self, env, name, extra=(), digest=True):
+    def __init__(self, env, name, extra=(), digest=True, config=None):
+        """config: a configuration (dict) for this run, e.g.
+        {"capture": {"mode": "all"}}; None: the defaults."""
         self.env = env
         self.events = os.path.join(env.dir, "events-%s.jsonl" % name)
         self.errfile = os.path.join(env.dir, "agent-%s.err" % name)
         ready = os.path.join(env.dir, "agent-%s.ready" % name)
+        extra = list(extra)
+        if config is not None:
+            path = os.path.join(env.dir, "config-%s.json" % name)
+            with open(path, "w") as f:
+                json.dump(dict({"version": 1}, **config), f)
+            extra += ["--config", path]
         self.proc = subprocess.Popen(
             [env.agent, "run", "--events", self.events, "--ready-file", ready,
-             "--duration", "300"] + (["--stream-digest"] if digest else []) + list(extra) +
+             "--duration", "300"] + (["--stream-digest"] if digest else []) + extra +
             os.environ.get("TT_E2E_AGENT_ARGS", "").split(),
             stdout=subprocess.DEVNULL, stderr=open(self.errfile, "w"))
         check(wait_for(ready, 60, self.proc), "agent did not get ready: %s" % self.stderr())
@@ -199,6 +208,7 @@ class Agent:
         stats = [r for r in self.records if r.get("type") == "agent_stats"]
         check(len(stats) == 1, "expected one agent_stats record")
         self.stats = stats[0]["capture"]
+        self.observer = stats[0].get("observer", {})
         self.attach = stats[0]["attach"]
         return self.records
 

@@ -7,6 +7,7 @@ model and exact token counts and the cost the shipped price table implies;
 the stray workload is unallocated; the header that claims production from
 a staging cgroup is flagged. No key or prompt may reach any output."""
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -109,11 +110,13 @@ def write_config(env, pod, rel_parent):
     return path
 
 
-def expected_cost(table, ex):
-    entry = (costcheck.find_entry(table, "openai", ex.get("response_model") or "")
-             or costcheck.find_entry(table, "openai", ex["request_model"]))
-    check(entry is not None, "no price entry for %s" % ex["request_model"])
-    return costcheck.amount(entry, ex["usage_expected"])
+def expected_cost(ref, ex):
+    """What the reference price table (tests/costcheck.py: LiteLLM's own
+    per-token prices, not our table) gives for what the server served."""
+    cost = costcheck.expected_amount(ref, "openai", ex.get("response_model"),
+                                     ex["request_model"], ex["usage_expected"])
+    check(cost is not None, "no reference price for %s" % ex["request_model"])
+    return cost
 
 
 def test_allocation(env):
@@ -122,7 +125,10 @@ def test_allocation(env):
           "REQUESTS_CA_BUNDLE": env.ca, "NODE_EXTRA_CA_CERTS": env.ca}
     rel_parent = "/" + os.path.relpath(env.cg_parent, cgroup2_root())
     pod = Pod(env, "shop", "checkout-7d9f8")
-    table = costcheck.load(PRICES)
+    table = costcheck.Reference()
+    shipped = costcheck.load(PRICES)
+    with open(PRICES, "rb") as f:
+        shipped_sha = hashlib.sha256(f.read()).hexdigest()
     try:
         docker_dir, cid = docker_scope(env)
         config = write_config(env, pod, rel_parent)
@@ -233,7 +239,8 @@ def test_allocation(env):
             check(ev["cost"]["amount"] is not None and
                   costcheck.close(ev["cost"]["amount"], want_cost),
                   "%s: cost %r, the table implies %r" % (label, ev["cost"]["amount"], want_cost))
-            check(ev["cost"]["pricing_version"] == table["version"] and
+            check(ev["cost"]["pricing_version"] == shipped["version"] and
+                  ev["cost"]["pricing_sha256"] == shipped_sha and
                   ev["cost"]["is_final_invoice_amount"] is False, "%s: cost %r"
                   % (label, ev["cost"]))
             check(ev["process"]["exe"] and os.path.isabs(ev["process"]["exe"]),

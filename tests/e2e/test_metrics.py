@@ -7,7 +7,9 @@ or prompt. Prometheus runs from its binary with its own config, storage
 and port under the test directory (never the system's service) and is
 stopped whatever happens."""
 import json
+import math
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -26,7 +28,16 @@ ORDER = 70  # run.py runs the test files by ORDER, then by name
 
 PROMETHEUS = "/usr/bin/prometheus"
 # Owner by requested model: the fake provider logs the request's model.
-OWNERS = {"gpt-4o-mini": "metrics-curl", "gpt-4.1-mini": "metrics-requests"}
+# The last is in no price table: the dashboard's unpriced panel needs one.
+UNLISTED = "tokentap-unlisted-model"
+OWNERS = {"gpt-4o-mini": "metrics-curl", "gpt-4.1-mini": "metrics-requests",
+          UNLISTED: "metrics-curl"}
+DASHBOARD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                         "packaging", "grafana", "tokentap-dashboard.json")
+# Grafana's variables, as a dashboard with "All" selected sends them; the
+# windows cover the whole test.
+DASH_VARS = {"$__rate_interval": "1m", "$__range": "10m", "$__interval": "15s",
+             "$job": "tokentap", "$owner": ".*", "$environment": ".*"}
 
 
 def free_port():
@@ -73,13 +84,17 @@ class Prometheus:
             time.sleep(0.1)
         raise Failure("prometheus not ready: %s" % self.tail())
 
-    def query(self, promql):
-        """{owner-or-"": float} of an instant query's vector."""
+    def query_raw(self, promql):
+        """The result list of an instant query."""
         url = self.url + "/api/v1/query?" + urllib.parse.urlencode({"query": promql})
         body = json.loads(http_get(url)[2])
         check(body.get("status") == "success", "query %s: %s" % (promql, body))
+        return body["data"]["result"]
+
+    def query(self, promql):
+        """{owner-or-"": float} of an instant query's vector."""
         return {r["metric"].get("owner", ""): float(r["value"][1])
-                for r in body["data"]["result"]}
+                for r in self.query_raw(promql)}
 
     def tail(self):
         with open(self.log, errors="replace") as f:
@@ -99,7 +114,7 @@ def write_config(env, rel_parent):
     cfg = {"version": 1, "pricing": {"table": PRICES}, "owners": [
         {"name": owner, "match": {"cgroup": "%s/%s" % (rel_parent, owner)},
          "set": {"owner": owner, "environment": "staging"}}
-        for owner in OWNERS.values()]}
+        for owner in sorted(set(OWNERS.values()))]}
     path = os.path.join(env.dir, "metrics-config.json")
     with open(path, "w") as f:
         json.dump(cfg, f)
@@ -114,7 +129,8 @@ def expected_by_owner(exchanges, table):
         want[owner]["input"] += ex["usage_expected"]["input_tokens"]
         want[owner]["output"] += ex["usage_expected"]["output_tokens"]
         want[owner]["calls"] += 1
-        want[owner]["cost"] += expected_cost(table, ex)
+        if ex["request_model"] != UNLISTED:
+            want[owner]["cost"] += expected_cost(table, ex)
     return want
 
 
@@ -131,6 +147,55 @@ def scraped(prom, want, timeout=15):
         if time.time() > deadline:
             return got
         time.sleep(0.25)
+
+
+def dashboard_queries():
+    """(panel title, PromQL) of every target of every panel of the
+    shipped Grafana dashboard, and of its variables' label_values()
+    queries, with Grafana's variables filled in."""
+    with open(DASHBOARD) as f:
+        dash = json.load(f)
+    out = []
+    for p in dash["panels"]:
+        if p["type"] == "row":
+            continue
+        check(p.get("targets"), "panel %r has no query" % p["title"])
+        for t in p["targets"]:
+            out.append((p["title"], t["expr"]))
+    for v in dash["templating"]["list"]:
+        if v["type"] == "query":
+            m = re.fullmatch(r"label_values\((.*), (\w+)\)", v["definition"])
+            check(m, "variable %s: %r" % (v["name"], v["definition"]))
+            out.append(("variable " + v["name"], "count by (%s) (%s)" % (m.group(2), m.group(1))))
+    for i, (title, expr) in enumerate(out):
+        for k in sorted(DASH_VARS, key=len, reverse=True):
+            expr = expr.replace(k, DASH_VARS[k])
+        check("$" not in expr, "%s: a variable left in %s" % (title, expr))
+        out[i] = (title, expr)
+    return out
+
+
+def check_dashboard(prom, timeout=60):
+    """Every panel query of packaging/grafana/tokentap-dashboard.json runs
+    on the real Prometheus and returns data (a finite number). rate() and
+    increase() need two samples of a series in their window: the queries
+    are asked again until they answer or the time is up."""
+    queries = dashboard_queries()
+    check(len(queries) >= 20, "only %d dashboard queries" % len(queries))
+    deadline = time.time() + timeout
+    while True:
+        empty = []
+        for title, expr in queries:
+            res = prom.query_raw(expr)
+            values = [float(r["value"][1]) for r in res]
+            # A quantile of a model idle in the window is NaN, as in
+            # Prometheus always: data means at least one number.
+            if not any(math.isfinite(v) for v in values):
+                empty.append("%s: %s -> %r" % (title, expr, res))
+        if not empty or time.time() > deadline:
+            break
+        time.sleep(1)
+    check(not empty, "dashboard queries without data:\n  " + "\n  ".join(empty))
 
 
 def check_refused(env):
@@ -155,7 +220,7 @@ def test_metrics(env):
     sec = Secrets(env)
     rel_parent = "/" + os.path.relpath(env.cg_parent, cgroup2_root())
     config = write_config(env, rel_parent)
-    table = costcheck.load(PRICES)
+    table = costcheck.Reference()
     ca = {"CURL_CA_BUNDLE": env.ca, "SSL_CERT_FILE": env.ca, "REQUESTS_CA_BUNDLE": env.ca}
     mport = free_port()
     target = "127.0.0.1:%d" % mport
@@ -166,11 +231,12 @@ def test_metrics(env):
         prom.wait_ready()
         since = len(server_lines(env))
         curl_dir = env.cgroup("metrics-curl")[0]
-        for i in range(2):
+        for i in range(3):
+            body = chat(sec.prompt("m-curl%d" % i), **({"model": UNLISTED} if i == 2 else {}))
             argv = ["curl", "-sS", "--http1.1", "-o", "/dev/null", "--cacert", env.ca,
                     "-H", "Authorization: Bearer " + sec.key(),
                     "-H", "Content-Type: application/json",
-                    "--data-binary", json.dumps(chat(sec.prompt("m-curl%d" % i))), OAI_CHAT]
+                    "--data-binary", json.dumps(body), OAI_CHAT]
             run_client(env, env.spawn(argv, curl_dir, env=ca, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE), "curl %d" % i)
         key = sec.key()
@@ -181,10 +247,10 @@ def test_metrics(env):
                                   env=ca, stdout=subprocess.PIPE, stderr=subprocess.PIPE),
                    "requests")
         deadline = time.time() + 10
-        while len(server_exchanges(env, since)) < 4 and time.time() < deadline:
+        while len(server_exchanges(env, since)) < 5 and time.time() < deadline:
             time.sleep(0.05)
         exchanges = server_exchanges(env, since)
-        check(len(exchanges) == 4, "%d exchanges logged, want 4" % len(exchanges))
+        check(len(exchanges) == 5, "%d exchanges logged, want 5" % len(exchanges))
         want = expected_by_owner(exchanges, table)
 
         got = scraped(prom, want)
@@ -200,6 +266,26 @@ def test_metrics(env):
                                                                    want[o]["cost"]))
         up = prom.query('up{job="tokentap"}')
         check(list(up.values()) == [1.0], "target not up: %r" % up)
+        unpriced = prom.query_raw('sum by (owner, model, reason) '
+                                  '(tokentap_unpriced_calls_total)')
+        check(len(unpriced) == 1 and unpriced[0]["value"][1] == "1" and
+              unpriced[0]["metric"]["owner"] == "metrics-curl" and
+              unpriced[0]["metric"]["model"].startswith(UNLISTED) and
+              unpriced[0]["metric"]["reason"] == "unknown_model",
+              "unpriced calls: %r" % unpriced)
+        # The per-call series are born with their first call in them, so
+        # rate() and increase() see calls made after the first scrape
+        # only, as on any long-running agent: one more call per owner.
+        for cg, model in (("metrics-curl", "gpt-4o-mini"),
+                          ("metrics-requests", "gpt-4.1-mini")):
+            argv = ["curl", "-sS", "--http1.1", "-o", "/dev/null", "--cacert", env.ca,
+                    "-H", "Authorization: Bearer " + sec.key(),
+                    "-H", "Content-Type: application/json", "--data-binary",
+                    json.dumps(chat(sec.prompt("m-2-" + cg), model=model)), OAI_CHAT]
+            run_client(env, env.spawn(argv, env.cgroup(cg)[0], env=ca,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE),
+                       "curl 2 %s" % cg)
+        check_dashboard(prom)
 
         status, ctype, text = http_get("http://%s/metrics" % target)
         check(status == 200 and ctype.startswith("text/plain; version=0.0.4"),

@@ -22,7 +22,7 @@ PRICES = os.path.join(ROOT, "config", "prices.json")
 
 def test_report_matches_provider(env):
     sec = Secrets(env)
-    table = costcheck.load(PRICES)
+    table = costcheck.Reference()
     ca = {"CURL_CA_BUNDLE": env.ca, "REQUESTS_CA_BUNDLE": env.ca}
     parent = "/" + os.path.relpath(env.cg_parent, cgroup2_root())
     cfg = os.path.join(env.dir, "report-config.json")
@@ -70,9 +70,8 @@ def test_report_matches_provider(env):
         usage = ex.get("usage_expected")
         cost = 0.0
         if usage:
-            entry = (costcheck.find_entry(table, "openai", ex.get("response_model") or "")
-                     or costcheck.find_entry(table, "openai", ex["request_model"]))
-            cost = costcheck.amount(entry, usage)
+            cost = costcheck.expected_amount(table, "openai", ex.get("response_model"),
+                                             ex["request_model"], usage)
         w["cost"] += cost
         if ex["status"] == 200 and not ex["aborted"]:
             w["ok"] += 1

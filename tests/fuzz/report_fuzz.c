@@ -93,6 +93,10 @@ static void check_report(struct tt_report *r)
 		CHECK(s->allocated <= s->calls && s->mismatches <= s->calls);
 		CHECK(s->first_us <= s->last_us);
 		CHECK(tt_report_sum_value(&s->cost) >= 0);
+		/* Priced again: every event once, at a cost >= 0. */
+		CHECK(!r->opts.reprice ||
+		      s->new_priced + s->new_unpriced == s->calls);
+		CHECK(tt_report_sum_value(&s->new_cost) >= 0);
 		calls += s->calls;
 	}
 	for (size_t i = 0; i < r->ncells; i++)
@@ -163,8 +167,18 @@ static void hostile_values(struct tt_report *r, const uint8_t *data,
 	free(v);
 }
 
+/* The table a report prices again with, on every other input. */
+static const char reprice_json[] =
+	"{\"version\":\"r\",\"currency\":\"USD\",\"source\":\"s\","
+	"\"snapshot_date\":\"2026-01-01\",\"models\":[{\"provider\":\"openai\","
+	"\"model\":\"*\",\"per_million\":{\"input\":1,\"output\":2},"
+	"\"tiers\":{\"batch\":{\"input\":0.5}},\"long_context\":{"
+	"\"above_input_tokens\":100,\"per_million\":{\"input\":3}}}]}";
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static struct tt_pricing table;
+	static int loaded;
 	struct tt_report_opts o = { 0 };
 	struct tt_report r;
 	unsigned mask;
@@ -181,6 +195,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.keys[o.nkeys++] = TT_RKEY_OWNER;
 	o.max_groups = 1 + data[2] % 4;
 	o.max_cells = 1 + data[2] / 4 % 8;
+	if (!loaded) {
+		char err[256];
+
+		CHECK(tt_pricing_parse(reprice_json, strlen(reprice_json),
+				       &table, err, sizeof(err)) == 0);
+		loaded = 1;
+	}
+	o.reprice = data[2] & 0x80 ? &table : NULL;
 	CHECK(tt_report_init(&r, &o) == 0);
 	for (p = data + 3; p < end; lines++) {
 		const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));

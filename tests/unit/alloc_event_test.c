@@ -66,7 +66,12 @@ static void setup(int with_prices)
 		 "gpt-4o-mini-2024-07-18");
 	fx.call.status = 200;
 	fx.call.attempt = -1;
-	fx.call.usage = (struct tt_usage){ 1000, 200, 400, 0, -1, 1200 };
+	tt_usage_reset(&fx.call.usage);
+	fx.call.usage.input_tokens = 1000;
+	fx.call.usage.output_tokens = 200;
+	fx.call.usage.cache_read_input_tokens = 400;
+	fx.call.usage.cache_creation_input_tokens = 0;
+	fx.call.usage.total_tokens = 1200;
 	fx.call.usage_status = TT_USAGE_REPORTED;
 	fx.rec.call = &fx.call;
 	fx.rec.host = "api.openai.com";

@@ -398,3 +398,60 @@ TT_TEST(odd_documents_and_reuse)
 	pdec_check_call(plain, TT_FRAME_WHOLE, &call);
 	tt_pdec_free(d);
 }
+
+/* The TTL split of cache writes is kept: 1-hour writes cost more. */
+TT_TEST(cache_writes_by_ttl)
+{
+	static const struct pdec_xch x = {
+		"anthropic", API, "/v1/messages", "claude-sonnet-4-5", -1,
+		{ NULL }, 200, { "content-type", "application/json", NULL },
+		{ { NULL, "{\"id\":\"msg_1\",\"type\":\"message\",\"model\":"
+			  "\"claude-sonnet-4-5\",\"usage\":{\"input_tokens\":10,"
+			  "\"cache_creation_input_tokens\":300,"
+			  "\"cache_read_input_tokens\":50,\"cache_creation\":{"
+			  "\"ephemeral_5m_input_tokens\":100,"
+			  "\"ephemeral_1h_input_tokens\":200},\"output_tokens\":5}}" } },
+		1, -1, -1,
+	};
+	struct tt_pdec *d = tt_pdec_new();
+	struct tt_call call;
+
+	pdec_run(d, &x, 1, 1, &call);
+	TT_CHECK_EQ_INT(call.usage.input_tokens, 360);
+	TT_CHECK_EQ_INT(call.usage.cache_creation_input_tokens, 300);
+	TT_CHECK_EQ_INT(call.usage.cache_creation_1h_input_tokens, 200);
+	TT_CHECK_EQ_STR(call.usage_problem, "");
+	tt_pdec_free(d);
+}
+
+/* A count no provider could mean is named, whatever became of it. */
+TT_TEST(impossible_counts_are_named)
+{
+	static const struct {
+		const char *usage, *problem;
+	} odd[] = {
+		{ "{\"input_tokens\":10.5,\"output_tokens\":5}", "fractional_count" },
+		{ "{\"input_tokens\":10,\"output_tokens\":-5}", "negative_count" },
+		{ "{\"input_tokens\":1e300,\"output_tokens\":5}", "absurd_count" },
+		{ "{\"input_tokens\":10,\"output_tokens\":5,\"server_tool_use\":"
+		  "{\"web_search_requests\":1.5}}", "" },
+	};
+	struct tt_pdec *d = tt_pdec_new();
+
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		char body[256];
+		struct pdec_xch x = {
+			"anthropic", API, "/v1/messages", "claude-sonnet-4-5", -1,
+			{ NULL }, 200, { "content-type", "application/json", NULL },
+			{ { NULL, body } }, 1, -1, -1,
+		};
+		struct tt_call call;
+
+		tt_case("%s", odd[i].usage);
+		snprintf(body, sizeof(body), "{\"type\":\"message\",\"usage\":%s}",
+			 odd[i].usage);
+		pdec_run(d, &x, 1, 1, &call);
+		TT_CHECK_EQ_STR(call.usage_problem, odd[i].problem);
+	}
+	tt_pdec_free(d);
+}

@@ -43,6 +43,25 @@ static const struct cls_case cases[] = {
 	  TT_VERDICT_FILTER, "sni_not_ai", NULL, "", NULL, 0 },
 	{ "sni_ai_h2", "generativelanguage.googleapis.com", TT_DIR_EGRESS,
 	  H2_PREFACE, 0, 0, TT_VERDICT_CAPTURE, "sni", "gcp.gemini", "", NULL, 0 },
+	/* Named by the ClientHello an earlier agent saw (a restart): a
+	 * client joined while it waited for a response is judged at its next
+	 * request, and HTTP/2 frames instead of the preface are a connection
+	 * joined mid-way (undecodable: booked dark, with its provider). */
+	{ "sni_midway_reads_response", "api.openai.com", TT_DIR_INGRESS, NULL,
+	  0, -EAGAIN, 0, NULL, NULL, NULL, "HTTP/1.1 200 OK\r\n", 0 },
+	{ "sni_midway_then_request", "api.openai.com", TT_DIR_INGRESS,
+	  REQ_OPENAI, 0, 0, TT_VERDICT_CAPTURE, "sni", "openai", "POST",
+	  "HTTP/1.1 200 OK\r\n", 0 },
+	{ "sni_midway_ingress_only", "api.openai.com", TT_DIR_INGRESS, NULL, 0,
+	  0, TT_VERDICT_CAPTURE, "sni", "openai", "", "\x17",
+	  TT_PEEK_INGRESS_MAX },
+	{ "sni_h2_midway", "api.openai.com", TT_DIR_EGRESS,
+	  "\x00\x00\x04\x08\x00\x00\x00\x00\x00\x00\x00\xff\xff", 13, 0,
+	  TT_VERDICT_FILTER, "h2_joined_midway", "openai", NULL, NULL, 0 },
+	{ "sni_h2_midway_after_ingress", "api.openai.com", TT_DIR_INGRESS,
+	  "\x00\x00\x04\x08\x00\x00\x00\x00\x00\x00\x00\xff\xff", 13, 0,
+	  TT_VERDICT_FILTER, "h2_joined_midway", "openai", NULL,
+	  "\x00\x00\x08\x06\x01\x00\x00\x00\x00", 9 },
 	/* A TLS server reads a request (or the HTTP/2 preface) first. */
 	{ "server_role", "", TT_DIR_INGRESS, NULL, 0, 0,
 	  TT_VERDICT_FILTER, "server_role", NULL, "", "POST /upload HTTP/1.1\r\n", 0 },

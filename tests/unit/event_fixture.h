@@ -85,7 +85,12 @@ __attribute__((unused)) static void efx_call(void)
 	c->stream = 1;
 	c->status = 200;
 	c->attempt = 1;
-	c->usage = (struct tt_usage){ 1000, 200, 400, 0, -1, 1200 };
+	tt_usage_reset(&c->usage);
+	c->usage.input_tokens = 1000;
+	c->usage.output_tokens = 200;
+	c->usage.cache_read_input_tokens = 400;
+	c->usage.cache_creation_input_tokens = 0;
+	c->usage.total_tokens = 1200;
 	c->usage_status = TT_USAGE_REPORTED;
 }
 

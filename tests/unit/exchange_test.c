@@ -10,7 +10,9 @@ struct got {
 	int n;
 	struct tt_call call[MAX_RECS];
 	char problem[MAX_RECS][32];
-	char key_hint[MAX_RECS][32];
+	char key_hint[MAX_RECS][48];
+	char key_id[MAX_RECS][20];
+	char key_source[MAX_RECS][20];
 };
 
 static void emit(void *ctx, const struct tt_xrec *rec)
@@ -21,7 +23,10 @@ static void emit(void *ctx, const struct tt_xrec *rec)
 		return;
 	g->call[g->n] = *rec->call;
 	snprintf(g->problem[g->n], 32, "%s", rec->problem ? rec->problem : "");
-	snprintf(g->key_hint[g->n], 32, "%s", rec->key.hint);
+	snprintf(g->key_hint[g->n], sizeof(g->key_hint[g->n]), "%s", rec->key.hint);
+	snprintf(g->key_id[g->n], sizeof(g->key_id[g->n]), "%s", rec->key.id);
+	snprintf(g->key_source[g->n], sizeof(g->key_source[g->n]), "%s",
+		 rec->key.source);
 	g->n++;
 }
 
@@ -220,4 +225,67 @@ TT_TEST(too_many_pending_requests_give_up_the_oldest)
 	tt_xconn_close(x, 3000);
 	TT_CHECK_EQ_INT(g.n, TT_X_PENDING_MAX + 3);
 	tt_xconn_free(x);
+}
+
+/* One request with the given head lines and a Gemini answer. */
+static void gemini_call(struct got *g, const char *host, const char *target,
+			const char *auth)
+{
+	static const char body[] = "{\"contents\":[]}";
+	static const char answer[] =
+		"{\"candidates\":[],\"usageMetadata\":{\"promptTokenCount\":5,"
+		"\"candidatesTokenCount\":2,\"totalTokenCount\":7},"
+		"\"modelVersion\":\"gemini-2.5-flash\"}";
+	struct tt_xconn_info info = { .server_name = host };
+	char req[1024], resp[512];
+	struct tt_xconn *x;
+
+	memset(g, 0, sizeof(*g));
+	x = tt_xconn_new(&info, emit, g);
+	snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nHost: %s\r\n%s"
+		 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+		 target, host, auth, strlen(body), body);
+	snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nContent-Type: "
+		 "application/json\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(answer), answer);
+	feed(x, TT_DIR_EGRESS, req, strlen(req));
+	feed(x, TT_DIR_INGRESS, resp, strlen(resp));
+	tt_xconn_free(x);
+}
+
+/* Gemini's legacy ?key= is a key like x-goog-api-key, and never part of
+ * the record; Vertex's rotating OAuth token gives way to the project. */
+TT_TEST(keys_in_the_url_and_vertex_projects)
+{
+	static const char key[] = "AIzaSyA-1234567890abcdefghijklmnowxyz";
+	char target[256], hdr[128];
+	struct got a, b;
+
+	snprintf(target, sizeof(target),
+		 "/v1beta/models/gemini-2.5-flash:generateContent?key=%s", key);
+	gemini_call(&a, "generativelanguage.googleapis.com", target, "");
+	snprintf(hdr, sizeof(hdr), "x-goog-api-key: %s\r\n", key);
+	gemini_call(&b, "generativelanguage.googleapis.com",
+		    "/v1beta/models/gemini-2.5-flash:generateContent", hdr);
+	TT_CHECK_EQ_INT(a.n, 1);
+	TT_CHECK_EQ_INT(b.n, 1);
+	TT_CHECK_EQ_STR(a.key_id[0], b.key_id[0]);
+	TT_CHECK_EQ_STR(a.key_source[0], "api_key");
+	TT_CHECK_EQ_STR(a.key_hint[0], "AIza...wxyz");
+	TT_CHECK(!strstr(a.call[0].endpoint, "key="));
+	TT_CHECK_EQ_U64(a.call[0].usage.input_tokens, 5);
+
+	/* Two hourly tokens, one project. */
+	gemini_call(&a, "us-central1-aiplatform.googleapis.com",
+		    "/v1/projects/acme-ml/locations/us-central1/publishers/google/"
+		    "models/gemini-2.5-flash:generateContent",
+		    "Authorization: Bearer ya29.first-token-aaaaaaaaaaaaaaaa\r\n");
+	gemini_call(&b, "us-central1-aiplatform.googleapis.com",
+		    "/v1/projects/acme-ml/locations/us-central1/publishers/google/"
+		    "models/gemini-2.5-flash:generateContent",
+		    "Authorization: Bearer ya29.second-token-bbbbbbbbbbbbbbb\r\n");
+	TT_CHECK_EQ_INT(a.n, 1);
+	TT_CHECK_EQ_STR(a.key_id[0], b.key_id[0]);
+	TT_CHECK_EQ_STR(a.key_source[0], "gcp_project");
+	TT_CHECK_EQ_STR(a.key_hint[0], "project acme-ml");
 }

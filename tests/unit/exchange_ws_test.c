@@ -15,7 +15,7 @@ struct got {
 	int n;
 	struct tt_call call[MAX_RECS];
 	char problem[MAX_RECS][32];
-	char key_hint[MAX_RECS][32];
+	char key_hint[MAX_RECS][48];
 	uint64_t req_bytes[MAX_RECS];
 };
 
@@ -27,7 +27,7 @@ static void emit(void *ctx, const struct tt_xrec *rec)
 		return;
 	g->call[g->n] = *rec->call;
 	snprintf(g->problem[g->n], 32, "%s", rec->problem ? rec->problem : "");
-	snprintf(g->key_hint[g->n], 32, "%s", rec->key.hint);
+	snprintf(g->key_hint[g->n], sizeof(g->key_hint[g->n]), "%s", rec->key.hint);
 	g->req_bytes[g->n] = rec->request_bytes;
 	g->n++;
 }

@@ -359,3 +359,37 @@ TT_TEST(odd_documents)
 	TT_CHECK(tt_pdec_stats(d)->unknown_events >= 1);
 	tt_pdec_free(d);
 }
+
+/* Audio and image tokens by modality, the cached ones left to the cache
+ * rate; the tier that served the call. */
+TT_TEST(modalities_and_tier)
+{
+	static const struct pdec_xch x = {
+		"gcp.vertex_ai", VERTEX, VPATH "gemini-2.5-flash:generateContent",
+		NULL, -1, { NULL }, 200, { "content-type", "application/json", NULL },
+		{ { NULL, "{\"candidates\":[],\"usageMetadata\":{"
+			  "\"promptTokenCount\":1000,\"cachedContentTokenCount\":300,"
+			  "\"candidatesTokenCount\":200,\"thoughtsTokenCount\":50,"
+			  "\"promptTokensDetails\":[{\"modality\":\"TEXT\",\"tokenCount\":400},"
+			  "{\"modality\":\"AUDIO\",\"tokenCount\":500},"
+			  "{\"modality\":\"IMAGE\",\"tokenCount\":100}],"
+			  "\"cacheTokensDetails\":[{\"modality\":\"AUDIO\",\"tokenCount\":300}],"
+			  "\"candidatesTokensDetails\":[{\"modality\":\"AUDIO\",\"tokenCount\":150}],"
+			  "\"trafficType\":\"ON_DEMAND_PRIORITY\"},"
+			  "\"modelVersion\":\"gemini-2.5-flash\"}" } },
+		1, -1, -1,
+	};
+	struct tt_pdec *d = tt_pdec_new();
+	struct tt_call call;
+
+	pdec_run(d, &x, 1, 1, &call);
+	TT_CHECK_EQ_INT(call.usage.input_tokens, 1000);
+	TT_CHECK_EQ_INT(call.usage.cache_read_input_tokens, 300);
+	TT_CHECK_EQ_INT(call.usage.audio_input_tokens, 200);
+	TT_CHECK_EQ_INT(call.usage.image_input_tokens, 100);
+	TT_CHECK_EQ_INT(call.usage.output_tokens, 250);
+	TT_CHECK_EQ_INT(call.usage.audio_output_tokens, 150);
+	TT_CHECK_EQ_INT(call.usage.image_output_tokens, -1);
+	TT_CHECK_EQ_STR(call.service_tier, "ON_DEMAND_PRIORITY");
+	tt_pdec_free(d);
+}

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "provider/keyfp.h"
+#include "util/sha256.h"
 #include "tt_test.h"
 
 /* ids are the first 16 hex digits of `printf %s KEY | sha256sum`. */
@@ -169,4 +170,96 @@ TT_TEST(random_keys_leak_only_the_last_four)
 			bad++;
 		}
 	}
+}
+
+/* Every SigV4 signature differs; the IAM key behind them does not. */
+TT_TEST(sigv4_fingerprints_the_access_key_id)
+{
+	static const char *const sigs[] = {
+		"AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261123/us-east-1/"
+		"bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature="
+		"fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024",
+		"AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261124/us-west-2/"
+		"bedrock/aws4_request,SignedHeaders=content-type;host;x-amz-date,"
+		"Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	};
+	static const char sts[] = "AWS4-HMAC-SHA256 Credential=ASIAQWERTYUIOPASDFGH/"
+				  "20261123/eu-west-1/bedrock/aws4_request";
+	struct tt_keyfp a, b, other;
+	char hex[TT_SHA256_HEX], want[20];
+
+	TT_CHECK_EQ_INT(tt_keyfp_from_header(sigs[0], strlen(sigs[0]), &a), 0);
+	TT_CHECK_EQ_INT(tt_keyfp_from_header(sigs[1], strlen(sigs[1]), &b), 0);
+	TT_CHECK_EQ_STR(a.id, b.id);
+	/* The id is that of the access key id (domain-separated), never of
+	 * the signature. */
+	TT_CHECK_EQ_INT(tt_sha256_hex("aws:", "AKIAIOSFODNN7EXAMPLE", 20, hex), 0);
+	snprintf(want, sizeof(want), "k_%.16s", hex);
+	TT_CHECK_EQ_STR(a.id, want);
+	TT_CHECK_EQ_STR(a.hint, "AKIA...MPLE");
+	TT_CHECK_EQ_STR(a.source, "aws_access_key_id");
+	TT_CHECK(!strstr(a.hint, "fe5f80"));
+	TT_CHECK_EQ_INT(tt_keyfp_from_header(
+		sts, strlen(sts), &other), 0);
+	TT_CHECK(strcmp(other.id, a.id) != 0);
+	TT_CHECK_EQ_STR(other.hint, "ASIA...DFGH");
+}
+
+TT_TEST(sources_of_other_credentials)
+{
+	static const char *const q[] = {
+		"/v1beta/models/gemini-2.5-flash:generateContent?key=AIzaSyA-1234567890abcdefghijklmnowxyz",
+		"/v1beta/models/x:streamGenerateContent?alt=sse&key=AIzaSyA-1234567890abcdefghijklmnowxyz&y=1",
+	};
+	struct tt_keyfp h, fp;
+
+	/* ?key= is the same key as x-goog-api-key. */
+	static const char key[] = "AIzaSyA-1234567890abcdefghijklmnowxyz";
+	static const char ya29[] = "Bearer ya29.a0AfB_byC-abcdefghijklmnop";
+	static const char jwt[] = "Bearer eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.c2ln";
+
+	TT_CHECK_EQ_INT(tt_keyfp_from_header(key, strlen(key), &h), 0);
+	TT_CHECK_EQ_STR(h.source, "api_key");
+	for (size_t i = 0; i < 2; i++) {
+		tt_case("%zu", i);
+		TT_CHECK_EQ_INT(tt_keyfp_from_query(q[i], strlen(q[i]), &fp), 0);
+		TT_CHECK_EQ_STR(fp.id, h.id);
+		TT_CHECK_EQ_STR(fp.hint, "AIza...wxyz");
+	}
+	TT_CHECK_EQ_INT(tt_keyfp_from_query("/v1/x?monkey=1&alt=sse", 22, &fp),
+			-ENOENT);
+	TT_CHECK_EQ_INT(tt_keyfp_from_query("/v1/x", 5, &fp), -ENOENT);
+	/* OAuth access tokens and JWTs rotate: said so, and no hint. */
+	TT_CHECK_EQ_INT(tt_keyfp_from_header(ya29, strlen(ya29), &fp), 0);
+	TT_CHECK_EQ_STR(fp.source, "bearer_token");
+	TT_CHECK_EQ_STR(fp.hint, "");
+	TT_CHECK_EQ_INT(tt_keyfp_from_header(jwt, strlen(jwt), &fp), 0);
+	TT_CHECK_EQ_STR(fp.source, "bearer_token");
+}
+
+TT_TEST(vertex_project_is_the_stable_fact)
+{
+	static const char path[] =
+		"/v1/projects/acme-ml-prod/locations/us-central1/publishers/google/"
+		"models/gemini-2.5-pro:generateContent";
+	struct tt_keyfp a, b;
+
+	TT_CHECK_EQ_INT(tt_keyfp_gcp_project("us-central1-aiplatform.googleapis.com",
+					     path, strlen(path), &a), 0);
+	TT_CHECK_EQ_INT(tt_keyfp_gcp_project("aiplatform.googleapis.com", path,
+					     strlen(path), &b), 0);
+	TT_CHECK_EQ_STR(a.id, b.id);
+	TT_CHECK_EQ_STR(a.source, "gcp_project");
+	TT_CHECK_EQ_STR(a.hint, "project acme-ml-prod");
+	TT_CHECK_EQ_INT(tt_keyfp_gcp_project("aiplatform.eu.rep.googleapis.com",
+					     path, strlen(path), &b), 0);
+	TT_CHECK_EQ_STR(a.id, b.id);
+	/* Not Vertex, or no project (express mode with a key). */
+	TT_CHECK_EQ_INT(tt_keyfp_gcp_project("generativelanguage.googleapis.com",
+					     path, strlen(path), &b), -ENOENT);
+	TT_CHECK_EQ_INT(tt_keyfp_gcp_project("evil-aiplatform.googleapis.com.x",
+					     path, strlen(path), &b), -ENOENT);
+	TT_CHECK_EQ_INT(tt_keyfp_gcp_project("aiplatform.googleapis.com",
+					     "/v1/publishers/google/models/x:generateContent",
+					     46, &b), -ENOENT);
 }

@@ -432,7 +432,7 @@ TT_TEST(call_metrics_unallocated_unpriced_unknown)
 	c.provider[0] = '\0';
 	c.response_model[0] = '\0'; /* falls back to the requested model */
 	c.outcome = TT_OUT_RATE_LIMITED;
-	c.usage = (struct tt_usage){ -1, -1, -1, -1, -1, -1 };
+	tt_usage_reset(&c.usage);
 	rec.end_ns = rec.start_ns; /* no duration */
 	event_of(&rec, &res, &ev);
 	tt_call_metrics_observe(&cm, &ev);
@@ -443,12 +443,19 @@ TT_TEST(call_metrics_unallocated_unpriced_unknown)
 	TT_CHECK(tt_mfam_get(cm.duration, k) == 0);
 	k[5] = "input";
 	TT_CHECK(isnan(tt_mfam_get(cm.tokens, k)));
-	/* Priced in USD but not priced: no cost series either. */
+	k[5] = "unknown_model";
+	TT_CHECK(isnan(tt_mfam_get(cm.unpriced, k))); /* it was priced */
+	/* Priced in USD but not priced: no cost series either, one
+	 * unpriced call by its reason. */
 	res.currency = "USD";
 	res.priced = 0;
 	event_of(&rec, &res, &ev);
+	ev.cost_reason = "unknown_model";
 	tt_call_metrics_observe(&cm, &ev);
+	k[5] = NULL;
 	TT_CHECK(isnan(tt_mfam_get(cm.cost, k)));
+	k[5] = "unknown_model";
+	TT_CHECK_EQ_INT((int)tt_mfam_get(cm.unpriced, k), 1);
 	tt_metrics_free(m);
 }
 

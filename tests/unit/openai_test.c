@@ -849,3 +849,57 @@ TT_TEST(malformed_documents)
 	TT_CHECK_EQ_STR(call.error_type, "");
 	tt_pdec_free(d);
 }
+
+/* Audio and image details of Chat and Responses usage; an image
+ * generation's output is its images. */
+TT_TEST(media_details)
+{
+	static const struct {
+		const char *target, *usage;
+		int64_t ai, ao, ii, io;
+	} media[] = {
+		{ "/v1/chat/completions",
+		  "{\"prompt_tokens\":1000,\"completion_tokens\":400,"
+		  "\"prompt_tokens_details\":{\"cached_tokens\":100,\"audio_tokens\":600},"
+		  "\"completion_tokens_details\":{\"audio_tokens\":300}}",
+		  600, 300, -1, -1 },
+		/* Cached media the details do not split: bounded by the
+		 * uncached input. */
+		{ "/v1/chat/completions",
+		  "{\"prompt_tokens\":1000,\"completion_tokens\":10,"
+		  "\"prompt_tokens_details\":{\"cached_tokens\":900,\"image_tokens\":800}}",
+		  -1, -1, 100, -1 },
+		{ "/v1/responses",
+		  "{\"input_tokens\":50,\"output_tokens\":20,\"input_tokens_details\":"
+		  "{\"cached_tokens\":0,\"image_tokens\":30}}",
+		  -1, -1, 30, -1 },
+		{ "/v1/images/generations",
+		  "{\"input_tokens\":13,\"output_tokens\":4160,\"input_tokens_details\":"
+		  "{\"image_tokens\":0,\"text_tokens\":13}}",
+		  -1, -1, 0, 4160 },
+	};
+	struct tt_pdec *d = tt_pdec_new();
+
+	for (size_t i = 0; i < sizeof(media) / sizeof(media[0]); i++) {
+		char body[512];
+		struct pdec_xch x = {
+			"openai", "api.openai.com", media[i].target, "m", -1,
+			{ NULL }, 200, { JSON_CT, NULL }, { { NULL, body } }, 1,
+			-1, -1,
+		};
+		struct tt_call call;
+
+		tt_case("%zu", i);
+		snprintf(body, sizeof(body),
+			 "{\"id\":\"x\",\"object\":\"%s\",\"usage\":%s}",
+			 strstr(media[i].target, "responses") ? "response"
+							      : "chat.completion",
+			 media[i].usage);
+		pdec_run(d, &x, 1, 1, &call);
+		TT_CHECK_EQ_INT(call.usage.audio_input_tokens, media[i].ai);
+		TT_CHECK_EQ_INT(call.usage.audio_output_tokens, media[i].ao);
+		TT_CHECK_EQ_INT(call.usage.image_input_tokens, media[i].ii);
+		TT_CHECK_EQ_INT(call.usage.image_output_tokens, media[i].io);
+	}
+	tt_pdec_free(d);
+}

@@ -35,6 +35,8 @@ struct ev {
 	int attempt, mismatch, priced;
 	double amount;
 	long long in, out, cache_read, cache_write, reasoning;
+	int dark;                         /* a dark connection: "connection" */
+	long long dark_sent, dark_received;
 };
 
 /* A successful, allocated, priced call; tests change what they need. */
@@ -178,7 +180,19 @@ static const char *line_of(const struct ev *e)
 	tt_jsonw_int(&w, "request_bytes", 10);
 	tt_jsonw_int(&w, "response_bytes", 20);
 	tt_jsonw_str(&w, "response_encoding", "identity");
-	tt_jsonw_null(&w, "problem");
+	tt_jsonw_str(&w, "problem", e->dark ? e->reason : NULL);
+	if (e->dark) {
+		tt_jsonw_open(&w, "connection");
+		tt_jsonw_str(&w, "server_name", "api.openai.com");
+		tt_jsonw_str(&w, "name_source", "client_hello");
+		tt_jsonw_str(&w, "peer_address", "127.0.0.1");
+		tt_jsonw_int(&w, "peer_port", 443);
+		tt_jsonw_int(&w, "bytes_sent", e->dark_sent);
+		tt_jsonw_int(&w, "bytes_received", e->dark_received);
+		tt_jsonw_close(&w);
+	} else {
+		tt_jsonw_null(&w, "connection");
+	}
 	tt_jsonw_close(&w);
 	if (tt_jsonw_finish(&w) < 0)
 		abort();
@@ -211,6 +225,25 @@ static void init_keys(struct tt_report *r, const char *keys)
 
 	if (tt_report_parse_keys(keys, &o, NULL) || tt_report_init(r, &o))
 		abort();
+}
+
+/* A dark connection as the agent writes it: no model, no usage, no
+ * cost; the reason it is dark is the cost's reason. */
+__attribute__((unused))
+static struct ev dark_ev(long long sent, long long received)
+{
+	struct ev e = base();
+
+	e.dark = 1;
+	e.dark_sent = sent;
+	e.dark_received = received;
+	e.req_model = e.resp_model = NULL;
+	e.outcome = "unknown";
+	e.attempt = -1;
+	e.in = e.out = e.cache_read = e.cache_write = e.reasoning = -1;
+	e.priced = 0;
+	e.reason = "tls_not_traced";
+	return e;
 }
 
 /* Collects writer output. */

@@ -160,3 +160,63 @@ TT_TEST(writers)
 	tt_report_free(&r);
 	free(t);
 }
+
+/* Dark connections in every writer: JSON and CSV fields, the table's
+ * columns (connections, bytes both ways), and no FOCUS row (no cost). */
+TT_TEST(dark_columns_in_writers)
+{
+	struct tt_report r;
+	struct ev e = base(), d1 = dark_ev(1000, 5000), d2 = dark_ev(24, 76);
+	struct text *t = calloc(1, sizeof(*t));
+	char *nl, *last;
+	cJSON *j;
+
+	init_keys(&r, "owner,provider,model");
+	feed_ev(&r, &e);
+	d1.ts = d2.ts = "2026-11-24T09:00:00.000000Z";
+	feed_ev(&r, &d1);
+	feed_ev(&r, &d2);
+	TT_CHECK_EQ_INT(tt_report_finish(&r), 0);
+
+	TT_CHECK_EQ_INT(tt_report_write_json(&r, to_text, t), 0);
+	nl = strchr(t->buf, '\n');
+	nl = nl ? strchr(nl + 1, '\n') : NULL; /* the second group: the dark one */
+	TT_CHECK(nl != NULL);
+	if (nl) {
+		*nl = '\0';
+		j = cJSON_Parse(strchr(t->buf, '\n') + 1);
+		TT_CHECK(j != NULL);
+		TT_CHECK(cJSON_IsNull(cJSON_GetObjectItem(
+			cJSON_GetObjectItem(j, "key"), "model")));
+		TT_CHECK_EQ_INT(cJSON_GetObjectItem(j, "calls")->valuedouble, 0);
+		TT_CHECK_EQ_INT(cJSON_GetObjectItem(j, "dark_connections")->valuedouble, 2);
+		TT_CHECK_EQ_INT(cJSON_GetObjectItem(j, "dark_bytes_sent")->valuedouble, 1024);
+		TT_CHECK_EQ_INT(cJSON_GetObjectItem(j, "dark_bytes_received")->valuedouble,
+				5076);
+		cJSON_Delete(j);
+	}
+
+	t->len = 0;
+	TT_CHECK_EQ_INT(tt_report_write_csv(&r, to_text, t), 0);
+	TT_CHECK_EQ_STR(csv_get(t->buf, 1, "dark_connections"), "0");
+	TT_CHECK_EQ_STR(csv_get(t->buf, 2, "dark_connections"), "2");
+	TT_CHECK_EQ_STR(csv_get(t->buf, 3, "row_type"), "total");
+	TT_CHECK_EQ_STR(csv_get(t->buf, 3, "dark_bytes_received"), "5076");
+
+	t->len = 0;
+	TT_CHECK_EQ_INT(tt_report_write_table(&r, to_text, t), 0);
+	TT_CHECK(strstr(t->buf, "env_mismatch  dark_conns  dark_bytes\n") != NULL);
+	last = strstr(t->buf, "TOTAL");
+	nl = last ? strchr(last, '\n') : NULL;
+	/* Right-aligned under their heads: 2 connections, 6100 bytes. */
+	TT_CHECK(nl && nl - last > 22 &&
+		 !strncmp(nl - 22, "         2        6100", 22));
+
+	t->len = 0;
+	TT_CHECK_EQ_INT(tt_report_write_focus(&r, to_text, t), 0);
+	TT_CHECK(csv_get(t->buf, 1, "x_Calls") != NULL);
+	TT_CHECK_EQ_STR(csv_get(t->buf, 1, "x_Calls"), "1");
+	TT_CHECK(csv_get(t->buf, 2, "x_Calls") == NULL);
+	tt_report_free(&r);
+	free(t);
+}

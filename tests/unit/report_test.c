@@ -582,3 +582,78 @@ TT_TEST(long_values_cut)
 	TT_CHECK_EQ_U64(r.values_truncated, 1);
 	tt_report_free(&r);
 }
+
+/* Dark connections are no calls: their own columns (connections, bytes
+ * each way), nothing in the call numbers; totals add them up. */
+TT_TEST(dark_connections_own_column)
+{
+	struct tt_report r;
+	struct ev d1 = dark_ev(1000, 5000), d2 = dark_ev(24, 76);
+	const struct tt_report_group *g;
+	char t[32];
+
+	init_keys(&r, "owner,provider");
+	feed_three(&r); /* payments: 2 calls, unallocated: 1 */
+	d2.ts = "2026-11-23T11:00:00.000000Z";
+	TT_CHECK_EQ_INT(feed_ev(&r, &d1), TT_RLINE_EVENT);
+	TT_CHECK_EQ_INT(feed_ev(&r, &d2), TT_RLINE_EVENT);
+	d1.owner = "search";
+	TT_CHECK_EQ_INT(feed_ev(&r, &d1), TT_RLINE_EVENT);
+	TT_CHECK_EQ_INT(tt_report_finish(&r), 0);
+	TT_CHECK_EQ_INT(r.ngroups, 3);
+	g = tt_report_group_at(&r, 0);
+	TT_CHECK_EQ_STR(g->val[0], "payments");
+	TT_CHECK_EQ_U64(g->st.calls, 2);
+	TT_CHECK_EQ_U64(g->st.failures, 1);
+	TT_CHECK_EQ_U64(g->st.unpriced, 1);
+	TT_CHECK_EQ_U64(g->st.unpriced_by[TT_RREASON_OTHER], 0);
+	TT_CHECK_EQ_U64(g->st.allocated, 2);
+	TT_CHECK_EQ_U64(g->st.attempt_known, 2);
+	TT_CHECK_EQ_U64(g->st.dark, 2);
+	TT_CHECK_EQ_U64(g->st.dark_sent, 1024);
+	TT_CHECK_EQ_U64(g->st.dark_received, 5076);
+	tt_report_format_time(g->st.last_us, t);
+	TT_CHECK_EQ_STR(t, "2026-11-23T11:00:00.000000Z");
+	g = tt_report_group_at(&r, 2);
+	TT_CHECK_EQ_STR(g->val[0], "search");
+	TT_CHECK_EQ_U64(g->st.calls, 0);
+	TT_CHECK_EQ_U64(g->st.dark, 1);
+	TT_CHECK_EQ_U64(g->st.dark_sent, 1000);
+	TT_CHECK_EQ_U64(r.totals[0].st.calls, 3);
+	TT_CHECK_EQ_U64(r.totals[0].st.dark, 3);
+	TT_CHECK_EQ_U64(r.totals[0].st.dark_sent, 2024);
+	TT_CHECK_EQ_U64(r.totals[0].st.dark_received, 10076);
+	TT_CHECK_EQ_U64(r.lines[TT_RLINE_EVENT], 6);
+	tt_report_free(&r);
+}
+
+/* "connection": null or, in ledgers older than it, absent for a call; an
+ * object with byte counts for a dark connection; anything else is a bad
+ * field. */
+TT_TEST(connection_field)
+{
+	static const char field[] = ",\"connection\":null";
+	struct tt_report r;
+	struct ev e = base(), d = dark_ev(-5, 2);
+	char line[16384], *at;
+
+	init_keys(&r, "owner");
+	snprintf(line, sizeof(line), "%s", line_of(&e));
+	at = strstr(line, field);
+	TT_CHECK(at != NULL);
+	if (at)
+		memmove(at, at + strlen(field), strlen(at + strlen(field)) + 1);
+	TT_CHECK_EQ_INT(feed_str(&r, line), TT_RLINE_EVENT);
+	TT_CHECK_EQ_INT(feed_ev(&r, &e), TT_RLINE_EVENT);
+	TT_CHECK_EQ_INT(feed_ev(&r, &d), TT_RLINE_BAD_FIELD);
+	snprintf(line, sizeof(line), "%s", line_of(&e));
+	at = strstr(line, field);
+	TT_CHECK(at != NULL);
+	if (at)
+		memcpy(at, ",\"connection\":true", strlen(field));
+	TT_CHECK_EQ_INT(feed_str(&r, line), TT_RLINE_BAD_FIELD);
+	TT_CHECK_EQ_INT(tt_report_finish(&r), 0);
+	TT_CHECK_EQ_U64(tt_report_group_at(&r, 0)->st.calls, 2);
+	TT_CHECK_EQ_U64(tt_report_group_at(&r, 0)->st.dark, 0);
+	tt_report_free(&r);
+}

@@ -32,6 +32,8 @@ enum tt_ev_type {
 	TT_EV_EXIT = 5,    /* last thread of a traced process exited */
 	TT_EV_LIBLOAD = 6, /* ld.so mapped new objects into a process */
 	TT_EV_SOCK = 7,    /* an AI connection at the socket layer (tt_ev_sock) */
+	TT_EV_FORK = 8,    /* an armed process forked: hdr.pid the child,
+			    * hdr.conn the parent */
 };
 
 enum tt_dir {
@@ -114,7 +116,8 @@ enum tt_verdict {
 	X(SOCK_FAILOPEN, "holds ended by their deadline, not by the agent")    \
 	X(SOCK_LINKED, "AI connections tied to their TLS connection")          \
 	X(SOCK_TABLE_FULL, "AI connections not listed: ai_socks full")         \
-	X(SOCK_KICKED, "held segments pushed out once the process was armed")
+	X(SOCK_KICKED, "held segments pushed out once the process was armed") \
+	X(SOCK_EV_LOST, "observer events dropped: process ring buffer full")
 
 enum tt_counter {
 #define TT_C_ENUM(id, doc) TT_C_##id,

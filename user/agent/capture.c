@@ -262,6 +262,9 @@ int tt_capture_open(struct tt_capture *cap, const struct tt_capture_opts *o,
 	if (!err)
 		err = attach_prog(&skel->links.sched_exit, skel->progs.sched_exit,
 				  "exit tracepoint");
+	if (!err && o->scoped)
+		err = attach_prog(&skel->links.sched_fork, skel->progs.sched_fork,
+				  "fork tracepoint");
 	if (err)
 		goto fail;
 	if (o->cgroup_root)
@@ -307,6 +310,34 @@ int tt_capture_each_ai_sock(struct tt_capture *cap,
 		n++;
 	}
 	return n;
+}
+
+int tt_capture_prune_ai_socks(struct tt_capture *cap)
+{
+	int fd = bpf_map__fd(cap->skel->maps.ai_socks), total = 0, ndead, gone;
+	uint64_t key, next, dead[256];
+	struct tt_ai_sock s;
+
+	/* Collect first (deleting while iterating restarts the walk), a
+	 * batch at a time: each walk after a full batch starts over. */
+	do {
+		int first = 1;
+
+		ndead = gone = 0;
+		while (ndead < 256 &&
+		       !bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+			first = 0;
+			key = next;
+			if (!bpf_map_lookup_elem(fd, &key, &s) &&
+			    kill((pid_t)s.tgid, 0) && errno == ESRCH)
+				dead[ndead++] = key;
+		}
+		for (int i = 0; i < ndead; i++)
+			if (!bpf_map_delete_elem(fd, &dead[i]))
+				gone++;
+		total += gone;
+	} while (ndead == 256 && gone);
+	return total;
 }
 
 void tt_capture_close(struct tt_capture *cap)

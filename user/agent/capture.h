@@ -46,6 +46,10 @@ void tt_capture_close(struct tt_capture *cap);
 int tt_capture_each_ai_sock(struct tt_capture *cap,
 			    void (*cb)(void *ctx, const struct tt_ai_sock *s),
 			    void *ctx);
+/* Deletes the listed AI connections of processes that no longer exist: an
+ * earlier agent's entries whose sockets closed while no agent ran. Returns
+ * how many. */
+int tt_capture_prune_ai_socks(struct tt_capture *cap);
 /* Changes the hold deadline (reload); 0 turns holding off. */
 void tt_capture_set_hold(struct tt_capture *cap, unsigned hold_ms);
 

@@ -86,10 +86,13 @@
 	  "Allocation events not written, by reason.")                         \
 	X(UNPRICED, "tokentap_unpriced_requests_total", C, "reason",           \
 	  "Calls left without a cost estimate, by reason.")                    \
+	X(PRICED, "tokentap_priced_requests_total", C, NULL,                   \
+	  "Calls given a cost estimate.")                                      \
 	X(PRICING_FALLBACK, "tokentap_pricing_fallbacks_total", C, NULL,       \
 	  "Calls priced with another provider's entry (Azure as OpenAI, ...).") \
-	X(INCONSISTENT_USAGE, "tokentap_inconsistent_usage_total", C, NULL,    \
-	  "Calls whose cache or reasoning counts exceed their totals.")        \
+	X(PRICING_SUBST, "tokentap_pricing_substitutions_total", C, NULL,      \
+	  "Calls priced with a rate the table lacked taken from a base rate "  \
+	  "(the event's cost.lacked says which).")                             \
 	X(DECLARED_TRUNC, "tokentap_declared_values_truncated_total", C, NULL, \
 	  "Allocation header values cut to their cap.")                        \
 	X(FACTS_ERRORS, "tokentap_process_facts_errors_total", C, "reason",    \
@@ -254,7 +257,9 @@ const struct tt_counter_row tt_counter_rows[] = {
 	ROW("attach", "disarmed_exec", DISARMS, "exec", attach.disarmed_exec)
 	ROW("attach", "disarmed_idle", DISARMS, "idle", attach.disarmed_idle)
 	KEY("attach", "kick_runs", attach.kicks)
+	KEY("attach", "kick_runs_netns", attach.kicks_netns)
 	KEY("attach", "kick_errors", attach.kick_errors)
+	KEY("attach", "kick_netns_errors", attach.kick_netns_errors)
 	KEY("attach", "detach_sync", attach.detach_sync)
 	KEY("attach", "arm_ns_total", attach.attach_ns_total)
 	KEY("attach", "arm_ns_max", attach.attach_ns_max)
@@ -270,6 +275,7 @@ const struct tt_counter_row tt_counter_rows[] = {
 	KEY("observer", "hold_drops", BPF(SOCK_HOLD_DROPS))
 	ROW("observer", "linked", AI_SOCKETS, "linked", BPF(SOCK_LINKED))
 	ROW("observer", "table_full", TABLE_FULL, "kernel_ai_connections", BPF(SOCK_TABLE_FULL))
+	KEY("observer", "events_lost", BPF(SOCK_EV_LOST))
 	ROW("observer", "ai_connections", AI_SOCKETS, "reported", pipe.socks_opened)
 	ROW("observer", "not_ai", AI_SOCKETS, "not_ai", pipe.socks_not_ai)
 	ROW("observer", "ai_table_full", TABLE_FULL, "ai_connections", pipe.socks_table_full)
@@ -315,13 +321,17 @@ const struct tt_counter_row tt_counter_rows[] = {
 	KEY("allocation", "unallocated", alloc.unallocated)
 	KEY("allocation", "environment_mismatch", alloc.env_mismatch)
 	ROW("allocation", "declared_truncated", DECLARED_TRUNC, NULL, alloc.declared_truncated)
-	KEY("allocation.pricing", "priced", alloc.pricing.priced)
+	ROW("allocation.pricing", "priced", PRICED, NULL, alloc.pricing.priced)
 	ROW("allocation.pricing", "unknown_model", UNPRICED, "unknown_model", alloc.pricing.unknown_model)
 	ROW("allocation.pricing", "no_usage", UNPRICED, "no_usage", alloc.pricing.no_usage)
 	ROW("allocation.pricing", "missing_rate", UNPRICED, "missing_rate", alloc.pricing.missing_rate)
+	ROW("allocation.pricing", "invalid_usage", UNPRICED, "invalid_usage", alloc.pricing.invalid_usage)
+	ROW("allocation.pricing", "no_price_at_date", UNPRICED, "no_price_at_date", alloc.pricing.no_price_at_date)
 	ROW("allocation.pricing", "no_price_table", UNPRICED, "no_price_table", alloc.no_price_table)
 	ROW("allocation.pricing", "fallback", PRICING_FALLBACK, NULL, alloc.pricing.fallback)
-	ROW("allocation.pricing", "inconsistent_usage", INCONSISTENT_USAGE, NULL, alloc.pricing.inconsistent)
+	ROW("allocation.pricing", "substituted", PRICING_SUBST, NULL, alloc.pricing.substituted)
+	KEY("allocation.pricing", "long_context", alloc.pricing.long_context)
+	KEY("allocation.pricing", "tiered", alloc.pricing.tiered)
 	KEY("allocation.process_facts", "gathered", facts.gathered)
 	ROW("allocation.process_facts", "table_full", TABLE_FULL, "process_facts", facts.table_full)
 	ROW("allocation.process_facts", "exe_errors", FACTS_ERRORS, "exe", facts.exe_errors)

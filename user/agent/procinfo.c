@@ -107,6 +107,24 @@ static void read_exe(struct tt_procs *ps, struct tt_procinfo *pi)
 	pi->exe[n] = '\0';
 }
 
+/* A caller that knows no comm (the connection observer's records carry
+ * none): the process's own, from /proc. */
+static void read_comm(struct tt_procs *ps, struct tt_procinfo *pi)
+{
+	char path[32];
+	long n;
+	int more;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", pi->pid);
+	n = read_file(ps, path, sizeof(pi->comm) - 1, &more);
+	if (n <= 0)
+		return;
+	if (ps->buf[n - 1] == '\n')
+		n--;
+	memcpy(pi->comm, ps->buf, (size_t)n);
+	pi->comm[n] = '\0';
+}
+
 static void read_environ(struct tt_procs *ps, struct tt_procinfo *pi)
 {
 	char path[32];
@@ -236,6 +254,8 @@ struct tt_procinfo *tt_procs_get(struct tt_procs *ps, uint32_t pid,
 	pi->cgroup_id = cgroup_id;
 	pi->refs = 1;
 	snprintf(pi->comm, sizeof(pi->comm), "%s", comm ? comm : "");
+	if (!pi->comm[0])
+		read_comm(ps, pi);
 	read_exe(ps, pi);
 	read_environ(ps, pi);
 	read_cgroup(ps, pi);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report/report.h"
+#include "agent/ledger_read.h"
 #include "agent/report_cmd.h"
 
 #define REPORT_DEFAULT_KEYS "owner,environment,model"
@@ -18,7 +19,7 @@ enum format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_FOCUS };
 
 static const char usage_text[] =
 	"usage: tokentap report [--by KEYS] [--format table|csv|json|focus]\n"
-	"                       [--since ISO] [--until ISO] FILE...\n"
+	"                       [--since ISO] [--until ISO] [--reprice TABLE] FILE...\n"
 	"  --by KEYS      comma-separated, from owner, team, cost_center,\n"
 	"                 application, environment, provider, model, operation,\n"
 	"                 workload, api_key, allocation_status\n"
@@ -28,6 +29,9 @@ static const char usage_text[] =
 	"  --since ISO    events at or after this time (2026-11-01, or\n"
 	"                 2026-11-01T08:00:00Z; no zone means UTC)\n"
 	"  --until ISO    events before this time\n"
+	"  --reprice TABLE\n"
+	"                 price every event again with this price table and\n"
+	"                 show the new cost beside the old (new_cost, change)\n"
 	"  FILE           ledger files (events.jsonl, events.jsonl.1, ...);\n"
 	"                 - for standard input\n";
 
@@ -44,79 +48,24 @@ static int to_file(void *ctx, const char *buf, size_t len)
 	return fwrite(buf, 1, len, ctx) == len ? 0 : -EIO;
 }
 
-/* Whole lines to the core; a line longer than the core takes is counted
- * without being kept. */
-static int feed_file(struct tt_report *r, FILE *f, char *line)
+static int on_line(void *ctx, const char *line, size_t len)
 {
-	static char chunk[1 << 16];
-	size_t n, len = 0;
-	int skip = 0, ret = 0;
+	return tt_report_feed(ctx, line, len, NULL);
+}
 
-	while (!ret && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		const char *p = chunk, *end = chunk + n;
-
-		while (!ret && p < end) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t piece = (size_t)((nl ? nl : end) - p);
-
-			/* + 1: a "\r" before the "\n" is not content. */
-			if (!skip && len + piece > TT_REPORT_LINE_MAX + 1)
-				skip = 1;
-			if (!skip) {
-				memcpy(line + len, p, piece);
-				len += piece;
-			}
-			p += piece;
-			if (!nl)
-				break;
-			p++;
-			if (skip)
-				tt_report_too_long(r);
-			else
-				ret = tt_report_feed(r, line, len, NULL);
-			len = 0;
-			skip = 0;
-		}
-	}
-	if (!ret && skip)
-		tt_report_too_long(r);
-	else if (!ret && len) /* the last line had no "\n" */
-		ret = tt_report_feed(r, line, len, NULL);
-	if (!ret && ferror(f))
-		ret = -EIO;
-	return ret;
+static void on_too_long(void *ctx)
+{
+	tt_report_too_long(ctx);
 }
 
 static int read_files(struct tt_report *r, char **files, int n)
 {
-	char *line = malloc(TT_REPORT_LINE_MAX + 2);
-	int ret = 0;
+	const struct tt_ledger_reader rd = {
+		.line = on_line, .too_long = on_too_long, .ctx = r,
+		.max_line = TT_REPORT_LINE_MAX, .cmd = "report",
+	};
 
-	if (!line) {
-		fprintf(stderr, "tokentap report: out of memory\n");
-		return 1;
-	}
-	for (int i = 0; i < n && !ret; i++) {
-		int is_stdin = !strcmp(files[i], "-");
-		FILE *f = is_stdin ? stdin : fopen(files[i], "re");
-
-		if (!f) {
-			fprintf(stderr, "tokentap report: %s: %s\n", files[i],
-				strerror(errno));
-			ret = 1;
-			break;
-		}
-		ret = feed_file(r, f, line);
-		if (ret)
-			fprintf(stderr, "tokentap report: %s: %s\n", files[i],
-				ret == -ENOMEM ? "out of memory" :
-						 "read error");
-		ret = ret ? 1 : 0;
-		if (!is_stdin)
-			fclose(f);
-	}
-	free(line);
-	return ret;
+	return tt_ledger_read_files(&rd, files, n);
 }
 
 static int parse_time_opt(const char *opt, const char *arg, int64_t *us)
@@ -171,12 +120,14 @@ int tt_report_main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "since", required_argument, NULL, 's' },
 		{ "until", required_argument, NULL, 'u' },
+		{ "reprice", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	static const char *const formats[] = { "table", "csv", "json", "focus" };
 	struct tt_report_opts o = { 0 };
-	const char *by = REPORT_DEFAULT_KEYS;
+	const char *by = REPORT_DEFAULT_KEYS, *reprice = NULL;
+	struct tt_pricing table = { 0 };
 	enum format fmt = FMT_TABLE;
 	struct tt_report r;
 	size_t bad = 0;
@@ -205,6 +156,9 @@ int tt_report_main(int argc, char **argv)
 				return 2;
 			o.has_until = 1;
 			break;
+		case 'r':
+			reprice = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -227,8 +181,19 @@ int tt_report_main(int argc, char **argv)
 		add_key(&o, TT_RKEY_PROVIDER);
 		add_key(&o, TT_RKEY_MODEL);
 	}
-	if (tt_report_init(&r, &o))
+	if (reprice) {
+		char err[512];
+
+		if (tt_pricing_load(reprice, &table, err, sizeof(err))) {
+			fprintf(stderr, "tokentap report: --reprice: %s\n", err);
+			return 1;
+		}
+		o.reprice = &table;
+	}
+	if (tt_report_init(&r, &o)) {
+		tt_pricing_free(&table);
 		return bad_usage("--by: bad key list ", by);
+	}
 	ret = read_files(&r, argv + optind, argc - optind);
 	if (!ret && tt_report_finish(&r)) {
 		fprintf(stderr, "tokentap report: out of memory\n");
@@ -239,5 +204,6 @@ int tt_report_main(int argc, char **argv)
 		ret = 1;
 	}
 	tt_report_free(&r);
+	tt_pricing_free(&table);
 	return ret;
 }

@@ -7,6 +7,8 @@
  * Prometheus endpoint and OTLP.
  */
 #include <errno.h>
+#include <malloc.h>
+#include <sys/resource.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -181,6 +183,11 @@ static int on_event(void *ctx, void *data, size_t size)
 		a->st.proc_events++;
 		tt_attach_scan_pid(a->am, (pid_t)h->pid);
 		break;
+	case TT_EV_FORK:
+		a->st.proc_events++;
+		if (a->scope)
+			tt_scope_on_fork(a->scope, h->pid, (uint32_t)h->conn, now);
+		break;
 	}
 	return 0;
 }
@@ -318,11 +325,61 @@ static int setup_otlp(struct agent *a)
 	return 0;
 }
 
-/* Connections older than the agent get a record when an armed process
- * writes through them, this long after the start. */
-#define TT_LATE_START_NS (120ull * 1000000000ull)
+/* An AI connection an earlier agent listed (pinned ai_socks) that is still
+ * open: the pipeline learns it now, as if it had just opened. Its socket is
+ * then tied to its TLS connection before that connection's next bytes
+ * arrive, so at its close the pipeline knows whether its calls were
+ * decoded (no dark event) or why not (an HTTP/2 connection joined
+ * mid-way). Learnt only at its close, the TLS side may be gone already. */
+static void adopt_sock(void *ctx, const struct tt_ai_sock *s)
+{
+	struct agent *a = ctx;
+	struct tt_ev_sock ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr.type = TT_EV_SOCK;
+	ev.hdr.lib = TT_LIB_SOCKET;
+	ev.hdr.pid = s->tgid;
+	ev.hdr.cgroup_id = s->cgroup_id;
+	ev.hdr.conn = s->cookie;
+	ev.hdr.ts_ns = (uint64_t)clock_ns(CLOCK_MONOTONIC);
+	ev.what = TT_SOCK_EV_OPEN;
+	ev.sock = *s;
+	tt_pipeline_event(a->pipe, &ev, sizeof(ev));
+}
 
 /* The BPF programs, the connection observer, the probes. */
+/* Each armed process holds a link (two fds with perf uprobes) per TLS
+ * library: the default soft limit of 1024 would stop arming at a few
+ * hundred processes. Raised to the hard limit; what that allows is said
+ * at start, since running out shows later as attach failures (and dark
+ * connections, attach_failed). */
+#define TT_FDS_PER_ARMED 8
+#define TT_FDS_BASE 256
+
+static void raise_nofile(const struct tt_capture_config *cc)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)cc->max_armed * TT_FDS_PER_ARMED + TT_FDS_BASE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (cc->mode == TT_CAPTURE_SCOPED && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < want)
+		tt_warn("open files limited to %llu: about %llu processes can be "
+			"armed, not capture.max_armed_processes %zu (raise "
+			"LimitNOFILE)", (unsigned long long)rl.rlim_cur,
+			(unsigned long long)((rl.rlim_cur > TT_FDS_BASE
+					      ? rl.rlim_cur - TT_FDS_BASE : 0) /
+					     TT_FDS_PER_ARMED),
+			cc->max_armed);
+}
+
 static int setup_capture(struct agent *a)
 {
 	const struct tt_capture_config *cc = &a->cfg.capture;
@@ -335,7 +392,7 @@ static int setup_capture(struct agent *a)
 		.exec_all = !scoped || cc->arm.n > 0,
 		.cgroup_root = a->cgroups ? tt_cgroups_root(a->cgroups) : NULL,
 		.state_dir = cc->state_dir,
-		.late_start_ns = scoped ? TT_LATE_START_NS : 0,
+		.late_start_ns = scoped ? (uint64_t)cc->late_start_s * 1000000000ull : 0,
 	};
 	int err;
 
@@ -360,6 +417,14 @@ static int setup_capture(struct agent *a)
 		tt_attach_scan_system(a->am);
 	if (!scoped)
 		tt_attach_scan_all(a->am);
+	if (a->cap.pinned) {
+		int n = tt_capture_prune_ai_socks(&a->cap);
+
+		if (n > 0)
+			tt_info("state: %d pinned connections of ended processes "
+				"dropped", n);
+		tt_capture_each_ai_sock(&a->cap, adopt_sock, a);
+	}
 	tt_scope_start(a->scope, (uint64_t)clock_ns(CLOCK_MONOTONIC));
 	tt_info("ready: capture %s%s, %zu TLS files known, %zu processes armed, "
 		"ring buffer %zu bytes", tt_capture_mode_name(cc->mode),
@@ -425,12 +490,17 @@ static int setup(struct agent *a)
 	err = setup_pipeline(a);
 	if (err)
 		return err;
+	raise_nofile(&a->cfg.capture);
 	err = setup_capture(a);
 	if (err)
 		return err;
 	err = setup_otlp(a);
 	if (err)
 		return err;
+	/* Loading parsed the kernel's BTF and the object (megabytes, freed
+	 * now): give that heap back rather than carry it for the agent's
+	 * life. */
+	malloc_trim(0);
 	if (a->opts->ready_file && (err = write_ready(a->opts->ready_file))) {
 		tt_err("ready file %s: %s", a->opts->ready_file, strerror(-err));
 		return err;
@@ -540,6 +610,9 @@ static void loop(struct agent *a)
 		}
 		if (now - last_sweep > 10000000000LL) {
 			a->st.swept += (uint64_t)tt_capture_sweep(&a->cap);
+			/* Connections come and go in bursts: return the
+			 * freed heap now and then (a few ms at most). */
+			malloc_trim(0);
 			last_sweep = now;
 		}
 	}

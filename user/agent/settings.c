@@ -98,9 +98,9 @@ int tt_check_config(const char *path)
 		       cfg.hosts.n, cfg.owners.n);
 		if (cfg.prices_path[0])
 			printf(", price table %s version %s (%zu models, %s, "
-			       "snapshot %s)", cfg.prices_path, prices.version,
-			       prices.nmodels, prices.currency,
-			       prices.snapshot_date);
+			       "snapshot %s, sha256 %s)", cfg.prices_path,
+			       prices.version, prices.nmodels, prices.currency,
+			       prices.snapshot_date, prices.sha256);
 		else
 			printf(", no price table found: calls will not be priced");
 		printf("\n");

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -159,6 +160,21 @@ static void build_owner(struct tt_event *ev)
 	ev->env_declared_source = chk->has_declared ? chk->declared_by : NULL;
 }
 
+/* A dark connection's: where it went and how much crossed it. */
+static void build_connection(struct tt_event *ev, const struct tt_xrec *rec)
+{
+	ev->has_connection = 1;
+	ev->conn_server_name = rec->host;
+	ev->conn_name_source = rec->name_source;
+	ev->conn_peer_port = rec->peer_family ? rec->peer_port : -1;
+	ev->conn_bytes_sent = (int64_t)rec->bytes_sent;
+	ev->conn_bytes_received = (int64_t)rec->bytes_received;
+	if (rec->peer_family &&
+	    inet_ntop(rec->peer_family == AF_INET6 ? AF_INET6 : AF_INET,
+		      rec->peer_addr, ev->peer_buf, sizeof(ev->peer_buf)))
+		ev->conn_peer_address = ev->peer_buf;
+}
+
 static void build_call(struct tt_event *ev, const struct tt_xrec *rec)
 {
 	const struct tt_call *c = rec->call;
@@ -184,19 +200,33 @@ static void build_call(struct tt_event *ev, const struct tt_xrec *rec)
 	ev->runtime = c->runtime;
 	ev->runtime_version = c->runtime_version;
 	ev->usage = c->usage;
+	/* A part means nothing without its whole (a dark connection's
+	 * zeroed call has neither). */
+	if (ev->usage.input_tokens < 0)
+		ev->usage.cache_creation_1h_input_tokens =
+			ev->usage.audio_input_tokens =
+				ev->usage.image_input_tokens = -1;
+	if (ev->usage.output_tokens < 0)
+		ev->usage.audio_output_tokens = ev->usage.image_output_tokens = -1;
 	/* Compact JSON the provider decoder wrote from the provider's usage
 	 * numbers and field names (escaped there). */
 	ev->usage_raw = c->usage_raw;
 	ev->usage_status = tt_usage_status_name(c->usage_status);
+	/* The decoder's finding, else what the counts themselves say. */
+	ev->usage_problem = c->usage_problem[0] ? c->usage_problem
+						: tt_usage_check(&ev->usage);
 	ev->has_api_key = rec->key.id[0] != '\0';
 	if (ev->has_api_key) {
 		ev->key_fingerprint = rec->key.id;
 		ev->key_hint = rec->key.hint;
+		ev->key_source = rec->key.source;
 	}
 	ev->request_bytes = (int64_t)rec->request_bytes;
 	ev->response_bytes = (int64_t)rec->response_bytes;
 	ev->response_encoding = rec->response_encoding;
 	ev->problem = rec->problem;
+	if (rec->dark)
+		build_connection(ev, rec);
 }
 
 static void build_declared(struct tt_event *ev)
@@ -211,35 +241,67 @@ static void build_declared(struct tt_event *ev)
 							 : val[TT_DECL_ROLES + 2];
 }
 
+/* The cost as every sink books it: an estimate, 1.3199999999999999e-05
+ * would be noise. */
+static double shown(double amount)
+{
+	return isnan(amount) ? NAN : tt_jsonw_round_sig(amount, 12);
+}
+
 static void build_cost(struct tt_alloc *a, struct tt_event *ev,
-		       const struct tt_call *c)
+		       const struct tt_xrec *rec)
 {
 	const struct tt_pricing *p = a->prices;
+	const struct tt_call *c = rec->call;
 	struct tt_cost *cost = &ev->cost;
+	struct tt_price_query q = {
+		.provider = c->provider, .response_model = c->response_model,
+		.request_model = c->request_model, .usage = &ev->usage,
+		.usage_problem = ev->usage_problem,
+		.service_tier = c->service_tier, .time_ns = rec->start_ns,
+	};
 
 	ev->cost_amount = NAN;
+	for (int i = 0; i <= TT_PRICE_NCLASS; i++)
+		ev->cost_part[i] = NAN;
 	ev->is_final_invoice_amount = 0;
 	if (!p) {
 		a->st.no_price_table++;
 		ev->cost_reason = "no_price_table";
 		return;
 	}
-	tt_pricing_cost(p, c->provider, c->response_model, c->request_model,
-			&c->usage, cost, &a->st.pricing);
-	/* As the ledger shows it: an estimate, 1.3199999999999999e-05 would
-	 * be noise. Every sink books this same number. */
-	if (cost->priced)
-		ev->cost_amount = tt_jsonw_round_sig(cost->amount, 12);
+	if (c->usage_status == TT_USAGE_UNOBSERVED) {
+		/* A dark connection: nothing to price, and the reason it is
+		 * dark is the reason there is no estimate. */
+		memset(cost, 0, sizeof(*cost));
+		snprintf(cost->reason, sizeof(cost->reason), "%s",
+			 ev->problem ? ev->problem : "unobserved");
+	} else {
+		tt_pricing_cost(p, &q, cost, &a->st.pricing);
+	}
+	if (cost->priced) {
+		ev->cost_amount = shown(cost->amount);
+		ev->has_components = 1;
+		for (int i = 0; i <= TT_PRICE_NCLASS; i++)
+			ev->cost_part[i] = shown(cost->part[i]);
+		ev->priced_tier = tt_price_tier_name(cost->tier);
+		ev->long_context = cost->long_context;
+	}
+	for (unsigned i = 0; i < cost->nlacked; i++)
+		ev->lacked[i] = cost->lacked[i];
+	ev->cost_lacked = (struct tt_strs){ ev->lacked, cost->nlacked };
 	ev->currency = p->currency;
 	ev->pricing_source = "list_price_snapshot";
 	ev->pricing_table = a->prices_path;
 	ev->pricing_version = p->version;
 	ev->pricing_snapshot_date = p->snapshot_date;
+	ev->pricing_sha256 = p->sha256;
 	ev->has_priced_as = cost->match != TT_PRICE_NONE;
 	if (ev->has_priced_as) {
 		ev->priced_as_provider = cost->provider;
 		ev->priced_as_model = cost->model;
 		ev->priced_as_match = tt_price_match_name(cost->match);
+		ev->priced_as_effective_from = cost->effective_from;
 	}
 	ev->cost_reason = cost->reason;
 }
@@ -276,7 +338,7 @@ void tt_alloc_build(struct tt_alloc *a, const struct tt_xrec *rec,
 	build_owner(ev);
 	build_call(ev, rec);
 	build_declared(ev);
-	build_cost(a, ev, rec->call);
+	build_cost(a, ev, rec);
 }
 
 /* ---- the ledger line: tt_event_json ---- */
@@ -362,7 +424,7 @@ static size_t group_end(size_t i)
 long tt_event_json(const struct tt_event *ev, char *buf, size_t cap)
 {
 	const size_t nfields = tt_event_nfields;
-	const int any_absent = (ev->absent[0] | ev->absent[1]) != 0;
+	const int any_absent = tt_event_any_absent(ev);
 	struct tt_jsonw w;
 
 	tt_jsonw_init(&w, buf, cap);

@@ -29,6 +29,7 @@
 #define TT_EVENT_MAX 16384          /* bytes of one event line */
 #define TT_DECLARED_VALUE_MAX 128   /* a declared header value, with the NUL */
 #define TT_CONTAINER_LABELS_MAX 32
+#define TT_EVENT_ABSENT_WORDS 3     /* 64 field table rows each */
 
 /* What is known about the process behind a call. Any pointer may be NULL
  * or "" (unknown); nothing here is required. */
@@ -143,8 +144,9 @@ struct tt_event {
 	struct tt_usage usage;      /* counts < 0: not reported */
 	const char *usage_raw;      /* the provider's usage, compact JSON */
 	const char *usage_status;
+	const char *usage_problem;  /* why the usage cannot be true */
 	int has_api_key;
-	const char *key_fingerprint, *key_hint;
+	const char *key_fingerprint, *key_hint, *key_source;
 	/* declared: by role (enum tt_decl_role), then provider headers */
 	const char *declared[TT_DECL_ROLES];
 	const char *provider_organization, *provider_project;
@@ -152,24 +154,37 @@ struct tt_event {
 	double cost_amount;         /* as the ledger shows it; NaN: unpriced */
 	const char *currency, *pricing_source, *pricing_table;
 	const char *pricing_version, *pricing_snapshot_date;
+	const char *pricing_sha256;
 	int has_priced_as;
 	const char *priced_as_provider, *priced_as_model, *priced_as_match;
+	const char *priced_as_effective_from;
+	const char *priced_tier;    /* the tier's rates applied, or standard */
+	int long_context;
+	int has_components;
+	double cost_part[TT_PRICE_NCLASS + 1]; /* rounded as shown; NaN: null */
+	struct tt_strs cost_lacked;
 	const char *cost_reason;
 	int is_final_invoice_amount;
 	int64_t request_bytes, response_bytes;
 	const char *response_encoding, *problem;
+	/* connection: a dark connection (nothing decrypted), else null */
+	int has_connection;
+	const char *conn_server_name, *conn_name_source, *conn_peer_address;
+	int64_t conn_peer_port, conn_bytes_sent, conn_bytes_received;
 
 	/* Fields a ledger line read back did not have (bit i: row i of the
 	 * field table; tt_event_from_json). Always 0 from tt_alloc_build. */
-	uint64_t absent[2];
+	uint64_t absent[TT_EVENT_ABSENT_WORDS];
 
 	/* Storage some of the pointers above point into. */
 	struct tt_owner_result own;
 	struct tt_env_check chk;
 	struct tt_cost cost;
 	const char *sources[TT_RULE_CONDS_MAX];
+	const char *lacked[TT_COST_LACKED_MAX];
 	struct tt_kv tag_kv[TT_RULE_TAGS_MAX];
 	char declared_val[TT_DECL_ROLES + 3][TT_DECLARED_VALUE_MAX];
+	char peer_buf[48]; /* conn_peer_address */
 };
 
 /* Resolves the event of one exchange: owner rules, environment check,

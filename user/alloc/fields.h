@@ -88,7 +88,18 @@ static inline const void *tt_field_ptr(const struct tt_event *ev,
 
 static inline int tt_field_absent(const struct tt_event *ev, unsigned row)
 {
-	return row < 128 && (ev->absent[row / 64] >> (row % 64) & 1);
+	return row < 64 * TT_EVENT_ABSENT_WORDS &&
+	       (ev->absent[row / 64] >> (row % 64) & 1);
+}
+
+/* Did the line ev was read from lack any field? */
+static inline int tt_event_any_absent(const struct tt_event *ev)
+{
+	uint64_t any = 0;
+
+	for (unsigned i = 0; i < TT_EVENT_ABSENT_WORDS; i++)
+		any |= ev->absent[i];
+	return any != 0;
 }
 
 /* Within a group whose has_* flag is at off: is the group there? */
@@ -105,7 +116,7 @@ static inline int tt_event_absent(const struct tt_event *ev, size_t off)
 {
 	long row;
 
-	if (!(ev->absent[0] | ev->absent[1]))
+	if (!tt_event_any_absent(ev))
 		return 0;
 	row = tt_event_row(off);
 	return row >= 0 && tt_field_absent(ev, (unsigned)row);

@@ -98,6 +98,21 @@ static void fingerprint(struct tt_xconn *x, struct exchange *e,
 	x->last_key_len = len;
 }
 
+/* Credentials in the URL, and the stable fact where the credential is
+ * not one: Gemini's ?key= when no header carried a key; for Vertex AI,
+ * whose OAuth tokens rotate hourly, the project in the path. */
+static void take_url_key(const struct tt_xconn *x, struct exchange *e)
+{
+	const char *host = e->host[0] ? e->host : x->server_name;
+	struct tt_keyfp fp;
+
+	if (!e->key.id[0] && !tt_keyfp_from_query(e->target, e->target_len, &fp))
+		e->key = fp;
+	if ((!e->key.id[0] || !strcmp(e->key.source, "bearer_token")) &&
+	    !tt_keyfp_gcp_project(host, e->target, e->target_len, &fp))
+		e->key = fp;
+}
+
 static void take_request_head(struct tt_xconn *x, struct exchange *e,
 			      const struct tt_h1_head *head)
 {
@@ -136,6 +151,7 @@ static void take_request_head(struct tt_xconn *x, struct exchange *e,
 			}
 	}
 	tt_hdrs_copy(&e->hdrs, "host", e->host, sizeof(e->host));
+	take_url_key(x, e);
 	ct = tt_hdrs_get(&e->hdrs, "content-type", &len);
 	if (ct && len >= 19 && !strncasecmp(ct, "multipart/form-data", 19) &&
 	    tt_multipart_boundary(ct, len, e->boundary, sizeof(e->boundary)) > 0)
@@ -152,13 +168,35 @@ static void pop(struct tt_xconn *x, struct exchange *e);
 
 /* --------------------------------------------------------- request side */
 
+/* Appends e to the pending ring, growing it (by doubling, re-laid from
+ * slot 0) when full. -ENOMEM leaves the ring as it was. */
+static int q_push(struct tt_xconn *x, struct exchange *e)
+{
+	if (x->n == x->qcap) {
+		size_t cap = x->qcap ? x->qcap * 2 : 4;
+		struct exchange **nq = calloc(cap, sizeof(*nq));
+
+		if (!nq)
+			return -ENOMEM;
+		for (size_t i = 0; i < x->n; i++)
+			nq[i] = x_q_at(x, i);
+		free(x->q);
+		x->q = nq;
+		x->qcap = cap;
+		x->head = 0;
+	}
+	x->q[(x->head + x->n) & (x->qcap - 1)] = e;
+	x->n++;
+	return 0;
+}
+
 int x_req_head(struct tt_xconn *x, const struct tt_h1_head *head)
 {
 	struct exchange *e;
 
 	if (x->n == TT_X_PENDING_MAX) {
 		/* The peer does not answer: give up on the oldest request. */
-		struct exchange *old = x->q[x->head];
+		struct exchange *old = x_q_at(x, 0);
 
 		x->st.pending_overflow++;
 		finish_exchange(x, old, 0);
@@ -169,9 +207,11 @@ int x_req_head(struct tt_xconn *x, const struct tt_h1_head *head)
 		return 0;
 	tt_reqscan_init(&e->scan);
 	e->start_ns = x->now_ns;
+	if (q_push(x, e)) {
+		free(e);
+		return 0;
+	}
 	take_request_head(x, e, head);
-	x->q[(x->head + x->n) % TT_X_PENDING_MAX] = e;
-	x->n++;
 	x->cur_req = e;
 	return 0;
 }
@@ -250,7 +290,7 @@ void x_req_end(struct tt_xconn *x)
 static struct exchange *oldest_unanswered(struct tt_xconn *x)
 {
 	for (size_t i = 0; i < x->n; i++) {
-		struct exchange *e = x->q[(x->head + i) % TT_X_PENDING_MAX];
+		struct exchange *e = x_q_at(x, i);
 
 		if (!e->has_response)
 			return e;
@@ -286,8 +326,10 @@ static void begin_decoder(struct tt_xconn *x, struct exchange *e)
 	};
 	req.host = e->host[0] ? e->host : x->server_name;
 	if (!e->pdec) {
-		e->pdec = x->spare_pdec ? x->spare_pdec : tt_pdec_new();
-		x->spare_pdec = NULL;
+		/* A new one per response, not one kept per connection: 3 KiB
+		 * that 10,000 idle keep-alive connections would hold for
+		 * nothing, against a calloc per exchange. */
+		e->pdec = tt_pdec_new();
 	}
 	if (e->pdec && tt_pdec_begin(e->pdec, &req) == -ENOENT)
 		x->st.unknown_api++;
@@ -432,7 +474,7 @@ static int resp_on_head(void *ctx, const struct tt_h1_head *head)
 	    !x_ws_start(x, e, &head->hdrs)) {
 		pop(x, e);
 		while (x->n) /* requests after an upgrade: never answered */
-			x_finish(x, x->q[x->head], 0);
+			x_finish(x, x_q_at(x, 0), 0);
 		return TT_H1_UPGRADE;
 	}
 	if (head->status < 200) {
@@ -628,7 +670,7 @@ static void finish_exchange(struct tt_xconn *x, struct exchange *e,
 		memset(&call, 0, sizeof(call));
 		call.outcome = TT_OUT_INCOMPLETE;
 		call.attempt = -1;
-		call.usage = (struct tt_usage){ -1, -1, -1, -1, -1, -1 };
+		tt_usage_reset(&call.usage);
 		call.usage_status = TT_USAGE_LOST;
 	} else {
 		tt_pdec_finish(e->pdec, complete, &call);
@@ -663,23 +705,18 @@ static void pop(struct tt_xconn *x, struct exchange *e)
 	size_t i;
 
 	for (i = 0; i < x->n; i++)
-		if (x->q[(x->head + i) % TT_X_PENDING_MAX] == e)
+		if (x_q_at(x, i) == e)
 			break;
 	if (i == x->n)
 		return;
 	for (; i > 0; i--)
-		x->q[(x->head + i) % TT_X_PENDING_MAX] =
-			x->q[(x->head + i - 1) % TT_X_PENDING_MAX];
-	x->head = (x->head + 1) % TT_X_PENDING_MAX;
+		x->q[(x->head + i) & (x->qcap - 1)] = x_q_at(x, i - 1);
+	x->head = (x->head + 1) & (x->qcap - 1);
 	x->n--;
 	if (x->cur_req == e)
 		x->cur_req = NULL;
 	if (x->cur_resp == e)
 		x->cur_resp = NULL;
-	if (!x->spare_pdec) { /* tt_pdec_begin resets it for the next one */
-		x->spare_pdec = e->pdec;
-		e->pdec = NULL;
-	}
 	xfree(e);
 }
 
@@ -756,9 +793,13 @@ struct tt_xconn *tt_xconn_new(const struct tt_xconn_info *info,
 
 	if (!x)
 		return NULL;
-	if (info->server_name)
-		snprintf(x->server_name, sizeof(x->server_name), "%s",
-			 info->server_name);
+	/* As long as the name, not 256 bytes per connection. */
+	x->server_name = strndup(info->server_name ? info->server_name : "",
+				 TT_X_SERVER_NAME_MAX);
+	if (!x->server_name) {
+		free(x);
+		return NULL;
+	}
 	if (info->provider_hint) {
 		snprintf(x->hint, sizeof(x->hint), "%s", info->provider_hint);
 		x->info.provider_hint = x->hint;
@@ -863,7 +904,7 @@ void tt_xconn_close(struct tt_xconn *x, uint64_t ts_ns)
 		tt_h1_eof(x->resp_parser); /* may complete a close-delimited body */
 	}
 	while (x->n)
-		x_finish(x, x->q[x->head], 0);
+		x_finish(x, x_q_at(x, 0), 0);
 }
 
 void tt_xconn_free(struct tt_xconn *x)
@@ -873,13 +914,14 @@ void tt_xconn_free(struct tt_xconn *x)
 	x_h2_free(x);
 	x_ws_free(x);
 	while (x->n) {
-		xfree(x->q[x->head]);
-		x->head = (x->head + 1) % TT_X_PENDING_MAX;
+		xfree(x_q_at(x, 0));
+		x->head = (x->head + 1) & (x->qcap - 1);
 		x->n--;
 	}
+	free(x->q);
 	tt_h1_free(x->req_parser);
 	tt_h1_free(x->resp_parser);
-	tt_pdec_free(x->spare_pdec);
+	free(x->server_name);
 	free(x);
 }
 

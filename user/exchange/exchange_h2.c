@@ -15,7 +15,7 @@
 static struct exchange *stream_find(struct tt_xconn *x, uint32_t id)
 {
 	for (size_t i = 0; i < x->n; i++) {
-		struct exchange *e = x->q[(x->head + i) % TT_X_PENDING_MAX];
+		struct exchange *e = x_q_at(x, i);
 
 		if (e->stream_id == id)
 			return e;

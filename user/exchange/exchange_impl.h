@@ -17,6 +17,8 @@
 #include "http/h2.h"
 #include "provider/reqscan.h"
 
+#define TT_X_SERVER_NAME_MAX 255
+
 enum x_proto { X_UNDECIDED = 0, X_H1, X_H2, X_WS };
 
 struct exchange {
@@ -61,7 +63,7 @@ struct exchange {
 
 struct tt_xconn {
 	struct tt_xconn_info info;
-	char server_name[256];
+	char *server_name;         /* owned; "" when none */
 	char hint[32];
 	tt_x_emit emit;
 	void *ctx;
@@ -71,12 +73,14 @@ struct tt_xconn {
 	uint8_t held;              /* a first egress byte "P", not yet fed */
 	struct tt_h2 *h2[2];       /* HTTP/2: one parser per direction */
 	struct x_ws *ws;           /* after a 101 to WebSocket (exchange_ws.c) */
-	struct exchange *q[TT_X_PENDING_MAX]; /* FIFO, q[head] oldest */
-	size_t head, n;
+	/* Requests awaiting their response: a FIFO ring (q[head] oldest) of
+	 * qcap slots, a power of two grown on demand up to TT_X_PENDING_MAX,
+	 * so that an idle keep-alive connection keeps 4 slots, not 128. */
+	struct exchange **q;
+	size_t qcap, head, n;
 	struct exchange *cur_req;  /* request whose body is arriving */
 	struct exchange *cur_resp; /* exchange whose response is arriving */
 	uint64_t now_ns;
-	struct tt_pdec *spare_pdec; /* reused across keep-alive exchanges */
 	/* The last credential header and its fingerprint: a connection
 	 * usually carries one key, and SHA-256 per request is not free. */
 	uint64_t last_key_fnv;     /* FNV-1a of the header value, never the value */
@@ -84,6 +88,12 @@ struct tt_xconn {
 	struct tt_keyfp last_key;
 	struct tt_xconn_stats st;
 };
+
+/* The i-th oldest pending exchange (i < x->n). */
+static inline struct exchange *x_q_at(const struct tt_xconn *x, size_t i)
+{
+	return x->q[(x->head + i) & (x->qcap - 1)];
+}
 
 /* The steps both paths share. cur_req / cur_resp select the exchange.
  * They do not count gaps: each transport counts its own once. */

@@ -2,7 +2,8 @@
 /*
  * The per-call metric families (docs/metrics.md), updated once per
  * allocation event. Labels: provider, model (the served model, else the
- * requested one), owner, environment, outcome; tokens add "type". Only
+ * requested one), owner, environment, outcome; tokens add "type", the
+ * unpriced calls "reason" (the event's cost.reason). Only
  * those strings: never a pid, pod, request id or key. A missing value
  * reads "unknown". Pure.
  */
@@ -16,7 +17,8 @@
 
 struct tt_call_metrics {
 	struct tt_mfam *requests, *tokens, *cost, *duration;
-	struct tt_mfam *unallocated, *mismatches;
+	struct tt_mfam *unallocated, *mismatches, *unpriced;
+	struct tt_mfam *dark, *dark_bytes; /* dark connections (no call) */
 };
 
 /* Creates the families in m. 0 or -ENOMEM/-EINVAL (registry full). */

@@ -88,6 +88,35 @@ static int looks_like_request(const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* An HTTP/2 frame header where a request or the client preface should be:
+ * a connection that was open before the agent. */
+static int h2_frame(const uint8_t *egress, size_t len)
+{
+	return len >= 9 && egress[0] == 0 && egress[3] < TT_H2_FRAME_TYPES &&
+	       !(egress[5] & 0x80);
+}
+
+/* A client named an AI host. Named by the ClientHello an earlier agent saw
+ * (a restart), the connection may be joined mid-way: while it waits for a
+ * response, its next request decides (the bytes before it answer requests
+ * this agent never saw), and HTTP/2 frames instead of a preface cannot be
+ * decoded (the HPACK state is lost): filtered and booked dark. */
+static int named(const char *provider, int first_dir, const uint8_t *egress,
+		 size_t len, uint64_t iseen, struct tt_class *out)
+{
+	if (provider && first_dir == TT_DIR_INGRESS && !len &&
+	    iseen < TT_PEEK_INGRESS_MAX)
+		return -EAGAIN;
+	/* The request line is still worth having for the record. */
+	if (len)
+		tt_http_peek_request(egress, len, &out->req);
+	if (!provider)
+		return decide(out, TT_VERDICT_FILTER, "sni_not_ai", NULL);
+	if (h2_frame(egress, len))
+		return decide(out, TT_VERDICT_FILTER, "h2_joined_midway", provider);
+	return decide(out, TT_VERDICT_CAPTURE, "sni", provider);
+}
+
 int tt_classify(const struct tt_hosts *hosts, const char *sni, int first_dir,
 		const uint8_t *egress, size_t len, const uint8_t *ingress,
 		size_t ikept, uint64_t iseen, struct tt_class *out)
@@ -96,14 +125,9 @@ int tt_classify(const struct tt_hosts *hosts, const char *sni, int first_dir,
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (sni && sni[0]) {
-		/* The request line is still worth having for the record. */
-		if (len)
-			tt_http_peek_request(egress, len, &out->req);
-		provider = tt_hosts_match(hosts, sni);
-		return provider ? decide(out, TT_VERDICT_CAPTURE, "sni", provider)
-				: decide(out, TT_VERDICT_FILTER, "sni_not_ai", NULL);
-	}
+	if (sni && sni[0])
+		return named(tt_hosts_match(hosts, sni), first_dir, egress, len,
+			     iseen, out);
 	/* No name set and the peer spoke first. A request read from the peer
 	 * means this process is the TLS server: tokentap traces outbound
 	 * calls. Anything else may be a client joined mid-way (the agent
@@ -120,8 +144,7 @@ int tt_classify(const struct tt_hosts *hosts, const char *sni, int first_dir,
 	 * connection that was open before the agent (a Go client's). Its
 	 * HPACK state is lost and no name says where it goes: counted, then
 	 * filtered; the client's next connection is decoded in full. */
-	if (len >= 9 && egress[0] == 0 && egress[3] < TT_H2_FRAME_TYPES &&
-	    !(egress[5] & 0x80)) {
+	if (h2_frame(egress, len)) {
 		/* A server's connection preface is a SETTINGS frame (not an
 		 * ACK): that is this process serving HTTP/2, not a client. */
 		if (egress[3] == TT_H2_SETTINGS && !(egress[4] & 1))

@@ -43,11 +43,30 @@ struct tt_conntab *tt_conntab_new(size_t cap, int digests)
 	return tab;
 }
 
+/* Every connection's name until it has one: never written, never freed. */
+static char no_name[1];
+
+int tt_conn_set_sni(struct tt_conn *conn, const char *name, size_t len)
+{
+	/* As long as the name, not 256 bytes per connection. */
+	char *s = strndup(name, len < 255 ? len : 255);
+
+	if (!s)
+		return -ENOMEM;
+	if (conn->sni != no_name)
+		free(conn->sni);
+	conn->sni = s;
+	return 0;
+}
+
 static void conn_free(struct tt_conn *conn)
 {
 	for (int d = 0; d < 2; d++)
 		EVP_MD_CTX_free(conn->dir[d].digest);
 	tt_conn_peek_drop(conn); /* cleared, then freed */
+	free(conn->req);
+	if (conn->sni != no_name)
+		free(conn->sni);
 	free(conn);
 }
 
@@ -76,6 +95,7 @@ static struct tt_conn *conn_new(struct tt_conntab *tab, uint32_t pid,
 		return NULL;
 	conn->pid = pid;
 	conn->ptr = ptr;
+	conn->sni = no_name;
 	conn->first_dir = -1;
 	conn->verdict = TT_VERDICT_PENDING;
 	for (int d = 0; d < 2 && tab->digests; d++) {

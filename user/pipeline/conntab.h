@@ -34,8 +34,10 @@ struct tt_conn {
 	uint64_t t_first_ns, t_last_ns;
 	int first_dir;     /* -1 until the first data event */
 	int verdict;       /* TT_VERDICT_* as user space decided */
-	struct tt_class cls;
-	char sni[256];
+	const char *reason;   /* how it was classified (static string) */
+	const char *provider; /* the host table's, NULL when filtered */
+	struct tt_http_peek *req; /* first request line: connection records only */
+	char *sni;         /* the server name, "" (static) until one is set */
 	char comm[16];
 	uint8_t *peek;     /* first egress bytes while undecided */
 	size_t peek_len;
@@ -67,6 +69,10 @@ struct tt_conntab;
 /* cap: most live connections. digests: keep SHA-256 per direction. */
 struct tt_conntab *tt_conntab_new(size_t cap, int digests);
 void tt_conntab_free(struct tt_conntab *tab);
+
+/* Sets conn's server name (len bytes, no NUL needed; at most 255 kept):
+ * 0 or -ENOMEM (the name stays as it was). */
+int tt_conn_set_sni(struct tt_conn *conn, const char *name, size_t len);
 
 /* Returns the entry, creating it if asked; NULL when absent or full. */
 struct tt_conn *tt_conntab_get(struct tt_conntab *tab, uint32_t pid,

@@ -30,31 +30,81 @@ static void name_rec(struct tt_pipeline *p, struct tt_sock_rec *rec)
 				? tt_hosts_match(p->cfg.hosts, name) : NULL;
 }
 
+/* Forgets rec, giving back its process facts. */
+static void drop_rec(struct tt_pipeline *p, struct tt_sock_rec *rec)
+{
+	if (rec->proc && p->ops.proc_put)
+		p->ops.proc_put(p->ops_ctx, rec->proc);
+	tt_socks_remove(p->socks, rec);
+}
+
+/* The address and port of an AI connection with a name. */
+static void remember_peer(struct tt_pipeline *p, const struct tt_sock_rec *rec)
+{
+	struct tt_peer *slot = NULL, *oldest = &p->peers[0];
+
+	for (size_t i = 0; i < TT_PEERS_MAX; i++) {
+		struct tt_peer *e = &p->peers[i];
+
+		if (e->family == rec->s.family && e->port == rec->s.dport &&
+		    !memcmp(e->addr, rec->s.daddr, sizeof(e->addr))) {
+			slot = e;
+			break;
+		}
+		if (e->seen < oldest->seen)
+			oldest = e;
+	}
+	if (!slot)
+		slot = oldest;
+	slot->family = rec->s.family;
+	slot->port = rec->s.dport;
+	memcpy(slot->addr, rec->s.daddr, sizeof(slot->addr));
+	memcpy(slot->name, rec->s.name, sizeof(slot->name));
+	slot->name_len = rec->s.name_len;
+	slot->provider = rec->provider;
+	slot->seen = ++p->peer_clock;
+}
+
+/* A connection older than the agent has no ClientHello to name it. When it
+ * could not be decoded either (HTTP/2 joined mid-way), the only clue left
+ * is where it goes: the address and port of a connection that did name an
+ * AI host. Marked as such on the event ("address"), never taken for more. */
+static void name_by_peer(struct tt_pipeline *p, struct tt_sock_rec *rec)
+{
+	for (size_t i = 0; i < TT_PEERS_MAX; i++) {
+		const struct tt_peer *e = &p->peers[i];
+
+		if (!e->seen || !e->provider || e->family != rec->s.family ||
+		    e->port != rec->s.dport ||
+		    memcmp(e->addr, rec->s.daddr, sizeof(e->addr)))
+			continue;
+		rec->provider = e->provider;
+		memcpy(rec->s.name, e->name, sizeof(rec->s.name));
+		rec->s.name_len = e->name_len;
+		rec->name_by_address = 1;
+		return;
+	}
+}
+
 /* A TLS connection and the socket carrying it meet: each learns from the
  * other (the name, that it was decoded). */
 static void meet(struct tt_pipeline *p, struct tt_sock_rec *rec,
 		 struct tt_conn *conn)
 {
-	size_t n;
-
 	conn->sock_cookie = rec->s.cookie;
 	/* Probes armed after the library's name call: the ClientHello's. */
-	if (!conn->sni[0] && rec->s.name_len && rec->provider) {
-		n = rec->s.name_len < sizeof(conn->sni) - 1 ? rec->s.name_len
-							   : sizeof(conn->sni) - 1;
-		memcpy(conn->sni, rec->s.name, n);
-		conn->sni[n] = '\0';
+	if (!conn->sni[0] && rec->s.name_len && rec->provider &&
+	    !tt_conn_set_sni(conn, rec->s.name, rec->s.name_len))
 		p->st.sock_named_conns++;
-	}
 	if (conn->verdict == TT_VERDICT_CAPTURE && !rec->decoded) {
 		rec->decoded = 1;
 		tt_socks_stats(p->socks)->decoded++;
 		/* A connection with no name that carries AI traffic (a
 		 * record made for a connection older than the agent). */
 		if (!rec->provider)
-			rec->provider = conn->cls.provider;
-	} else if (conn->verdict == TT_VERDICT_FILTER && conn->cls.reason &&
-		   !strcmp(conn->cls.reason, "h2_joined_midway")) {
+			rec->provider = conn->provider;
+	} else if (conn->verdict == TT_VERDICT_FILTER && conn->reason &&
+		   !strcmp(conn->reason, "h2_joined_midway")) {
 		rec->undecodable = "joined_midway";
 	}
 }
@@ -78,7 +128,7 @@ static void link(struct tt_pipeline *p, struct tt_sock_rec *rec, uint64_t ptr)
 	 * that one is not ours to book. */
 	if (held && held != rec && !held->t_close && held->s.name_len &&
 	    !rec->s.name_len) {
-		tt_socks_remove(p->socks, rec);
+		drop_rec(p, rec);
 		return;
 	}
 	tt_socks_link(p->socks, rec, rec->s.tgid, ptr);
@@ -95,6 +145,8 @@ static struct tt_sock_rec *open_rec(struct tt_pipeline *p,
 	if (!rec)
 		return NULL;
 	name_rec(p, rec);
+	if (rec->provider)
+		remember_peer(p, rec);
 	/* A name the kernel could not decide that is no AI host after all:
 	 * forgotten. Records without a name wait for their TLS side. */
 	if (!rec->provider && rec->s.name_len) {
@@ -102,6 +154,14 @@ static struct tt_sock_rec *open_rec(struct tt_pipeline *p,
 		tt_socks_remove(p->socks, rec);
 		return NULL;
 	}
+	/* Its process's facts (exe, environment, cgroup path: what owner
+	 * rules match on) now, while it lives: a dark connection is booked
+	 * after its end, often after the process has exited. */
+	memcpy(rec->comm, ev->hdr.comm, sizeof(rec->comm));
+	rec->comm[sizeof(rec->comm) - 1] = '\0';
+	if (p->ops.proc_get)
+		rec->proc = p->ops.proc_get(p->ops_ctx, rec->s.tgid, rec->s.cookie,
+					    rec->s.cgroup_id, rec->comm);
 	return rec;
 }
 
@@ -144,39 +204,6 @@ void tt_dark_on_sock(struct tt_pipeline *p, const struct tt_ev_sock *ev)
 		link(p, rec, ev->sock.tls_conn);
 }
 
-struct peer_ctx {
-	const struct tt_sock_rec *rec;
-	const struct tt_sock_rec *named;
-};
-
-static void same_peer(struct tt_sock_rec *other, void *arg)
-{
-	struct peer_ctx *pc = arg;
-	const struct tt_ai_sock *a = &pc->rec->s, *b = &other->s;
-
-	if (!pc->named && other->provider && other->s.name_len &&
-	    a->family == b->family && a->dport == b->dport &&
-	    !memcmp(a->daddr, b->daddr, sizeof(a->daddr)))
-		pc->named = other;
-}
-
-/* A connection older than the agent has no ClientHello to name it. When it
- * could not be decoded either (HTTP/2 joined mid-way), the only clue left
- * is where it goes: the address and port of a connection that did name an
- * AI host. Marked as such on the event ("address"), never taken for more. */
-static void name_by_peer(struct tt_pipeline *p, struct tt_sock_rec *rec)
-{
-	struct peer_ctx pc = { rec, NULL };
-
-	tt_socks_each(p->socks, same_peer, &pc);
-	if (!pc.named)
-		return;
-	rec->provider = pc.named->provider;
-	memcpy(rec->s.name, pc.named->s.name, sizeof(rec->s.name));
-	rec->s.name_len = pc.named->s.name_len;
-	rec->name_by_address = 1;
-}
-
 /* Why a connection nobody decoded stayed dark. */
 static const char *reason_of(struct tt_pipeline *p, const struct tt_sock_rec *rec)
 {
@@ -198,7 +225,7 @@ static void emit_dark(struct tt_pipeline *p, struct tt_sock_rec *rec,
 						      : TT_SOCK_NAME_MAX;
 	struct tt_call call;
 	struct tt_xrec xr;
-	void *handle = NULL;
+	void *handle = rec->proc;
 
 	memcpy(name, rec->s.name, n);
 	name[n] = '\0';
@@ -224,12 +251,17 @@ static void emit_dark(struct tt_pipeline *p, struct tt_sock_rec *rec,
 	xr.bytes_sent = rec->bytes_sent;
 	xr.bytes_received = rec->bytes_received;
 	xr.name_source = rec->name_by_address ? "address" : "client_hello";
-	if (p->ops.proc_get)
+	xr.peer_family = rec->s.family == 10 ? 10 : rec->s.family == 2 ? 2 : 0;
+	memcpy(xr.peer_addr, rec->s.daddr, rec->s.family == 10 ? 16 : 4);
+	xr.peer_port = rec->s.dport;
+	/* No facts taken at the start (their table was full): what the host
+	 * still says now. */
+	if (!handle && p->ops.proc_get)
 		handle = p->ops.proc_get(p->ops_ctx, rec->s.tgid, rec->s.cookie,
 					 rec->s.cgroup_id, rec->comm);
 	tt_pipeline_emit(p, &xr, handle, rec->s.tgid, rec->comm,
 			 rec->s.cgroup_id);
-	if (handle && p->ops.proc_put)
+	if (handle && handle != rec->proc && p->ops.proc_put)
 		p->ops.proc_put(p->ops_ctx, handle);
 	tt_socks_stats(p->socks)->dark++;
 }
@@ -258,7 +290,7 @@ static void flush_one(struct tt_sock_rec *rec, void *arg)
 		name_by_peer(p, rec);
 	if (rec->provider && !rec->decoded)
 		emit_dark(p, rec, end);
-	tt_socks_remove(p->socks, rec);
+	drop_rec(p, rec);
 }
 
 void tt_dark_flush(struct tt_pipeline *p, uint64_t now_ns, int all)
@@ -268,4 +300,14 @@ void tt_dark_flush(struct tt_pipeline *p, uint64_t now_ns, int all)
 	if (now_ns != UINT64_MAX)
 		p->last_now = now_ns;
 	tt_socks_each(p->socks, flush_one, &fc);
+}
+
+static void drop_each(struct tt_sock_rec *rec, void *arg)
+{
+	drop_rec(arg, rec);
+}
+
+void tt_dark_free(struct tt_pipeline *p)
+{
+	tt_socks_each(p->socks, drop_each, p);
 }

@@ -110,7 +110,7 @@ static void decode_start(struct tt_pipeline *p, struct tt_conn *conn,
 			 uint64_t ts)
 {
 	struct tt_xconn_info info = {
-		.provider_hint = conn->cls.provider,
+		.provider_hint = conn->provider,
 		.server_name = conn->sni,
 		.keep_headers = p->cfg.keep_headers,
 	};
@@ -134,7 +134,12 @@ static void decode_start(struct tt_pipeline *p, struct tt_conn *conn,
 					  conn->cgroup_id, conn->comm);
 	conn->decoder = d;
 	p->st.decoders++;
-	for (int dir = 0; dir < 2; dir++) {
+	/* Kept bytes in the order they came: a client joined while it waited
+	 * for a response read that response before its next request, and
+	 * the decoder must see it as one (unanswered), not as the answer to
+	 * that request. */
+	for (int i = 0; i < 2; i++) {
+		int dir = conn->first_dir == TT_DIR_INGRESS ? 1 - i : i;
 		const uint8_t *kept = dir == TT_DIR_EGRESS ? conn->peek : conn->ipeek;
 		size_t n = dir == TT_DIR_EGRESS ? conn->peek_len : conn->ipeek_len;
 
@@ -225,14 +230,14 @@ static void emit_record(struct tt_pipeline *p, const struct tt_conn *conn,
 	tt_jsonw_str(&w, "comm", conn->comm);
 	tt_jsonw_int(&w, "cgroup_id", (int64_t)conn->cgroup_id);
 	tt_jsonw_str(&w, "library", "openssl");
-	tt_jsonw_str(&w, "server_name", conn->sni[0] ? conn->sni : "");
-	tt_jsonw_str(&w, "provider", conn->cls.provider ? conn->cls.provider : "");
-	tt_jsonw_str(&w, "classified_by", conn->cls.reason);
-	if (conn->cls.req.method[0]) {
+	tt_jsonw_str(&w, "server_name", conn->sni);
+	tt_jsonw_str(&w, "provider", conn->provider ? conn->provider : "");
+	tt_jsonw_str(&w, "classified_by", conn->reason);
+	if (conn->req && conn->req->method[0]) {
 		tt_jsonw_open(&w, "first_request");
-		tt_jsonw_str(&w, "method", conn->cls.req.method);
-		tt_jsonw_str(&w, "path", conn->cls.req.path);
-		tt_jsonw_str(&w, "host", conn->cls.req.host);
+		tt_jsonw_str(&w, "method", conn->req->method);
+		tt_jsonw_str(&w, "path", conn->req->path);
+		tt_jsonw_str(&w, "host", conn->req->host);
 		tt_jsonw_close(&w);
 	}
 	record_dir(&w, "egress", conn, TT_DIR_EGRESS);
@@ -275,14 +280,22 @@ static void finish_conn(struct tt_pipeline *p, struct tt_conn *conn,
 
 static void classify(struct tt_pipeline *p, struct tt_conn *conn)
 {
+	struct tt_class cls;
 	int ret = tt_classify(p->cfg.hosts, conn->sni, conn->first_dir,
 			      conn->peek, conn->peek_len, conn->ipeek,
 			      conn->ipeek_len, conn->dir[TT_DIR_INGRESS].bytes,
-			      &conn->cls);
+			      &cls);
 
 	if (ret == -EAGAIN)
 		return;
-	conn->verdict = conn->cls.verdict;
+	conn->verdict = cls.verdict;
+	conn->reason = cls.reason;
+	conn->provider = cls.provider;
+	/* The request line only for the connection records that show it:
+	 * 0.5 KiB that every idle connection would keep otherwise. */
+	if (p->cfg.connection_records && cls.req.method[0] && !conn->req &&
+	    (conn->req = malloc(sizeof(*conn->req))))
+		*conn->req = cls.req;
 	if (conn->verdict == TT_VERDICT_CAPTURE) {
 		decode_start(p, conn, conn->t_last_ns);
 		p->st.conns_captured++;
@@ -290,7 +303,7 @@ static void classify(struct tt_pipeline *p, struct tt_conn *conn)
 		p->st.conns_filtered++;
 	}
 	tt_conn_peek_drop(conn);
-	if (!strcmp(conn->cls.reason, "h2_joined_midway"))
+	if (!strcmp(conn->reason, "h2_joined_midway"))
 		p->st.h2_midway++;
 	tt_dark_on_conn(p, conn);
 	/* PENDING already captures: only a filter verdict changes the kernel. */
@@ -351,9 +364,10 @@ static void on_data(struct tt_pipeline *p, const struct tt_ev_data *ev,
 		decode_data(p, conn, dir, ev->hdr.ts_ns, next_off, ev);
 	if (conn->verdict != TT_VERDICT_PENDING) {
 		/* Classified by name before any data: note the request line. */
-		if (dir == TT_DIR_EGRESS && ev->stream_off == 0 && ev->cap_len &&
-		    !conn->cls.req.method[0])
-			tt_http_peek_request(ev->data, ev->cap_len, &conn->cls.req);
+		if (p->cfg.connection_records && dir == TT_DIR_EGRESS &&
+		    ev->stream_off == 0 && ev->cap_len && !conn->req &&
+		    (conn->req = calloc(1, sizeof(*conn->req))))
+			tt_http_peek_request(ev->data, ev->cap_len, conn->req);
 		return;
 	}
 	if (dir == TT_DIR_EGRESS && ev->cap_len &&
@@ -369,7 +383,6 @@ static void on_sni(struct tt_pipeline *p, const struct tt_ev_sni *ev,
 		   size_t size)
 {
 	struct tt_conn *conn;
-	size_t n;
 
 	if (size < sizeof(*ev)) {
 		p->st.bad_events++;
@@ -378,10 +391,8 @@ static void on_sni(struct tt_pipeline *p, const struct tt_ev_sni *ev,
 	conn = conn_for(p, &ev->hdr);
 	if (!conn)
 		return;
-	n = ev->name_len < sizeof(conn->sni) - 1 ? ev->name_len
-						  : sizeof(conn->sni) - 1;
-	memcpy(conn->sni, ev->name, n);
-	conn->sni[n] = '\0';
+	/* Out of memory: classified without its name (by the request). */
+	tt_conn_set_sni(conn, ev->name, ev->name_len);
 	if (conn->verdict == TT_VERDICT_PENDING)
 		classify(p, conn);
 }
@@ -456,6 +467,7 @@ int tt_pipeline_event(struct tt_pipeline *p, const void *data, size_t size)
 		return 1; /* the agent arms processes on these too */
 	case TT_EV_EXEC:
 	case TT_EV_LIBLOAD:
+	case TT_EV_FORK:
 		return 1;
 	default:
 		p->st.bad_events++;
@@ -511,6 +523,7 @@ void tt_pipeline_free(struct tt_pipeline *p)
 	if (!p)
 		return;
 	tt_pipeline_finish_all(p);
+	tt_dark_free(p);
 	tt_conntab_free(p->conns);
 	tt_socks_free(p->socks);
 	free(p);

@@ -31,6 +31,7 @@ struct tt_sock_rec {
 	int name_by_address;     /* name and provider from another connection
 				  * to the same address and port */
 	int in_link_index;
+	void *proc;              /* the process facts handle (dark.c), or NULL */
 };
 
 struct tt_socks_stats {

@@ -154,6 +154,7 @@ static int anth_response(struct tt_pdec *d, int status,
 void tt_usage_parts_init(struct tt_usage_parts *p)
 {
 	p->input_tokens = p->cache_read = p->cache_write = -1;
+	p->cache_write_1h = -1;
 	p->output_tokens = p->reasoning_tokens = -1;
 }
 
@@ -166,6 +167,7 @@ void tt_usage_parts_apply(const struct tt_usage_parts *p, struct tt_usage *u)
 {
 	u->cache_read_input_tokens = p->cache_read;
 	u->cache_creation_input_tokens = p->cache_write;
+	u->cache_creation_1h_input_tokens = p->cache_write_1h;
 	u->input_tokens = p->input_tokens < 0 ? -1 : p->input_tokens +
 			  nonneg(p->cache_read) + nonneg(p->cache_write);
 	u->output_tokens = p->output_tokens;
@@ -195,6 +197,7 @@ static int fold_usage(struct tt_usage_parts *p, const cJSON *usage)
 	n |= take(&p->input_tokens, tt_pj_int(usage, "input_tokens"));
 	n |= take(&p->cache_read, tt_pj_int(usage, "cache_read_input_tokens"));
 	n |= take(&p->cache_write, write);
+	n |= take(&p->cache_write_1h, w1);
 	n |= take(&p->output_tokens, tt_pj_int(usage, "output_tokens"));
 	n |= take(&p->reasoning_tokens,
 		  tt_pj_path_int(usage, "output_tokens_details.thinking_tokens"));

@@ -502,6 +502,9 @@ static void br_finish(struct tt_pdec *d, int complete)
 		u.cache_read = st->meter.cache_read;
 	if (st->meter.cache_write >= 0)
 		u.cache_write = st->meter.cache_write;
+	/* The body's TTL split, only where it still fits the metered total. */
+	if (u.cache_write_1h > u.cache_write)
+		u.cache_write_1h = -1;
 	if (d->usage_seen)
 		tt_usage_parts_apply(&u, &d->call.usage);
 	if (!d->call.response_model[0])

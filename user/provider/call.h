@@ -33,7 +33,14 @@ struct tt_req_info {
 	const struct tt_req_fields *body; /* never NULL */
 };
 
-/* -1 in any field: the provider did not report it. */
+/* More tokens than this in one count of one call is not usage, it is an
+ * attack or a bug: ten times the largest context window sold today. */
+#define TT_USAGE_COUNT_MAX 100000000LL
+
+/* -1 in any field: the provider did not report it. The parts of the
+ * input do not overlap one another, nor do those of the output, except
+ * that the 1-hour writes are part of the cache writes. tt_usage_reset()
+ * marks every field not reported. */
 struct tt_usage {
 	int64_t input_tokens;                /* all input, cache reads and writes included */
 	int64_t output_tokens;               /* all output, reasoning included */
@@ -41,7 +48,22 @@ struct tt_usage {
 	int64_t cache_creation_input_tokens; /* part of input_tokens */
 	int64_t reasoning_tokens;            /* part of output_tokens */
 	int64_t total_tokens;                /* input + output as normalized */
+	int64_t cache_creation_1h_input_tokens; /* part of cache_creation (Anthropic 1-hour TTL) */
+	int64_t audio_input_tokens;          /* uncached audio: part of input_tokens */
+	int64_t audio_output_tokens;         /* part of output_tokens */
+	int64_t image_input_tokens;          /* uncached images: part of input_tokens */
+	int64_t image_output_tokens;         /* part of output_tokens */
 };
+
+static inline void tt_usage_reset(struct tt_usage *u)
+{
+	u->input_tokens = u->output_tokens = -1;
+	u->cache_read_input_tokens = u->cache_creation_input_tokens = -1;
+	u->reasoning_tokens = u->total_tokens = -1;
+	u->cache_creation_1h_input_tokens = -1;
+	u->audio_input_tokens = u->audio_output_tokens = -1;
+	u->image_input_tokens = u->image_output_tokens = -1;
+}
 
 enum tt_usage_status {
 	TT_USAGE_NONE = 0,      /* no usage expected (error response, no body) */
@@ -100,6 +122,11 @@ struct tt_call {
 	int usage_status;        /* enum tt_usage_status */
 	char usage_raw[TT_USAGE_RAW_MAX]; /* provider's own usage object(s), compact JSON, numbers and names only */
 	int usage_raw_truncated;
+	/* A token count in the provider's usage that no provider could
+	 * mean: "fractional_count", "negative_count", "absurd_count"
+	 * (tt_usage_check's limit), "" when none. Such usage is never
+	 * priced. */
+	char usage_problem[24];
 };
 
 struct tt_pdec_stats {

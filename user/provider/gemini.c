@@ -193,6 +193,51 @@ static void on_error(struct tt_pdec *d, const cJSON *err)
 		d->stream_error = 1; /* an error object inside a 2xx stream */
 }
 
+/* The tokenCount of one modality in a details array
+ * ([{"modality":"AUDIO","tokenCount":N}, ...]), or -1. */
+static int64_t modality(const cJSON *um, const char *array, const char *name)
+{
+	const cJSON *el;
+	int64_t n = -1;
+
+	cJSON_ArrayForEach(el, cJSON_GetObjectItemCaseSensitive(um, array)) {
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(el, "modality");
+		int64_t v = tt_pj_int(el, "tokenCount");
+
+		if (cJSON_IsString(m) && !strcmp(m->valuestring, name) && v >= 0)
+			n = (n < 0 ? 0 : n) + v;
+	}
+	return n;
+}
+
+/* Audio and image counts, the uncached input ones after what the cache
+ * details say the cache served. */
+static void media(const cJSON *um, struct tt_usage *u)
+{
+	static const char *const names[2] = { "AUDIO", "IMAGE" };
+	int64_t *in[2] = { &u->audio_input_tokens, &u->image_input_tokens };
+	int64_t *out[2] = { &u->audio_output_tokens, &u->image_output_tokens };
+
+	for (int i = 0; i < 2; i++) {
+		int64_t p = modality(um, "promptTokensDetails", names[i]);
+		int64_t c = modality(um, "cacheTokensDetails", names[i]);
+
+		*in[i] = p < 0 ? -1 : c > 0 && c <= p ? p - c : p;
+		*out[i] = modality(um, "candidatesTokensDetails", names[i]);
+	}
+	tt_usage_fit_media(u);
+}
+
+/* The tier that served the call: serviceTier where sent, else Vertex's
+ * trafficType (ON_DEMAND, ON_DEMAND_PRIORITY, ON_DEMAND_FLEX, ...). */
+static void tier(struct tt_pdec *d, const cJSON *um)
+{
+	if (!tt_pj_str(um, "serviceTier", d->call.service_tier,
+		       sizeof(d->call.service_tier)))
+		tt_pj_str(um, "trafficType", d->call.service_tier,
+			  sizeof(d->call.service_tier));
+}
+
 /* One usageMetadata: replaces the previous one (streams repeat it with
  * growing counts). */
 static void on_usage(struct tt_pdec *d, const cJSON *um)
@@ -216,6 +261,8 @@ static void on_usage(struct tt_pdec *d, const cJSON *um)
 				   : (cand < 0 ? 0 : cand) +
 					     (thoughts < 0 ? 0 : thoughts);
 	u->reasoning_tokens = thoughts;
+	media(um, u);
+	tier(d, um);
 }
 
 /* One GenerateContentResponse (a whole body or one stream chunk). */

@@ -294,12 +294,6 @@ static int oai_response(struct tt_pdec *d, int status,
 
 /* ------------------------------------------------------------ usage */
 
-static void usage_init(struct tt_usage *u)
-{
-	u->input_tokens = u->output_tokens = -1;
-	u->cache_read_input_tokens = u->cache_creation_input_tokens = -1;
-	u->reasoning_tokens = u->total_tokens = -1;
-}
 
 /* OpenAI CompletionUsage or ResponseUsage (also images, transcription
  * "tokens" usage, xAI, OpenRouter, ...). Returns 1 when it held numbers.
@@ -324,6 +318,19 @@ static void excluded_reasoning(const cJSON *usage, struct tt_usage *u)
 		u->output_tokens += u->reasoning_tokens;
 }
 
+/* Audio and image tokens of the input and output details objects. */
+static void read_media(const cJSON *usage, const char *in, const char *out,
+		       struct tt_usage *u)
+{
+	const cJSON *din = get(usage, in), *dout = get(usage, out);
+
+	u->audio_input_tokens = tt_pj_int(din, "audio_tokens");
+	u->image_input_tokens = tt_pj_int(din, "image_tokens");
+	u->audio_output_tokens = tt_pj_int(dout, "audio_tokens");
+	u->image_output_tokens = tt_pj_int(dout, "image_tokens");
+	tt_usage_fit_media(u);
+}
+
 static int read_openai_usage(const cJSON *usage, struct tt_usage *u)
 {
 	if (get(usage, "prompt_tokens") || get(usage, "completion_tokens")) {
@@ -340,6 +347,8 @@ static int read_openai_usage(const cJSON *usage, struct tt_usage *u)
 		u->reasoning_tokens = tt_pj_path_int(
 			usage, "completion_tokens_details.reasoning_tokens");
 		excluded_reasoning(usage, u);
+		read_media(usage, "prompt_tokens_details",
+			   "completion_tokens_details", u);
 	} else {
 		u->input_tokens = tt_pj_int(usage, "input_tokens");
 		u->output_tokens = tt_pj_int(usage, "output_tokens");
@@ -349,6 +358,11 @@ static int read_openai_usage(const cJSON *usage, struct tt_usage *u)
 			usage, "input_tokens_details.cache_write_tokens");
 		u->reasoning_tokens = tt_pj_path_int(
 			usage, "output_tokens_details.reasoning_tokens");
+		/* Transcriptions say input_token_details. */
+		read_media(usage, get(usage, "input_tokens_details")
+					  ? "input_tokens_details"
+					  : "input_token_details",
+			   "output_tokens_details", u);
 	}
 	return u->input_tokens >= 0 || u->output_tokens >= 0;
 }
@@ -380,7 +394,7 @@ static void take_usage(struct tt_pdec *d, const cJSON *usage, int final)
 
 	if (!cJSON_IsObject(usage))
 		return;
-	usage_init(&u);
+	tt_usage_reset(&u);
 	if (kind == K_COHERE || kind == K_COHERE_EMBED)
 		got = read_cohere_usage(usage, &u);
 	else
@@ -390,6 +404,11 @@ static void take_usage(struct tt_pdec *d, const cJSON *usage, int final)
 		u.output_tokens = u.reasoning_tokens = -1;
 		got = u.input_tokens >= 0;
 	}
+	/* An image generation's output is the images, unless the details
+	 * say otherwise. */
+	if (!strcmp(d->call.operation, "images") && u.output_tokens >= 0 &&
+	    u.image_output_tokens < 0 && u.audio_output_tokens < 0)
+		u.image_output_tokens = u.output_tokens;
 	tt_pj_str(usage, "type", type, sizeof(type));
 	if (got) {
 		d->call.usage = u;

@@ -457,6 +457,28 @@ static void responses_server_msg(struct tt_wscall *s, uint64_t ts,
 
 /* ------------------------------------------------------ Realtime */
 
+/* Audio and image tokens; the cached ones (cached_tokens_details) are
+ * priced as cache reads, so the input counts are what is left. */
+static void realtime_media(const cJSON *usage, struct tt_usage *u)
+{
+	static const char *const kinds[2] = { "audio_tokens", "image_tokens" };
+	int64_t *in[2] = { &u->audio_input_tokens, &u->image_input_tokens };
+	const cJSON *det = cJSON_GetObjectItemCaseSensitive(usage,
+							    "input_token_details");
+	const cJSON *cached = cJSON_GetObjectItemCaseSensitive(det,
+							       "cached_tokens_details");
+
+	for (int i = 0; i < 2; i++) {
+		int64_t all = tt_pj_int(det, kinds[i]);
+		int64_t c = tt_pj_int(cached, kinds[i]);
+
+		*in[i] = all < 0 ? -1 : c > 0 && c <= all ? all - c : all;
+	}
+	u->audio_output_tokens =
+		tt_pj_path_int(usage, "output_token_details.audio_tokens");
+	tt_usage_fit_media(u);
+}
+
 static void realtime_usage(struct tt_pdec *d, const cJSON *usage)
 {
 	struct tt_usage *u = &d->call.usage;
@@ -467,6 +489,7 @@ static void realtime_usage(struct tt_pdec *d, const cJSON *usage)
 	u->output_tokens = tt_pj_int(usage, "output_tokens");
 	u->cache_read_input_tokens =
 		tt_pj_path_int(usage, "input_token_details.cached_tokens");
+	realtime_media(usage, u);
 	d->usage_seen = u->input_tokens >= 0 || u->output_tokens >= 0;
 	tt_call_set_usage_raw(&d->call, usage);
 }

@@ -72,6 +72,10 @@ void tt_call_set_usage_raw(struct tt_call *c, const cJSON *usage);
  * {"message_start":{...},"message_delta":{...}}: replaces key's entry. */
 void tt_call_merge_usage_raw(struct tt_call *c, const char *key,
 			     const cJSON *usage);
+/* Bounds the uncached audio and image input counts by what the input
+ * leaves after the cache counts (providers that report a modality's
+ * total do not say how much of it the cache served). */
+void tt_usage_fit_media(struct tt_usage *u);
 /* Generic outcome for an HTTP status. */
 int tt_outcome_from_status(int status);
 /* Path with URL-escapes decoded (Bedrock model ids): into out, truncated. */
@@ -90,6 +94,7 @@ struct tt_usage_parts {
 	int64_t input_tokens;     /* exclusive of the two cache fields */
 	int64_t cache_read;
 	int64_t cache_write;
+	int64_t cache_write_1h;   /* part of cache_write */
 	int64_t output_tokens;    /* reasoning included */
 	int64_t reasoning_tokens;
 };

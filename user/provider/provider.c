@@ -5,6 +5,7 @@
  * stream state, usage status, totals.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -50,13 +51,6 @@ static void hdr_copy(const struct tt_hdrs *hs, const char *name, char *out,
 		tt_hdrs_copy(hs, name, out, outlen);
 }
 
-static void reset_usage(struct tt_usage *u)
-{
-	u->input_tokens = u->output_tokens = -1;
-	u->cache_read_input_tokens = u->cache_creation_input_tokens = -1;
-	u->reasoning_tokens = u->total_tokens = -1;
-}
-
 int tt_pdec_begin(struct tt_pdec *d, const struct tt_req_info *req)
 {
 	struct tt_pdec_stats stats = d->stats; /* counters outlive exchanges */
@@ -67,7 +61,7 @@ int tt_pdec_begin(struct tt_pdec *d, const struct tt_req_info *req)
 	memset(d, 0, sizeof(*d));
 	d->stats = stats;
 	d->call.attempt = -1;
-	reset_usage(&d->call.usage);
+	tt_usage_reset(&d->call.usage);
 	d->req = *req->body;
 	q = memchr(req->target, '?', req->target_len);
 	plen = q ? (size_t)(q - req->target) : req->target_len;
@@ -322,6 +316,77 @@ static void write_usage(struct tt_jsonw *w, const char *key,
 	tt_jsonw_close(w);
 }
 
+/* Does a usage member's name say it is a token count ("prompt_tokens",
+ * "cachedContentTokenCount", "tokenCount", "inputTokenCount")? */
+static int is_count_name(const char *name)
+{
+	static const char *const ends[] = { "tokens", "tokencount",
+					    "token_count" };
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		size_t k = strlen(ends[i]);
+
+		if (n >= k && !strcasecmp(name + n - k, ends[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/* The first token count in a usage object (nested objects and arrays
+ * too) that no provider could mean, into c->usage_problem: the decoders
+ * read counts as whole numbers, so a fraction or a negative would
+ * otherwise be cut or dropped without a word. */
+static void check_counts(struct tt_call *c, const cJSON *obj, int depth)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, obj) {
+		const char *problem = NULL;
+
+		if (c->usage_problem[0])
+			return;
+		if ((cJSON_IsObject(it) || cJSON_IsArray(it)) && depth < 4) {
+			check_counts(c, it, depth + 1);
+			continue;
+		}
+		if (!cJSON_IsNumber(it) || !it->string ||
+		    !is_count_name(it->string))
+			continue;
+		if (!isfinite(it->valuedouble) ||
+		    it->valuedouble > (double)TT_USAGE_COUNT_MAX)
+			problem = "absurd_count";
+		else if (it->valuedouble < 0)
+			problem = "negative_count";
+		else if (it->valuedouble != (double)(int64_t)it->valuedouble)
+			problem = "fractional_count";
+		if (problem)
+			tt_copy(c->usage_problem, sizeof(c->usage_problem),
+				problem, strlen(problem));
+	}
+}
+
+void tt_usage_fit_media(struct tt_usage *u)
+{
+	int64_t in = u->input_tokens, left;
+
+	if (in < 0) {
+		u->audio_input_tokens = u->image_input_tokens = -1;
+		return;
+	}
+	/* Whatever of the media the cache counts covered is priced as
+	 * cache: what is left of the input bounds the uncached media. */
+	left = in - (u->cache_read_input_tokens > 0 ? u->cache_read_input_tokens : 0) -
+	       (u->cache_creation_input_tokens > 0 ? u->cache_creation_input_tokens : 0);
+	if (left < 0)
+		left = 0;
+	if (u->audio_input_tokens > left)
+		u->audio_input_tokens = left;
+	left -= u->audio_input_tokens > 0 ? u->audio_input_tokens : 0;
+	if (u->image_input_tokens > left)
+		u->image_input_tokens = left;
+}
+
 /* Half a JSON object is worse than none: too long means empty. */
 static void finish_raw(struct tt_call *c, struct tt_jsonw *w)
 {
@@ -336,6 +401,7 @@ void tt_call_set_usage_raw(struct tt_call *c, const cJSON *usage)
 
 	if (!cJSON_IsObject(usage))
 		return;
+	check_counts(c, usage, 0);
 	tt_jsonw_init(&w, c->usage_raw, sizeof(c->usage_raw));
 	write_usage(&w, NULL, usage, 0, NULL);
 	finish_raw(c, &w);
@@ -351,6 +417,7 @@ void tt_call_merge_usage_raw(struct tt_call *c, const char *key,
 		cJSON_Delete(all);
 		return;
 	}
+	check_counts(c, usage, 0);
 	if (!cJSON_IsObject(all)) {
 		cJSON_Delete(all);
 		all = cJSON_CreateObject();

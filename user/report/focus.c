@@ -235,8 +235,12 @@ int tt_report_write_focus(const struct tt_report *r, tt_report_sink sink,
 	tt_rout_init(&o, sink, ctx);
 	tt_rout_str(&o, columns);
 	for (size_t i = 0; i < r->ncells && !o.err; i++) {
+		const struct tt_report_cell *c = &r->cells[r->cell_order[i]];
+
+		if (!c->calls)
+			continue; /* only dark connections: no cost to state */
 		tt_jsonw_init(&w, buf, TAGS_MAX);
-		row(r, &r->cells[r->cell_order[i]], &o, &w, pi, mi);
+		row(r, c, &o, &w, pi, mi);
 	}
 	free(buf);
 	return tt_rout_end(&o);

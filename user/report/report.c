@@ -18,8 +18,12 @@ struct ev {
 	int64_t ts_us;
 	int success, allocated, mismatch, priced;
 	int64_t attempt;                 /* -1: null */
+	int dark;                        /* a dark connection, not a call */
+	uint64_t dark_sent, dark_received;
 	uint64_t tok[TT_RTOK__COUNT];
 	double amount;
+	int new_priced;                  /* with opts.reprice */
+	double new_amount;
 	enum tt_report_reason reason;
 	char currency[4];
 	uint16_t version;
@@ -315,6 +319,25 @@ static int get_usage(const cJSON *o, struct ev *e)
 	return 0;
 }
 
+/* "connection": a dark connection's, an object; null or (in ledgers
+ * written before it existed) absent for a call. */
+static int get_connection(const cJSON *o, struct ev *e)
+{
+	const cJSON *conn = member(o, "connection");
+	int64_t sent, received;
+
+	if (!conn || cJSON_IsNull(conn))
+		return 0;
+	if (!cJSON_IsObject(conn) || get_count(conn, "bytes_sent", &sent) ||
+	    get_count(conn, "bytes_received", &received) || sent < 0 ||
+	    received < 0)
+		return -1;
+	e->dark = 1;
+	e->dark_sent = (uint64_t)sent;
+	e->dark_received = (uint64_t)received;
+	return 0;
+}
+
 /* Every field the report reads, whatever the keys: the line counts do
  * not depend on --by. */
 static enum tt_report_line read_event(struct tt_report *r, const cJSON *o,
@@ -339,7 +362,8 @@ static enum tt_report_line read_event(struct tt_report *r, const cJSON *o,
 	    get_obj(o, "environment_check", 0, &check) ||
 	    get_obj(o, "api_key", 1, &key) ||
 	    (key && get_str(key, "fingerprint", &e->val[TT_RKEY_API_KEY])) ||
-	    get_workload(o, e) || get_usage(o, e) || get_cost(r, o, e))
+	    get_workload(o, e) || get_usage(o, e) || get_cost(r, o, e) ||
+	    get_connection(o, e))
 		return TT_RLINE_BAD_FIELD;
 	if (strcmp(status, "allocated") && strcmp(status, "unallocated"))
 		return TT_RLINE_BAD_FIELD;
@@ -356,6 +380,8 @@ static enum tt_report_line read_event(struct tt_report *r, const cJSON *o,
 	e->allocated = !strcmp(status, "allocated");
 	e->success = !strcmp(outcome, "success");
 	e->mismatch = cJSON_IsTrue(mismatch);
+	if (r->opts.reprice)
+		tt_rreprice(r->opts.reprice, o, &e->new_priced, &e->new_amount);
 	if ((r->opts.has_since && e->ts_us < r->opts.since_us) ||
 	    (r->opts.has_until && e->ts_us >= r->opts.until_us))
 		return TT_RLINE_OUT_OF_RANGE;
@@ -556,8 +582,25 @@ found:
 	return -E2BIG;
 }
 
+/* When and at which prices: of every event, dark ones included. */
+static void stats_when(struct tt_report_stats *s, const struct ev *e)
+{
+	if (e->ts_us < s->first_us)
+		s->first_us = e->ts_us;
+	if (e->ts_us > s->last_us)
+		s->last_us = e->ts_us;
+	s->version = tt_rversion_merge(s->version, e->version);
+}
+
 static void stats_add(struct tt_report_stats *s, const struct ev *e)
 {
+	if (e->dark) {
+		s->dark++;
+		tt_rsat_add(&s->dark_sent, e->dark_sent);
+		tt_rsat_add(&s->dark_received, e->dark_received);
+		stats_when(s, e);
+		return;
+	}
 	s->calls++;
 	if (e->success) {
 		s->successes++;
@@ -581,19 +624,23 @@ static void stats_add(struct tt_report_stats *s, const struct ev *e)
 		s->unpriced++;
 		s->unpriced_by[e->reason]++;
 	}
+	if (e->new_priced) {
+		s->new_priced++;
+		tt_rsum_add(&s->new_cost, e->new_amount);
+	} else {
+		s->new_unpriced++; /* meaningful with opts.reprice only */
+	}
 	if (e->allocated)
 		s->allocated++;
 	if (e->mismatch)
 		s->mismatches++;
-	if (e->ts_us < s->first_us)
-		s->first_us = e->ts_us;
-	if (e->ts_us > s->last_us)
-		s->last_us = e->ts_us;
-	s->version = tt_rversion_merge(s->version, e->version);
+	stats_when(s, e);
 }
 
 static void cell_add(struct tt_report_cell *c, const struct ev *e)
 {
+	if (e->dark)
+		return; /* no cost: no FOCUS row */
 	c->calls++;
 	if (e->success)
 		c->successes++;

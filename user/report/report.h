@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "pricing/pricing.h"
 
 #define TT_REPORT_LINE_MAX (1u << 20)   /* longer lines: too_long */
 #define TT_REPORT_GROUPS_MAX 10000      /* then "(other)" */
@@ -65,6 +66,8 @@ enum tt_report_reason {
 	TT_RREASON_MISSING_CACHE_WRITE_1H,
 	TT_RREASON_MISSING_OUTPUT,
 	TT_RREASON_MISSING_REASONING,
+	TT_RREASON_INVALID_USAGE,
+	TT_RREASON_NO_PRICE_AT_DATE,
 	TT_RREASON_OTHER,       /* a string not listed above, or null */
 	TT_RREASON__COUNT
 };
@@ -101,9 +104,16 @@ struct tt_report_stats {
 	uint64_t unpriced_by[TT_RREASON__COUNT];
 	uint64_t allocated;     /* allocation.status "allocated" */
 	uint64_t mismatches;    /* environment_check.mismatch true */
+	/* Dark connections (events with a "connection"): AI traffic seen and
+	 * not decrypted. No call, no cost: counted here only. */
+	uint64_t dark;
+	uint64_t dark_sent, dark_received; /* their bytes; saturating */
 	struct tt_report_sum cost;           /* sum of cost.amount */
 	struct tt_report_sum failed_cost;    /* of failed calls */
 	struct tt_report_sum allocated_cost; /* of allocated calls */
+	/* With opts.reprice: the same calls priced by that table. */
+	struct tt_report_sum new_cost;
+	uint64_t new_priced, new_unpriced;
 	int64_t first_us, last_us; /* timestamp_utc, µs since the epoch */
 	uint16_t version;       /* price table version id, NO_ or MIXED_ */
 };
@@ -156,6 +166,10 @@ struct tt_report_opts {
 	int64_t since_us, until_us; /* since inclusive, until exclusive */
 	/* 0: the TT_REPORT_ defaults; lower values let tests reach them. */
 	size_t max_groups, max_cells;
+	/* Price every event again with this table (docs/report.md,
+	 * --reprice): the groups show the new cost beside the old; NULL:
+	 * no. The table must outlive the report. */
+	const struct tt_pricing *reprice;
 };
 
 struct tt_rslot {

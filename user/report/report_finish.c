@@ -107,9 +107,15 @@ static void stats_merge(struct tt_report_stats *d,
 		d->unpriced_by[i] += s->unpriced_by[i];
 	d->allocated += s->allocated;
 	d->mismatches += s->mismatches;
+	d->dark += s->dark;
+	tt_rsat_add(&d->dark_sent, s->dark_sent);
+	tt_rsat_add(&d->dark_received, s->dark_received);
 	sum_merge(&d->cost, &s->cost);
 	sum_merge(&d->failed_cost, &s->failed_cost);
 	sum_merge(&d->allocated_cost, &s->allocated_cost);
+	sum_merge(&d->new_cost, &s->new_cost);
+	d->new_priced += s->new_priced;
+	d->new_unpriced += s->new_unpriced;
 	if (s->first_us < d->first_us)
 		d->first_us = s->first_us;
 	if (s->last_us > d->last_us)

@@ -11,6 +11,11 @@ void tt_rsum_add(struct tt_report_sum *s, double v);
 void tt_rsat_add(uint64_t *a, uint64_t b);
 /* The version of a set of events: one id, NO_ or MIXED_. */
 uint16_t tt_rversion_merge(uint16_t cur, uint16_t v);
+/* The event's cost with opts.reprice, rounded as the agent books it:
+ * *priced 0 when that table leaves it unpriced (reprice.c). */
+struct cJSON;
+void tt_rreprice(const struct tt_pricing *t, const struct cJSON *ev,
+		 int *priced, double *amount);
 /* Frees the results of tt_report_finish() (more lines came). */
 void tt_rresults_free(struct tt_report *r);
 
@@ -61,7 +66,7 @@ struct tt_rfield {
 	const char *s;     /* NULL: null */
 };
 
-#define TT_RFIELDS_MAX 48
+#define TT_RFIELDS_MAX 56
 size_t tt_rstats_fields(const struct tt_report *r,
 			const struct tt_report_stats *s,
 			struct tt_rfield *f);

@@ -180,6 +180,7 @@ static const char *const unpriced_names[TT_RREASON__COUNT] = {
 	"unpriced_missing_rate_cache_write",
 	"unpriced_missing_rate_cache_write_1h",
 	"unpriced_missing_rate_output", "unpriced_missing_rate_reasoning",
+	"unpriced_invalid_usage", "unpriced_no_price_at_date",
 	"unpriced_other",
 };
 
@@ -224,6 +225,17 @@ size_t tt_rstats_fields(const struct tt_report *r,
 	for (int i = 0; i < TT_RREASON__COUNT; i++)
 		U(unpriced_names[i], s->unpriced_by[i]);
 	U("environment_mismatches", s->mismatches);
+	U("dark_connections", s->dark);
+	U("dark_bytes_sent", s->dark_sent);
+	U("dark_bytes_received", s->dark_received);
+	if (r->opts.reprice) {
+		double now = tt_report_sum_value(&s->new_cost);
+
+		D("new_cost", now);
+		D("cost_change", now - d.cost);
+		U("new_priced_calls", s->new_priced);
+		U("new_unpriced_calls", s->new_unpriced);
+	}
 	f[n++] = (struct tt_rfield){ .name = "first_timestamp",
 				     .kind = TT_RF_TIME, .t = s->first_us };
 	f[n++] = (struct tt_rfield){ .name = "last_timestamp",

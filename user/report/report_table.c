@@ -12,9 +12,14 @@
 static const char *const num_heads[] = {
 	"calls", "ok", "failed", "retries", "in_tokens", "out_tokens",
 	"cost", "cost/call", "cost/ok", "failed_cost", "retry_infl",
-	"alloc_cost%", "unpriced", "env_mismatch",
+	"alloc_cost%", "unpriced", "env_mismatch", "dark_conns", "dark_bytes",
+	/* With --reprice only. */
+	"new_cost", "change", "new_unpriced",
 };
 #define NUM_COLS (sizeof(num_heads) / sizeof(num_heads[0]))
+#define REPRICE_COLS 3
+/* The columns a report shows. */
+#define NUM_SHOWN(r) (NUM_COLS - ((r)->opts.reprice ? 0 : REPRICE_COLS))
 #define COLS_MAX (TT_RKEY__COUNT + 1 + NUM_COLS)
 
 struct row {
@@ -81,6 +86,7 @@ static void fill_row(const struct tt_report *r, struct row *row,
 		     const struct tt_report_stats *s)
 {
 	struct tt_report_derived d;
+	uint64_t dark_bytes;
 	size_t c = 0;
 
 	tt_report_derive(s, &d);
@@ -101,6 +107,18 @@ static void fill_row(const struct tt_report *r, struct row *row,
 	percent(row->cell[c++], d.alloc_cost_coverage);
 	count(row->cell[c++], s->unpriced);
 	count(row->cell[c++], s->mismatches);
+	/* Spend that happened and could not be measured. */
+	count(row->cell[c++], s->dark);
+	dark_bytes = s->dark_sent;
+	tt_rsat_add(&dark_bytes, s->dark_received);
+	count(row->cell[c++], dark_bytes);
+	if (r->opts.reprice) {
+		double now = tt_report_sum_value(&s->new_cost);
+
+		money(row->cell[c++], now);
+		money(row->cell[c++], now - d.cost);
+		count(row->cell[c++], s->new_unpriced);
+	}
 }
 
 /* Row i: groups by rank, then the totals. */
@@ -148,7 +166,7 @@ static void put_line(struct tt_rout *o, const struct row *row,
 int tt_report_write_table(const struct tt_report *r, tt_report_sink sink,
 			  void *ctx)
 {
-	size_t nleft = r->opts.nkeys + 1, ncols = nleft + NUM_COLS;
+	size_t nleft = r->opts.nkeys + 1, ncols = nleft + NUM_SHOWN(r);
 	size_t nrows = r->ngroups + r->ntotals, width[COLS_MAX], total = 0;
 	struct row row;
 	struct tt_rout o;
@@ -191,6 +209,10 @@ int tt_report_write_table(const struct tt_report *r, tt_report_sink sink,
 	tt_rout_put(&o, "\n", 1);
 	tt_rout_str(&o, "cost: list-price estimates (cost.amount of priced "
 		    "calls), not invoice amounts; unpriced calls add nothing\n");
+	if (r->opts.reprice)
+		tt_rout_fmt(&o, "new_cost: the same calls priced with table %s "
+			    "(sha256 %.12s...)\n", r->opts.reprice->version,
+			    r->opts.reprice->sha256);
 	ret = tt_rout_end(&o);
 	return ret ? ret : tt_report_write_summary(r, sink, ctx);
 }

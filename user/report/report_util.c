@@ -30,6 +30,8 @@ static const char *const reason_names[TT_RREASON__COUNT] = {
 	[TT_RREASON_MISSING_CACHE_WRITE_1H] = "missing_rate:cache_write_1h",
 	[TT_RREASON_MISSING_OUTPUT] = "missing_rate:output",
 	[TT_RREASON_MISSING_REASONING] = "missing_rate:reasoning",
+	[TT_RREASON_INVALID_USAGE] = "invalid_usage",
+	[TT_RREASON_NO_PRICE_AT_DATE] = "no_price_at_date",
 	[TT_RREASON_OTHER] = "other",
 };
 
