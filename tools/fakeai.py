@@ -29,7 +29,7 @@ adds "stream_id"), and "expect": the same in tokentap's record field names, see
 fakeai_providers.record_view), one "conn" event per connection (at close)
 and "error" events for failed handshakes (and HTTP/2 protocol errors). A WebSocket logs one
 "exchange" per response (see fakeai_ws.py). The "conn" line also has "tcp": the kernel's byte
-counts, TLS included (fakeai_peer.tcp_counts). Bodies and header values are never
+counts, TLS included (fakeai_peer.TcpCounts). Bodies and header values are never
 logged. --record DIR writes each connection's plaintext in the tokentap capture format
 (see Recorder).
 """
@@ -52,7 +52,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fakeai_providers as fp  # noqa: E402
 from fakeai_coding import DecodeError, Encoder, decode_body, pick_encoding  # noqa: E402
 from fakeai_pattern import pattern_chunks  # noqa: E402
-from fakeai_peer import peer_process, tcp_counts  # noqa: E402
+from fakeai_peer import TcpCounts, peer_process  # noqa: E402
 import fakeai_ws  # noqa: E402
 
 fakeai_h2 = None  # HTTP/2 transport, imported by main() for --h2 (python3-h2)
@@ -620,7 +620,7 @@ class Server:
             if self.args.record:
                 recorder = Recorder(self.args.record, conn_id)
                 recorder.event(open={"host": _tls.sni, "pid": owner[0], "comm": owner[1]})
-            conn, requests = Conn(sock, recorder), []
+            conn, requests, tcp = Conn(sock, recorder), [], TcpCounts(sock)
 
             def log_exchange(line):
                 obj = {"event": "exchange", "conn": conn_id, "sni": _tls.sni}
@@ -637,6 +637,7 @@ class Server:
                     aborted = serve_http(conn, requests, log_exchange)
             except OSError:  # peer went away; still log what we saw
                 pass
+            tcp.mark()
             if aborted:  # no close_notify: the peer sees a bare TCP close
                 try:
                     socket.socket.shutdown(sock, socket.SHUT_RDWR)
@@ -655,7 +656,7 @@ class Server:
                 "event": "conn", "conn": conn_id, "sni": _tls.sni, "alpn": alpn,
                 "peer_port": peer_port, "bytes_in": conn.bytes_in, "bytes_out": conn.bytes_out,
                 "sha256_in": conn.h_in.hexdigest(), "sha256_out": conn.h_out.hexdigest(),
-                "requests": requests, "aborted": aborted, "tcp": tcp_counts(sock),
+                "requests": requests, "aborted": aborted, "tcp": tcp.result(),
                 "t_start": t_start, "t_end": time.time()})
         except Exception as e:  # never let one connection kill the server
             self.write_log({"event": "error", "stage": "internal", "peer_port": peer_port,
