@@ -33,6 +33,26 @@ int BPF_PROG(sched_exec, struct task_struct *p)
 	return 0;
 }
 
+/* A child of an armed process inherits its probes' breakpoints, and with
+ * uprobe_multi links they keep trapping there without the program running:
+ * the agent arms the child too (prefork servers, worker pools). */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	struct tt_ev_hdr h = {};
+
+	if (!scoped_mode || BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid) ||
+	    !is_armed(ptgid))
+		return 0;
+	fill_hdr(&h, TT_EV_FORK, ptgid, 0);
+	h.pid = BPF_CORE_READ(child, tgid);
+	h.tid = h.pid;
+	if (bpf_ringbuf_output(&proc_events, &h, sizeof(h), 0))
+		count(TT_C_RB_LOST_EVENTS, 1);
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_exit, struct task_struct *p)
 {

@@ -171,14 +171,22 @@ class Env:
 class Agent:
     """One agent run with its own events file."""
 
-    def __init__(self, env, name, extra=(), digest=True):
+    def __init__(self, env, name, extra=(), digest=True, config=None):
+        """config: a configuration (dict) for this run, e.g.
+        {"capture": {"mode": "all"}}; None: the defaults."""
         self.env = env
         self.events = os.path.join(env.dir, "events-%s.jsonl" % name)
         self.errfile = os.path.join(env.dir, "agent-%s.err" % name)
         ready = os.path.join(env.dir, "agent-%s.ready" % name)
+        extra = list(extra)
+        if config is not None:
+            path = os.path.join(env.dir, "config-%s.json" % name)
+            with open(path, "w") as f:
+                json.dump(dict({"version": 1}, **config), f)
+            extra += ["--config", path]
         self.proc = subprocess.Popen(
             [env.agent, "run", "--events", self.events, "--ready-file", ready,
-             "--duration", "300"] + (["--stream-digest"] if digest else []) + list(extra) +
+             "--duration", "300"] + (["--stream-digest"] if digest else []) + extra +
             os.environ.get("TT_E2E_AGENT_ARGS", "").split(),
             stdout=subprocess.DEVNULL, stderr=open(self.errfile, "w"))
         check(wait_for(ready, 60, self.proc), "agent did not get ready: %s" % self.stderr())
@@ -199,6 +207,7 @@ class Agent:
         stats = [r for r in self.records if r.get("type") == "agent_stats"]
         check(len(stats) == 1, "expected one agent_stats record")
         self.stats = stats[0]["capture"]
+        self.observer = stats[0].get("observer", {})
         self.attach = stats[0]["attach"]
         return self.records
 

@@ -106,19 +106,27 @@ def assert_no_secrets(env, agent):
 
 def test_new_binary_after_agent(env):
     """A TLS-carrying executable that did not exist when the agent started
-    (a copy of node: another inode) is found through the exec tracepoint and
-    captured from its first request."""
-    agent = Agent(env, "newbin")
-    try:
-        copy = os.path.join(env.dir, "bin", "node-copy")
-        os.makedirs(os.path.dirname(copy), exist_ok=True)
-        shutil.copy2(shutil.which("node"), copy)
-        pid, cg_ino = run_kind(env, agent, "node-fetch", argv0=copy)
-    finally:
-        agent.stop()
-    rec = assert_exact_capture(env, agent, pid, cg_ino, "node copy")
-    check(rec["first_request"]["method"] == "POST", "first request missed")
-    check(agent.attach["process_events"] > 0, "no exec events seen")
+    (a copy of node: another inode) is captured from its first request: in
+    the default scoped mode because the connection observer held its first
+    connection until its probes were in, in capture.mode "all" because the
+    exec tracepoint found the new file."""
+    copy = os.path.join(env.dir, "bin", "node-copy")
+    os.makedirs(os.path.dirname(copy), exist_ok=True)
+    shutil.copy2(shutil.which("node"), copy)
+    for mode in ("scoped", "all"):
+        agent = Agent(env, "newbin-" + mode, config={"capture": {"mode": mode}})
+        try:
+            pid, cg_ino = run_kind(env, agent, "node-fetch", argv0=copy)
+        finally:
+            agent.stop()
+        rec = assert_exact_capture(env, agent, pid, cg_ino, "node copy (%s)" % mode)
+        check(rec["first_request"]["method"] == "POST", "first request missed (%s)" % mode)
+        if mode == "all":
+            check(agent.attach["process_events"] > 0, "no exec events seen")
+        else:
+            check(agent.attach["armed"] >= 1 and agent.observer["held"] >= 1,
+                  "the new binary was not armed on a held connection: %r %r"
+                  % (agent.attach, agent.observer))
 
 
 def libssl_copy(env):
@@ -170,10 +178,8 @@ def test_own_libssl_started_after(env):
     run_own_libssl(env, "ownssl-after", before_agent=False)
 
 
-def test_non_ai_filtered(env):
-    """A host not in the list: no record, the kernel counts filtered calls
-    and stops sending data for it."""
-    agent = Agent(env, "filtered")
+def non_ai_curl(env, agent_name, config):
+    agent = Agent(env, agent_name, config=config)
     cg_dir, _ = env.cgroup("non-ai")
     body, key, _ = env.make_body("nonai")
     out = os.path.join(env.dir, "resp-nonai")
@@ -186,6 +192,22 @@ def test_non_ai_filtered(env):
         agent.stop()
     check(sha256_file(out) == env.expect_1m, "non-AI client broken")
     check(not agent.conns(proc.pid), "non-AI connection produced a record")
+    check(not [e for e in agent.alloc_events() if e["process"]["pid"] == proc.pid],
+          "non-AI connection produced an event")
+    return agent
+
+
+def test_non_ai_filtered(env):
+    """A host not in the list: no record, no event. In the default scoped
+    mode the process is never armed: not one of its TLS calls traps. In
+    capture.mode "all" (every process probed) the kernel counts filtered
+    calls and stops sending data for it."""
+    agent = non_ai_curl(env, "filtered-scoped", None)
+    check(agent.attach["armed"] == 0, "a non-AI process was armed: %r" % agent.attach)
+    check(agent.observer["other"] >= 1, "the observer did not see the connection")
+    check(agent.stats["captured_calls"] == 0 and agent.stats["filtered_calls"] == 0,
+          "TLS calls trapped in a process that never reached an AI host: %r" % agent.stats)
+    agent = non_ai_curl(env, "filtered", {"capture": {"mode": "all"}})
     st = agent.stats
     # ~64 reads of the 1 MiB response and the upload writes, on both ends.
     check(st["filtered_calls"] >= 60, "filtered_calls %d" % st["filtered_calls"])

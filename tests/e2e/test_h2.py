@@ -194,9 +194,16 @@ def test_go_clients(env):
         for k in USAGE:
             if k in ex["usage_expected"]:
                 check(ev["usage"][k] == ex["usage_expected"][k], "%s: %s" % (name, k))
-    # The early client's two later calls: not guessed, counted.
+    # The early client's two later calls: not guessed, counted, and its
+    # connection booked once as dark (joined mid-way): spend that happened
+    # and could not be measured, never a number made up.
     early_events = [e for e in agent.alloc_events() if e["process"]["pid"] == early.pid]
-    check(not early_events, "events for a connection joined mid-way: %r" % early_events)
+    check(len(early_events) == 1, "events for a connection joined mid-way: %r" % early_events)
+    dark = early_events[0]
+    check(dark["usage_status"] == "unobserved" and dark["problem"] == "joined_midway" and
+          all(v is None for v in dark["usage"].values()) and
+          dark["cost"]["amount"] is None and dark["cgroup"]["id"] == env.cgroup("go-early")[1],
+          "joined mid-way h2 connection not booked as dark: %r" % dark)
     check(agent.stats["h2_connections_joined_midway"] >= 1,
           "mid-way h2 connection not counted: %r" % agent.stats)
     for path in (agent.events, agent.errfile):

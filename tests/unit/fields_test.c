@@ -52,7 +52,7 @@ TT_TEST(table_is_well_formed)
 		tt_case("rank %u", r);
 		TT_CHECK_EQ_INT(ranks[r], 1);
 	}
-	TT_CHECK_EQ_INT(max_rank, 79);
+	TT_CHECK_EQ_INT(max_rank, 85);
 	/* Groups balance; an "object or null" is never inside another (a
 	 * leaf records its innermost group only). */
 	for (size_t i = 0; i < tt_event_nfields; i++) {
@@ -129,6 +129,38 @@ TT_TEST(built_events_round_trip)
 	TT_CHECK(strstr(line, "\"labels\":{\"app\":\"checkout\",\"empty\":null}"));
 	TT_CHECK(strstr(line, "\"tags\":{\"tier\":\"gold\",\"q\":\"a\\\"b\"}"));
 	TT_CHECK(strstr(line, "\"ttfb_ms\":120.5,"));
+	efx_free();
+}
+
+/* A dark connection: usage unobserved, the problem is the cost's reason,
+ * the connection object says where it went and how much crossed. */
+TT_TEST(dark_connection_event)
+{
+	static char line[TT_EVENT_MAX], again[TT_EVENT_MAX];
+	struct tt_event ev;
+
+	efx_build(1, &ev); /* the rich fixture, then made dark */
+	efx.call.usage_status = TT_USAGE_UNOBSERVED;
+	efx.call.outcome = TT_OUT_UNKNOWN;
+	efx.rec.problem = "tls_not_traced";
+	efx.rec.dark = 1;
+	efx.rec.name_source = "client_hello";
+	efx.rec.peer_family = 2;
+	memcpy(efx.rec.peer_addr, "\x7f\x00\x00\x01", 4);
+	efx.rec.peer_port = 443;
+	efx.rec.bytes_sent = 4321;
+	efx.rec.bytes_received = 98765;
+	tt_alloc_build(&efx.a, &efx.rec, &efx.pf, "00000000-0000-4000-8000-00000000000d", &ev);
+	TT_CHECK(tt_event_json(&ev, line, sizeof(line)) > 0);
+	TT_CHECK(strstr(line, "\"usage_status\":\"unobserved\"") != NULL);
+	TT_CHECK(strstr(line, "\"outcome\":\"unknown\"") != NULL);
+	TT_CHECK(strstr(line, "\"amount\":null") != NULL);
+	TT_CHECK(strstr(line, "\"reason\":\"tls_not_traced\"") != NULL);
+	TT_CHECK(strstr(line, "\"connection\":{\"server_name\":\"api.openai.com\","
+			"\"name_source\":\"client_hello\",\"peer_address\":\"127.0.0.1\","
+			"\"peer_port\":443,\"bytes_sent\":4321,\"bytes_received\":98765}") != NULL);
+	TT_CHECK_EQ_INT(round_trip(line, again, sizeof(again)), 0);
+	TT_CHECK_EQ_STR(again, line);
 	efx_free();
 }
 

@@ -65,6 +65,6 @@ static const char sample_line[] =
 	"'provider':'openai','model':'gpt-4o-mini','match':'alias'},"
 	"'reason':null,'is_final_invoice_amount':false},"
 	"'request_bytes':137,'response_bytes':2000,"
-	"'response_encoding':'identity','problem':null}";
+	"'response_encoding':'identity','problem':null,'connection':null}";
 
 #endif

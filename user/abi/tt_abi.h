@@ -32,6 +32,8 @@ enum tt_ev_type {
 	TT_EV_EXIT = 5,    /* last thread of a traced process exited */
 	TT_EV_LIBLOAD = 6, /* ld.so mapped new objects into a process */
 	TT_EV_SOCK = 7,    /* an AI connection at the socket layer (tt_ev_sock) */
+	TT_EV_FORK = 8,    /* an armed process forked: hdr.pid the child,
+			    * hdr.conn the parent */
 };
 
 enum tt_dir {

@@ -262,6 +262,9 @@ int tt_capture_open(struct tt_capture *cap, const struct tt_capture_opts *o,
 	if (!err)
 		err = attach_prog(&skel->links.sched_exit, skel->progs.sched_exit,
 				  "exit tracepoint");
+	if (!err && o->scoped)
+		err = attach_prog(&skel->links.sched_fork, skel->progs.sched_fork,
+				  "fork tracepoint");
 	if (err)
 		goto fail;
 	if (o->cgroup_root)

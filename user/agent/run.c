@@ -181,6 +181,11 @@ static int on_event(void *ctx, void *data, size_t size)
 		a->st.proc_events++;
 		tt_attach_scan_pid(a->am, (pid_t)h->pid);
 		break;
+	case TT_EV_FORK:
+		a->st.proc_events++;
+		if (a->scope)
+			tt_scope_on_fork(a->scope, h->pid, (uint32_t)h->conn, now);
+		break;
 	}
 	return 0;
 }
@@ -318,10 +323,6 @@ static int setup_otlp(struct agent *a)
 	return 0;
 }
 
-/* Connections older than the agent get a record when an armed process
- * writes through them, this long after the start. */
-#define TT_LATE_START_NS (120ull * 1000000000ull)
-
 /* The BPF programs, the connection observer, the probes. */
 static int setup_capture(struct agent *a)
 {
@@ -335,7 +336,7 @@ static int setup_capture(struct agent *a)
 		.exec_all = !scoped || cc->arm.n > 0,
 		.cgroup_root = a->cgroups ? tt_cgroups_root(a->cgroups) : NULL,
 		.state_dir = cc->state_dir,
-		.late_start_ns = scoped ? TT_LATE_START_NS : 0,
+		.late_start_ns = scoped ? (uint64_t)cc->late_start_s * 1000000000ull : 0,
 	};
 	int err;
 

@@ -12,12 +12,14 @@
 #include "util/jsonw.h"
 #include "util/log.h"
 #include "alloc/event.h"
+#include "agent/discover.h"
 #include "agent/scope.h"
 
 #define STATUS_MAX (256u << 10)
 #define STATUS_PIDS_MAX 256       /* armed processes listed in the status */
 #define IDLE_CHECK_NS 10000000000ull
 #define STATUS_EVERY_NS 1000000000ull
+#define TT_SCOPE_LATE_REASON "connection open at start"
 
 struct tt_scope {
 	const struct tt_config *cfg;
@@ -168,6 +170,18 @@ void tt_scope_on_exec(struct tt_scope *s, uint32_t pid, uint64_t now_ns)
 	arm_if_selected(s, pid, now_ns);
 }
 
+void tt_scope_on_fork(struct tt_scope *s, uint32_t child, uint32_t parent,
+		      uint64_t now_ns)
+{
+	char reason[TT_ARM_REASON_MAX];
+	const struct tt_armed_info *p = tt_attach_armed(s->am, (pid_t)parent);
+
+	if (!scoped(s) || !p)
+		return;
+	snprintf(reason, sizeof(reason), "child of %u", parent);
+	arm(s, child, reason, now_ns, 0);
+}
+
 void tt_scope_on_exit(struct tt_scope *s, uint32_t pid)
 {
 	if (tt_attach_armed(s->am, (pid_t)pid)) {
@@ -195,6 +209,16 @@ static void restart_sock(void *arg, const struct tt_ai_sock *sk)
 	arm(rc->s, sk->tgid, reason, rc->now, 0);
 }
 
+static void late_pid(void *ctx, uint32_t pid)
+{
+	struct restart_ctx *rc = ctx;
+
+	if (tt_attach_armed(rc->s->am, (pid_t)pid))
+		return;
+	rc->s->st.armed_at_start++;
+	arm(rc->s, pid, TT_SCOPE_LATE_REASON, rc->now, 0);
+}
+
 void tt_scope_start(struct tt_scope *s, uint64_t now_ns)
 {
 	struct restart_ctx rc = { s, now_ns };
@@ -207,6 +231,9 @@ void tt_scope_start(struct tt_scope *s, uint64_t now_ns)
 	/* Connections an earlier agent saw and that are still open. */
 	if (s->cap->skel)
 		tt_capture_each_ai_sock(s->cap, restart_sock, &rc);
+	/* Connections nobody saw start: their processes, for a while. */
+	if (s->cfg->capture.late_start_s)
+		tt_discover_outbound(late_pid, &rc);
 	if (!s->cfg->capture.arm.n || !(d = opendir("/proc")))
 		return;
 	while ((de = readdir(d)))
@@ -229,6 +256,7 @@ static void check_idle(struct tt_scope *s, struct tt_pipeline *pipe,
 		       uint64_t now)
 {
 	uint64_t idle = (uint64_t)s->cfg->capture.idle_disarm_s * 1000000000ull;
+	uint64_t late = (uint64_t)s->cfg->capture.late_start_s * 1000000000ull;
 
 	s->last_idle_check = now;
 	if (!idle)
@@ -238,9 +266,16 @@ static void check_idle(struct tt_scope *s, struct tt_pipeline *pipe,
 	for (size_t i = tt_attach_armed_count(s->am); i--;) {
 		const struct tt_armed_info *a = tt_attach_armed_at(s->am, i);
 
-		/* Selected processes stay armed while they live. */
-		if (a && strncmp(a->reason, "selector ", 9) &&
-		    now - a->last_ai_ns > idle) {
+		/* Selected processes stay armed while they live; those armed
+		 * for a late start only for its window, unless they talked
+		 * to an AI host since. */
+		if (a && !strcmp(a->reason, TT_SCOPE_LATE_REASON) &&
+		    a->last_ai_ns == a->since_ns &&
+		    now - a->since_ns > late) {
+			tt_attach_disarm(s->am, (pid_t)a->pid, "idle");
+			s->status_dirty = 1;
+		} else if (a && strncmp(a->reason, "selector ", 9) &&
+			   now - a->last_ai_ns > idle) {
 			tt_attach_disarm(s->am, (pid_t)a->pid, "idle");
 			s->status_dirty = 1;
 		}

@@ -42,6 +42,9 @@ void tt_scope_on_sock(struct tt_scope *s, const struct tt_ev_sock *ev,
 		      uint64_t now_ns);
 void tt_scope_on_exec(struct tt_scope *s, uint32_t pid, uint64_t now_ns);
 void tt_scope_on_exit(struct tt_scope *s, uint32_t pid);
+/* An armed process forked: the child gets probes of its own. */
+void tt_scope_on_fork(struct tt_scope *s, uint32_t child, uint32_t parent,
+		      uint64_t now_ns);
 /* Idle disarming and the status file; call about once a second. */
 void tt_scope_tick(struct tt_scope *s, struct tt_pipeline *pipe,
 		   uint64_t now_ns);

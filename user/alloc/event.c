@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -159,6 +160,21 @@ static void build_owner(struct tt_event *ev)
 	ev->env_declared_source = chk->has_declared ? chk->declared_by : NULL;
 }
 
+/* A dark connection's: where it went and how much crossed it. */
+static void build_connection(struct tt_event *ev, const struct tt_xrec *rec)
+{
+	ev->has_connection = 1;
+	ev->conn_server_name = rec->host;
+	ev->conn_name_source = rec->name_source;
+	ev->conn_peer_port = rec->peer_family ? rec->peer_port : -1;
+	ev->conn_bytes_sent = (int64_t)rec->bytes_sent;
+	ev->conn_bytes_received = (int64_t)rec->bytes_received;
+	if (rec->peer_family &&
+	    inet_ntop(rec->peer_family == AF_INET6 ? AF_INET6 : AF_INET,
+		      rec->peer_addr, ev->peer_buf, sizeof(ev->peer_buf)))
+		ev->conn_peer_address = ev->peer_buf;
+}
+
 static void build_call(struct tt_event *ev, const struct tt_xrec *rec)
 {
 	const struct tt_call *c = rec->call;
@@ -197,6 +213,8 @@ static void build_call(struct tt_event *ev, const struct tt_xrec *rec)
 	ev->response_bytes = (int64_t)rec->response_bytes;
 	ev->response_encoding = rec->response_encoding;
 	ev->problem = rec->problem;
+	if (rec->dark)
+		build_connection(ev, rec);
 }
 
 static void build_declared(struct tt_event *ev)
@@ -224,8 +242,17 @@ static void build_cost(struct tt_alloc *a, struct tt_event *ev,
 		ev->cost_reason = "no_price_table";
 		return;
 	}
-	tt_pricing_cost(p, c->provider, c->response_model, c->request_model,
-			&c->usage, cost, &a->st.pricing);
+	if (c->usage_status == TT_USAGE_UNOBSERVED) {
+		/* A dark connection: nothing to price, and the reason it is
+		 * dark is the reason there is no estimate. */
+		cost->priced = 0;
+		cost->match = TT_PRICE_NONE;
+		snprintf(cost->reason, sizeof(cost->reason), "%s",
+			 ev->problem ? ev->problem : "unobserved");
+	} else {
+		tt_pricing_cost(p, c->provider, c->response_model, c->request_model,
+				&c->usage, cost, &a->st.pricing);
+	}
 	/* As the ledger shows it: an estimate, 1.3199999999999999e-05 would
 	 * be noise. Every sink books this same number. */
 	if (cost->priced)

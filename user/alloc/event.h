@@ -158,6 +158,10 @@ struct tt_event {
 	int is_final_invoice_amount;
 	int64_t request_bytes, response_bytes;
 	const char *response_encoding, *problem;
+	/* connection: a dark connection (nothing decrypted), else null */
+	int has_connection;
+	const char *conn_server_name, *conn_name_source, *conn_peer_address;
+	int64_t conn_peer_port, conn_bytes_sent, conn_bytes_received;
 
 	/* Fields a ledger line read back did not have (bit i: row i of the
 	 * field table; tt_event_from_json). Always 0 from tt_alloc_build. */
@@ -170,6 +174,7 @@ struct tt_event {
 	const char *sources[TT_RULE_CONDS_MAX];
 	struct tt_kv tag_kv[TT_RULE_TAGS_MAX];
 	char declared_val[TT_DECL_ROLES + 3][TT_DECLARED_VALUE_MAX];
+	char peer_buf[48]; /* conn_peer_address */
 };
 
 /* Resolves the event of one exchange: owner rules, environment check,

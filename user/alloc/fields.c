@@ -141,6 +141,15 @@ const struct tt_field tt_event_fields[] = {
 	F("response_bytes", INT, response_bytes, 77),
 	F("response_encoding", STR, response_encoding, 78),
 	F("problem", STR, problem, 79),
+	/* A dark connection: seen at the socket layer, nothing decrypted. */
+	OBJ("connection", EV(has_connection)),
+	F("server_name", STR, conn_server_name, 80),
+	F("name_source", STR, conn_name_source, 81),
+	A("peer_address", STR, conn_peer_address, 82, "network.peer.address"),
+	A("peer_port", COUNT, conn_peer_port, 83, "network.peer.port"),
+	F("bytes_sent", INT, conn_bytes_sent, 84),
+	F("bytes_received", INT, conn_bytes_received, 85),
+	END,
 };
 
 const size_t tt_event_nfields = sizeof(tt_event_fields) /

@@ -18,6 +18,7 @@ void tt_capture_config_defaults(struct tt_capture_config *c)
 	c->hold_ms = 1000;
 	c->idle_disarm_s = 600;
 	c->max_armed = 4096;
+	c->late_start_s = 120;
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", TT_STATE_DIR_DEFAULT);
 }
 
@@ -106,7 +107,8 @@ int tt_capture_config_parse(const cJSON *obj, struct tt_capture_config *c,
 	static const char *const keys[] = {
 		"mode", "ringbuf_bytes", "max_connections",
 		"attach_system_libraries", "hold_ms", "idle_disarm_seconds",
-		"max_armed_processes", "arm", "state_dir", NULL,
+		"max_armed_processes", "arm", "state_dir", "late_start_seconds",
+		NULL,
 	};
 	const cJSON *v;
 	int ret;
@@ -134,6 +136,9 @@ int tt_capture_config_parse(const cJSON *obj, struct tt_capture_config *c,
 	if (!ret)
 		ret = get_size(obj, "max_armed_processes", 1, 65536,
 			       &c->max_armed, err, errlen);
+	if (!ret)
+		ret = get_uint(obj, "late_start_seconds", 3600, &c->late_start_s,
+			       err, errlen);
 	if (!ret)
 		ret = get_state_dir(obj, c, err, errlen);
 	v = cJSON_GetObjectItemCaseSensitive(obj, "attach_system_libraries");

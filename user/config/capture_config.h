@@ -37,6 +37,10 @@ struct tt_capture_config {
 	 * talked to an AI host for this long (0: only when it exits). */
 	unsigned idle_disarm_s;
 	size_t max_armed;           /* capture.max_armed_processes */
+	/* capture.late_start_seconds: at start, processes that hold outbound
+	 * connections are armed for this long, so that AI connections older
+	 * than the agent are seen from their next request (0: off). */
+	unsigned late_start_s;
 	/* capture.arm: processes armed from their start, whatever they talk
 	 * to: rules with the owner rules' "match" conditions on process facts
 	 * (cgroup, unit, exe, comm, env, container and pod facts). */

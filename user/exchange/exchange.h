@@ -56,6 +56,9 @@ struct tt_xrec {
 	int dark;
 	uint64_t bytes_sent, bytes_received;
 	const char *name_source;   /* dark: "client_hello", "address" */
+	int peer_family;           /* dark: AF_INET, AF_INET6, 0 unknown */
+	uint8_t peer_addr[16];     /* network order */
+	uint16_t peer_port;
 };
 
 typedef void (*tt_x_emit)(void *ctx, const struct tt_xrec *rec);

@@ -8,6 +8,11 @@ static const char *const call_labels[] = { "provider", "model", "owner",
 static const char *const token_labels[] = { "provider", "model", "owner",
 					    "environment", "outcome", "type",
 					    NULL };
+static const char *const dark_labels[] = { "provider", "owner", "environment",
+					   "reason", NULL };
+static const char *const dark_byte_labels[] = { "provider", "owner",
+						"environment", "direction",
+						NULL };
 /* LLM calls: a cached embedding is ~0.1 s, a long reasoning stream
  * minutes. */
 static const double duration_buckets[] = { 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -44,8 +49,17 @@ int tt_call_metrics_init(struct tt_call_metrics *cm, struct tt_metrics *m)
 		"Calls whose declared environment (header, variable, key) "
 		"disagrees with the workload's.",
 		call_labels, NULL, 0);
+	cm->dark = tt_metrics_family(m, TT_METRIC_COUNTER,
+		"tokentap_dark_connections_total",
+		"AI connections seen but not decrypted (nothing decoded), by "
+		"why: spend that happened and could not be measured.",
+		dark_labels, NULL, 0);
+	cm->dark_bytes = tt_metrics_family(m, TT_METRIC_COUNTER,
+		"tokentap_dark_bytes_total",
+		"Bytes of those connections on the wire, by direction.",
+		dark_byte_labels, NULL, 0);
 	if (!cm->requests || !cm->tokens || !cm->cost || !cm->duration ||
-	    !cm->unallocated || !cm->mismatches)
+	    !cm->unallocated || !cm->mismatches || !cm->dark || !cm->dark_bytes)
 		return -EINVAL;
 	return 0;
 }
@@ -53,6 +67,21 @@ int tt_call_metrics_init(struct tt_call_metrics *cm, struct tt_metrics *m)
 static const char *or_unknown(const char *s)
 {
 	return s && s[0] ? s : TT_CALLMETRICS_UNKNOWN;
+}
+
+/* A dark connection is no call: its own families, nothing else. */
+static void observe_dark(struct tt_call_metrics *cm, const struct tt_event *ev)
+{
+	const char *v[4] = {
+		or_unknown(ev->provider), or_unknown(ev->owner),
+		or_unknown(ev->environment), or_unknown(ev->problem),
+	};
+
+	tt_mfam_add(cm->dark, v, 1);
+	v[3] = "sent";
+	tt_mfam_add(cm->dark_bytes, v, (double)ev->conn_bytes_sent);
+	v[3] = "received";
+	tt_mfam_add(cm->dark_bytes, v, (double)ev->conn_bytes_received);
 }
 
 void tt_call_metrics_observe(struct tt_call_metrics *cm,
@@ -78,6 +107,10 @@ void tt_call_metrics_observe(struct tt_call_metrics *cm,
 		{ "reasoning", u->reasoning_tokens },
 	};
 
+	if (ev->has_connection) {
+		observe_dark(cm, ev);
+		return;
+	}
 	tt_mfam_add(cm->requests, v, 1);
 	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
 		/* Not reported: no series made up. Zero cache and reasoning

@@ -17,6 +17,7 @@
 struct tt_call_metrics {
 	struct tt_mfam *requests, *tokens, *cost, *duration;
 	struct tt_mfam *unallocated, *mismatches;
+	struct tt_mfam *dark, *dark_bytes; /* dark connections (no call) */
 };
 
 /* Creates the families in m. 0 or -ENOMEM/-EINVAL (registry full). */

@@ -30,6 +30,54 @@ static void name_rec(struct tt_pipeline *p, struct tt_sock_rec *rec)
 				? tt_hosts_match(p->cfg.hosts, name) : NULL;
 }
 
+/* The address and port of an AI connection with a name. */
+static void remember_peer(struct tt_pipeline *p, const struct tt_sock_rec *rec)
+{
+	struct tt_peer *slot = NULL, *oldest = &p->peers[0];
+
+	for (size_t i = 0; i < TT_PEERS_MAX; i++) {
+		struct tt_peer *e = &p->peers[i];
+
+		if (e->family == rec->s.family && e->port == rec->s.dport &&
+		    !memcmp(e->addr, rec->s.daddr, sizeof(e->addr))) {
+			slot = e;
+			break;
+		}
+		if (e->seen < oldest->seen)
+			oldest = e;
+	}
+	if (!slot)
+		slot = oldest;
+	slot->family = rec->s.family;
+	slot->port = rec->s.dport;
+	memcpy(slot->addr, rec->s.daddr, sizeof(slot->addr));
+	memcpy(slot->name, rec->s.name, sizeof(slot->name));
+	slot->name_len = rec->s.name_len;
+	slot->provider = rec->provider;
+	slot->seen = ++p->peer_clock;
+}
+
+/* A connection older than the agent has no ClientHello to name it. When it
+ * could not be decoded either (HTTP/2 joined mid-way), the only clue left
+ * is where it goes: the address and port of a connection that did name an
+ * AI host. Marked as such on the event ("address"), never taken for more. */
+static void name_by_peer(struct tt_pipeline *p, struct tt_sock_rec *rec)
+{
+	for (size_t i = 0; i < TT_PEERS_MAX; i++) {
+		const struct tt_peer *e = &p->peers[i];
+
+		if (!e->seen || !e->provider || e->family != rec->s.family ||
+		    e->port != rec->s.dport ||
+		    memcmp(e->addr, rec->s.daddr, sizeof(e->addr)))
+			continue;
+		rec->provider = e->provider;
+		memcpy(rec->s.name, e->name, sizeof(rec->s.name));
+		rec->s.name_len = e->name_len;
+		rec->name_by_address = 1;
+		return;
+	}
+}
+
 /* A TLS connection and the socket carrying it meet: each learns from the
  * other (the name, that it was decoded). */
 static void meet(struct tt_pipeline *p, struct tt_sock_rec *rec,
@@ -95,6 +143,8 @@ static struct tt_sock_rec *open_rec(struct tt_pipeline *p,
 	if (!rec)
 		return NULL;
 	name_rec(p, rec);
+	if (rec->provider)
+		remember_peer(p, rec);
 	/* A name the kernel could not decide that is no AI host after all:
 	 * forgotten. Records without a name wait for their TLS side. */
 	if (!rec->provider && rec->s.name_len) {
@@ -144,39 +194,6 @@ void tt_dark_on_sock(struct tt_pipeline *p, const struct tt_ev_sock *ev)
 		link(p, rec, ev->sock.tls_conn);
 }
 
-struct peer_ctx {
-	const struct tt_sock_rec *rec;
-	const struct tt_sock_rec *named;
-};
-
-static void same_peer(struct tt_sock_rec *other, void *arg)
-{
-	struct peer_ctx *pc = arg;
-	const struct tt_ai_sock *a = &pc->rec->s, *b = &other->s;
-
-	if (!pc->named && other->provider && other->s.name_len &&
-	    a->family == b->family && a->dport == b->dport &&
-	    !memcmp(a->daddr, b->daddr, sizeof(a->daddr)))
-		pc->named = other;
-}
-
-/* A connection older than the agent has no ClientHello to name it. When it
- * could not be decoded either (HTTP/2 joined mid-way), the only clue left
- * is where it goes: the address and port of a connection that did name an
- * AI host. Marked as such on the event ("address"), never taken for more. */
-static void name_by_peer(struct tt_pipeline *p, struct tt_sock_rec *rec)
-{
-	struct peer_ctx pc = { rec, NULL };
-
-	tt_socks_each(p->socks, same_peer, &pc);
-	if (!pc.named)
-		return;
-	rec->provider = pc.named->provider;
-	memcpy(rec->s.name, pc.named->s.name, sizeof(rec->s.name));
-	rec->s.name_len = pc.named->s.name_len;
-	rec->name_by_address = 1;
-}
-
 /* Why a connection nobody decoded stayed dark. */
 static const char *reason_of(struct tt_pipeline *p, const struct tt_sock_rec *rec)
 {
@@ -224,6 +241,9 @@ static void emit_dark(struct tt_pipeline *p, struct tt_sock_rec *rec,
 	xr.bytes_sent = rec->bytes_sent;
 	xr.bytes_received = rec->bytes_received;
 	xr.name_source = rec->name_by_address ? "address" : "client_hello";
+	xr.peer_family = rec->s.family == 10 ? 10 : rec->s.family == 2 ? 2 : 0;
+	memcpy(xr.peer_addr, rec->s.daddr, rec->s.family == 10 ? 16 : 4);
+	xr.peer_port = rec->s.dport;
 	if (p->ops.proc_get)
 		handle = p->ops.proc_get(p->ops_ctx, rec->s.tgid, rec->s.cookie,
 					 rec->s.cgroup_id, rec->comm);

@@ -456,6 +456,7 @@ int tt_pipeline_event(struct tt_pipeline *p, const void *data, size_t size)
 		return 1; /* the agent arms processes on these too */
 	case TT_EV_EXEC:
 	case TT_EV_LIBLOAD:
+	case TT_EV_FORK:
 		return 1;
 	default:
 		p->st.bad_events++;

@@ -14,6 +14,18 @@ struct dconn {
 	void *proc; /* the caller's process facts handle, or NULL */
 };
 
+/* Where AI connections with a name went (dark.c, name_by_peer). */
+#define TT_PEERS_MAX 256
+
+struct tt_peer {
+	uint32_t addr[4];
+	uint16_t port, family;
+	uint8_t name_len;
+	char name[TT_SOCK_NAME_MAX];
+	const char *provider;
+	uint64_t seen; /* 0: empty */
+};
+
 struct tt_pipeline {
 	struct tt_pipeline_config cfg;
 	struct tt_pipeline_ops ops;
@@ -24,6 +36,8 @@ struct tt_pipeline {
 	size_t nsinks;
 	struct tt_pipeline_stats st;
 	uint64_t last_now; /* the last tick's time */
+	struct tt_peer peers[TT_PEERS_MAX];
+	uint64_t peer_clock;
 };
 
 /* One allocation event for rec, with the process facts of handle (NULL:
