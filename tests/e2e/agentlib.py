@@ -16,9 +16,9 @@ import json
 import os
 import subprocess
 import time
-import uuid
 
-from harness import ROOT, Failure, cgroup2_root
+from harness import ROOT, Agent, Failure, cgroup2_root
+from test_decode import Secrets, server_lines
 
 AGENTS = os.path.join(ROOT, "tests", "e2e", "agents")
 MODULES = os.path.join(AGENTS, "node_modules")
@@ -67,23 +67,6 @@ def codex(alias):
                   "vendor/x86_64-unknown-linux-musl/bin/codex")
 
 
-class Secrets:
-    """A unique prompt marker and API key per run: must never leak."""
-
-    def __init__(self, env):
-        self.env = env
-
-    def prompt(self, tag):
-        marker = "PROMPT-%s-%s" % (tag, uuid.uuid4().hex)
-        self.env.secrets.append(marker)
-        return marker
-
-    def key(self, prefix):
-        key = prefix + uuid.uuid4().hex + uuid.uuid4().hex
-        self.env.secrets.append(key)
-        return key
-
-
 class Run:
     """One client process: where it ran, what it printed, and the fake
     provider's log lines written while it ran."""
@@ -93,13 +76,6 @@ class Run:
         self.pid = self.cg_ino = self.cg_rel = None
         self.rc, self.stdout, self.stderr = None, "", ""
         self.exchanges, self.conns = [], []
-
-
-def server_lines(env):
-    if not os.path.exists(env.server_log):
-        return []
-    with open(env.server_log) as f:
-        return [json.loads(ln) for ln in f if ln.strip()]
 
 
 def sandbox_files(env, ca_bundle):
@@ -188,15 +164,13 @@ def cg_rel_of(env, run):
 # ---- the checks --------------------------------------------------------------------
 
 def dark_bytes(ev):
-    """(sent, received) wire bytes a dark event books, or None: the client's
-    TCP payload each way (TLS records, handshake included; no SYN or FIN),
-    which the fake's "tcp" counts give (fakeai_peer.TcpCounts). The event
-    schema has no field for them yet: user/exchange/exchange.h carries
-    tt_xrec.bytes_sent/bytes_received for dark connections, but
-    user/alloc/event.c does not write them. Read here under those names;
-    when the event gets them under another name, change only this."""
-    if "bytes_sent" in ev and "bytes_received" in ev:
-        return ev["bytes_sent"], ev["bytes_received"]
+    """(sent, received) bytes a dark event books in its "connection" object
+    (docs/events.schema.json: TCP payload, TLS records and handshake
+    included), or None. The fake's "tcp" counts are the same quantity
+    measured at the server (fakeai_peer.TcpCounts: no SYN, no FIN)."""
+    c = ev.get("connection")
+    if isinstance(c, dict) and "bytes_sent" in c and "bytes_received" in c:
+        return c["bytes_sent"], c["bytes_received"]
     return None
 
 
@@ -240,6 +214,7 @@ def match_event(events, ex, used):
 
 
 def check_dark(ev, conn, run, label):
+    """Problems of the dark event booked for server connection conn."""
     out = []
     if ev["cgroup"]["id"] != run.cg_ino or ev["cgroup"]["path"] != run.cg_rel:
         out.append("%s: dark event cgroup %r" % (label, ev["cgroup"]))
@@ -251,16 +226,21 @@ def check_dark(ev, conn, run, label):
         out.append("%s: dark event provider %r" % (label, ev.get("provider")))
     if any(ev["usage"].get(k) is not None for k in USAGE):
         out.append("%s: dark event has usage %r" % (label, ev["usage"]))
+    c = ev.get("connection") or {}
+    want = {"server_name": conn.get("sni"), "name_source": "client_hello",
+            "peer_address": "127.0.0.1", "peer_port": 443}
+    out += ["%s: dark event connection.%s = %r, want %r" % (label, k, c.get(k), v)
+            for k, v in want.items() if c.get(k) != v]
     got = dark_bytes(ev)
     tcp = conn.get("tcp") or {}
-    want = (tcp.get("bytes_received"), tcp.get("bytes_acked"))
+    want_bytes = (tcp.get("bytes_received"), tcp.get("bytes_acked"))
     if got is None:
-        out.append("%s: dark event carries no wire byte counts (want sent %s, received %s: "
-                   "the TCP payload both ways, as the server's kernel counted it)"
-                   % (label, want[0], want[1]))
-    elif tuple(got) != want:
+        out.append("%s: dark event carries no byte counts (want sent %s, received %s: the "
+                   "TCP payload each way as the server's kernel counted it)"
+                   % (label, want_bytes[0], want_bytes[1]))
+    elif tuple(got) != want_bytes:
         out.append("%s: dark event bytes sent/received %r, the TCP payload the server's "
-                   "kernel counted %r" % (label, tuple(got), want))
+                   "kernel counted %r" % (label, tuple(got), want_bytes))
     return out
 
 
@@ -299,16 +279,11 @@ def check_calls(agent, run, may_be_dark=lambda conn: False):
 
 def check_undecoded(dark, undecoded, run):
     """Connections none of whose calls has an event. One may_be_dark allows
-    must be exactly one dark event (matched by its byte counts when events
-    carry them, else in order), unless it answered nothing (it may have
+    must be exactly one dark event (the one nearest in byte counts), unless it answered nothing (it may have
     been decoded: no event then). Any other is a failure, dark or not."""
     problems, left = [], list(dark)
     for conn, what, exs, allowed in undecoded:
-        tcp = conn.get("tcp") or {}
-        ev = next((e for e in left if dark_bytes(e) ==
-                   (tcp.get("bytes_received"), tcp.get("bytes_acked"))), None)
-        if ev is None and left and all(dark_bytes(e) is None for e in left):
-            ev = left[0]
+        ev = nearest_dark(left, conn)
         if ev is not None:
             left.remove(ev)
         calls = ", ".join("%s %s" % (ex["operation"], ex["status"]) for ex in exs)
@@ -325,6 +300,18 @@ def check_undecoded(dark, undecoded, run):
     problems += ["%s: a dark event no undecoded connection explains: %s" % (run.name, brief(e))
                  for e in left]
     return problems
+
+
+def nearest_dark(dark, conn):
+    """The dark event whose byte counts are nearest the connection's TCP
+    payload (equal, when right); without counts, the first."""
+    tcp = conn.get("tcp") or {}
+    want = (tcp.get("bytes_received") or 0, tcp.get("bytes_acked") or 0)
+
+    def distance(ev):
+        got = dark_bytes(ev)
+        return abs(got[0] - want[0]) + abs(got[1] - want[1]) if got else float("inf")
+    return min(dark, key=distance) if dark else None
 
 
 def brief(ev):
@@ -367,6 +354,29 @@ def run_sdk_plan(env, run, plan):
         json.dump(plan, f)
     return run_client(env, run, ["node", NODE_WS, path], {
         "HOME": env.dir, "NODE_EXTRA_CA_CERTS": env.ca})
+
+
+def sdk_test(env, name, owner, sessions, client_checks):
+    """The openai-node WebSocket tests: one node process runs the sessions
+    (clients/node_openai_ws.js) under its own owner, then the client side
+    (sdk_client_problems and client_checks(run)) and every call are
+    checked; no dark event is acceptable (node's libssl)."""
+    sec = Secrets(env)
+    plan_sessions = sessions(sec)
+    plan = {"client": {"apiKey": sec.key("sk-proj-"), "maxRetries": 0},
+            "sessions": plan_sessions}
+    run = Run(name, owner)
+    agent = Agent(env, name, ["--config", owner_config(env, name, [run])])
+    try:
+        run_sdk_plan(env, run, plan)
+    finally:
+        agent.stop()
+    problems = sdk_client_problems(run, plan_sessions) + client_checks(run)
+    if problems:
+        problems.insert(0, "(the client side failed too: the fake or the SDK, not the agent)")
+    problems += check_calls(agent, run)
+    problems += no_secrets(env, agent)
+    report(problems)
 
 
 def sdk_client_problems(run, sessions):
