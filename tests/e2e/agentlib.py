@@ -183,7 +183,7 @@ def compare_call(ev, ex, run, label):
             "owner": run.owner}
     if ex.get("response_model") is not None:
         want["response_model"] = ex["response_model"]
-    out = ["%s: %s = %r, server sent %r" % (label, k, ev.get(k), v)
+    out = ["%s: %s = %r, want %r" % (label, k, ev.get(k), v)
            for k, v in want.items() if v is not None and ev.get(k) != v]
     if ev["cgroup"]["id"] != run.cg_ino or ev["cgroup"]["path"] != run.cg_rel:
         out.append("%s: cgroup %r, want id %s path %s" % (label, ev["cgroup"], run.cg_ino,
