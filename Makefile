@@ -60,6 +60,7 @@ SKEL      := $(B)/tokentap.skel.h
 
 BENCH_BIN := $(B)/bench/ssl_rtt
 GNUTLS_BENCH_BIN := $(B)/bench/gnutls_rtt
+IDLE_BENCH_BIN := $(B)/bench/idle_conns
 
 # Go test programs (tests/go/<name>), built when go is installed; the unit
 # tests that read them fail when they are missing. No network (GOPROXY=off),
@@ -193,10 +194,15 @@ bench-decode: $(B)/bench/decode_bench $(B)/tokentap
 	$(Q)$(PYTHON) bench/run_decode_bench.py --bench $(B)/bench/decode_bench \
 		--agent $(B)/tokentap
 
-$(BENCH_BIN): bench/ssl_rtt.c
+$(BENCH_BIN): bench/ssl_rtt.c bench/bench_tls.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -fno-inline $< -o $@ -lssl -lcrypto -lpthread
+
+$(IDLE_BENCH_BIN): bench/idle_conns.c bench/bench_tls.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $< -o $@ -lssl -lcrypto
 
 $(GNUTLS_BENCH_BIN): bench/gnutls_rtt.c
 	@mkdir -p $(@D)

@@ -17,6 +17,7 @@
 #include "binary/procmaps.h"
 #include "util/log.h"
 #include "agent/attach.h"
+#include "agent/kick.h"
 #include "agent/links.h"
 
 /* A file probed for every process ("all" mode, ld.so in both). */
@@ -45,6 +46,7 @@ struct tt_attach {
 	size_t nglobals;
 	struct armed *armed;      /* max_armed slots */
 	size_t max_armed, narmed;
+	struct tt_kick *kick;     /* NULL without a skeleton */
 	struct tt_attach_stats st;
 };
 
@@ -60,7 +62,9 @@ struct tt_attach *tt_attach_new(struct tokentap_bpf *skel, int scoped,
 	am->max_armed = max_armed ? max_armed : 1;
 	am->globals = calloc(TT_FILES_MAX, sizeof(*am->globals));
 	am->armed = calloc(am->max_armed, sizeof(*am->armed));
-	if (!am->globals || !am->armed) {
+	if (skel)
+		am->kick = tt_kick_new(skel->progs.sock_kick);
+	if (!am->globals || !am->armed || (skel && !am->kick)) {
 		tt_attach_free(am);
 		return NULL;
 	}
@@ -83,6 +87,7 @@ void tt_attach_free(struct tt_attach *am)
 		free(am->files[i]->set);
 		free(am->files[i]);
 	}
+	tt_kick_free(am->kick);
 	free(am->globals);
 	free(am->armed);
 	free(am);
@@ -449,33 +454,9 @@ const struct tt_armed_info *tt_attach_armed_at(const struct tt_attach *am,
 	return NULL;
 }
 
-int tt_attach_kick(struct tt_attach *am)
+int tt_attach_kick(struct tt_attach *am, pid_t pid)
 {
-	struct bpf_link *link;
-	char buf[64];
-	int fd, err = 0;
-
-	if (!am->skel)
-		return 0;
-	link = bpf_program__attach_iter(am->skel->progs.sock_kick, NULL);
-	err = (int)libbpf_get_error(link);
-	if (err) {
-		am->st.kick_errors++;
-		return err;
-	}
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0) {
-		err = -errno;
-		am->st.kick_errors++;
-	} else {
-		/* The program runs as the iterator is read. */
-		while (read(fd, buf, sizeof(buf)) > 0)
-			;
-		close(fd);
-		am->st.kicks++;
-	}
-	bpf_link__destroy(link);
-	return err;
+	return am->kick ? tt_kick_run(am->kick, pid) : 0;
 }
 
 /* ---- scans ---- */
@@ -607,4 +588,12 @@ void tt_attach_get_stats(const struct tt_attach *am, struct tt_attach_stats *out
 {
 	*out = am->st;
 	out->armed_now = am->narmed;
+	if (am->kick) {
+		const struct tt_kick_stats *k = tt_kick_stats(am->kick);
+
+		out->kicks = k->runs;
+		out->kicks_netns = k->runs_netns;
+		out->kick_errors = k->errors;
+		out->kick_netns_errors = k->netns_errors;
+	}
 }

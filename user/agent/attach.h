@@ -73,7 +73,9 @@ struct tt_armed_info {
 	X(disarmed_exec, "processes disarmed when they ran a new program")     \
 	X(disarmed_idle, "processes disarmed after capture.idle_disarm_seconds") \
 	X(kicks, "held connections pushed out after arming (iterator runs)")   \
+	X(kicks_netns, "of those, runs in another network namespace")          \
 	X(kick_errors, "iterator runs that failed")                            \
+	X(kick_netns_errors, "namespaces the kick could not enter")            \
 	X(detach_sync, "links closed on the loop: the detach queue was full") \
 	X(attach_ns_total, "ns spent arming processes")                        \
 	X(attach_ns_max, "a level: the longest arming, ns")
@@ -127,7 +129,7 @@ const struct tt_armed_info *tt_attach_armed_at(const struct tt_attach *am,
 					       size_t i);
 /* Pushes held segments of connections whose process is now armed (the
  * sock_kick iterator). Returns 0 or -errno. */
-int tt_attach_kick(struct tt_attach *am);
+int tt_attach_kick(struct tt_attach *am, pid_t pid);
 
 size_t tt_attach_count(const struct tt_attach *am);
 const struct tt_target *tt_attach_get(const struct tt_attach *am, size_t i);

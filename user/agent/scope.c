@@ -79,7 +79,7 @@ static void arm(struct tt_scope *s, uint32_t pid, const char *reason,
 	if (!before && ret >= 0)
 		s->status_dirty = 1;
 	/* Its held ClientHello goes out now, not at TCP's next try. */
-	if (held && ret >= 0 && !tt_attach_kick(s->am))
+	if (held && ret >= 0 && !tt_attach_kick(s->am, (pid_t)pid))
 		s->st.kicks++;
 }
 
@@ -113,7 +113,7 @@ void tt_scope_on_sock(struct tt_scope *s, const struct tt_ev_sock *ev,
 	if (tt_attach_armed(s->am, (pid_t)sk->tgid)) {
 		tt_attach_touch(s->am, (pid_t)sk->tgid, now_ns);
 		if ((sk->flags & TT_SOCKF_HELD) && ev->what == TT_SOCK_EV_OPEN &&
-		    !tt_attach_kick(s->am))
+		    !tt_attach_kick(s->am, (pid_t)sk->tgid))
 			s->st.kicks++;
 		return;
 	}
