@@ -263,7 +263,7 @@ DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcjson-dev \
 	python3-zstandard python3-jsonschema nodejs wget iproute2 util-linux procps \
 	libcapstone-dev golang-go python3-h2 python3-httpx libgnutls28-dev \
 	libcurl4-openssl-dev libmicrohttpd-dev prometheus libmbedtls-dev python3-botocore \
-	nginx nghttp2-client
+	nginx nghttp2-client python3-websockets
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -275,6 +275,13 @@ deps:
 	@if [ ! -d tests/e2e/node/node_modules ]; then \
 		echo "deps: npm ci in tests/e2e/node"; \
 		cd tests/e2e/node && npm ci --silent --no-audit --no-fund; fi
+	@# The coding agents (two versions each, npm aliases) and the openai SDK's
+	@# WebSocket clients the agent e2e tests drive: ~1.5 GB, ~35 s from an
+	@# empty npm cache; installed when missing or older than its lock file.
+	@if [ ! -f tests/e2e/agents/node_modules/.package-lock.json ] || \
+	    [ tests/e2e/agents/package-lock.json -nt tests/e2e/agents/node_modules/.package-lock.json ]; then \
+		echo "deps: npm ci in tests/e2e/agents"; \
+		cd tests/e2e/agents && npm ci --silent --no-audit --no-fund; fi
 
 # T picks tests: `make unit T=h1_test` runs one binary, T=h1_test:NAME one
 # test in it (several: T="h1_test:a,b sse_test"); only those are built.
