@@ -213,8 +213,9 @@ def match_event(events, ex, used):
     return None
 
 
-def check_dark(ev, conn, run, label):
-    """Problems of the dark event booked for server connection conn."""
+def check_dark(ev, conn, run, label, want_problem=None):
+    """Problems of the dark event booked for server connection conn (its
+    problem must be want_problem when that is given)."""
     out = []
     if ev["cgroup"]["id"] != run.cg_ino or ev["cgroup"]["path"] != run.cg_rel:
         out.append("%s: dark event cgroup %r" % (label, ev["cgroup"]))
@@ -222,6 +223,8 @@ def check_dark(ev, conn, run, label):
         out.append("%s: dark event owner %r, want %r" % (label, ev.get("owner"), run.owner))
     if not ev.get("problem"):
         out.append("%s: dark event names no problem" % label)
+    elif want_problem and ev["problem"] != want_problem:
+        out.append("%s: dark event problem %r, want %r" % (label, ev["problem"], want_problem))
     if ev.get("provider") != "openai" and conn.get("sni") == "api.openai.com":
         out.append("%s: dark event provider %r" % (label, ev.get("provider")))
     if any(ev["usage"].get(k) is not None for k in USAGE):
@@ -247,7 +250,8 @@ def check_dark(ev, conn, run, label):
 def check_calls(agent, run, may_be_dark=lambda conn: False):
     """Every exchange the fake answered for this run is exactly one event
     (model, tokens, status, pid, cgroup, owner); a connection may_be_dark
-    allows (a TLS stack that cannot be decrypted, e.g. rustls) is instead,
+    allows (a TLS stack that cannot be decrypted, e.g. rustls; when it
+    returns a string, that is the problem the dark event must name) is instead,
     as a whole, exactly one dark event (usage "unobserved", a problem, the
     run's pid, cgroup and owner, the server's TCP byte counts). No other
     event: none for a 101 handshake, none invented. Returns the problems."""
@@ -294,7 +298,8 @@ def check_undecoded(dark, undecoded, run):
             elif exs:
                 problems.append("%s: no event for its calls: %s" % (what, calls))
         elif ev is not None:
-            problems += check_dark(ev, conn, run, what)
+            problems += check_dark(ev, conn, run, what,
+                                   allowed if isinstance(allowed, str) else None)
         elif exs:
             problems.append("%s: neither decoded nor booked as a dark event" % what)
     problems += ["%s: a dark event no undecoded connection explains: %s" % (run.name, brief(e))

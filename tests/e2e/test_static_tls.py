@@ -70,10 +70,38 @@ def agent_bins():
     return found
 
 
+AGENT_FUNCS = {
+    "claude": ("SSL_write at file offset 0x%x, probed: bytes written; OPENSSL_PUT_ERROR",
+               "SSL_read at file offset 0x%x, probed: bytes read; OPENSSL_PUT_ERROR",
+               "SSL_set_tlsext_host_name at file offset 0x%x, probed: server name;"),
+    "codex": ("ssl_write_internal at file offset 0x%x, probed: bytes written; loads "
+              "\"ssl_write_internal\" (ERR __func__) into rdx",
+              "ssl_read_internal at file offset 0x%x, probed: bytes read; loads "
+              "\"ssl_read_internal\" (ERR __func__) into rdx",
+              "ssl3_ctrl at file offset 0x%x, probed: server name;",
+              "CommonState::send_appdata_encrypt at file offset 0x%x, not probed (Rust ABI);",
+              "ChunkVecBuffer::consume_first_chunk at file offset 0x%x, not probed (Rust ABI);"),
+}
+
+
+def doctor_functions(out, path):
+    """The function lines doctor printed under path's "tls functions"."""
+    lines, funcs, mine = out.splitlines(), [], False
+    for ln in lines:
+        if ln.startswith("ok    tls functions"):
+            mine = (" %s, found without symbols:" % path) in ln
+        elif mine and ln.startswith("ok      function"):
+            funcs.append(ln.split(None, 2)[2])
+        else:
+            mine = False
+    return funcs
+
+
 def test_agents_doctor(env):
     """doctor on the installed Claude Code and Codex executables says what
-    was found without symbols: BoringSSL in Bun; OpenSSL 3.6 and rustls
-    (not traced) in Codex."""
+    was found without symbols, function by function: BoringSSL in Bun;
+    OpenSSL 3.6 and rustls (not traced) in Codex; each with its offset,
+    whether it is probed and how it was found."""
     bins = agent_bins()
     files = bins["claude"] + bins["codex"]
     if not files:
@@ -91,6 +119,13 @@ def test_agents_doctor(env):
             check(any(ln.startswith("ok") and label in ln and os.path.realpath(path) + " (" in ln and
                       text in ln for ln in lines),
                   "doctor on %s: %s" % (path, res.stdout[-1200:]))
+            funcs = doctor_functions(res.stdout, path)
+            for pattern in AGENT_FUNCS[kind]:
+                head = pattern.split(" at file offset")[0] + " at file offset 0x"
+                hits = [f for f in funcs if f.startswith(head) and
+                        pattern.split("0x%x")[1] in f]
+                check(len(hits) == 1, "doctor on %s: %d lines like %r in %r" %
+                      (path, len(hits), pattern, funcs))
 
 
 def test_static_openssl_doctor(env):
@@ -170,11 +205,20 @@ def test_static_openssl_exact(env):
     exs = {ex["request_id"]: ex for ex in server_exchanges(env, since)}
     mine = [e for e in agent.alloc_events() if e["process"]["pid"] in
             {p for p, _ in pids}]
-    # The connection observer (pipeline/dark.c) sometimes also books a
-    # captured connection as "tls_not_traced" (seen about once in five
-    # runs, the first connection after the agent started, in the lead's
-    # work in progress): not this test's subject, so left out here.
+    # This client does not set TCP_NODELAY: Nagle holds a request segment
+    # until the server's ACK, and the kernel then sends it from the
+    # context of whichever task processes that ACK (on loopback, the
+    # server's), so the connection observer cannot tie the socket to the
+    # client's TLS write (bpf/observer.bpf.h try_link: same tgid) and books
+    # a decoded connection a second time, dark, as "tls_not_traced".
+    # Verified: with TCP_NODELAY all four link and no dark event appears.
+    # Not this test's subject (the observer's), so such events are left
+    # out, but only as many as the observer left unlinked.
     events = [e for e in mine if e.get("problem") != "tls_not_traced"]
+    unlinked = agent.observer.get("ai", 0) - agent.observer.get("linked", 0)
+    check(len(mine) - len(events) <= unlinked,
+          "%d dark events, %d connections unlinked: %r" % (
+              len(mine) - len(events), unlinked, agent.observer))
     check(len(events) == 4, "%d events for the four calls: %s" % (len(events), [
         (e["process"]["pid"], e.get("provider_request_id"), e.get("problem"),
          e.get("stream")) for e in mine]))

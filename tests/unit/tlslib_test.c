@@ -18,6 +18,7 @@
 #include "tt_abi.h"
 #include "agent/tlslib.h"
 #include "binary/elfsym.h"
+#include "binary/sslfind.h"
 #include "tls_bins.h"
 #include "tt_test.h"
 
@@ -227,4 +228,77 @@ TT_TEST(codex_probes)
 {
 	if (!each_agent(AGENT_CODEX, check_codex))
 		TT_SKIP("no Codex executable installed");
+}
+
+struct listed {
+	size_t n;
+	char text[TT_SSLFIND_FUNCS_MAX][320];
+};
+
+static void collect(void *ctx, const char *text)
+{
+	struct listed *l = ctx;
+
+	if (l->n < TT_SSLFIND_FUNCS_MAX)
+		snprintf(l->text[l->n++], sizeof(l->text[0]), "%s", text);
+}
+
+/* The line of l that starts with name and says probed (or not). */
+static const char *listed_line(const struct listed *l, const char *start)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strncmp(l->text[i], start, strlen(start)))
+			return l->text[i];
+	return NULL;
+}
+
+/*
+ * doctor's list of the functions found without symbols: each with the
+ * offset its probe has, whether it is probed and how it was found; the
+ * wrappers and SSL_shutdown listed as found, not probed. A file with
+ * symbols lists nothing (its finder is not this search).
+ */
+TT_TEST(static_functions_listed)
+{
+	static const char *const names[] = {
+		"ssl_write_internal", "ssl_read_internal", "ssl3_ctrl", "SSL_write",
+	};
+	static const char *const how[] = {
+		"probed: bytes written; loads \"ssl_write_internal\" (ERR __func__) into rdx",
+		"probed: bytes read; loads \"ssl_read_internal\" (ERR __func__) into rdx",
+		"probed: server name; loads \"ssl3_ctrl\" (ERR __func__) into rdx",
+		"not probed; loads \"SSL_write\" (ERR __func__) into rdx and calls "
+		"ssl_write_internal",
+	};
+	struct listed l = { 0 };
+	uint64_t offs[4];
+	int fd = open(static_bin("tlsclient"), O_RDONLY | O_CLOEXEC);
+
+	TT_CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	TT_CHECK_EQ_INT(tt_elf_find_syms(fd, names, 4, offs), 4);
+	TT_CHECK_EQ_INT(tt_tlslib_static_funcs(fd, collect, &l), 0);
+	close(fd);
+	fd = open(static_bin("tlsclient-stripped"), O_RDONLY | O_CLOEXEC);
+	TT_CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	TT_CHECK_EQ_INT(tt_tlslib_static_funcs(fd, collect, &l), 6);
+	close(fd);
+	TT_CHECK_EQ_INT(l.n, 6);
+	for (size_t i = 0; i < 4; i++) {
+		char start[96];
+		const char *text;
+
+		snprintf(start, sizeof(start), "%s at file offset %#llx, ", names[i],
+			 (unsigned long long)offs[i]);
+		text = listed_line(&l, start);
+		tt_case("%s", names[i]);
+		TT_CHECK(text && strstr(text, how[i]));
+		TT_CHECK(text && strstr(text, ".eh_frame bounds"));
+		TT_NOTE("%s", text ? text : "(missing)");
+	}
+	tt_case("%s", "");
+	TT_CHECK(listed_line(&l, "SSL_shutdown at file offset 0x") != NULL);
 }

@@ -221,6 +221,37 @@ static void list_targets(struct doc *d, struct tt_attach *am, int verbose)
 	     ssl, gnutls, go, other);
 }
 
+struct func_list {
+	struct doc *d;
+	const char *path;
+	int n;
+};
+
+static void print_function(void *ctx, const char *text)
+{
+	struct func_list *fl = ctx;
+
+	if (!fl->n++)
+		line(fl->d, 1, 0, "tls functions", "%s, found without symbols:",
+		     fl->path);
+	line(fl->d, 1, 0, "  function", "%s", text);
+}
+
+/* Files named on the command line: each TLS function found in them
+ * without symbols, how, and whether it is probed. */
+static void list_functions(struct doc *d, char *const *files, int nfiles)
+{
+	for (int i = 0; i < nfiles; i++) {
+		struct func_list fl = { d, files[i], 0 };
+		int fd = open(files[i], O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			continue;
+		tt_tlslib_static_funcs(fd, print_function, &fl);
+		close(fd);
+	}
+}
+
 /* What a running agent says about itself (run.c writes it). */
 static void show_status(struct doc *d, const char *path)
 {
@@ -254,6 +285,7 @@ int tt_doctor(int verbose, char *const *files, int nfiles)
 	if (am) {
 		check_files(&d, am, files, nfiles);
 		list_targets(&d, am, verbose);
+		list_functions(&d, files, nfiles);
 	}
 	tt_attach_free(am);
 	tokentap_bpf__destroy(skel);

@@ -244,46 +244,57 @@ static int static_result(int fd, const char *path,
  *    anchor), rustls (Rust ABI: no BPF program reads it).
  * Returns the functions probed: 0 unless both directions have one.
  */
+/* The probe role of a found function (0: not probed); *arg the count
+ * argument of the _EX roles, *dir 1 write, 2 read, 0 neither. */
+static int role_of(const struct tt_sslfind_func *f, int *arg, int *dir)
+{
+	*arg = 0;
+	*dir = 0;
+	if (f->flags & TT_SSLFIND_F_WRAPPER)
+		return 0;
+	switch (f->kind) {
+	case TT_SSLFIND_WRITE: *dir = 1; return TT_ROLE_WRITE;
+	case TT_SSLFIND_READ: *dir = 2; return TT_ROLE_READ;
+	case TT_SSLFIND_WRITE_EX: *arg = f->count_arg, *dir = 1; return TT_ROLE_WRITE_EX;
+	case TT_SSLFIND_READ_EX: *arg = f->count_arg, *dir = 2; return TT_ROLE_READ_EX;
+	case TT_SSLFIND_CTRL: return TT_ROLE_NAME_CTRL;
+	case TT_SSLFIND_SET_HOST: return TT_ROLE_NAME_CSTR;
+	default: return 0;
+	}
+}
+
+/* 1 when lib has a probed function in both directions: half a library
+ * would mislead, so then none of it is probed. */
+static int lib_probed(const struct tt_sslfind_result *res, unsigned lib)
+{
+	int dirs = 0, arg, dir;
+
+	if (lib == TT_SSLFIND_RUSTLS)
+		return 0; /* Rust ABI: no BPF program reads it */
+	for (size_t i = 0; i < res->n; i++)
+		if (res->fn[i].lib == lib && role_of(&res->fn[i], &arg, &dir))
+			dirs |= dir;
+	return dirs == 3;
+}
+
 static int add_static(struct tt_probe_set *s, const struct tt_sslfind_result *res,
 		      unsigned lib, int lib_id)
 {
-	size_t n0 = s->n;
-	int nfuncs = 0, dirs = 0;
+	int nfuncs = 0;
 
+	if (!lib_probed(res, lib))
+		return 0;
 	for (size_t i = 0; i < res->n; i++) {
 		const struct tt_sslfind_func *f = &res->fn[i];
-		int role = 0, arg = 0;
+		int arg, dir, role = f->lib == lib ? role_of(f, &arg, &dir) : 0;
 
-		if (f->lib != lib || (f->flags & TT_SSLFIND_F_WRAPPER))
+		if (!role)
 			continue;
-		switch (f->kind) {
-		case TT_SSLFIND_WRITE: role = TT_ROLE_WRITE; dirs |= 1; break;
-		case TT_SSLFIND_READ: role = TT_ROLE_READ; dirs |= 2; break;
-		case TT_SSLFIND_WRITE_EX:
-			role = TT_ROLE_WRITE_EX, arg = f->count_arg, dirs |= 1;
-			break;
-		case TT_SSLFIND_READ_EX:
-			role = TT_ROLE_READ_EX, arg = f->count_arg, dirs |= 2;
-			break;
-		case TT_SSLFIND_CTRL:
-			add(s, TT_PROG_TLS_ENTRY, f->off,
-			    TT_COOKIE(lib_id, TT_ROLE_NAME_CTRL, 0));
-			nfuncs++;
-			continue;
-		case TT_SSLFIND_SET_HOST:
-			add(s, TT_PROG_TLS_ENTRY, f->off,
-			    TT_COOKIE(lib_id, TT_ROLE_NAME_CSTR, 0));
-			nfuncs++;
-			continue;
-		default:
-			continue;
-		}
-		add_call(s, f->off, lib_id, role, arg);
+		if (role == TT_ROLE_NAME_CTRL || role == TT_ROLE_NAME_CSTR)
+			add(s, TT_PROG_TLS_ENTRY, f->off, TT_COOKIE(lib_id, role, 0));
+		else
+			add_call(s, f->off, lib_id, role, arg);
 		nfuncs++;
-	}
-	if (dirs != 3) { /* half a library would mislead: none of it */
-		s->n = n0;
-		return 0;
 	}
 	return nfuncs;
 }
@@ -355,6 +366,47 @@ const struct tt_tlslib *const tt_tlslibs[] = {
 	&lib_openssl, &lib_gnutls, &lib_ldso_gnu, &lib_ldso_musl,
 	&exe_go, &exe_openssl, &exe_static, NULL,
 };
+
+static const char *probe_what(int role)
+{
+	switch (role) {
+	case TT_ROLE_WRITE: case TT_ROLE_WRITE_EX: return "probed: bytes written";
+	case TT_ROLE_READ: case TT_ROLE_READ_EX: return "probed: bytes read";
+	case TT_ROLE_NAME_CTRL: case TT_ROLE_NAME_CSTR: return "probed: server name";
+	default: return NULL;
+	}
+}
+
+int tt_tlslib_static_funcs(int fd, void (*emit)(void *ctx, const char *text),
+			   void *ctx)
+{
+	struct tt_sslfind_result res;
+	char text[320], how[192];
+
+	/* Found by symbols or as Go: not this search's. */
+	for (size_t i = 0; tt_tlslibs[i]; i++) {
+		const struct tt_tlslib *l = tt_tlslibs[i];
+		struct tt_probe_set other;
+
+		memset(&other, 0, sizeof(other));
+		if (!l->file_prefix && l != &exe_static && l->find(fd, "", &other) == 1)
+			return 0;
+	}
+	if (static_result(fd, "", &res))
+		return 0;
+	for (size_t i = 0; i < res.n; i++) {
+		const struct tt_sslfind_func *f = &res.fn[i];
+		int arg, dir, role = lib_probed(&res, f->lib) ? role_of(f, &arg, &dir) : 0;
+
+		tt_sslfind_func_how(f, how, sizeof(how));
+		snprintf(text, sizeof(text), "%s at file offset 0x%llx, %s; %s",
+			 f->name, (unsigned long long)f->off, role ? probe_what(role) :
+			 f->lib == TT_SSLFIND_RUSTLS ? "not probed (Rust ABI)" :
+			 "not probed", how);
+		emit(ctx, text);
+	}
+	return (int)res.n;
+}
 
 static int base_is(const char *path, const char *prefix)
 {

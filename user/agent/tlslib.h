@@ -61,6 +61,12 @@ int tt_tlslib_find(int fd, const char *path, int is_exe,
  * buf. 1 when there is such a line, 0 when not. */
 int tt_tlslib_static_note(int fd, char *buf, size_t len);
 
+/* Each function the search without symbols found in the executable on
+ * fd, one text per function for doctor: its name, file offset, whether
+ * and for what it is probed, and how it was found. Returns how many. */
+int tt_tlslib_static_funcs(int fd, void (*emit)(void *ctx, const char *text),
+			   void *ctx);
+
 /* The search for TLS libraries without symbols (static-tls). */
 #define TT_TLSLIB_COUNTERS(X)                                                 \
 	X(static_searched, "executables searched for TLS libraries without "  \

@@ -325,6 +325,55 @@ int tt_sslfind_describe(const struct tt_sslfind_result *res, unsigned lib,
 	return 0;
 }
 
+/* The worker an OpenSSL SSL_write / SSL_read wrapper passes its bytes to. */
+static const char *ossl_worker(const struct tt_sslfind_func *f)
+{
+	return f->kind == TT_SSLFIND_WRITE ? "ssl_write_internal"
+					   : "ssl_read_internal";
+}
+
+int tt_sslfind_func_how(const struct tt_sslfind_func *f, char *buf, size_t len)
+{
+	const char *bounds = f->flags & TT_SSLFIND_F_FDE ? ".eh_frame bounds"
+							 : "frame-pointer prologue";
+
+	switch (f->lib) {
+	case TT_SSLFIND_OPENSSL:
+		if (f->flags & TT_SSLFIND_F_WRAPPER)
+			return snprintf(buf, len, "loads \"%s\" (ERR __func__) into "
+					"rdx and calls %s, which is probed instead; %s",
+					f->name, ossl_worker(f), bounds);
+		if (f->flags & TT_SSLFIND_F_INLINED &&
+		    (f->kind == TT_SSLFIND_WRITE || f->kind == TT_SSLFIND_READ))
+			return snprintf(buf, len, "loads \"%s\" and the inlined "
+					"\"%s\" (ERR __func__) into rdx; %s", f->name,
+					ossl_worker(f), bounds);
+		if (f->kind == TT_SSLFIND_WRITE_EX || f->kind == TT_SSLFIND_READ_EX)
+			return snprintf(buf, len, "loads \"%s\" (ERR __func__) into "
+					"rdx%s; count pointer in argument %u (read "
+					"from the code); %s", f->name,
+					f->flags & TT_SSLFIND_F_INLINED ?
+					", one of several inlined copies" : "",
+					f->count_arg + 1, bounds);
+		return snprintf(buf, len, "loads \"%s\" (ERR __func__) into rdx; %s",
+				f->name, bounds);
+	case TT_SSLFIND_BORINGSSL:
+		return snprintf(buf, len, "OPENSSL_PUT_ERROR sites naming "
+				"ssl/ssl_lib.cc with %s's set of reason codes, "
+				"checked by disassembly and callers; %s", f->name,
+				bounds);
+	case TT_SSLFIND_RUSTLS:
+		return snprintf(buf, len, "%s; %s", f->kind == TT_SSLFIND_RUST_SEND ?
+				"the one function loading panic Locations of both "
+				"rustls's fragmenter and record layer" :
+				"the one function loading the consume_first_chunk "
+				"panic message and a vecbuf.rs Location", bounds);
+	}
+	if (len)
+		buf[0] = '\0';
+	return 0;
+}
+
 /* ---- results by build ---- */
 
 int tt_sslfind_key(int fd, const struct tt_elfview *ev,

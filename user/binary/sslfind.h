@@ -114,6 +114,11 @@ int tt_sslfind_view(struct tt_elfview *ev, const struct tt_sslfind_opts *opts,
 int tt_sslfind_describe(const struct tt_sslfind_result *res, unsigned lib,
 			char *buf, size_t len);
 
+/* How one found function was found, for doctor ("loads
+ * \"ssl_write_internal\" (ERR __func__) into rdx; ... .eh_frame bounds").
+ * Returns the length snprintf would have written. */
+int tt_sslfind_func_how(const struct tt_sslfind_func *f, char *buf, size_t len);
+
 /* ---- results by build ---- */
 
 /* The GNU build id when the file has one, else device, inode, size and
