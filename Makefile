@@ -325,12 +325,14 @@ bench: $(B)/tokentap $(BENCH_BIN) $(GNUTLS_BENCH_BIN) $(GO_BENCH_BIN) $(CONNS_BE
 
 # What capture by connection costs the host (root): processes that never
 # talk to an AI host (nginx and a client loop: bystanders), the observer on
-# non-AI connections, the agent's memory with 10,000 idle AI connections.
+# non-AI connections, the agent's memory with 10,000 idle AI connections,
+# the latency the hold adds to a process's first AI connection.
 # docs/performance.md has the figures and how they were taken.
 bench-capture: $(B)/tokentap $(CONNS_BENCH_BIN)
 	$(Q)$(PYTHON) bench/bystander.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) bench/observer_cost.py --agent $(B)/tokentap --bench $(CONNS_BENCH_BIN)
 	$(Q)$(PYTHON) bench/idle_conns.py --agent $(B)/tokentap --bench $(CONNS_BENCH_BIN)
+	$(Q)$(PYTHON) bench/firstcall.py --agent $(B)/tokentap
 
 # A few workloads in their own cgroups, the agent and the fake provider
 # (root): prints the allocation events and a per-owner summary.

@@ -281,6 +281,7 @@ const struct tt_counter_row tt_counter_rows[] = {
 	ROW("observer", "ai_table_full", TABLE_FULL, "ai_connections", pipe.socks_table_full)
 	KEY("observer", "ai_linked", pipe.socks_linked)
 	ROW("observer", "ai_decoded", AI_SOCKETS, "decoded", pipe.socks_decoded)
+	KEY("observer", "ai_tied_late", pipe.socks_tied_late)
 	ROW("observer", "dark", AI_SOCKETS, "dark", pipe.dark_connections)
 	KEY("observer", "named_connections", pipe.sock_named_conns)
 	/* Decoding. */

@@ -266,6 +266,69 @@ static void emit_dark(struct tt_pipeline *p, struct tt_sock_rec *rec,
 	tt_socks_stats(p->socks)->dark++;
 }
 
+/*
+ * The kernel ties a socket to its TLS connection at the segment that
+ * carries its thread's last TLS write, if that write is at most
+ * LINK_WINDOW_NS old (bpf/observer.bpf.h): a thread preempted between the
+ * two (a loaded host, a CPU-throttled container) leaves a socket whose
+ * calls were decoded untied, and it would be booked dark as well. Before
+ * a socket is booked, it takes a decoded TLS connection of its process
+ * that no socket carried and whose first byte moved while it was open:
+ * one each, so the counts stay right when several are untied.
+ */
+void tt_dark_on_conn_end(struct tt_pipeline *p, const struct tt_conn *conn)
+{
+	struct tt_orphan *o;
+
+	if (conn->verdict != TT_VERDICT_CAPTURE || conn->sock_cookie ||
+	    !conn->t_first_ns)
+		return;
+	o = &p->orphans[p->norphans++ & (TT_ORPHANS_MAX - 1)];
+	o->pid = conn->pid;
+	o->t_first_ns = conn->t_first_ns;
+}
+
+struct claim_ctx {
+	struct tt_pipeline *p;
+	struct tt_sock_rec *rec;
+	uint64_t end;
+};
+
+static int within(const struct claim_ctx *cc, uint64_t t)
+{
+	return t >= cc->rec->s.t_connect && t <= cc->end;
+}
+
+static void claim_live(struct tt_conn *conn, void *arg)
+{
+	struct claim_ctx *cc = arg;
+
+	if (!cc->rec->decoded && conn->verdict == TT_VERDICT_CAPTURE &&
+	    !conn->sock_cookie && within(cc, conn->t_first_ns))
+		meet(cc->p, cc->rec, conn);
+}
+
+/* Returns 1 when rec took a decoded TLS connection (see above). */
+static int claim_orphan(struct tt_pipeline *p, struct tt_sock_rec *rec,
+			uint64_t end)
+{
+	struct claim_ctx cc = { p, rec, end };
+
+	tt_conntab_each(p->conns, rec->s.tgid, claim_live, &cc);
+	for (size_t i = 0; !rec->decoded && i < TT_ORPHANS_MAX; i++) {
+		struct tt_orphan *o = &p->orphans[i];
+
+		if (o->pid == rec->s.tgid && within(&cc, o->t_first_ns)) {
+			o->pid = 0;
+			rec->decoded = 1;
+			tt_socks_stats(p->socks)->decoded++;
+		}
+	}
+	if (rec->decoded)
+		tt_socks_stats(p->socks)->tied_late++;
+	return rec->decoded;
+}
+
 struct flush_ctx {
 	struct tt_pipeline *p;
 	uint64_t now;
@@ -288,7 +351,8 @@ static void flush_one(struct tt_sock_rec *rec, void *arg)
 	}
 	if (!rec->provider && rec->undecodable && !rec->decoded)
 		name_by_peer(p, rec);
-	if (rec->provider && !rec->decoded)
+	if (rec->provider && !rec->decoded && (rec->linked ||
+					       !claim_orphan(p, rec, end)))
 		emit_dark(p, rec, end);
 	drop_rec(p, rec);
 }

@@ -275,6 +275,7 @@ static void finish_conn(struct tt_pipeline *p, struct tt_conn *conn,
 	} else if (conn->verdict == TT_VERDICT_PENDING) {
 		p->st.conns_unclassified++;
 	}
+	tt_dark_on_conn_end(p, conn);
 	tt_conntab_remove(p->conns, conn);
 }
 
@@ -539,6 +540,7 @@ void tt_pipeline_get_stats(const struct tt_pipeline *p,
 	out->socks_table_full = ss->table_full;
 	out->socks_linked = ss->linked;
 	out->socks_decoded = ss->decoded;
+	out->socks_tied_late = ss->tied_late;
 	out->dark_connections = ss->dark;
 	out->socks_not_ai = ss->not_ai;
 }

@@ -93,6 +93,7 @@ struct tt_pipeline_config {
 	X(socks_table_full, "AI connections not tracked: table at its cap")    \
 	X(socks_linked, "AI connections tied to a TLS connection")             \
 	X(socks_decoded, "AI connections whose TLS connection was decoded")    \
+	X(socks_tied_late, "AI connections tied by time, not by the kernel")   \
 	X(dark_connections, "AI connections booked dark: nothing decoded")     \
 	X(sock_named_conns, "TLS connections named by their ClientHello")
 

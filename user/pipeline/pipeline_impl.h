@@ -26,6 +26,15 @@ struct tt_peer {
 	uint64_t seen; /* 0: empty */
 };
 
+/* Decoded TLS connections that ended with no socket tied to them (dark.c,
+ * claim_orphan): a power of two, the oldest overwritten. */
+#define TT_ORPHANS_MAX 256
+
+struct tt_orphan {
+	uint32_t pid; /* 0: empty or claimed */
+	uint64_t t_first_ns;
+};
+
 struct tt_pipeline {
 	struct tt_pipeline_config cfg;
 	struct tt_pipeline_ops ops;
@@ -38,6 +47,8 @@ struct tt_pipeline {
 	uint64_t last_now; /* the last tick's time */
 	struct tt_peer peers[TT_PEERS_MAX];
 	uint64_t peer_clock;
+	struct tt_orphan orphans[TT_ORPHANS_MAX];
+	size_t norphans; /* orphans added so far */
 };
 
 /* One allocation event for rec, with the process facts of handle (NULL:
@@ -51,6 +62,9 @@ uint64_t tt_pipeline_real_ns(const struct tt_pipeline *p, uint64_t mono);
 void tt_dark_on_sock(struct tt_pipeline *p, const struct tt_ev_sock *ev);
 /* A TLS connection was classified, or appeared: tie it to its socket. */
 void tt_dark_on_conn(struct tt_pipeline *p, struct tt_conn *conn);
+/* A TLS connection ends: a decoded one no socket carried is kept for a
+ * while, for a socket the kernel could not tie (claim_orphan). */
+void tt_dark_on_conn_end(struct tt_pipeline *p, const struct tt_conn *conn);
 /* Books or forgets every closed connection (all: open ones too). */
 void tt_dark_flush(struct tt_pipeline *p, uint64_t now_ns, int all);
 /* Forgets every connection left (for a successor), giving back their

@@ -36,6 +36,7 @@ struct tt_sock_rec {
 
 struct tt_socks_stats {
 	uint64_t opened, closed, table_full, not_ai, linked, decoded, dark;
+	uint64_t tied_late; /* tied in user space (dark.c, claim_orphan) */
 };
 
 struct tt_socks;
