@@ -16,6 +16,9 @@ resets the stream). Routes, in priority order:
                                 Ollama by path (and Host); errors in each one's shape
 Request bodies with Content-Encoding (gzip, deflate, br, zstd) are decoded first
 (fakeai_coding.py).
+A credential (Authorization, x-api-key, api-key, x-goog-api-key, ?key=) containing
+"invalid-key" is answered 401 in the provider's error shape before anything else,
+as the real APIs answer a bad key.
 Modes, by request header: X-Fake-Status, X-Fake-Fail-Times (+ X-Stainless-Retry-Count),
 X-Fake-Tokens, X-Fake-Events, X-Fake-Response-Model (fakeai_providers.py), and here:
   X-Fake-Encoding: gzip|br|zstd|deflate|identity  (default: Accept-Encoding, non-stream

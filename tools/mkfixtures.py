@@ -519,6 +519,9 @@ EDITS = [
      "ingress gap over content_block_delta events 2-3; usage events intact", "gap_sse"),
     ("openai-chat-json-gap", "openai-chat-json-identity",
      "ingress gap inside the JSON body, over the usage object", "gap_json"),
+    ("openai-chat-json-lost", "openai-chat-json-keepalive",
+     "records lost inside response 2's body (a stream offset jump, as when the "
+     "ring buffer drops events): exchange 2 flagged gap, 1 and 3 whole", "lost"),
 ]
 
 
@@ -635,8 +638,10 @@ def b64(data):
     return base64.b64encode(data).decode("ascii")
 
 
-def apply_gap(events, conn, direction, start, end):
-    """Replace bytes [start, end) of one direction by a gap event."""
+def apply_gap(events, conn, direction, start, end, kind="gap"):
+    """Replace bytes [start, end) of one direction by a gap event (kind
+    "gap": a record without bytes) or drop them (kind "lost": no record,
+    the next one's stream offset jumps)."""
     out, off, done = [], 0, False
     for e in events:
         if e["conn"] != conn or e.get("dir") != direction:
@@ -651,8 +656,8 @@ def apply_gap(events, conn, direction, start, end):
         if a < start:
             out.append(dict(e, data=b64(data[:start - a])))
         if not done:
-            out.append({"ts_ns": e["ts_ns"], "conn": conn, "gap": {"dir": direction,
-                                                                   "len": end - start}})
+            out.append({"ts_ns": e["ts_ns"], "conn": conn, kind: {"dir": direction,
+                                                                  "len": end - start}})
             done = True
         if b > end:
             out.append(dict(e, data=b64(data[end - a:])))
@@ -681,6 +686,10 @@ def edit(kind, events, expect):
         return cut_before(events, 1, "ingress", second // 2), [l for l in expect if l["seq"] > 0]
     if kind == "waiting":
         return cut_before(events, 1, "ingress", 0), [l for l in expect if l["seq"] > 0]
+    if kind == "lost":
+        second = ingress.index(b"HTTP/1.1 ", 1)  # response 2 starts here
+        body = ingress.index(b"\r\n\r\n", second) + 4
+        return apply_gap(events, 1, "ingress", body + 4, body + 24, "lost"), expect
     if kind == "gap_sse":
         marks = [i for i in range(len(ingress)) if ingress.startswith(b"event: content_block_delta", i)]
         return apply_gap(events, 1, "ingress", marks[1], marks[3]), expect
@@ -721,7 +730,9 @@ hand: regenerate with `sudo tools/mkfixtures.py` (all) or
   `"open": {"host": SNI, "pid", "comm"}` (connection start),
   `"dir": "egress"|"ingress", "data": base64` (bytes the client sent / received,
   one object per socket read/write of the server), `"gap": {"dir", "len"}`
-  (bytes lost; hand-made fixtures only), `"close": true` (connection end).
+  (a record whose bytes could not be copied), `"lost": {"dir", "len"}` (records
+  that never arrived: the next record's stream offset jumps; both hand-made
+  fixtures only), `"close": true` (connection end).
 - `<name>.expect.jsonl`: the server's `exchange` log lines for those
   connections: exactly what was sent. `usage_sent` holds the provider's own
   usage objects per carrier (`body`, `headers`, or the stream event that carried

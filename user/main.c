@@ -9,6 +9,8 @@
 #include "agent/run.h"
 #include "agent/prices_cmd.h"
 #include "agent/report_cmd.h"
+#include "agent/reconcile_cmd.h"
+#include "agent/smoke_cmd.h"
 #include "config/otlp_config.h"
 #include "config/listen.h"
 
@@ -21,22 +23,32 @@ static void usage(FILE *f)
 		"\n"
 		"commands:\n"
 		"  run       run the agent\n"
-		"  doctor [-v] [FILE...]\n"
+		"  doctor [-v] [--status-file PATH] [FILE...]\n"
 		"            check whether the agent can run here, list TLS libraries\n"
 		"            and Go programs found (and FILEs: can they be traced?)\n"
 		"  version   print the version\n"
 		"  check-config FILE\n"
 		"            validate a configuration and the price table it names\n"
+		"            (warns when the table is older than\n"
+		"            pricing.max_snapshot_age_days)\n"
 		"  replay [--config PATH] [--events PATH] [--events-max-bytes N] FILE\n"
 		"            decode a recorded capture stream (FILE or -), print records\n"
 		"  report [--by owner,environment,model] [--format table|csv|json|focus]\n"
 		"         [--since ISO] [--until ISO] FILE...\n"
 		"            unit-cost scorecard of ledger files (- for stdin)\n"
+		"  reconcile --ledger FILE... [--threshold PCT] [--format text|json]\n"
+		"         EXPORT...\n"
+		"            ledger estimates against the providers' usage and cost\n"
+		"            exports (OpenAI, Anthropic, FOCUS CSV): variance per day\n"
 		"  prices import litellm FILE [--providers LIST] [--overrides FILE]\n"
 		"         --date YYYY-MM-DD\n"
 		"            LiteLLM's price table as a tokentap price table\n"
 		"  prices check [--table FILE] [--config FILE] LEDGER...\n"
 		"            the models of ledger files that the price table lacks\n"
+		"  smoke --workload RULE|CGROUP [--happy CMD] [--error CMD]\n"
+		"        [--ledger FILE] [--max-error-attempts N] [--record PREFIX]\n"
+		"            check a workload's happy-path and error-path calls in a\n"
+		"            running agent's ledger; write the handoff record\n"
 		"  probe-floor BINARY SYMBOL [SECONDS [READY]]\n"
 		"            attach an empty uprobe (benchmark floor)\n"
 		"\n"
@@ -61,70 +73,72 @@ static void usage(FILE *f)
 		"  --log-level LEVEL    error, warn, info (default), debug\n");
 }
 
-/* --events-max-bytes / --events-keep, shared by run and replay. */
-static int parse_ledger_opt(int c, const char *arg, uint64_t *max_bytes,
-			    unsigned *keep)
-{
-	char *end;
-	unsigned long long v = strtoull(arg, &end, 0);
+/* The options run and replay share, first in both option tables. */
+#define COMMON_LOPTS                                                           \
+	{ "config", required_argument, NULL, 'c' },                            \
+	{ "events", required_argument, NULL, 'e' },                            \
+	{ "events-max-bytes", required_argument, NULL, 'm' },                  \
+	{ "events-keep", required_argument, NULL, 'k' },                       \
+	{ "log-level", required_argument, NULL, 'l' }
 
-	if (*end || arg[0] == '-' || (c == 'k' && (v < 1 || v > 1000))) {
-		fprintf(stderr, "tokentap: --events-%s: bad value %s\n",
-			c == 'm' ? "max-bytes" : "keep", arg);
-		return -1;
+struct common_opts {
+	const char *config, *events;
+	uint64_t max_bytes;
+	unsigned keep;
+};
+
+/* Takes option c if it is one of COMMON_LOPTS. Returns 1 when taken, 0
+ * when c is another option, -1 on a bad value (said on stderr). */
+static int common_opt(int c, const char *arg, struct common_opts *o)
+{
+	enum tt_log_level lvl;
+	unsigned long long v;
+	char *end;
+
+	switch (c) {
+	case 'c': o->config = arg; return 1;
+	case 'e': o->events = arg; return 1;
+	case 'l':
+		if (tt_log_level_parse(arg, &lvl)) {
+			fprintf(stderr, "tokentap: --log-level: unknown level %s\n", arg);
+			return -1;
+		}
+		tt_log_set_level(lvl);
+		return 1;
+	case 'm':
+	case 'k':
+		v = strtoull(arg, &end, 0);
+		if (*end || arg[0] == '-' || (c == 'k' && (v < 1 || v > 1000))) {
+			fprintf(stderr, "tokentap: --events-%s: bad value %s\n",
+				c == 'm' ? "max-bytes" : "keep", arg);
+			return -1;
+		}
+		if (c == 'm')
+			o->max_bytes = v;
+		else
+			o->keep = (unsigned)v;
+		return 1;
 	}
-	if (c == 'm')
-		*max_bytes = v;
-	else
-		*keep = (unsigned)v;
 	return 0;
 }
 
 static int cmd_replay(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "events-max-bytes", required_argument, NULL, 'm' },
-		{ "events-keep", required_argument, NULL, 'k' },
-		{ 0 },
-	};
-	const char *config = NULL, *events = NULL;
-	uint64_t max_bytes = 0; /* replay output is not rotated unless asked */
-	unsigned keep = TT_EVENTS_KEEP_DEFAULT;
-	enum tt_log_level lvl;
-	int c;
+	static const struct option lopts[] = { COMMON_LOPTS, { 0 } };
+	/* Replay output is not rotated unless asked. */
+	struct common_opts o = { .keep = TT_EVENTS_KEEP_DEFAULT };
+	int c, taken;
 
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'e':
-			events = optarg;
-			break;
-		case 'm':
-		case 'k':
-			if (parse_ledger_opt(c, optarg, &max_bytes, &keep))
-				return 2;
-			break;
-		case 'l':
-			if (tt_log_level_parse(optarg, &lvl)) {
-				fprintf(stderr, "tokentap: --log-level: unknown level %s\n", optarg);
-				return 2;
-			}
-			tt_log_set_level(lvl);
-			break;
-		default:
+		taken = common_opt(c, optarg, &o);
+		if (taken <= 0)
 			return 2;
-		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "usage: tokentap replay [--config PATH] [--events PATH] FILE\n");
 		return 2;
 	}
-	return tt_replay(argv[optind], config, events, max_bytes, keep) ? 1 : 0;
+	return tt_replay(argv[optind], o.config, o.events, o.max_bytes, o.keep) ? 1 : 0;
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -141,16 +155,12 @@ static int parse_size(const char *s, size_t *out)
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "events", required_argument, NULL, 'e' },
+		COMMON_LOPTS,
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "ringbuf-size", required_argument, NULL, 'b' },
 		{ "stream-digest", no_argument, NULL, 's' },
 		{ "connection-records", no_argument, NULL, 'C' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "events-max-bytes", required_argument, NULL, 'm' },
-		{ "events-keep", required_argument, NULL, 'k' },
 		{ "metrics-listen", required_argument, NULL, 'M' },
 		{ "otlp-endpoint", required_argument, NULL, 'O' },
 		{ "status-file", required_argument, NULL, 'S' },
@@ -158,25 +168,21 @@ static int cmd_run(int argc, char **argv)
 		{ 0 },
 	};
 	static char otlp_endpoint[TT_OTLP_ENDPOINT_MAX];
-	struct tt_run_opts o = { .events_path = TT_DEFAULT_EVENTS,
-				 .events_max_bytes = TT_EVENTS_MAX_BYTES_DEFAULT,
-				 .events_keep = TT_EVENTS_KEEP_DEFAULT,
-				 .status_file = TT_STATUS_FILE };
-	enum tt_log_level lvl;
+	struct tt_run_opts o = { .status_file = TT_STATUS_FILE };
+	struct common_opts co = { .events = TT_DEFAULT_EVENTS,
+				  .max_bytes = TT_EVENTS_MAX_BYTES_DEFAULT,
+				  .keep = TT_EVENTS_KEEP_DEFAULT };
 	struct tt_listen laddr;
 	char *end;
-	int c;
+	int c, taken;
 
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		taken = common_opt(c, optarg, &co);
+		if (taken < 0)
+			return 2;
+		if (taken)
+			continue;
 		switch (c) {
-		case 'c': o.config_path = optarg; break;
-		case 'e': o.events_path = optarg; break;
-		case 'm':
-		case 'k':
-			if (parse_ledger_opt(c, optarg, &o.events_max_bytes,
-					     &o.events_keep))
-				return 2;
-			break;
 		case 'r': o.ready_file = optarg; break;
 		case 'd':
 			o.duration = strtod(optarg, &end);
@@ -210,13 +216,6 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 's': o.stream_digest = o.connection_records = 1; break;
 		case 'C': o.connection_records = 1; break;
-		case 'l':
-			if (tt_log_level_parse(optarg, &lvl)) {
-				fprintf(stderr, "tokentap: --log-level: unknown level %s\n", optarg);
-				return 2;
-			}
-			tt_log_set_level(lvl);
-			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -225,6 +224,10 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "tokentap run: unexpected argument %s\n", argv[optind]);
 		return 2;
 	}
+	o.config_path = co.config;
+	o.events_path = co.events;
+	o.events_max_bytes = co.max_bytes;
+	o.events_keep = co.keep;
 	return tt_run(&o) ? 1 : 0;
 }
 
@@ -237,9 +240,21 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "doctor")) {
-		int verbose = argc > 2 && !strcmp(argv[2], "-v");
+		const char *status = TT_STATUS_FILE;
+		int verbose = 0, nfiles = 0;
+
+		/* Options first, then files; the files are packed in place. */
+		for (int i = 2; i < argc; i++) {
+			if (!strcmp(argv[i], "-v")) {
+				verbose = 1;
+			} else if (!strcmp(argv[i], "--status-file") && i + 1 < argc) {
+				status = argv[++i];
+			} else {
+				argv[2 + nfiles++] = argv[i];
+			}
+		}
 		tt_log_set_level(TT_LOG_ERROR);
-		return tt_doctor(verbose, argv + 2 + verbose, argc - 2 - verbose);
+		return tt_doctor(verbose, status, argv + 2, nfiles);
 	}
 	if (!strcmp(argv[1], "check-config")) {
 		if (argc != 3) {
@@ -252,8 +267,12 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "report"))
 		return tt_report_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "reconcile"))
+		return tt_reconcile_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "prices"))
 		return tt_prices_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "smoke"))
+		return tt_smoke_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "probe-floor")) {
 		if (argc < 4) {
 			fprintf(stderr, "usage: tokentap probe-floor BINARY SYMBOL [SECONDS [READY_FILE]]\n");

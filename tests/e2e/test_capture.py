@@ -3,6 +3,7 @@ are found and attached, byte-exact streams, in-kernel filtering, loss
 accounting, and `tokentap doctor`.
 """
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -73,6 +74,80 @@ def test_doctor(env):
               for ln in lines), "doctor on the stripped Go client: %s" % res.stdout[-600:])
     check(any(ln.startswith("ok") and ln.endswith("return probes)") and "tlsclient (" in ln
               for ln in lines), "doctor on the Go client: %s" % res.stdout[-600:])
+
+
+# One call on a keep-alive connection, then the process stays (armed).
+ARMED_CLIENT = r"""
+import http.client, json, ssl, sys, time
+name, ca, key = sys.argv[1], sys.argv[2], sys.argv[3]
+c = http.client.HTTPSConnection(name, context=ssl.create_default_context(cafile=ca))
+c.request("POST", "/v1/chat/completions",
+          json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]}),
+          {"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+r = c.getresponse(); r.read()
+assert r.status == 200, r.status
+print("called", flush=True)
+time.sleep(float(sys.argv[4]))
+"""
+
+
+def doctor_status(env, status_path):
+    """The agent's own report as `doctor --status-file` prints it."""
+    res = subprocess.run([env.agent, "doctor", "--status-file", status_path],
+                         capture_output=True, text=True, timeout=60)
+    for ln in res.stdout.splitlines():
+        if ln.startswith("{"):
+            return json.loads(ln), res.stdout
+    return None, res.stdout
+
+
+def test_doctor_armed(env):
+    """While an agent runs, doctor says which mode runs and which processes
+    are armed, why (the AI host they named) and with which TLS library; a
+    process that talks to no AI host is not listed; once the agent stops,
+    doctor says it is not running."""
+    status_path = os.path.join(env.dir, "status-doctor.json")
+    agent = Agent(env, "doctor-armed", ["--status-file", status_path])
+    try:
+        cg_dir, _ = env.cgroup("doctor-armed")
+        _, key, _ = env.make_body("doctor-armed", size=1024)
+        script = os.path.join(env.dir, "armed_client.py")
+        with open(script, "w") as f:
+            f.write(ARMED_CLIENT)
+        proc = env.spawn([PY, script, AI_NAME, env.ca, key, "8"], cg_dir,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        check(proc.stdout.readline().strip() == "called", "the armed client's call failed")
+        other = non_ai_curl_proc(env)
+        deadline, st, out, mine = time.monotonic() + 6, None, "", []
+        while time.monotonic() < deadline and not mine:
+            time.sleep(0.5)
+            st, out = doctor_status(env, status_path)
+            mine = [a for a in (st or {}).get("armed", []) if a["pid"] == proc.pid]
+        proc.kill()
+        proc.wait()
+    finally:
+        agent.stop()
+    check(st is not None, "doctor shows no agent status: %s" % out[-800:])
+    check(st["mode"] == "scoped" and st["observer"] and st["hold_ms"] == 1000,
+          "doctor: not the default mode: %r" % st)
+    check(len(mine) == 1, "doctor does not list the armed client %d: %r" % (proc.pid, st))
+    a = mine[0]
+    check(a["state"] == "armed" and AI_NAME in a["reason"],
+          "armed client: state/reason %r" % a)
+    check(any("libssl" in lib for lib in a["libraries"]), "armed client: libraries %r" % a)
+    check(other not in [x["pid"] for x in st["armed"]], "the non-AI curl is listed as armed")
+    _, out = doctor_status(env, status_path)
+    check("not running" in out, "doctor after the agent stopped: %s" % out[-400:])
+
+
+def non_ai_curl_proc(env):
+    """A curl to a non-AI name on loopback; returns its pid once done."""
+    cg_dir, _ = env.cgroup("doctor-other")
+    proc = env.spawn(["curl", "-sS", "-o", "/dev/null", "--cacert", env.ca,
+                      "https://%s/" % OTHER_NAME], cg_dir,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc.wait(timeout=30)
+    return proc.pid
 
 
 def test_clients_exact(env):

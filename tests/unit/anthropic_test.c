@@ -13,6 +13,9 @@
 #include "provider/pdec_impl.h"
 #include "pdec_harness.h"
 
+/* The decoder under test (provider.c declares it for the dispatch). */
+extern const struct tt_provider_ops tt_anthropic_ops;
+
 /* ------------------------------------------------------------ documents */
 
 #define SDK_HDRS                                                             \

@@ -20,6 +20,9 @@ static void feed_doc(struct tt_pdec *d, const struct pdec_doc *doc);
 #define PDEC_FEED_DOC feed_doc
 #include "pdec_harness.h"
 
+/* The decoder under test (provider.c declares it for the dispatch). */
+extern const struct tt_provider_ops tt_bedrock_ops;
+
 /* {"bytes":"<base64 of the model's JSON>"}, as Bedrock sends a chunk;
  * "chunk-raw" passes the payload as it is. */
 static void feed_doc(struct tt_pdec *d, const struct pdec_doc *doc)

@@ -13,6 +13,9 @@
 #include "provider/pdec_impl.h"
 #include "pdec_harness.h"
 
+/* The decoder under test (provider.c declares it for the dispatch). */
+extern const struct tt_provider_ops tt_gemini_ops;
+
 /* ------------------------------------------------------------ documents */
 
 #define GEMINI "generativelanguage.googleapis.com"

@@ -252,10 +252,12 @@ static void list_functions(struct doc *d, char *const *files, int nfiles)
 	}
 }
 
-/* What a running agent says about itself (run.c writes it). */
+/* What a running agent says about itself (scope.c writes it, whole or
+ * not at all): its mode, hold and each armed process with the reason. */
 static void show_status(struct doc *d, const char *path)
 {
-	char buf[8192];
+	enum { STATUS_READ_MAX = 256 << 10 }; /* the writer's cap */
+	char *buf;
 	size_t len;
 	FILE *f = fopen(path, "re");
 
@@ -263,16 +265,24 @@ static void show_status(struct doc *d, const char *path)
 		line(d, 1, 0, "agent", "not running (no %s)", path);
 		return;
 	}
-	len = fread(buf, 1, sizeof(buf) - 1, f);
+	buf = malloc(STATUS_READ_MAX + 1);
+	if (!buf) {
+		fclose(f);
+		line(d, 0, 0, "agent", "%s: out of memory", path);
+		return;
+	}
+	len = fread(buf, 1, STATUS_READ_MAX, f);
 	fclose(f);
 	buf[len] = '\0';
 	while (len && buf[len - 1] == '\n')
 		buf[--len] = '\0';
 	line(d, 1, 0, "agent", "running; %s:", path);
 	printf("%s\n", buf);
+	free(buf);
 }
 
-int tt_doctor(int verbose, char *const *files, int nfiles)
+int tt_doctor(int verbose, const char *status_file, char *const *files,
+	      int nfiles)
 {
 	struct doc d = { 0 };
 	struct tokentap_bpf *skel;
@@ -280,7 +290,7 @@ int tt_doctor(int verbose, char *const *files, int nfiles)
 
 	check_kernel(&d);
 	skel = check_load(&d);
-	show_status(&d, TT_STATUS_FILE);
+	show_status(&d, status_file);
 	am = tt_attach_new(NULL, 0, 1);
 	if (am) {
 		check_files(&d, am, files, nfiles);

@@ -93,6 +93,16 @@ static long read_file(struct tt_procs *ps, const char *path, size_t max,
 	return (long)len;
 }
 
+/* read_file of /proc/<pid>/<name>. */
+static long read_proc(struct tt_procs *ps, uint32_t pid, const char *name,
+		      size_t max, int *more)
+{
+	char path[48];
+
+	snprintf(path, sizeof(path), "/proc/%u/%s", pid, name);
+	return read_file(ps, path, max, more);
+}
+
 static void read_exe(struct tt_procs *ps, struct tt_procinfo *pi)
 {
 	char path[32];
@@ -111,12 +121,9 @@ static void read_exe(struct tt_procs *ps, struct tt_procinfo *pi)
  * none): the process's own, from /proc. */
 static void read_comm(struct tt_procs *ps, struct tt_procinfo *pi)
 {
-	char path[32];
-	long n;
 	int more;
+	long n = read_proc(ps, pi->pid, "comm", sizeof(pi->comm) - 1, &more);
 
-	snprintf(path, sizeof(path), "/proc/%u/comm", pi->pid);
-	n = read_file(ps, path, sizeof(pi->comm) - 1, &more);
 	if (n <= 0)
 		return;
 	if (ps->buf[n - 1] == '\n')
@@ -127,12 +134,10 @@ static void read_comm(struct tt_procs *ps, struct tt_procinfo *pi)
 
 static void read_environ(struct tt_procs *ps, struct tt_procinfo *pi)
 {
-	char path[32];
-	long n;
 	int more;
+	long n = read_proc(ps, pi->pid, "environ", TT_PROCINFO_ENVIRON_MAX,
+			   &more);
 
-	snprintf(path, sizeof(path), "/proc/%u/environ", pi->pid);
-	n = read_file(ps, path, TT_PROCINFO_ENVIRON_MAX, &more);
 	if (n < 0) {
 		ps->st.environ_errors++;
 		n = 0;
@@ -149,7 +154,6 @@ static void read_environ(struct tt_procs *ps, struct tt_procinfo *pi)
  * the cache cannot say yet (a cgroup made a moment ago, rescans limited). */
 static void read_cgroup(struct tt_procs *ps, struct tt_procinfo *pi)
 {
-	char path[32];
 	long n;
 	int more, ret = -ENOENT;
 
@@ -157,8 +161,7 @@ static void read_cgroup(struct tt_procs *ps, struct tt_procinfo *pi)
 		ret = tt_cgroups_path(ps->cg, pi->cgroup_id, pi->cgroup_path,
 				      sizeof(pi->cgroup_path));
 	if (ret) {
-		snprintf(path, sizeof(path), "/proc/%u/cgroup", pi->pid);
-		n = read_file(ps, path, 64 << 10, &more);
+		n = read_proc(ps, pi->pid, "cgroup", 64 << 10, &more);
 		if (n >= 0 && !tt_workload_proc_cgroup(ps->buf, (size_t)n,
 						       pi->cgroup_path,
 						       sizeof(pi->cgroup_path))) {

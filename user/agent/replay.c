@@ -5,6 +5,11 @@
  * would have sent (tt_ev_* of tt_abi.h) and fed to the same pipeline core
  * as the live agent: connection table, classification, gaps, decoding,
  * allocation. Events on stdout. No root, no BPF.
+ *
+ * A "gap" line becomes a record without bytes (the kernel could not copy
+ * them); a "lost" line becomes no record at all, only a jump in the next
+ * record's stream offset (the ring buffer dropped events): the pipeline
+ * core turns that jump into a gap, as it does live.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -308,14 +313,17 @@ static int replay_line(struct replay *r, const char *line, size_t len)
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "data"))) {
 		err = replay_data(r, c, t, o, v);
-	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "gap"))) {
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(o, "gap")) ||
+		   (v = cJSON_GetObjectItemCaseSensitive(o, "lost"))) {
 		int dir = dir_of(cJSON_GetObjectItemCaseSensitive(v, "dir"));
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, "len");
 
 		if (dir < 0 || !cJSON_IsNumber(n) || n->valuedouble < 0)
 			err = -EINVAL;
-		else
+		else if (!strcmp(v->string, "gap"))
 			send_bytes(r, c, t, dir, NULL, (uint64_t)n->valuedouble);
+		else /* records the kernel counted but never delivered */
+			c->off[dir] += (uint64_t)n->valuedouble;
 	} else if (cJSON_GetObjectItemCaseSensitive(o, "close")) {
 		send_close(r, c, t);
 	} else {

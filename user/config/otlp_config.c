@@ -64,6 +64,23 @@ static int get_uint(const cJSON *obj, const char *key, double lo, double hi,
 	return 0;
 }
 
+/* An absolute path at key, into out (cap bytes); absent: out as it is. */
+static int get_path(const cJSON *obj, const char *key, char *out, size_t cap,
+		    char *err, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (!v)
+		return 0;
+	if (!cJSON_IsString(v) || v->valuestring[0] != '/')
+		return tt_cfg_fail(err, errlen,
+				   "otlp.%s: must be an absolute path", key);
+	if (strlen(v->valuestring) >= cap)
+		return tt_cfg_fail(err, errlen, "otlp.%s: path too long", key);
+	memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
+	return 0;
+}
+
 int tt_otlp_config_parse(const cJSON *obj, struct tt_otlp_config *c, char *err,
 			 size_t errlen)
 {
@@ -91,23 +108,13 @@ int tt_otlp_config_parse(const cJSON *obj, struct tt_otlp_config *c, char *err,
 				   "(e.g. http://127.0.0.1:4318), \"\" or null");
 	if (v && (cJSON_IsNull(v) || !v->valuestring[0]))
 		c->endpoint[0] = '\0';
-	v = cJSON_GetObjectItemCaseSensitive(obj, "spool_dir");
-	if (v && (!cJSON_IsString(v) || v->valuestring[0] != '/'))
-		return tt_cfg_fail(err, errlen,
-				   "otlp.spool_dir: must be an absolute path");
-	if (v && strlen(v->valuestring) >= sizeof(c->spool_dir))
-		return tt_cfg_fail(err, errlen, "otlp.spool_dir: path too long");
-	if (v)
-		snprintf(c->spool_dir, sizeof(c->spool_dir), "%s",
-			 v->valuestring);
-	v = cJSON_GetObjectItemCaseSensitive(obj, "ca_file");
-	if (v && (!cJSON_IsString(v) || v->valuestring[0] != '/'))
-		return tt_cfg_fail(err, errlen,
-				   "otlp.ca_file: must be an absolute path");
-	if (v && strlen(v->valuestring) >= sizeof(c->ca_file))
-		return tt_cfg_fail(err, errlen, "otlp.ca_file: path too long");
-	if (v)
-		snprintf(c->ca_file, sizeof(c->ca_file), "%s", v->valuestring);
+	ret = get_path(obj, "spool_dir", c->spool_dir, sizeof(c->spool_dir),
+		       err, errlen);
+	if (!ret)
+		ret = get_path(obj, "ca_file", c->ca_file, sizeof(c->ca_file),
+			       err, errlen);
+	if (ret)
+		return ret;
 	/* 0 turns the spool off; otherwise room for a few batches. */
 	ret = get_uint(obj, "spool_max_bytes", 0, 1099511627776.0,
 		       &c->spool_max_bytes, err, errlen);

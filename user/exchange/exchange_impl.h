@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Inside the exchange pipeline: the per-exchange and per-connection state
- * shared by the HTTP/1 path (exchange.c) and the HTTP/2 path
- * (exchange_h2.c). Not an interface: only those two files include it.
+ * shared by the HTTP/1 path (exchange.c), the response body
+ * (exchange_body.c), the HTTP/2 path (exchange_h2.c) and WebSocket
+ * (exchange_ws.c). Not an interface: only those files include it.
  */
 #ifndef TT_EXCHANGE_IMPL_H
 #define TT_EXCHANGE_IMPL_H
@@ -108,7 +109,14 @@ void x_resp_body(struct tt_xconn *x, const uint8_t *p, size_t n);
 void x_resp_gap(struct tt_xconn *x, uint64_t n);
 /* Emits e's record and frees it. */
 void x_finish(struct tt_xconn *x, struct exchange *e, int complete);
+
+/* The response body (exchange_body.c). x_begin_decoder: e's provider
+ * decoder, started from its request (also for a request never answered).
+ * x_set_problem: the first problem sticks and the body is given up.
+ * x_settle_body: framing and decoding ended; 1 when the body was whole. */
+void x_begin_decoder(struct tt_xconn *x, struct exchange *e);
 void x_set_problem(struct exchange *e, const char *problem);
+int x_settle_body(struct tt_xconn *x, struct exchange *e, int complete);
 
 /* HTTP/2 (exchange_h2.c). */
 int x_h2_start(struct tt_xconn *x);

@@ -73,13 +73,8 @@ struct tt_eventstream *tt_eventstream_new(size_t max_message,
 
 void tt_eventstream_free(struct tt_eventstream *es)
 {
-	struct tt_mem mem;
-
-	if (!es)
-		return;
-	mem = es->mem;
-	tt_mem_free(&mem, es->buf);
-	tt_mem_free(&mem, es);
+	if (es)
+		tt_mem_free_obj(&es->mem, es->buf, es);
 }
 
 const struct tt_eventstream_stats *

@@ -52,13 +52,8 @@ struct tt_jsonarray *tt_jsonarray_new(size_t max_elem,
 
 void tt_jsonarray_free(struct tt_jsonarray *ja)
 {
-	struct tt_mem mem;
-
-	if (!ja)
-		return;
-	mem = ja->mem;
-	tt_mem_free(&mem, ja->buf);
-	tt_mem_free(&mem, ja);
+	if (ja)
+		tt_mem_free_obj(&ja->mem, ja->buf, ja);
 }
 
 const struct tt_jsonarray_stats *

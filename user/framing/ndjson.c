@@ -34,13 +34,8 @@ struct tt_ndjson *tt_ndjson_new(size_t max_line, const struct tt_mem *mem)
 
 void tt_ndjson_free(struct tt_ndjson *nd)
 {
-	struct tt_mem mem;
-
-	if (!nd)
-		return;
-	mem = nd->mem;
-	tt_mem_free(&mem, nd->buf);
-	tt_mem_free(&mem, nd);
+	if (nd)
+		tt_mem_free_obj(&nd->mem, nd->buf, nd);
 }
 
 const struct tt_ndjson_stats *tt_ndjson_get_stats(const struct tt_ndjson *nd)

@@ -721,13 +721,8 @@ struct tt_h1 *tt_h1_new(int kind, const struct tt_h1_callbacks *cb,
 
 void tt_h1_free(struct tt_h1 *p)
 {
-	struct tt_mem mem;
-
-	if (!p)
-		return;
-	mem = p->mem;
-	tt_mem_free(&mem, p->buf);
-	tt_mem_free(&mem, p);
+	if (p)
+		tt_mem_free_obj(&p->mem, p->buf, p);
 }
 
 int tt_h1_feed(struct tt_h1 *p, const uint8_t *data, size_t len)

@@ -2,112 +2,16 @@
 /*
  * HTTP/2 one-direction decoder: see h2.h. A byte-driven state machine
  * (frame header, pad length, fixed prefix, body, padding) that never
- * buffers a frame. Block fragments go straight into nghttp2's inflater;
- * decoded fields are copied, as its output lives only until its next call.
- * After a lost sync, the frame header buffer is a sliding window that a
- * stricter check than in-sync frames get must accept.
+ * buffers a frame. Block fragments go straight into nghttp2's inflater
+ * (h2_hpack.c); decoded fields are copied, as its output lives only until
+ * its next call. After a lost sync, the frame header buffer is a sliding
+ * window that a stricter check than in-sync frames get must accept.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <nghttp2/nghttp2.h>
-#include "http/h2.h"
-#include "util/mem.h"
-
-#define H2_HDR_LEN 9
-#define H2_MIN_FRAME 16384
-#define H2_DEF_TABLE 4096
-#define H2_DEC_MIN 1024  /* first decoded-buffer allocation */
-#define H2_DEC_KEEP 4096 /* a buffer this small survives a block */
-_Static_assert(TT_H2_DECODED_MAX % H2_DEC_MIN == 0 &&
-	       !((TT_H2_DECODED_MAX / H2_DEC_MIN) &
-		 (TT_H2_DECODED_MAX / H2_DEC_MIN - 1)),
-	       "decoded buffer doubles up to exactly its cap");
-
-#define F_END_STREAM 0x01
-#define F_ACK 0x01
-#define F_END_HEADERS 0x04
-#define F_PADDED 0x08
-#define F_PRIORITY 0x20
-
-#define SET_HEADER_TABLE_SIZE 1
-#define SET_MAX_FRAME_SIZE 5
-
-enum h2_phase {
-	PH_PREFACE, /* client: matching the connection preface */
-	PH_SCAN,    /* sync lost: sliding window over hdr */
-	PH_HEAD,    /* frame header bytes */
-	PH_PADLEN,  /* the pad length byte */
-	PH_FIXED,   /* fixed-size prefix, fix_need bytes into fix */
-	PH_BODY,    /* data, block fragment or skipped bytes */
-	PH_PAD,     /* padding, or the rest of a frame a gap damaged */
-	PH_STOP,    /* ERROR: nothing more is parsed */
-};
-
-enum hb_mode {
-	HB_DECODE, /* inflating and keeping the fields */
-	HB_TOOBIG, /* over TT_H2_BLOCK_MAX: inflating, keeping nothing */
-	HB_LOST,   /* HPACK out of sync: skipping */
-};
-
-enum { CHK_OK, CHK_TOO_LARGE, CHK_PROTO };
-
-struct h2_field {
-	uint32_t name_off, name_len, value_off, value_len;
-};
-
-struct tt_h2 {
-	int dir;
-	struct tt_h2_callbacks cb;
-	void *ctx;
-	struct tt_mem mem;    /* everything is allocated through it ... */
-	nghttp2_mem ng_mem;   /* ... the inflater's too, through this */
-	struct tt_h2_stats stats;
-	int state;
-	enum h2_phase ph;
-	int resynced;       /* sync came from a scan: errors mean rescan */
-	int await_settings; /* server: the first frame must be SETTINGS */
-	size_t preface_i;
-
-	/* The frame in progress; hdr is also the scan window. */
-	uint8_t hdr[H2_HDR_LEN];
-	size_t hlen;
-	uint32_t len, sid;
-	uint8_t type, flags;
-	uint32_t left; /* payload bytes not consumed yet */
-	uint32_t pad;  /* padding at the end of the payload */
-	uint8_t fix[8];
-	size_t fix_len, fix_need;
-	int damaged;       /* a gap hit this frame: its content is ignored */
-	int data_on;       /* DATA: delivered (else skipped) */
-	unsigned data_flags;
-	int data_end_sent;
-	struct tt_h2_settings nset; /* SETTINGS being read */
-
-	/* The header block in progress. */
-	int hb_active, hb_mode, hb_reported;
-	uint8_t hb_type;
-	uint32_t hb_sid;
-	int hb_end_stream;
-	uint64_t hb_len;
-	nghttp2_hd_inflater *inf;
-	char *dec;
-	size_t dec_len, dec_cap;
-	struct h2_field fld[TT_HDRS_MAX];
-	size_t nfld, ndropped;
-	struct tt_hdrs hdrs;
-
-	struct tt_h2_settings own; /* announced by this direction's sender */
-	uint32_t table_want, table_set, max_frame;
-	int pending;               /* tightened peer limits, applied at ACK */
-	struct tt_h2_settings pend;
-
-	/* Streams whose headers were seen, not ended in this direction. */
-	uint32_t streams[TT_H2_STREAMS_MAX];
-	size_t nstreams;
-};
-
-static const uint8_t h2_empty[1];
+#include "http/h2_impl.h"
 
 static uint32_t be32(const uint8_t *b)
 {
@@ -115,7 +19,7 @@ static uint32_t be32(const uint8_t *b)
 	       (uint32_t)b[2] << 8 | b[3];
 }
 
-static int stream_find(const struct tt_h2 *p, uint32_t sid)
+int h2_stream_find(const struct tt_h2 *p, uint32_t sid)
 {
 	for (size_t i = 0; i < p->nstreams; i++)
 		if (p->streams[i] == sid)
@@ -123,9 +27,9 @@ static int stream_find(const struct tt_h2 *p, uint32_t sid)
 	return -1;
 }
 
-static void stream_del(struct tt_h2 *p, uint32_t sid)
+void h2_stream_del(struct tt_h2 *p, uint32_t sid)
 {
-	int i = stream_find(p, sid);
+	int i = h2_stream_find(p, sid);
 
 	if (i < 0)
 		return;
@@ -136,70 +40,22 @@ static void stream_del(struct tt_h2 *p, uint32_t sid)
 
 /* Oldest out when full: a stream that long-lived is the least likely to
  * still send data right after a gap. */
-static void stream_add(struct tt_h2 *p, uint32_t sid)
+void h2_stream_add(struct tt_h2 *p, uint32_t sid)
 {
-	if (stream_find(p, sid) >= 0)
+	if (h2_stream_find(p, sid) >= 0)
 		return;
 	if (p->nstreams == TT_H2_STREAMS_MAX) {
 		p->stats.streams_evicted++;
-		stream_del(p, p->streams[0]);
+		h2_stream_del(p, p->streams[0]);
 	}
 	p->streams[p->nstreams++] = sid;
-}
-
-static void dec_reset(struct tt_h2 *p)
-{
-	p->dec_len = 0;
-	p->nfld = p->ndropped = 0;
-	if (p->dec_cap > H2_DEC_KEEP) {
-		tt_mem_free(&p->mem, p->dec);
-		p->dec = NULL;
-		p->dec_cap = 0;
-	}
-	p->stats.decoded_buf_bytes = p->dec_cap;
-}
-
-static void poison(struct tt_h2 *p)
-{
-	if (p->state == TT_H2_OK)
-		p->state = TT_H2_POISONED;
-}
-
-static void hb_report_lost(struct tt_h2 *p)
-{
-	if (p->hb_reported)
-		return;
-	p->hb_reported = 1;
-	if (p->hb_type == TT_H2_HEADERS && p->cb.on_headers_lost)
-		p->cb.on_headers_lost(p->ctx, p->hb_sid, p->hb_end_stream);
-}
-
-/* The block in progress cannot be decoded any more, and the inflater saw
- * part of it: HPACK is out of sync from here on. */
-static void hb_lose(struct tt_h2 *p)
-{
-	if (p->hb_mode == HB_DECODE)
-		p->stats.undecodable_header_blocks++;
-	p->hb_mode = HB_LOST;
-	hb_report_lost(p);
-	dec_reset(p);
-	poison(p);
-}
-
-/* The block in progress will not even be delimited (sync lost, error). */
-static void hb_abandon(struct tt_h2 *p)
-{
-	if (!p->hb_active)
-		return;
-	hb_lose(p);
-	p->hb_active = 0;
 }
 
 /* Frame boundaries lost: scan from the next byte on. */
 static void lose_sync(struct tt_h2 *p)
 {
-	hb_abandon(p);
-	poison(p);
+	h2_hb_abandon(p);
+	h2_poison(p);
 	if (p->ph != PH_SCAN)
 		p->stats.resyncs++;
 	p->stats.skipped_bytes += p->hlen;
@@ -223,7 +79,7 @@ static void scan_from_window(struct tt_h2 *p)
  * the header is still at hand). */
 static void bad_frame(struct tt_h2 *p, uint64_t *counter, int at_header)
 {
-	hb_abandon(p);
+	h2_hb_abandon(p);
 	if (!p->resynced) {
 		(*counter)++;
 		p->state = TT_H2_ERROR;
@@ -306,163 +162,6 @@ static int frame_check(const struct tt_h2 *p, const uint8_t *h, int strict)
 	return CHK_OK;
 }
 
-static void field_add(struct tt_h2 *p, const nghttp2_nv *nv)
-{
-	const uint8_t *v = nv->value;
-	size_t vlen = nv->valuelen, need;
-	struct h2_field *f;
-
-	/* struct tt_hdrs promises trimmed values. */
-	while (vlen && (v[0] == ' ' || v[0] == '\t'))
-		v++, vlen--;
-	while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-		vlen--;
-	need = nv->namelen + vlen;
-	if (p->nfld == TT_HDRS_MAX || need > TT_H2_DECODED_MAX - p->dec_len) {
-		p->ndropped++;
-		return;
-	}
-	if (p->dec_len + need > p->dec_cap) {
-		size_t cap = p->dec_cap ? p->dec_cap : H2_DEC_MIN;
-		char *nb;
-
-		/* Powers of two up to the cap, which need fits under. */
-		while (cap < p->dec_len + need)
-			cap *= 2;
-		nb = tt_mem_realloc(&p->mem, p->dec, cap);
-		if (!nb) {
-			p->stats.nomem++;
-			p->ndropped++;
-			return;
-		}
-		p->dec = nb;
-		p->dec_cap = cap;
-		p->stats.decoded_buf_bytes = cap;
-	}
-	f = &p->fld[p->nfld++];
-	f->name_off = (uint32_t)p->dec_len;
-	f->name_len = (uint32_t)nv->namelen;
-	if (nv->namelen)
-		memcpy(p->dec + p->dec_len, nv->name, nv->namelen);
-	p->dec_len += nv->namelen;
-	f->value_off = (uint32_t)p->dec_len;
-	f->value_len = (uint32_t)vlen;
-	if (vlen)
-		memcpy(p->dec + p->dec_len, v, vlen);
-	p->dec_len += vlen;
-}
-
-/* Runs the inflater over n bytes of the block (final: its end). */
-static void inflate(struct tt_h2 *p, const uint8_t *d, size_t n, int final)
-{
-	for (;;) {
-		nghttp2_nv nv;
-		int fl = 0;
-		ssize_t rv = nghttp2_hd_inflate_hd2(p->inf, &nv, &fl, d, n,
-						    final);
-
-		if (rv < 0) {
-			if (rv == NGHTTP2_ERR_NOMEM)
-				p->stats.nomem++;
-			p->stats.hpack_errors++;
-			hb_lose(p);
-			return;
-		}
-		d += rv;
-		n -= (size_t)rv;
-		if ((fl & NGHTTP2_HD_INFLATE_EMIT) && p->hb_mode == HB_DECODE &&
-		    p->hb_type == TT_H2_HEADERS)
-			field_add(p, &nv);
-		if (fl & NGHTTP2_HD_INFLATE_FINAL) {
-			nghttp2_hd_inflate_end_headers(p->inf);
-			return;
-		}
-		if (!(fl & NGHTTP2_HD_INFLATE_EMIT) && n == 0)
-			return;
-	}
-}
-
-static void hb_begin(struct tt_h2 *p)
-{
-	p->hb_active = 1;
-	p->hb_type = p->type;
-	p->hb_sid = p->sid;
-	p->hb_end_stream = p->type == TT_H2_HEADERS &&
-			   (p->flags & F_END_STREAM);
-	p->hb_len = 0;
-	p->hb_reported = 0;
-	p->hb_mode = HB_DECODE; /* nfld, dec_len: reset after each block */
-	if (p->type == TT_H2_PUSH_PROMISE)
-		p->stats.push_promises++;
-	if (p->state != TT_H2_OK) {
-		hb_lose(p);
-		return;
-	}
-	/* The inflater takes a new table size only between blocks. */
-	if (p->table_set != p->table_want) {
-		if (nghttp2_hd_inflate_change_table_size(p->inf,
-							 p->table_want)) {
-			p->stats.nomem++;
-			hb_lose(p);
-			return;
-		}
-		p->table_set = p->table_want;
-	}
-}
-
-static void hb_feed(struct tt_h2 *p, const uint8_t *d, size_t n)
-{
-	p->hb_len += n;
-	if (p->hb_mode == HB_LOST)
-		return;
-	if (p->hb_mode == HB_DECODE && p->hb_len > TT_H2_BLOCK_MAX) {
-		/* Inflating on keeps HPACK in sync at no memory cost. */
-		p->stats.header_block_too_large++;
-		p->hb_mode = HB_TOOBIG;
-		dec_reset(p);
-	}
-	inflate(p, d, n, 0);
-}
-
-static void hb_deliver(struct tt_h2 *p)
-{
-	struct tt_hdrs *hs = &p->hdrs;
-	const char *base = p->dec ? p->dec : (const char *)h2_empty;
-
-	hs->n = p->nfld;
-	hs->dropped = p->ndropped;
-	for (size_t i = 0; i < p->nfld; i++) {
-		hs->h[i].name = base + p->fld[i].name_off;
-		hs->h[i].name_len = p->fld[i].name_len;
-		hs->h[i].value = base + p->fld[i].value_off;
-		hs->h[i].value_len = p->fld[i].value_len;
-	}
-	p->stats.headers_dropped += p->ndropped;
-	p->hb_reported = 1;
-	if (p->cb.on_headers)
-		p->cb.on_headers(p->ctx, p->hb_sid, hs, p->hb_end_stream);
-}
-
-static void hb_finish(struct tt_h2 *p)
-{
-	if (p->hb_mode != HB_LOST)
-		inflate(p, h2_empty, 0, 1);
-	if (p->hb_mode != HB_LOST)
-		p->stats.header_blocks++;
-	if (p->hb_type == TT_H2_HEADERS) {
-		if (p->hb_mode == HB_DECODE)
-			hb_deliver(p);
-		else
-			hb_report_lost(p);
-		if (p->hb_mode != HB_LOST && !p->hb_end_stream)
-			stream_add(p, p->hb_sid);
-		if (p->hb_end_stream)
-			stream_del(p, p->hb_sid);
-	}
-	p->hb_active = 0;
-	dec_reset(p);
-}
-
 static void set_phase_after_padlen(struct tt_h2 *p)
 {
 	p->fix_need = fixed_len(p->type, p->flags);
@@ -480,7 +179,7 @@ static void fixed_done(struct tt_h2 *p)
 	p->fix_len = 0;
 	switch (p->type) {
 	case TT_H2_RST_STREAM:
-		stream_del(p, p->sid);
+		h2_stream_del(p, p->sid);
 		if (p->cb.on_reset)
 			p->cb.on_reset(p->ctx, p->sid, be32(p->fix));
 		break;
@@ -523,7 +222,7 @@ static void frame_end(struct tt_h2 *p)
 		}
 	}
 	if (p->hb_active && (p->flags & F_END_HEADERS))
-		hb_finish(p); /* only block frames come while hb_active */
+		h2_hb_finish(p); /* only block frames come while hb_active */
 }
 
 /* The DATA frame's data part is over: its END_STREAM, if still owed. */
@@ -535,7 +234,7 @@ static void data_done(struct tt_h2 *p)
 		p->cb.on_data(p->ctx, p->sid, h2_empty, 0,
 			      p->data_flags | TT_H2_DATA_END_STREAM);
 	p->data_end_sent = 1;
-	stream_del(p, p->sid);
+	h2_stream_del(p, p->sid);
 }
 
 /* Moves past whatever part of the payload is complete. */
@@ -569,14 +268,14 @@ static void frame_begin(struct tt_h2 *p)
 		p->stats.frames_unknown++;
 
 	if (p->type == TT_H2_DATA && p->state != TT_H2_OK) {
-		p->data_on = stream_find(p, p->sid) >= 0;
+		p->data_on = h2_stream_find(p, p->sid) >= 0;
 		p->data_flags = TT_H2_DATA_AFTER_GAP;
 		p->stats.data_unattributed += !p->data_on;
 	} else if (p->type == TT_H2_DATA) {
 		p->data_on = 1;
 	} else if (p->type == TT_H2_HEADERS ||
 		   p->type == TT_H2_PUSH_PROMISE) {
-		hb_begin(p);
+		h2_hb_begin(p);
 	} else if (p->type == TT_H2_SETTINGS) {
 		p->nset = p->own;
 	}
@@ -714,7 +413,7 @@ static size_t step_body(struct tt_h2 *p, const uint8_t *d, size_t n)
 		if (p->cb.on_data)
 			p->cb.on_data(p->ctx, p->sid, d, take, fl);
 	} else if (p->hb_active) {
-		hb_feed(p, d, take);
+		h2_hb_feed(p, d, take);
 	}
 	p->left -= (uint32_t)take;
 	settle(p);
@@ -763,7 +462,7 @@ static void gap_in_frame(struct tt_h2 *p, uint32_t len)
 		return;
 	}
 	if (p->hb_active)
-		hb_lose(p); /* part of the block is gone */
+		h2_hb_lose(p); /* part of the block is gone */
 	p->damaged = 1;
 	p->left -= len;
 	p->pad = p->left;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 #include "metrics/callmetrics.h"
 
@@ -22,56 +23,71 @@ static const char *const dark_byte_labels[] = { "provider", "owner",
 static const double duration_buckets[] = { 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 					   20, 30, 60, 120 };
 
+/* The families, in the order /metrics shows them: where each goes in
+ * struct tt_call_metrics, its type, name, help (docs/metrics.md shows it),
+ * labels and a histogram's buckets. */
+#define FAM(member) offsetof(struct tt_call_metrics, member)
+#define BUCKETS(b) b, sizeof(b) / sizeof(b[0])
+#define NO_BUCKETS NULL, 0
+static const struct {
+	size_t off;
+	int type;
+	const char *name, *help;
+	const char *const *labels;
+	const double *buckets;
+	size_t nbuckets;
+} families[] = {
+	{ FAM(requests), TT_METRIC_COUNTER, "tokentap_requests_total",
+	  "AI API calls seen (one per allocation event).",
+	  call_labels, NO_BUCKETS },
+	{ FAM(tokens), TT_METRIC_COUNTER, "tokentap_tokens_total",
+	  "Tokens the provider reported, by type. input includes "
+	  "cache_read and cache_creation; output includes reasoning.",
+	  token_labels, NO_BUCKETS },
+	{ FAM(cost), TT_METRIC_COUNTER, "tokentap_cost_usd_total",
+	  "Estimated cost at list price (USD price table), priced calls "
+	  "only. Not an invoice amount.",
+	  call_labels, NO_BUCKETS },
+	{ FAM(duration), TT_METRIC_HISTOGRAM, "tokentap_request_duration_seconds",
+	  "From the first request byte to the last response byte.",
+	  call_labels, BUCKETS(duration_buckets) },
+	{ FAM(unallocated), TT_METRIC_COUNTER, "tokentap_unallocated_requests_total",
+	  "Calls no owner rule matched (owner \"unallocated\").",
+	  call_labels, NO_BUCKETS },
+	{ FAM(mismatches), TT_METRIC_COUNTER, "tokentap_environment_mismatches_total",
+	  "Calls whose declared environment (header, variable, key) "
+	  "disagrees with the workload's.",
+	  call_labels, NO_BUCKETS },
+	{ FAM(unpriced), TT_METRIC_COUNTER, "tokentap_unpriced_calls_total",
+	  "Calls left without a cost estimate, by the event's cost.reason "
+	  "(unknown_model: add it to the price table).",
+	  unpriced_labels, NO_BUCKETS },
+	{ FAM(dark), TT_METRIC_COUNTER, "tokentap_dark_connections_total",
+	  "AI connections seen but not decrypted (nothing decoded), by "
+	  "why: spend that happened and could not be measured.",
+	  dark_labels, NO_BUCKETS },
+	{ FAM(dark_bytes), TT_METRIC_COUNTER, "tokentap_dark_bytes_total",
+	  "Bytes of those connections on the wire, by direction.",
+	  dark_byte_labels, NO_BUCKETS },
+};
+
 int tt_call_metrics_init(struct tt_call_metrics *cm, struct tt_metrics *m)
 {
+	int ret = 0;
+
 	memset(cm, 0, sizeof(*cm));
-	cm->requests = tt_metrics_family(m, TT_METRIC_COUNTER,
-		"tokentap_requests_total",
-		"AI API calls seen (one per allocation event).",
-		call_labels, NULL, 0);
-	cm->tokens = tt_metrics_family(m, TT_METRIC_COUNTER,
-		"tokentap_tokens_total",
-		"Tokens the provider reported, by type. input includes "
-		"cache_read and cache_creation; output includes reasoning.",
-		token_labels, NULL, 0);
-	cm->cost = tt_metrics_family(m, TT_METRIC_COUNTER,
-		"tokentap_cost_usd_total",
-		"Estimated cost at list price (USD price table), priced calls "
-		"only. Not an invoice amount.",
-		call_labels, NULL, 0);
-	cm->duration = tt_metrics_family(m, TT_METRIC_HISTOGRAM,
-		"tokentap_request_duration_seconds",
-		"From the first request byte to the last response byte.",
-		call_labels, duration_buckets,
-		sizeof(duration_buckets) / sizeof(duration_buckets[0]));
-	cm->unallocated = tt_metrics_family(m, TT_METRIC_COUNTER,
-		"tokentap_unallocated_requests_total",
-		"Calls no owner rule matched (owner \"unallocated\").",
-		call_labels, NULL, 0);
-	cm->mismatches = tt_metrics_family(m, TT_METRIC_COUNTER,
-		"tokentap_environment_mismatches_total",
-		"Calls whose declared environment (header, variable, key) "
-		"disagrees with the workload's.",
-		call_labels, NULL, 0);
-	cm->unpriced = tt_metrics_family(m, TT_METRIC_COUNTER,
-		"tokentap_unpriced_calls_total",
-		"Calls left without a cost estimate, by the event's cost.reason "
-		"(unknown_model: add it to the price table).",
-		unpriced_labels, NULL, 0);
-	cm->dark = tt_metrics_family(m, TT_METRIC_COUNTER,
-		"tokentap_dark_connections_total",
-		"AI connections seen but not decrypted (nothing decoded), by "
-		"why: spend that happened and could not be measured.",
-		dark_labels, NULL, 0);
-	cm->dark_bytes = tt_metrics_family(m, TT_METRIC_COUNTER,
-		"tokentap_dark_bytes_total",
-		"Bytes of those connections on the wire, by direction.",
-		dark_byte_labels, NULL, 0);
-	if (!cm->requests || !cm->tokens || !cm->cost || !cm->duration ||
-	    !cm->unallocated || !cm->mismatches || !cm->unpriced || !cm->dark ||
-	    !cm->dark_bytes)
-		return -EINVAL;
-	return 0;
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		struct tt_mfam **slot =
+			(struct tt_mfam **)((char *)cm + families[i].off);
+
+		*slot = tt_metrics_family(m, families[i].type, families[i].name,
+					  families[i].help, families[i].labels,
+					  families[i].buckets,
+					  families[i].nbuckets);
+		if (!*slot)
+			ret = -EINVAL;
+	}
+	return ret;
 }
 
 static const char *or_unknown(const char *s)

@@ -327,32 +327,42 @@ static int bad(struct tt_mfam *f)
 	return -EINVAL;
 }
 
-int tt_mfam_add(struct tt_mfam *f, const char *const *values, double v)
+/* The series a counter or gauge update goes to, or NULL with the error
+ * in *err (-EINVAL for a histogram, NaN or a counter going down; -ENOMEM). */
+static struct tt_mseries *value_series(struct tt_mfam *f,
+				       const char *const *values, double v,
+				       int *err)
 {
 	struct tt_mseries *s;
 
 	if (f->type == TT_METRIC_HISTOGRAM || isnan(v) ||
-	    (f->type == TT_METRIC_COUNTER && v < 0))
-		return bad(f);
+	    (f->type == TT_METRIC_COUNTER && v < 0)) {
+		*err = bad(f);
+		return NULL;
+	}
 	s = series_for(f, values);
-	if (!s)
-		return -ENOMEM;
-	s->value += v;
-	return 0;
+	*err = s ? 0 : -ENOMEM;
+	return s;
+}
+
+int tt_mfam_add(struct tt_mfam *f, const char *const *values, double v)
+{
+	int err;
+	struct tt_mseries *s = value_series(f, values, v, &err);
+
+	if (s)
+		s->value += v;
+	return err;
 }
 
 int tt_mfam_set(struct tt_mfam *f, const char *const *values, double v)
 {
-	struct tt_mseries *s;
+	int err;
+	struct tt_mseries *s = value_series(f, values, v, &err);
 
-	if (f->type == TT_METRIC_HISTOGRAM || isnan(v) ||
-	    (f->type == TT_METRIC_COUNTER && v < 0))
-		return bad(f);
-	s = series_for(f, values);
-	if (!s)
-		return -ENOMEM;
-	s->value = v; /* in "_other": the last label set's (see metrics.h) */
-	return 0;
+	if (s)
+		s->value = v; /* in "_other": the last label set's (see metrics.h) */
+	return err;
 }
 
 int tt_mfam_observe(struct tt_mfam *f, const char *const *values, double v)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "otlp/delivery.h"
+#include "util/counters.h"
 
 static const char *const drop_names[TT_OTLP_DROP_MAX] = {
 #define DROP_NAME(id, name, doc) [TT_OTLP_DROP_##id] = #name,
@@ -15,8 +16,7 @@ static const char *const drop_names[TT_OTLP_DROP_MAX] = {
 
 const char *tt_otlp_drop_name(int reason)
 {
-	return reason >= 0 && reason < TT_OTLP_DROP_MAX ? drop_names[reason]
-							: "unknown";
+	return tt_name_of(drop_names, TT_OTLP_DROP_MAX, reason);
 }
 
 /* The OTLP/HTTP specification's retryable answers: 429, 502, 503, 504;

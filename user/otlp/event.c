@@ -10,6 +10,7 @@
 #include "alloc/event_read.h"
 #include "alloc/fields.h"
 #include "otlp/otlp.h"
+#include "util/counters.h"
 #include "util/utf8.h"
 
 static const char *const reject_names[TT_OTLP_REJ_MAX] = {
@@ -21,8 +22,7 @@ static const char *const reject_names[TT_OTLP_REJ_MAX] = {
 
 const char *tt_otlp_reject_name(int reason)
 {
-	return reason >= 0 && reason < TT_OTLP_REJ_MAX ? reject_names[reason]
-						       : "unknown";
+	return tt_name_of(reject_names, TT_OTLP_REJ_MAX, reason);
 }
 
 void tt_otlp_error_type(const struct tt_event *ev, char out[TT_OTLP_STR_MAX])

@@ -261,7 +261,7 @@ long tt_otlp_log_record(const struct tt_event *ev, uint64_t observed_ns,
 	return tt_jsonw_finish(&w);
 }
 
-void tt_otlp_resource(struct tt_jsonw *w, const struct tt_otlp_resource *res)
+static void resource(struct tt_jsonw *w, const struct tt_otlp_resource *res)
 {
 	tt_jsonw_open(w, "resource");
 	tt_jsonw_open_array(w, "attributes");
@@ -274,13 +274,28 @@ void tt_otlp_resource(struct tt_jsonw *w, const struct tt_otlp_resource *res)
 	tt_jsonw_close(w);
 }
 
-void tt_otlp_scope(struct tt_jsonw *w, const struct tt_otlp_resource *res)
+static void scope(struct tt_jsonw *w, const struct tt_otlp_resource *res)
 {
 	tt_jsonw_open(w, "scope");
 	tt_jsonw_str(w, "name", "tokentap");
 	if (res && res->service_version && res->service_version[0])
 		tt_jsonw_str(w, "version", res->service_version);
 	tt_jsonw_close(w);
+}
+
+void tt_otlp_payload_open(struct tt_jsonw *w,
+			  const struct tt_otlp_resource *res,
+			  const char *resources, const char *scopes,
+			  const char *items)
+{
+	tt_jsonw_open(w, NULL);
+	tt_jsonw_open_array(w, resources);
+	tt_jsonw_open(w, NULL);
+	resource(w, res);
+	tt_jsonw_open_array(w, scopes);
+	tt_jsonw_open(w, NULL);
+	scope(w, res);
+	tt_jsonw_open_array(w, items);
 }
 
 /* What tt_otlp_batch_finish appends: the records' array, the scopeLogs
@@ -315,14 +330,7 @@ void tt_otlp_batch_begin(struct tt_otlp_batch *b,
 	/* The head is short and bounded (a host name is < 256 bytes); an
 	 * overflow leaves head_len 0 and every add fails with -E2BIG. */
 	tt_jsonw_init(&w, b->buf, b->max_bytes);
-	tt_jsonw_open(&w, NULL);
-	tt_jsonw_open_array(&w, "resourceLogs");
-	tt_jsonw_open(&w, NULL);
-	tt_otlp_resource(&w, res);
-	tt_jsonw_open_array(&w, "scopeLogs");
-	tt_jsonw_open(&w, NULL);
-	tt_otlp_scope(&w, res);
-	tt_jsonw_open_array(&w, "logRecords");
+	tt_otlp_payload_open(&w, res, "resourceLogs", "scopeLogs", "logRecords");
 	b->len = w.overflow ? 0 : w.len;
 	b->head_len = b->len;
 	b->records = 0;

@@ -284,14 +284,8 @@ long tt_otlp_metrics_payload(struct tt_otlp_metrics *m,
 	long n;
 
 	tt_jsonw_init(&w, out, cap);
-	tt_jsonw_open(&w, NULL);
-	tt_jsonw_open_array(&w, "resourceMetrics");
-	tt_jsonw_open(&w, NULL);
-	tt_otlp_resource(&w, res);
-	tt_jsonw_open_array(&w, "scopeMetrics");
-	tt_jsonw_open(&w, NULL);
-	tt_otlp_scope(&w, res);
-	tt_jsonw_open_array(&w, "metrics");
+	tt_otlp_payload_open(&w, res, "resourceMetrics", "scopeMetrics",
+			     "metrics");
 	if (m->tok.n || m->tok.overflow_used) {
 		metric_head(&w, "gen_ai.client.token.usage",
 			    "Number of input and output tokens used", "{token}",

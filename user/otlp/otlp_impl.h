@@ -14,8 +14,12 @@ void tt_otlp_u64(struct tt_jsonw *w, const char *key, uint64_t v);
 /* The log record's attribute name for a metric key (enum tt_otlp_key):
  * one name in alloc/fields.c for both. */
 const char *tt_otlp_key_attr(unsigned key);
-/* "resource": {...} and "scope": {...} members. */
-void tt_otlp_resource(struct tt_jsonw *w, const struct tt_otlp_resource *res);
-void tt_otlp_scope(struct tt_jsonw *w, const struct tt_otlp_resource *res);
+/* The envelope every payload shares, opened up to its items:
+ * {"<resources>":[{"resource":{...},"<scopes>":[{"scope":{...},"<items>":[
+ * The caller writes the items, then closes three arrays and objects. */
+void tt_otlp_payload_open(struct tt_jsonw *w,
+			  const struct tt_otlp_resource *res,
+			  const char *resources, const char *scopes,
+			  const char *items);
 
 #endif

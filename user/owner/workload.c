@@ -320,17 +320,25 @@ static const char *next_line(const char *p, const char *end, size_t *n)
 	return nl ? nl + 1 : end;
 }
 
+/* The start of a parser of /proc text into out: out emptied first.
+ * -EINVAL without an out buffer, -ENOENT without text, else 0. */
+static int text_to_out(const char *text, char *out, size_t outlen)
+{
+	if (!out || outlen == 0)
+		return -EINVAL;
+	out[0] = '\0';
+	return text ? 0 : -ENOENT;
+}
+
 int tt_workload_proc_cgroup(const char *text, size_t len, char *out,
 			    size_t outlen)
 {
 	const char *p = text, *end = text + len;
 	static const char deleted[] = " (deleted)";
+	int err = text_to_out(text, out, outlen);
 
-	if (!out || outlen == 0)
-		return -EINVAL;
-	out[0] = '\0';
-	if (!text)
-		return -ENOENT;
+	if (err)
+		return err;
 	while (p < end) {
 		const char *line = p;
 		size_t n;
@@ -411,14 +419,12 @@ int tt_workload_cgroup2_mount(const char *text, size_t len, char *out,
 			      size_t outlen)
 {
 	const char *p = text, *end = text + len;
-	int best = 0, ret = -ENOENT;
+	int best = 0, ret = text_to_out(text, out, outlen);
 	char cand[TT_WORKLOAD_PATH_MAX + 1];
 
-	if (!out || outlen == 0)
-		return -EINVAL;
-	out[0] = '\0';
-	if (!text)
-		return -ENOENT;
+	if (ret)
+		return ret;
+	ret = -ENOENT;
 	while (p < end) {
 		const char *line = p, *mp, *fs;
 		size_t n, mpn = 0, fsn = 0;

@@ -230,18 +230,24 @@ void tt_conn_digest_hex(const struct tt_conn *conn, int dir, char out[65])
 	EVP_MD_CTX_free(copy);
 }
 
-int tt_conn_peek_append(struct tt_conn *conn, const uint8_t *data, size_t n)
+/* Appends to a peek buffer (allocated on first use), up to TT_PEEK_MAX. */
+static int keep(uint8_t **buf, size_t *len, const uint8_t *data, size_t n)
 {
-	if (!conn->peek) {
-		conn->peek = malloc(TT_PEEK_MAX);
-		if (!conn->peek)
+	if (!*buf) {
+		*buf = malloc(TT_PEEK_MAX);
+		if (!*buf)
 			return -ENOMEM;
 	}
-	if (n > TT_PEEK_MAX - conn->peek_len)
-		n = TT_PEEK_MAX - conn->peek_len;
-	memcpy(conn->peek + conn->peek_len, data, n);
-	conn->peek_len += n;
+	if (n > TT_PEEK_MAX - *len)
+		n = TT_PEEK_MAX - *len;
+	memcpy(*buf + *len, data, n);
+	*len += n;
 	return 0;
+}
+
+int tt_conn_peek_append(struct tt_conn *conn, const uint8_t *data, size_t n)
+{
+	return keep(&conn->peek, &conn->peek_len, data, n);
 }
 
 int tt_conn_ipeek_append(struct tt_conn *conn, uint64_t off,
@@ -249,16 +255,7 @@ int tt_conn_ipeek_append(struct tt_conn *conn, uint64_t off,
 {
 	if (off != conn->ipeek_len)
 		return 0; /* not contiguous: the decoder gets a gap instead */
-	if (!conn->ipeek) {
-		conn->ipeek = malloc(TT_PEEK_MAX);
-		if (!conn->ipeek)
-			return -ENOMEM;
-	}
-	if (n > TT_PEEK_MAX - conn->ipeek_len)
-		n = TT_PEEK_MAX - conn->ipeek_len;
-	memcpy(conn->ipeek + conn->ipeek_len, data, n);
-	conn->ipeek_len += n;
-	return 0;
+	return keep(&conn->ipeek, &conn->ipeek_len, data, n);
 }
 
 void tt_conn_peek_drop(struct tt_conn *conn)

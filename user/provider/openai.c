@@ -21,6 +21,12 @@
  * final chunk with "choices": [], Responses' response.completed), except
  * vLLM's continuous_usage_stats which repeats cumulative values: the last
  * one wins either way.
+ *
+ * One file of some 840 lines on purpose: these decoders share one state
+ * (struct oai_state), one path table shape, the usage and error readers
+ * and the finish rule; the Ollama decoder at the end is their smallest
+ * user. Splitting it off would publish a dozen helpers in a header for
+ * 130 lines.
  */
 #include <stdio.h>
 #include <string.h>

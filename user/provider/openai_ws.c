@@ -356,10 +356,15 @@ static const char *const realtime_server[] = {
 	"session.created", "session.updated", "response.created",
 	"response.done", "error", NULL };
 
-/* The message parsed when its type matters (or cannot be read). */
+/* The message parsed when its type matters (or cannot be read): one of
+ * the types of its direction's list (from_server) and its API. */
 static cJSON *parse_if(struct tt_wscall *s, const char *m, size_t len,
-		       const char *const *wanted, char *type, size_t tlen)
+		       int from_server, char *type, size_t tlen)
 {
+	int rt = s->api == TT_WSAPI_REALTIME;
+	const char *const *wanted =
+		from_server ? (rt ? realtime_server : responses_server)
+			    : (rt ? realtime_client : responses_client);
 	cJSON *doc;
 
 	type[0] = '\0';
@@ -580,9 +585,7 @@ void tt_wscall_client(struct tt_wscall *s, uint64_t ts, const char *msg,
 {
 	int rt = s->api == TT_WSAPI_REALTIME;
 	char type[64];
-	cJSON *doc = parse_if(s, msg, len, rt ? realtime_client
-					      : responses_client,
-			      type, sizeof(type));
+	cJSON *doc = parse_if(s, msg, len, 0, type, sizeof(type));
 
 	if (!doc)
 		return;
@@ -607,9 +610,7 @@ void tt_wscall_server(struct tt_wscall *s, uint64_t ts, const char *msg,
 {
 	int rt = s->api == TT_WSAPI_REALTIME;
 	char type[64];
-	cJSON *doc = parse_if(s, msg, len, rt ? realtime_server
-					      : responses_server,
-			      type, sizeof(type));
+	cJSON *doc = parse_if(s, msg, len, 1, type, sizeof(type));
 	struct wcall *c;
 
 	if (!doc) {

@@ -50,11 +50,8 @@ struct tt_pdec {
 	struct tt_pdec_stats stats;
 };
 
-extern const struct tt_provider_ops tt_openai_ops;    /* openai.c: OpenAI, Azure, compatible hosts */
-extern const struct tt_provider_ops tt_ollama_ops;    /* openai.c */
-extern const struct tt_provider_ops tt_anthropic_ops; /* anthropic.c: api.anthropic.com, Vertex rawPredict, Bedrock mantle */
-extern const struct tt_provider_ops tt_gemini_ops;    /* gemini.c: Gemini API and Vertex AI */
-extern const struct tt_provider_ops tt_bedrock_ops;   /* bedrock.c */
+/* Each decoder file defines one or more `const struct tt_provider_ops`;
+ * provider.c declares them and lists them in the order they are tried. */
 
 /* Number at key (integral JSON number), or -1. */
 int64_t tt_pj_int(const cJSON *obj, const char *key);

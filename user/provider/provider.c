@@ -12,6 +12,14 @@
 #include "util/jsonw.h"
 #include "provider/pdec_impl.h"
 
+/* The decoders, one file each (docs/architecture.md, "Adding a provider"):
+ * a new one is its file, a line here and a row in the list below. */
+extern const struct tt_provider_ops tt_openai_ops;    /* openai.c: OpenAI, Azure, compatible hosts */
+extern const struct tt_provider_ops tt_ollama_ops;    /* openai.c */
+extern const struct tt_provider_ops tt_anthropic_ops; /* anthropic.c: api.anthropic.com, Vertex rawPredict, Bedrock mantle */
+extern const struct tt_provider_ops tt_gemini_ops;    /* gemini.c: Gemini API and Vertex AI */
+extern const struct tt_provider_ops tt_bedrock_ops;   /* bedrock.c */
+
 /* Most specific first: the OpenAI decoder also takes any unknown host that
  * speaks its paths (compatible gateways). */
 static const struct tt_provider_ops *const decoders[] = {

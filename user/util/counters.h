@@ -18,10 +18,19 @@
 #ifndef TT_COUNTERS_H
 #define TT_COUNTERS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define TT_COUNTER_FIELD(name, doc) uint64_t name;
 /* The body of a sum: a->name += b->name for each counter (a, b in scope). */
 #define TT_COUNTER_ADD(name, doc) a->name += b->name;
+
+/* The name of entry i of a names[n] table made from a list of reasons
+ * (an enum and its counters' names), or "unknown" outside it. */
+static inline const char *tt_name_of(const char *const *names, size_t n,
+				     int i)
+{
+	return i >= 0 && (size_t)i < n && names[i] ? names[i] : "unknown";
+}
 
 #endif

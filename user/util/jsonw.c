@@ -115,31 +115,34 @@ static void member(struct tt_jsonw *w, const char *key)
 	}
 }
 
+/* An object or array begins ('{', '[') or ends ('}', ']'). */
+static void bracket(struct tt_jsonw *w, char c)
+{
+	putc1(w, c);
+	w->first = c == '{' || c == '[';
+}
+
 void tt_jsonw_open(struct tt_jsonw *w, const char *key)
 {
-	if (key || w->len)
+	if (key || w->len) /* the top-level object has no member before it */
 		member(w, key);
-	putc1(w, '{');
-	w->first = 1;
+	bracket(w, '{');
 }
 
 void tt_jsonw_close(struct tt_jsonw *w)
 {
-	putc1(w, '}');
-	w->first = 0;
+	bracket(w, '}');
 }
 
 void tt_jsonw_open_array(struct tt_jsonw *w, const char *key)
 {
 	member(w, key);
-	putc1(w, '[');
-	w->first = 1;
+	bracket(w, '[');
 }
 
 void tt_jsonw_close_array(struct tt_jsonw *w)
 {
-	putc1(w, ']');
-	w->first = 0;
+	bracket(w, ']');
 }
 
 void tt_jsonw_double(struct tt_jsonw *w, const char *key, double v)

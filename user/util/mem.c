@@ -61,3 +61,11 @@ void tt_mem_free(const struct tt_mem *mem, void *p)
 	else
 		free(p);
 }
+
+void tt_mem_free_obj(const struct tt_mem *mem, void *buf, void *obj)
+{
+	struct tt_mem copy = *mem; /* freeing obj frees *mem */
+
+	tt_mem_free(&copy, buf);
+	tt_mem_free(&copy, obj);
+}

@@ -31,5 +31,8 @@ void *tt_mem_malloc(const struct tt_mem *mem, size_t size);
 void *tt_mem_calloc(const struct tt_mem *mem, size_t n, size_t size);
 void *tt_mem_realloc(const struct tt_mem *mem, void *p, size_t size);
 void tt_mem_free(const struct tt_mem *mem, void *p);
+/* Frees a core that holds its own copy of its allocator (mem points into
+ * obj) and one buffer: buf, then obj itself. */
+void tt_mem_free_obj(const struct tt_mem *mem, void *buf, void *obj);
 
 #endif
