@@ -324,9 +324,9 @@ golden: $(B)/tokentap
 # checks against replayed ledgers and exports built from the fake
 # provider's log (also part of golden and test).
 report-test: $(B)/tokentap $(B)/tests/report_test $(B)/tests/report_out_test \
-		$(B)/tests/report_ratio_test $(B)/tests/recon_test
+		$(B)/tests/report_ratio_test $(B)/tests/report_units_test $(B)/tests/recon_test
 	$(Q)$(PYTHON) tests/run_unit.py $(B)/tests/report_test $(B)/tests/report_out_test \
-		$(B)/tests/report_ratio_test $(B)/tests/recon_test
+		$(B)/tests/report_ratio_test $(B)/tests/report_units_test $(B)/tests/recon_test
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/reconcile_check.py --agent $(B)/tokentap
 
