@@ -37,7 +37,7 @@ TEST_LDFLAGS := -Wl,--as-needed
 # Pure cores: no BPF, no root; linked into unit tests, fuzzers and the agent.
 CORE_DIRS := user/util user/binary user/owner user/pricing user/config user/hosts \
 	user/pipeline user/exchange user/http user/body user/framing user/provider user/alloc \
-	user/report user/otlp user/metrics
+	user/report user/reconcile user/otlp user/metrics user/budget user/smoke
 CORE_SRCS := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 # OS adapters and commands.
 AGENT_SRCS := $(wildcard user/agent/*.c) user/main.c
@@ -89,7 +89,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 FUZZ_SECONDS ?= 5
 .SECONDARY: $(FUZZ_CORE_OBJS) $(FUZZ_OBJS) $(UNIT_BINS:=.o)
 
-.PHONY: all deps test unit unit-bins check-build e2e bench bench-decode bench-capture clean install fuzz \
+.PHONY: all deps test unit report-test unit-bins rules-test check-build e2e bench bench-decode bench-capture clean install fuzz \
 	fuzz-smoke golden demo docs prices coverage
 all: $(B)/tokentap $(E2E_BINS)
 
@@ -250,6 +250,17 @@ unit-bins: $(UNIT_SEL)
 unit: $(UNIT_SEL) $(if $(T),,$(GO_BINS) $(B)/counters-doc)
 	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_RUN)
 	$(Q)$(if $(T),true,$(B)/counters-doc $(COUNTER_DOCS))
+	$(Q)$(if $(T),true,$(MAKE) --no-print-directory rules-test)
+
+# The shipped Prometheus rules (packaging/prometheus/) against their unit
+# tests: promtool comes with Debian's prometheus (make deps).
+PROMTOOL ?= $(shell command -v promtool 2>/dev/null)
+RULES := packaging/prometheus/tokentap-rules.yml
+rules-test:
+	$(Q)if [ -z "$(PROMTOOL)" ]; then \
+		echo "SKIP rules-test: promtool not installed (make deps: prometheus)"; \
+	else $(PROMTOOL) check rules $(RULES) >/dev/null && \
+		$(PROMTOOL) test rules tests/prometheus/*.test.yml; fi
 
 # The build's own promises (no skeleton for unit tests, header-exact
 # rebuilds, per-target libraries): see the script.
@@ -263,7 +274,19 @@ e2e: $(B)/tokentap $(E2E_BINS)
 golden: $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/reconcile_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/pricing_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/smoke_check.py --agent $(B)/tokentap
+
+# The report and reconcile commands alone: their unit tests and the
+# checks against replayed ledgers and exports built from the fake
+# provider's log (also part of golden and test).
+report-test: $(B)/tokentap $(B)/tests/report_test $(B)/tests/report_out_test \
+		$(B)/tests/report_ratio_test $(B)/tests/recon_test
+	$(Q)$(PYTHON) tests/run_unit.py $(B)/tests/report_test $(B)/tests/report_out_test \
+		$(B)/tests/report_ratio_test $(B)/tests/recon_test
+	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/reconcile_check.py --agent $(B)/tokentap
 
 # Line coverage of the golden suite (no root): the agent built apart with
 # gcc --coverage in $(B)/cov (its own objects and skeleton), the three
@@ -282,9 +305,12 @@ test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc $(E2E_BINS)
 	$(Q)tests/check_build.sh
 	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_BINS)
 	$(Q)$(B)/counters-doc $(COUNTER_DOCS)
+	$(Q)$(MAKE) --no-print-directory rules-test
 	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/reconcile_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/pricing_check.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) tests/smoke_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/run_fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_BINS)
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
 
@@ -315,6 +341,7 @@ demo: $(B)/tokentap
 install: $(B)/tokentap
 	install -D -m 0755 $(B)/tokentap $(DESTDIR)$(PREFIX)/bin/tokentap
 	install -D -m 0644 config/prices.json $(DESTDIR)$(PREFIX)/share/tokentap/prices.json
+	install -D -m 0644 packaging/prometheus/tokentap-rules.yml $(DESTDIR)$(PREFIX)/share/tokentap/prometheus/tokentap-rules.yml
 	install -D -m 0644 docs/events.schema.json $(DESTDIR)$(PREFIX)/share/tokentap/events.schema.json
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/doc/tokentap
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tokentap/

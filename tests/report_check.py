@@ -8,7 +8,11 @@ adds one line of each kind the report must skip, runs `tokentap report
 --format json --by owner,model` on it and recomputes every number of every
 group, the totals and the line counts here, from the ledger, independently
 of user/report. Also checks the FOCUS rows add up to the totals, the time
-window, and that bad options exit 2.
+window, and that bad options exit 2. Then a ledger built by hand (owner
+"web": priced, unbilled, unknown-cost calls) checks the honest ratios
+against numbers worked out by hand, the policy printed, --by
+environment_source, and each CI threshold's exit status (3 with a limit
+just below the share, 0 with one just above) in every format.
 
 Usage: report_check.py [--agent build/tokentap] [--keep]
 Last line: "report: N passed, N failed"; exit 1 on any failure.
@@ -89,8 +93,22 @@ def expected_group(all_events):
     g["allocated_calls"] = len(alloc)
     g["allocated_cost"] = math.fsum(e["cost"]["amount"] for e in alloc
                                     if e["cost"]["amount"] is not None)
-    g["cost_per_call"] = ratio(g["cost"], g["calls"])
-    g["cost_per_successful_call"] = ratio(g["cost"], g["successful"])
+    # Honest ratios: over calls of known cost only. A failed call (not a
+    # cut stream) that reported no usage is a rejected request, not
+    # billed: known, 0.
+    unbilled = [e for e in events if e["cost"]["amount"] is None and
+                e["outcome"] not in ("success", "incomplete") and
+                e.get("usage_status") == "none"]
+    known = len(priced) + len(unbilled)
+    known_ok = sum(e["outcome"] == "success" for e in priced)
+    g["unbilled_error_calls"] = len(unbilled)
+    g["known_cost_calls"] = known
+    g["known_cost_successful"] = known_ok
+    g["unknown_cost_calls"] = g["calls"] - known
+    g["unknown_cost_share"] = ratio(g["calls"] - known, g["calls"])
+    g["unknown_cost_marked"] = (g["unknown_cost_share"] or 0) > 0.05
+    g["cost_per_call"] = ratio(g["cost"], known)
+    g["cost_per_successful_call"] = ratio(g["cost"], known_ok)
     g["retry_inflation"] = ratio(g["retries"], g["first_attempts"])
     g["allocation_coverage_cost"] = ratio(g["allocated_cost"], g["cost"]) \
         if g["cost"] > 0 else None
@@ -293,6 +311,95 @@ def check_usage_errors(c, agent, ledger):
             "\nTOTAL" in out and "1 not_event" in out)
 
 
+def hand_ledger(template, path):
+    """A ledger built by hand from one replayed event (docs/report.md,
+    honest ratios). Owner "web", 11 calls: 4 priced successes (0.10, 0.20,
+    0.30, 0.40), a cut stream priced 0.50, two 429s without usage
+    (unbilled: cost 0), three successes of an unknown model (cost
+    unknown) and a cut stream without usage (cost unknown). Owner
+    "unallocated": one priced success 0.60 and a dark connection."""
+    def ev(owner, outcome, amount, usage_status="reported", reason=None,
+           status="allocated", env_source="rule"):
+        e = json.loads(json.dumps(template))
+        e.update(owner=owner, outcome=outcome, usage_status=usage_status,
+                 connection=None, attempt=None)
+        e["allocation"] = dict(e["allocation"], status=status,
+                               environment_source=env_source)
+        e["cost"] = dict(e["cost"], amount=amount, reason=reason,
+                         currency="USD")
+        return e
+    evs = [ev("web", "success", a) for a in (0.10, 0.20, 0.30, 0.40)]
+    evs.append(ev("web", "incomplete", 0.50, "partial"))
+    evs += [ev("web", "rate_limited", None, "none", "no_usage", env_source="key")
+            for _ in range(2)]
+    evs += [ev("web", "success", None, "reported", "unknown_model") for _ in range(3)]
+    evs.append(ev("web", "incomplete", None, "none", "no_usage", env_source=None))
+    evs.append(ev("unallocated", "success", 0.60, status="unallocated",
+                  env_source="header"))
+    dark = ev("unallocated", "unknown", None, "unobserved", "tls_not_traced",
+              status="unallocated", env_source="header")
+    dark["connection"] = {"server_name": "api.openai.com", "name_source": "client_hello",
+                          "peer_address": "127.0.0.1", "peer_port": 443,
+                          "bytes_sent": 10, "bytes_received": 20}
+    evs.append(dark)
+    with open(path, "w", encoding="utf-8") as f:
+        for e in evs:
+            f.write(json.dumps(e) + "\n")
+
+
+def check_honest_ratios(c, agent, work, template):
+    path = os.path.join(work, "hand.jsonl")
+    hand_ledger(template, path)
+    res = run([agent, "report", "--format", "json", "--by", "owner", path])
+    recs = [json.loads(l) for l in res.stdout.decode().splitlines()]
+    web = [r for r in recs if r["record"] == "group" and r["key"]["owner"] == "web"]
+    if not c.check("hand ledger: report exits 0, group web", res.returncode == 0 and web):
+        return
+    # By hand: cost 1.50 over 7 calls of known cost (5 priced, 2 unbilled
+    # 429s) and 4 successes of known cost; 4 of 11 unknown.
+    compare(c, "hand ledger: honest ratios of web", web[0], {
+        "calls": 11, "successful": 7, "priced_calls": 5, "unpriced_calls": 6,
+        "unbilled_error_calls": 2, "known_cost_calls": 7, "known_cost_successful": 4,
+        "unknown_cost_calls": 4, "unknown_cost_share": 4 / 11,
+        "unknown_cost_marked": True, "cost": 1.5,
+        "cost_per_call": 1.5 / 7, "cost_per_successful_call": 0.375})
+    total = [r for r in recs if r["record"] == "total"][0]
+    compare(c, "hand ledger: totals", total, {
+        "calls": 12, "cost": 2.1, "cost_per_call": 2.1 / 8,
+        "cost_per_successful_call": 2.1 / 5, "unknown_cost_share": 4 / 12})
+    pol = recs[-1].get("ratio_policy", {})
+    c.check("json: ratio policy in the summary",
+            pol.get("cost_per_call") == "cost / known_cost_calls" and
+            pol.get("unknown_cost_mark") == 0.05, repr(pol))
+    res = run([agent, "report", "--by", "owner", "--mark-unpriced-above", "40%", path])
+    out = res.stdout.decode()
+    c.check("table: policy printed, mark at 40%: web not marked",
+            res.returncode == 0 and "ratios: cost/call = cost / calls of known cost" in out
+            and "'!' above 40.0%" in out and "36.4%!" not in out and "36.4%" in out)
+    res = run([agent, "report", "--by", "environment_source", "--format", "json", path])
+    recs = [json.loads(l) for l in res.stdout.decode().splitlines()]
+    got = {r["key"]["environment_source"]: (r["calls"], r["dark_connections"])
+           for r in recs if r["record"] == "group"}
+    c.check("--by environment_source", got == {"rule": (8, 0), "key": (2, 0),
+                                               None: (1, 0), "header": (1, 1)}, repr(got))
+    # Shares: unallocated 0.6/2.1 = 28.57%, unknown 4/12 = 33.33%, dark 1/13.
+    for opt, ok, bad in (("--fail-unallocated-above", "28.58%", "28.5%"),
+                         ("--fail-unpriced-above", "33.34", "33.3"),
+                         ("--fail-dark-above", "7.7%", "7.6%")):
+        for fmt in ("table", "json", "csv", "focus"):
+            res = run([agent, "report", "--format", fmt, opt, ok, path])
+            c.check("%s %s (%s) passes: exit 0" % (opt, ok, fmt), res.returncode == 0,
+                    "exit %d" % res.returncode)
+            res = run([agent, "report", "--format", fmt, opt, bad, path])
+            text = (res.stdout + res.stderr).decode()
+            c.check("%s %s (%s) fails: exit 3 and a FAILED line" % (opt, bad, fmt),
+                    res.returncode == 3 and "threshold FAILED" in text and opt in text,
+                    "exit %d" % res.returncode)
+    for bad in ("2%%", "-1", "101", "x"):
+        res = run([agent, "report", "--fail-unallocated-above", bad, path])
+        c.check("bad percentage %s exits 2" % bad, res.returncode == 2)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--agent", default=os.path.join(ROOT, "build", "tokentap"))
@@ -309,6 +416,7 @@ def main():
             check_focus(c, agent, ledger, events)
             check_window(c, agent, ledger, events)
             check_usage_errors(c, agent, ledger)
+            check_honest_ratios(c, agent, work, events[0])
     finally:
         if a.keep:
             print("ledger kept in %s" % ledger)

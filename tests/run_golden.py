@@ -18,6 +18,7 @@ Usage: run_golden.py --agent build/tokentap [--update] [-k NAME]
 Last line: "golden: N passed, N failed".
 """
 import argparse
+import datetime
 import glob
 import json
 import os
@@ -129,7 +130,26 @@ def check_config(agent):
                    "snapshot_date": "2026-01-01", "models": [
                        {"provider": "openai", "model": "m",
                         "per_million": {"input": -1}}]}, f)
+    old_prices = os.path.join(d, "old-prices.json")
+    with open(prices) as f:
+        old = json.load(f)
+    old["snapshot_date"] = "2026-01-01"
+    with open(old_prices, "w") as f:
+        json.dump(old, f)
     cases = [
+        # A table older than pricing.max_snapshot_age_days: a warning,
+        # accepted (the agent runs with it).
+        ("stale table", {"version": 1, "pricing": {"table": old_prices,
+                                                   "max_snapshot_age_days": 30}}, 0,
+         "snapshot 2026-01-01 is %d days old, more than pricing.max_snapshot_age_days (30)"
+         % ((datetime.date.today() - datetime.date(2026, 1, 1)).days)),
+        ("fresh enough", {"version": 1, "pricing": {"table": old_prices,
+                                                    "max_snapshot_age_days": 3650}}, 0, "ok"),
+        ("bad max age", {"version": 1, "pricing": {"max_snapshot_age_days": 0}}, 1,
+         "pricing.max_snapshot_age_days"),
+        ("bad budget", {"version": 1, "budgets": [{"name": "b", "owner": "a",
+                                                   "period": "week", "limit_usd": 1}]}, 1,
+         "budgets[0].period"),
         ("good", {"version": 1, "pricing": {"table": prices}, "owners": [
             {"name": "a", "match": {"comm": "curl"}, "set": {"owner": "a"}}]}, 0, "ok"),
         ("unknown key", {"version": 1, "owner": []}, 1, "owner: unknown key"),
@@ -147,6 +167,8 @@ def check_config(agent):
         res = subprocess.run([agent, "check-config", path], capture_output=True,
                              text=True, timeout=30)
         out = res.stdout + res.stderr
+        if name == "fresh enough" and "warning" in out:
+            problems.append("%s: warned: %r" % (name, out.strip()))
         if res.returncode != want_rc or want_text not in out:
             problems.append("%s: exit %d, %r" % (name, res.returncode, out.strip()))
         if want_rc:

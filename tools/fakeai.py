@@ -11,6 +11,9 @@ resets the stream). Routes, in priority order:
   anything else              -> fakeai_providers.route(): OpenAI, Azure, Anthropic,
                                 Gemini/Vertex, Bedrock, OpenAI-compatible hosts and
                                 Ollama by path (and Host); errors in each one's shape
+A credential (Authorization, x-api-key, api-key, x-goog-api-key, ?key=) containing
+"invalid-key" is answered 401 in the provider's error shape before anything else,
+as the real APIs answer a bad key.
 Modes, by request header: X-Fake-Status, X-Fake-Fail-Times (+ X-Stainless-Retry-Count),
 X-Fake-Tokens, X-Fake-Events, X-Fake-Response-Model (fakeai_providers.py), and here:
   X-Fake-Encoding: gzip|br|zstd|deflate|identity  (default: Accept-Encoding, non-stream

@@ -524,12 +524,26 @@ def find_route(req):
     return None
 
 
+# A credential with this in it is refused with 401 in the provider's shape,
+# first, as the real APIs refuse a bad key (tokentap smoke's error path).
+BAD_KEY_MARK = "invalid-key"
+
+
+def bad_credential(req):
+    auth = req.header("authorization") or ""
+    creds = [auth, req.header("x-api-key"), req.header("api-key"),
+             req.header("x-goog-api-key"), req.query.get("key")]
+    return any(c and BAD_KEY_MARK in c for c in creds)
+
+
 def route(req):
     """The Reply for a fully read request (errors included)."""
     rt = find_route(req)
     if rt and rt.request_model is None and rt.operation != "audio":
         model = req.field("model")
         rt.request_model = model if isinstance(model, str) else None
+    if bad_credential(req):
+        return error_reply(req, rt, 401, "Incorrect API key provided")
     forced = req.header("x-fake-status")
     try:
         if forced is not None and forced != "200":

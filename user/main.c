@@ -9,6 +9,8 @@
 #include "agent/run.h"
 #include "agent/prices_cmd.h"
 #include "agent/report_cmd.h"
+#include "agent/reconcile_cmd.h"
+#include "agent/smoke_cmd.h"
 #include "config/otlp_config.h"
 #include "config/listen.h"
 
@@ -27,16 +29,26 @@ static void usage(FILE *f)
 		"  version   print the version\n"
 		"  check-config FILE\n"
 		"            validate a configuration and the price table it names\n"
+		"            (warns when the table is older than\n"
+		"            pricing.max_snapshot_age_days)\n"
 		"  replay [--config PATH] [--events PATH] [--events-max-bytes N] FILE\n"
 		"            decode a recorded capture stream (FILE or -), print records\n"
 		"  report [--by owner,environment,model] [--format table|csv|json|focus]\n"
 		"         [--since ISO] [--until ISO] FILE...\n"
 		"            unit-cost scorecard of ledger files (- for stdin)\n"
+		"  reconcile --ledger FILE... [--threshold PCT] [--format text|json]\n"
+		"         EXPORT...\n"
+		"            ledger estimates against the providers' usage and cost\n"
+		"            exports (OpenAI, Anthropic, FOCUS CSV): variance per day\n"
 		"  prices import litellm FILE [--providers LIST] [--overrides FILE]\n"
 		"         --date YYYY-MM-DD\n"
 		"            LiteLLM's price table as a tokentap price table\n"
 		"  prices check [--table FILE] [--config FILE] LEDGER...\n"
 		"            the models of ledger files that the price table lacks\n"
+		"  smoke --workload RULE|CGROUP [--happy CMD] [--error CMD]\n"
+		"        [--ledger FILE] [--max-error-attempts N] [--record PREFIX]\n"
+		"            check a workload's happy-path and error-path calls in a\n"
+		"            running agent's ledger; write the handoff record\n"
 		"  probe-floor BINARY SYMBOL [SECONDS [READY]]\n"
 		"            attach an empty uprobe (benchmark floor)\n"
 		"\n"
@@ -255,8 +267,12 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "report"))
 		return tt_report_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "reconcile"))
+		return tt_reconcile_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "prices"))
 		return tt_prices_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "smoke"))
+		return tt_smoke_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "probe-floor")) {
 		if (argc < 4) {
 			fprintf(stderr, "usage: tokentap probe-floor BINARY SYMBOL [SECONDS [READY_FILE]]\n");

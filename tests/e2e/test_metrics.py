@@ -6,6 +6,7 @@ to each owner. The endpoint itself carries the health metrics and no key
 or prompt. Prometheus runs from its binary with its own config, storage
 and port under the test directory (never the system's service) and is
 stopped whatever happens."""
+import calendar
 import json
 import math
 import os
@@ -27,6 +28,16 @@ import costcheck  # noqa: E402  (tests/ is on the path: test_allocate adds it)
 ORDER = 70  # run.py runs the test files by ORDER, then by name
 
 PROMETHEUS = "/usr/bin/prometheus"
+RULES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                     "packaging", "prometheus", "tokentap-rules.yml")
+# Budgets (docs/finops.md): one that the curl owner's first call exceeds,
+# one the requests owner's spend is set to 90% of by a reload, and one
+# per environment far from its limit.
+BUDGETS = [
+    {"name": "curl-day", "owner": "metrics-curl", "period": "day", "limit_usd": 1e-9},
+    {"name": "req-month", "owner": "metrics-requests", "period": "month", "limit_usd": 1000},
+    {"name": "staging-month", "environment": "staging", "period": "month", "limit_usd": 1000},
+]
 # Owner by requested model: the fake provider logs the request's model.
 # The last is in no price table: the dashboard's unpriced panel needs one.
 UNLISTED = "tokentap-unlisted-model"
@@ -61,8 +72,10 @@ class Prometheus:
         with open(cfg, "w") as f:
             f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
                     "  evaluation_interval: 1s\n"
+                    "rule_files:\n  - '%s'\n"
                     "scrape_configs:\n  - job_name: tokentap\n"
-                    "    static_configs:\n      - targets: ['%s']\n" % target)
+                    "    static_configs:\n      - targets: ['%s']\n"
+                    % (os.path.abspath(RULES), target))
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.log = os.path.join(self.dir, "prometheus.log")
@@ -110,11 +123,14 @@ class Prometheus:
                 self.proc.wait(5)
 
 
-def write_config(env, rel_parent):
-    cfg = {"version": 1, "pricing": {"table": PRICES}, "owners": [
+def write_config(env, rel_parent, budgets=BUDGETS):
+    # The shipped table's age must not decide whether the staleness alert
+    # fires here: promtool's tests hold its threshold.
+    cfg = {"version": 1, "pricing": {"table": PRICES, "max_snapshot_age_days": 3650},
+           "owners": [
         {"name": owner, "match": {"cgroup": "%s/%s" % (rel_parent, owner)},
          "set": {"owner": owner, "environment": "staging"}}
-        for owner in sorted(set(OWNERS.values()))]}
+        for owner in sorted(set(OWNERS.values()))], "budgets": budgets}
     path = os.path.join(env.dir, "metrics-config.json")
     with open(path, "w") as f:
         json.dump(cfg, f)
@@ -196,6 +212,77 @@ def check_dashboard(prom, timeout=60):
             break
         time.sleep(1)
     check(not empty, "dashboard queries without data:\n  " + "\n  ".join(empty))
+
+
+def scrape(target):
+    """{series: value} of the agent's /metrics."""
+    samples = {}
+    for ln in http_get("http://%s/metrics" % target)[2].splitlines():
+        if ln and not ln.startswith("#"):
+            name, _, value = ln.rpartition(" ")
+            samples[name] = float(value)
+    return samples
+
+
+def budget_series(samples, family, name):
+    keys = [k for k in samples if k.startswith(family + "{budget=\"%s\"" % name)]
+    check(len(keys) == 1, "%s of budget %s: %r" % (family, name, keys))
+    return samples[keys[0]]
+
+
+def check_budget_gauges(target, spend, timeout=10, complete=1):
+    """tokentap_budget_used_usd of every budget equals the spend the fake
+    provider's log and the reference table imply; the ratio is used over
+    the limit; the period began at 00:00 UTC."""
+    want = {"curl-day": spend["metrics-curl"], "req-month": spend["metrics-requests"],
+            "staging-month": spend["metrics-curl"] + spend["metrics-requests"]}
+    deadline = time.time() + timeout
+    while True:
+        samples = scrape(target)
+        used = {b: budget_series(samples, "tokentap_budget_used_usd", b) for b in want}
+        if all(costcheck.close(used[b], want[b]) for b in want) or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    now = time.gmtime()
+    day = calendar.timegm((now.tm_year, now.tm_mon, now.tm_mday, 0, 0, 0))
+    month = calendar.timegm((now.tm_year, now.tm_mon, 1, 0, 0, 0))
+    for b in want:
+        check(costcheck.close(used[b], want[b]),
+              "budget %s: used %r, the provider's log implies %r" % (b, used[b], want[b]))
+        limit = budget_series(samples, "tokentap_budget_limit_usd", b)
+        ratio = budget_series(samples, "tokentap_budget_used_ratio", b)
+        check(costcheck.close(ratio, used[b] / limit), "budget %s: ratio %r" % (b, ratio))
+        check(budget_series(samples, "tokentap_budget_complete", b) == complete,
+              "budget %s: complete %r, want %d" % (
+                  b, budget_series(samples, "tokentap_budget_complete", b), complete))
+        start = budget_series(samples, "tokentap_budget_period_start_seconds", b)
+        check(start == (day if b == "curl-day" else month),
+              "budget %s: period start %r" % (b, start))
+    return samples
+
+
+def check_alerts(prom, timeout=30):
+    """The shipped rules load and evaluate without error on the real
+    Prometheus; the budget alerts fire for the budgets past 100% and 80%,
+    and nothing else fires (all calls are allocated and decoded, the
+    table is today's)."""
+    want = {("TokentapBudgetExceeded", "curl-day"), ("TokentapBudgetOver80Percent", "req-month")}
+    deadline = time.time() + timeout
+    while True:
+        body = json.loads(http_get(prom.url + "/api/v1/rules")[2])
+        rules = [r for g in body["data"]["groups"] for r in g["rules"]]
+        alerts = json.loads(http_get(prom.url + "/api/v1/alerts")[2])["data"]["alerts"]
+        firing = {(a["labels"]["alertname"], a["labels"].get("budget")) for a in alerts
+                  if a["state"] == "firing"}
+        evaluated = all(r.get("lastEvaluation", "").startswith("20") for r in rules)
+        if (firing == want and evaluated) or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    check(len(rules) == 7, "%d rules loaded from %s, want 7" % (len(rules), RULES))
+    bad = [(r["name"], r.get("health"), r.get("lastError")) for r in rules
+           if r.get("health") != "ok"]
+    check(not bad, "rules not evaluated cleanly: %r" % bad)
+    check(firing == want, "alerts firing %r, want %r (all: %r)" % (firing, want, alerts))
 
 
 def check_refused(env):
@@ -287,6 +374,29 @@ def test_metrics(env):
                        "curl 2 %s" % cg)
         check_dashboard(prom)
 
+        # Budgets: the spend of all seven calls, then a reload that sets the
+        # requests owner's limit so that it has spent 90% of it.
+        table_spend = {o: w["cost"] for o, w in
+                       expected_by_owner(server_exchanges(env, since), table).items()}
+        samples = check_budget_gauges(target, table_spend)
+        with open(PRICES) as f:
+            snap = time.strptime(json.load(f)["snapshot_date"], "%Y-%m-%d")
+        for name, want_v in (("tokentap_price_table_snapshot_timestamp_seconds",
+                              calendar.timegm(snap)),
+                             ("tokentap_price_table_max_age_seconds", 3650 * 86400)):
+            check(samples.get(name) == want_v, "%s = %r, want %r" % (name, samples.get(name),
+                                                                    want_v))
+        budgets = [dict(b) for b in BUDGETS]
+        budgets[1]["limit_usd"] = table_spend["metrics-requests"] / 0.9
+        write_config(env, rel_parent, budgets)
+        agent.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while time.time() < deadline and not costcheck.close(
+                budget_series(scrape(target), "tokentap_budget_used_ratio", "req-month"), 0.9):
+            time.sleep(0.2)
+        check_budget_gauges(target, table_spend)
+        check_alerts(prom)
+
         status, ctype, text = http_get("http://%s/metrics" % target)
         check(status == 200 and ctype.startswith("text/plain; version=0.0.4"),
               "GET /metrics: %d %r" % (status, ctype))
@@ -315,6 +425,27 @@ def test_metrics(env):
             # Neither workload declared another environment.
             check(not [k for k in samples if k.startswith("tokentap_environment_mismatches")
                        and 'owner="%s"' % o in k], "%s: a mismatch counted" % o)
+        # A restarted agent reads this period's spend back from its ledger
+        # (a copy, less the first run's agent_stats line, which the
+        # harness wants once per file).
+        agent.stop()
+        with open(agent.events) as src, open(agent.events.replace("-metrics.", "-metrics2."),
+                                             "w") as dst:
+            dst.writelines(l for l in src if '"agent_stats"' not in l)
+        agent = None
+        agent = Agent(env, "metrics2", ["--config", config, "--metrics-listen", target])
+        check_budget_gauges(target, table_spend, timeout=0)
+        # The same ledger as the oldest copy rotation keeps (--events-keep
+        # 1: older copies may be gone) beginning after the periods began:
+        # the same spend, marked incomplete.
+        agent.stop()
+        with open(agent.events) as src, open(agent.events.replace("-metrics2.", "-metrics3.")
+                                             + ".1", "w") as dst:
+            dst.writelines(l for l in src if '"agent_stats"' not in l)
+        agent = None
+        agent = Agent(env, "metrics3", ["--config", config, "--metrics-listen", target,
+                                        "--events-keep", "1"])
+        check_budget_gauges(target, table_spend, timeout=0, complete=0)
     finally:
         prom.stop()
         if agent:

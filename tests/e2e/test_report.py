@@ -2,11 +2,16 @@
 cost per successful request per owner, failed-attempt cost and the
 unallocated share must equal what this test computes from the fake
 provider's own log (which calls it answered, with what usage and status)
-and the price table, with no help from the ledger."""
+and the price table, with no help from the ledger. Then `tokentap
+reconcile` of that ledger against OpenAI usage and costs exports built from
+the same log: exact, no variance (exit 0); tokens and cost 20 % higher,
+every key flagged (exit 3)."""
+import datetime
 import json
 import os
 import subprocess
 import sys
+import tempfile
 
 from harness import PY, ROOT, Agent, check, cgroup2_root, run_client
 from test_decode import (OAI_CHAT, PY_REQUESTS, Secrets, chat, server_exchanges,
@@ -14,6 +19,7 @@ from test_decode import (OAI_CHAT, PY_REQUESTS, Secrets, chat, server_exchanges,
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import costcheck  # noqa: E402
+from reconcile_check import export_usage, write_exports  # noqa: E402
 
 ORDER = 90  # run.py runs the test files by ORDER, then by name
 
@@ -102,3 +108,47 @@ def test_report_matches_provider(env):
           % (1 - tot["allocation_coverage_cost"], share))
     check(groups["beta"]["failed"] == 1 and groups["beta"]["calls"] == 2,
           "beta calls %r" % groups["beta"])
+
+    check_reconcile(env, agent.events, exs, table)
+
+
+def check_reconcile(env, ledger, exs, table):
+    for ex in exs:
+        ex["day"] = datetime.datetime.fromtimestamp(
+            ex["ts_ns"] / 1e9, datetime.timezone.utc).strftime("%Y-%m-%d")
+    usage = export_usage(exs, table)
+    check(usage, "no usage in the provider's log")
+    for scale, want_exit in ((1.0, 0), (1.2, 3)):
+        scaled = {k: dict(v, input=int(v["input"] * scale), output=int(v["output"] * scale),
+                          cost=v["cost"] * scale) for k, v in usage.items()}
+        d = tempfile.mkdtemp(dir=env.dir, prefix="exports-")
+        paths = write_exports(scaled, d)
+        res = subprocess.run([env.agent, "reconcile", "--ledger", ledger, "--format",
+                              "json"] + paths[:2], capture_output=True, text=True,
+                             timeout=60)
+        recs = [json.loads(ln) for ln in res.stdout.splitlines() if ln.strip()]
+        keys = [r for r in recs if r["record"] == "variance"]
+        # The failed call names only the requested model and used nothing:
+        # its key is the ledger's alone, with no tokens, and not flagged.
+        spare = [r for r in keys if not r["export"]["sources"]]
+        check(all(r["ledger"]["total_tokens"] == 0 and not r["flagged"] for r in spare),
+              "ledger-only keys %r" % spare)
+        keys = [r for r in keys if r["export"]["sources"]]
+        check(res.returncode == want_exit, "reconcile x%.1f exited %d, want %d: %s"
+              % (scale, res.returncode, want_exit, res.stderr[-300:]))
+        check({(r["day"], r["model"]) for r in keys} ==
+              {(k[0], k[2]) for k in usage}, "keys %r, log %r"
+              % ([(r["day"], r["model"]) for r in keys], sorted(usage)))
+        for r in keys:
+            w = scaled[(r["day"], "openai", r["model"])]
+            check(r["export"]["total_tokens"] == w["input"] + w["output"] and
+                  costcheck.close(r["export"]["cost"], w["cost"]),
+                  "export side %r, want %r" % (r["export"], w))
+            if scale == 1.0:
+                check(r["variance"]["total_tokens"] == 0 and
+                      abs(r["variance"]["cost"]) < 1e-12 and not r["flagged"],
+                      "live ledger against its own provider's log: %r" % r)
+            else:
+                check(sorted(r["flags"]) == ["cost", "tokens"] and
+                      abs(r["variance"]["cost_pct"] - (1 / 1.2 - 1)) < 1e-6,
+                      "20%% over the ledger: %r" % r)

@@ -20,6 +20,30 @@
 			abort();                                             \
 	} while (0)
 
+/* Writer output collected in a growing buffer (a tt_report_sink). */
+struct fz_buf {
+	char *p;
+	size_t len, cap;
+};
+
+static inline int fz_to_buf(void *ctx, const char *s, size_t n)
+{
+	struct fz_buf *b = ctx;
+
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *p = realloc(b->p, cap);
+
+		CHECK(p);
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
 /* 64-bit FNV-1a: FZ_HASH_INIT, then fz_hash over the bytes as they come
  * (pieces hash as their concatenation), or fz_hash_field for one value
  * whose length counts too. */

@@ -7,7 +7,8 @@
  * well-formed event, so arbitrary bytes reach the writers as key values.
  * Invariants: every line is counted once in exactly one class; per group
  * successes + failures = calls, priced + unpriced = calls, the reasons
- * add up to unpriced, retries <= attempt_known <= calls; totals and day
+ * add up to unpriced, retries <= attempt_known <= calls, unbilled
+ * errors and priced successes within their wholes; totals and day
  * cells add up to the events; each JSON output line parses; the table and
  * CSV hold no control character but "\n"; every writer returns 0.
  */
@@ -20,36 +21,13 @@
 #include "report/report.h"
 #include "fuzz.h"
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static int to_buf(void *ctx, const char *s, size_t n)
-{
-	struct buf *b = ctx;
-
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *p = realloc(b->p, cap);
-
-		CHECK(p);
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-static void no_controls(const struct buf *b)
+static void no_controls(const struct fz_buf *b)
 {
 	for (size_t i = 0; i < b->len; i++)
 		CHECK((unsigned char)b->p[i] >= 0x20 || b->p[i] == '\n');
 }
 
-static void check_json(struct buf *b)
+static void check_json(struct fz_buf *b)
 {
 	char *line = b->p, *nl;
 
@@ -68,7 +46,7 @@ static void check_json(struct buf *b)
 static void check_report(struct tt_report *r)
 {
 	uint64_t sum = 0, calls = 0, cell_calls = 0, tcalls = 0;
-	struct buf b = { 0 };
+	struct fz_buf b = { 0 };
 	int focus = 0;
 
 	CHECK(tt_report_finish(r) == 0);
@@ -89,6 +67,11 @@ static void check_report(struct tt_report *r)
 			reasons += s->unpriced_by[k];
 		CHECK(reasons == s->unpriced);
 		CHECK(s->retries <= s->attempt_known);
+		/* The honest ratios' parts (docs/report.md). */
+		CHECK(s->unbilled_errors <= s->unpriced);
+		CHECK(s->unbilled_errors <= s->failures);
+		CHECK(s->priced_successes <= s->successes);
+		CHECK(s->priced_successes <= s->priced);
 		CHECK(s->attempt_known <= s->calls);
 		CHECK(s->allocated <= s->calls && s->mismatches <= s->calls);
 		CHECK(s->first_us <= s->last_us);
@@ -106,19 +89,19 @@ static void check_report(struct tt_report *r)
 	CHECK(calls == r->lines[TT_RLINE_EVENT]);
 	CHECK(cell_calls == calls && tcalls == calls);
 
-	CHECK(tt_report_write_json(r, to_buf, &b) == 0);
+	CHECK(tt_report_write_json(r, fz_to_buf, &b) == 0);
 	check_json(&b);
 	b.len = 0;
-	CHECK(tt_report_write_csv(r, to_buf, &b) == 0);
+	CHECK(tt_report_write_csv(r, fz_to_buf, &b) == 0);
 	no_controls(&b);
 	b.len = 0;
-	CHECK(tt_report_write_table(r, to_buf, &b) == 0);
+	CHECK(tt_report_write_table(r, fz_to_buf, &b) == 0);
 	no_controls(&b);
 	b.len = 0;
 	for (size_t i = 0; i < r->opts.nkeys; i++)
 		focus += r->opts.keys[i] == TT_RKEY_PROVIDER ||
 			 r->opts.keys[i] == TT_RKEY_MODEL;
-	CHECK(tt_report_write_focus(r, to_buf, &b) == (focus == 2 ? 0 : -EINVAL));
+	CHECK(tt_report_write_focus(r, fz_to_buf, &b) == (focus == 2 ? 0 : -EINVAL));
 	no_controls(&b);
 	free(b.p);
 }

@@ -32,6 +32,8 @@ struct ev {
 	const char *req_model, *resp_model, *outcome, *status, *fp;
 	const char *container, *pod_ns, *pod_name, *unit, *exe, *comm;
 	const char *currency, *reason, *version;
+	const char *env_source;           /* allocation.environment_source */
+	const char *usage_status;         /* NULL: "none" without usage */
 	int attempt, mismatch, priced;
 	double amount;
 	long long in, out, cache_read, cache_write, reasoning;
@@ -114,7 +116,7 @@ static const char *line_of(const struct ev *e)
 	tt_jsonw_str(&w, "status", e->status);
 	tt_jsonw_str(&w, "rule", unalloc ? NULL : "r1");
 	tt_jsonw_raw(&w, "sources", "[]");
-	tt_jsonw_null(&w, "environment_source");
+	tt_jsonw_str(&w, "environment_source", e->env_source);
 	tt_jsonw_close(&w);
 	tt_jsonw_open(&w, "environment_check");
 	tt_jsonw_bool(&w, "mismatch", e->mismatch);
@@ -151,7 +153,8 @@ static const char *line_of(const struct ev *e)
 	tt_jsonw_count(&w, "total_tokens", e->in < 0 ? -1 : e->in + e->out);
 	tt_jsonw_close(&w);
 	tt_jsonw_null(&w, "usage_raw");
-	tt_jsonw_str(&w, "usage_status", e->in < 0 ? "none" : "reported");
+	tt_jsonw_str(&w, "usage_status", e->usage_status ? e->usage_status :
+		     e->in < 0 ? "none" : "reported");
 	if (e->fp) {
 		tt_jsonw_open(&w, "api_key");
 		tt_jsonw_str(&w, "fingerprint", e->fp);

@@ -313,7 +313,7 @@ static int read_text(const char *path, char *buf, size_t size, size_t *len)
 	return 0;
 }
 
-static int find_mount(char *out, size_t outlen)
+int tt_cgroups_find_mount(char *out, size_t outlen)
 {
 	/* mountinfo past 1 MiB is a host with absurd mount counts: the
 	 * cgroup2 mount comes early (systemd mounts it at boot). */
@@ -353,7 +353,7 @@ int tt_cgroups_new(const char *mount_root, const char *pods_dir,
 			goto fail;
 		strcpy(cg->mount_root, mount_root);
 	} else {
-		ret = find_mount(cg->mount_root, sizeof(cg->mount_root));
+		ret = tt_cgroups_find_mount(cg->mount_root, sizeof(cg->mount_root));
 		if (ret)
 			goto fail;
 	}

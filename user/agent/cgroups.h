@@ -54,6 +54,9 @@ struct tt_cgroups;
 int tt_cgroups_new(const char *mount_root, const char *pods_dir,
 		   struct tt_cgroups **out);
 void tt_cgroups_free(struct tt_cgroups *cg);
+/* This process's cgroup2 mount point (from /proc/self/mountinfo) into
+ * out: 0, -ENOENT (none) or -ENOMEM. */
+int tt_cgroups_find_mount(char *out, size_t outlen);
 
 /* Minimum time between two rescans of each kind; 0 disables the limit. */
 void tt_cgroups_set_rescan_interval(struct tt_cgroups *cg, uint64_t ns);

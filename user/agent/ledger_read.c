@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "report/report.h"
 #include "agent/ledger_read.h"
 
 /* Whole lines to the callback; a line longer than the cap is counted
@@ -79,4 +80,25 @@ int tt_ledger_read_files(const struct tt_ledger_reader *rd, char **files,
 	}
 	free(line);
 	return ret;
+}
+
+static int report_line(void *ctx, const char *line, size_t len)
+{
+	return tt_report_feed(ctx, line, len, NULL);
+}
+
+static void report_too_long(void *ctx)
+{
+	tt_report_too_long(ctx);
+}
+
+int tt_ledger_read_report(struct tt_report *r, char **files, int n,
+			  const char *cmd)
+{
+	const struct tt_ledger_reader rd = {
+		.line = report_line, .too_long = report_too_long, .ctx = r,
+		.max_line = TT_REPORT_LINE_MAX, .cmd = cmd,
+	};
+
+	return tt_ledger_read_files(&rd, files, n);
 }

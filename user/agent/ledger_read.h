@@ -24,4 +24,10 @@ struct tt_ledger_reader {
 int tt_ledger_read_files(const struct tt_ledger_reader *rd, char **files,
 			 int n);
 
+/* Ledger files into a report (user/report): every line fed, a too long
+ * one counted. 0, or 1 after printing why. */
+struct tt_report;
+int tt_ledger_read_report(struct tt_report *r, char **files, int n,
+			  const char *cmd);
+
 #endif

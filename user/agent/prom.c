@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include "util/log.h"
 #include "config/listen.h"
 #include "metrics/callmetrics.h"
+#include "metrics/budgetmetrics.h"
 #include "agent/counters.h"
 #include "agent/prom.h"
 
@@ -28,6 +30,8 @@ struct tt_prom {
 	struct tt_metrics *reg;
 	struct tt_call_metrics calls;
 	struct tt_health_metrics health;
+	struct tt_budget_metrics budget_fams;
+	struct tt_budgets budgets; /* spend per budget, current period */
 	uint64_t start_time_s, render_errors;
 	char *buf;        /* rendering buffer, swapped with snap */
 	size_t buf_cap;
@@ -202,7 +206,8 @@ int tt_prom_open(const char *addr, struct tt_prom **out)
 	p->start_time_s = (uint64_t)time(NULL);
 	p->reg = tt_metrics_new(TT_METRICS_SERIES_DEFAULT);
 	if (!p->reg || tt_call_metrics_init(&p->calls, p->reg) ||
-	    tt_counters_health_init(&p->health, p->reg) || init_shared(p)) {
+	    tt_counters_health_init(&p->health, p->reg) ||
+	    tt_budget_metrics_init(&p->budget_fams, p->reg) || init_shared(p)) {
 		tt_metrics_free(p->reg);
 		free(p);
 		return -ENOMEM;
@@ -245,11 +250,44 @@ void tt_prom_close(struct tt_prom *p)
 	free(p);
 }
 
+/* What a budget counts of an event: tokentap_cost_usd_total's amount. */
+static void budget_fact(const struct tt_event *ev, struct tt_budget_fact *f)
+{
+	f->owner = ev->owner;
+	f->team = ev->team;
+	f->cost_center = ev->cost_center;
+	f->environment = ev->environment;
+	f->time_s = (int64_t)(ev->start_ns / 1000000000ull);
+	f->cost_usd = ev->currency && !strcmp(ev->currency, "USD")
+			      ? ev->cost_amount : NAN;
+}
+
 static void sink_event(void *ctx, const struct tt_sink_event *ev)
 {
 	struct tt_prom *p = ctx;
+	struct tt_budget_fact f;
 
 	tt_call_metrics_observe(&p->calls, ev->event);
+	if (p->budgets.defs.n) {
+		budget_fact(ev->event, &f);
+		tt_budgets_add(&p->budgets, &f);
+	}
+}
+
+void tt_prom_set_budgets(struct tt_prom *p, const struct tt_budgets *b)
+{
+	p->budgets = *b;
+}
+
+int tt_prom_update_budget_limits(struct tt_prom *p,
+				 const struct tt_budget_defs *next)
+{
+	return tt_budgets_update_limits(&p->budgets, next);
+}
+
+void tt_prom_set_prices(struct tt_prom *p, double snapshot_s, double max_age_s)
+{
+	tt_budget_metrics_prices(&p->budget_fams, snapshot_s, max_age_s);
 }
 
 struct tt_sink tt_prom_sink(struct tt_prom *p)
@@ -303,6 +341,8 @@ void tt_prom_publish(struct tt_prom *p, struct tt_agent_counters *c)
 	c->prom.alloc_failures = ms.alloc_failures;
 	c->prom.bad_updates = ms.bad_updates;
 	tt_counters_health_set(&p->health, c);
+	tt_budgets_roll(&p->budgets, (int64_t)time(NULL));
+	tt_budget_metrics_set(&p->budget_fams, &p->budgets);
 	n = render(p);
 	pthread_mutex_lock(&p->mu);
 	if (n >= 0) {

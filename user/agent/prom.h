@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "pipeline/sink.h"
 #include "util/counters.h"
+#include "budget/budget.h"
 
 #define TT_PROM_WAIT_MS 1000
 #define TT_PROM_TEXT_MAX (64u << 20) /* the most one snapshot may take */
@@ -43,6 +44,19 @@ void tt_prom_close(struct tt_prom *p);
 
 /* The per-call families as a pipeline sink (p not NULL). */
 struct tt_sink tt_prom_sink(struct tt_prom *p);
+
+/* The budgets (their definitions and the spend recovered at start); the
+ * sink adds each priced call to them, every snapshot rolls them to the
+ * current UTC period. */
+void tt_prom_set_budgets(struct tt_prom *p, const struct tt_budgets *b);
+/* A reload: the limits of budgets defined alike (name, scope, value,
+ * period) in next; returns how many budgets differ otherwise (added,
+ * removed, redefined), which apply at the next start. */
+int tt_prom_update_budget_limits(struct tt_prom *p,
+				 const struct tt_budget_defs *next);
+/* The price table's snapshot (Unix seconds, 0: none) and the configured
+ * maximum age (seconds). */
+void tt_prom_set_prices(struct tt_prom *p, double snapshot_s, double max_age_s);
 
 /* 1 when a scrape waits for a snapshot: one atomic load, for every loop
  * iteration. */

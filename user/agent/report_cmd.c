@@ -19,10 +19,13 @@ enum format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_FOCUS };
 
 static const char usage_text[] =
 	"usage: tokentap report [--by KEYS] [--format table|csv|json|focus]\n"
-	"                       [--since ISO] [--until ISO] [--reprice TABLE] FILE...\n"
+	"                       [--since ISO] [--until ISO] [--reprice TABLE]\n"
+	"                       [--mark-unpriced-above PCT] [--fail-unallocated-above PCT]\n"
+	"                       [--fail-unpriced-above PCT] [--fail-dark-above PCT] FILE...\n"
 	"  --by KEYS      comma-separated, from owner, team, cost_center,\n"
 	"                 application, environment, provider, model, operation,\n"
-	"                 workload, api_key, allocation_status\n"
+	"                 workload, api_key, allocation_status, environment_source,\n"
+	"                 provider_project\n"
 	"                 (default " REPORT_DEFAULT_KEYS ")\n"
 	"  --format FMT   table (default), csv, json (JSON lines), focus\n"
 	"                 (FOCUS-style CSV; adds provider and model to KEYS)\n"
@@ -32,6 +35,14 @@ static const char usage_text[] =
 	"  --reprice TABLE\n"
 	"                 price every event again with this price table and\n"
 	"                 show the new cost beside the old (new_cost, change)\n"
+	"  --mark-unpriced-above PCT\n"
+	"                 mark groups whose calls of unknown cost are above PCT\n"
+	"                 of their calls (default 5%)\n"
+	"  --fail-unallocated-above PCT, --fail-unpriced-above PCT,\n"
+	"  --fail-dark-above PCT\n"
+	"                 exit 3 when the unallocated share of cost, the share\n"
+	"                 of calls of unknown cost or the dark connection share\n"
+	"                 is above PCT (2%, 0.5%, 10)\n"
 	"  FILE           ledger files (events.jsonl, events.jsonl.1, ...);\n"
 	"                 - for standard input\n";
 
@@ -48,26 +59,6 @@ static int to_file(void *ctx, const char *buf, size_t len)
 	return fwrite(buf, 1, len, ctx) == len ? 0 : -EIO;
 }
 
-static int on_line(void *ctx, const char *line, size_t len)
-{
-	return tt_report_feed(ctx, line, len, NULL);
-}
-
-static void on_too_long(void *ctx)
-{
-	tt_report_too_long(ctx);
-}
-
-static int read_files(struct tt_report *r, char **files, int n)
-{
-	const struct tt_ledger_reader rd = {
-		.line = on_line, .too_long = on_too_long, .ctx = r,
-		.max_line = TT_REPORT_LINE_MAX, .cmd = "report",
-	};
-
-	return tt_ledger_read_files(&rd, files, n);
-}
-
 static int parse_time_opt(const char *opt, const char *arg, int64_t *us)
 {
 	if (tt_report_parse_time(arg, strlen(arg), us)) {
@@ -77,6 +68,39 @@ static int parse_time_opt(const char *opt, const char *arg, int64_t *us)
 		return -1;
 	}
 	return 0;
+}
+
+/* A percentage option into *v; sets *has. 0, or -1 after saying why. */
+static int parse_pct_opt(const char *opt, const char *arg, int *has,
+			 double *v)
+{
+	if (tt_report_parse_percent(arg, v)) {
+		fprintf(stderr, "tokentap report: %s: not a percentage from 0 "
+			"to 100 (2%%, 0.5%%): %s\n", opt, arg);
+		return -1;
+	}
+	*has = 1;
+	return 0;
+}
+
+/* Percentage options, by the getopt code each has. */
+static int pct_option(int c, const char *arg, struct tt_report_opts *o)
+{
+	switch (c) {
+	case 'm':
+		return parse_pct_opt("--mark-unpriced-above", arg,
+				     &o->has_unknown_mark, &o->unknown_mark);
+	case 'A':
+		return parse_pct_opt("--fail-unallocated-above", arg,
+				     &o->has_fail_unallocated,
+				     &o->fail_unallocated);
+	case 'P':
+		return parse_pct_opt("--fail-unpriced-above", arg,
+				     &o->has_fail_unpriced, &o->fail_unpriced);
+	default:
+		return parse_pct_opt("--fail-dark-above", arg,
+				     &o->has_fail_dark, &o->fail_dark);
+	}
 }
 
 static void add_key(struct tt_report_opts *o, enum tt_report_key k)
@@ -105,12 +129,26 @@ static int write_out(const struct tt_report *r, enum format fmt)
 		ret = tt_report_write_table(r, to_file, stdout);
 		break;
 	}
-	/* Machine formats keep the line counts out of their stream. */
+	/* Machine formats keep the line counts out of their stream; the
+	 * policy and the thresholds go with them (JSON has both in its
+	 * summary record too). */
+	if (!ret && fmt != FMT_TABLE)
+		ret = tt_report_write_checks(r, to_file, stderr);
+	if (!ret && (fmt == FMT_CSV || fmt == FMT_FOCUS))
+		ret = tt_report_write_policy(r, to_file, stderr);
 	if (!ret && (fmt == FMT_CSV || fmt == FMT_FOCUS))
 		ret = tt_report_write_summary(r, to_file, stderr);
 	if (!ret && fflush(stdout))
 		ret = -EIO;
 	return ret;
+}
+
+static int thresholds_failed(const struct tt_report *r)
+{
+	struct tt_report_check c[TT_REPORT_CHECKS_MAX];
+	size_t n;
+
+	return tt_report_checks(r, c, TT_REPORT_CHECKS_MAX, &n) > 0;
 }
 
 int tt_report_main(int argc, char **argv)
@@ -121,6 +159,10 @@ int tt_report_main(int argc, char **argv)
 		{ "since", required_argument, NULL, 's' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "reprice", required_argument, NULL, 'r' },
+		{ "mark-unpriced-above", required_argument, NULL, 'm' },
+		{ "fail-unallocated-above", required_argument, NULL, 'A' },
+		{ "fail-unpriced-above", required_argument, NULL, 'P' },
+		{ "fail-dark-above", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -159,6 +201,13 @@ int tt_report_main(int argc, char **argv)
 		case 'r':
 			reprice = optarg;
 			break;
+		case 'm':
+		case 'A':
+		case 'P':
+		case 'D':
+			if (pct_option(c, optarg, &o))
+				return 2;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -194,7 +243,8 @@ int tt_report_main(int argc, char **argv)
 		tt_pricing_free(&table);
 		return bad_usage("--by: bad key list ", by);
 	}
-	ret = read_files(&r, argv + optind, argc - optind);
+	ret = tt_ledger_read_report(&r, argv + optind, argc - optind,
+				    "report");
 	if (!ret && tt_report_finish(&r)) {
 		fprintf(stderr, "tokentap report: out of memory\n");
 		ret = 1;
@@ -203,6 +253,10 @@ int tt_report_main(int argc, char **argv)
 		fprintf(stderr, "tokentap report: writing the report failed\n");
 		ret = 1;
 	}
+	/* A threshold exceeded: 3, apart from 1 (could not report) and 2
+	 * (usage), so that CI can tell them apart. */
+	if (!ret && thresholds_failed(&r))
+		ret = 3;
 	tt_report_free(&r);
 	tt_pricing_free(&table);
 	return ret;

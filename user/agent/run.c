@@ -30,6 +30,7 @@
 #include "agent/output.h"
 #include "agent/otlp_export.h"
 #include "agent/prom.h"
+#include "agent/budget_recover.h"
 #include "agent/stats.h"
 #include "agent/run.h"
 
@@ -262,6 +263,61 @@ static int load_config(struct agent *a)
 	return 0;
 }
 
+/* The price table's snapshot for the staleness alert, and a warning in
+ * the log when it is older than pricing.max_snapshot_age_days. */
+static void publish_prices(struct agent *a)
+{
+	int age = 0;
+	int32_t day;
+	int have = a->cfg.prices_path[0] &&
+		   !tt_price_parse_day(a->prices.snapshot_date, &day);
+
+	if (have && !tt_settings_snapshot_age(&a->prices, (int64_t)time(NULL), &age) &&
+	    age > a->cfg.price_max_age_days)
+		tt_warn("prices: snapshot %s is %d days old, more than "
+			"pricing.max_snapshot_age_days (%d): refresh the table",
+			a->prices.snapshot_date, age, a->cfg.price_max_age_days);
+	if (a->prom)
+		tt_prom_set_prices(a->prom, have ? (double)day * 86400 : 0,
+				   (double)a->cfg.price_max_age_days * 86400);
+}
+
+/* Budgets start from the spend the ledger already holds for their
+ * current period (budget_recover.h), then count every call. */
+static void setup_budgets(struct agent *a)
+{
+	struct tt_budgets *b;
+	struct tt_budget_recover_stats st;
+	int err;
+
+	publish_prices(a);
+	if (!a->cfg.budgets.n)
+		return;
+	if (!a->prom) {
+		tt_warn("budgets: %zu configured, but the metrics endpoint is off: "
+			"nothing shows them", a->cfg.budgets.n);
+		return;
+	}
+	b = malloc(sizeof(*b));
+	if (!b) {
+		tt_warn("budgets: out of memory; budgets off");
+		return;
+	}
+	tt_budgets_init(b, &a->cfg.budgets, (int64_t)time(NULL));
+	err = tt_budget_recover(b, a->opts->events_path, a->opts->events_keep, 0, &st);
+	if (err)
+		tt_warn("budgets: reading the ledger back failed (%s): spend "
+			"starts at 0, marked incomplete", strerror(-err));
+	tt_info("budgets: %zu, spend read back from %llu ledger files "
+		"(%llu bytes, %llu events, %llu counted; %u older files skipped, "
+		"%u over the read cap), %d incomplete", b->defs.n,
+		(unsigned long long)st.files, (unsigned long long)st.bytes,
+		(unsigned long long)st.events, (unsigned long long)st.counted,
+		st.skipped_old, st.skipped_cap, st.incomplete);
+	tt_prom_set_budgets(a->prom, b);
+	free(b);
+}
+
 /* Owners, prices and the process facts behind them. No cgroup2 mount is
  * not fatal here (capture needs none): paths then come from /proc. */
 static int setup_alloc(struct agent *a)
@@ -487,6 +543,7 @@ static int setup(struct agent *a)
 	if (err)
 		return err;
 	a->mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	setup_budgets(a);
 	err = setup_pipeline(a);
 	if (err)
 		return err;
@@ -566,6 +623,10 @@ static void reload(struct agent *a)
 	tt_alloc_keep_headers(a->alloc.declared, a->keep_headers);
 	if (tt_capture_load_sni_rules(&a->cap, &a->cfg.hosts))
 		tt_warn("reload: server-name rules not reloaded in the kernel");
+	publish_prices(a);
+	if (a->prom && tt_prom_update_budget_limits(a->prom, &a->cfg.budgets))
+		tt_warn("reload: budgets added, removed or redefined apply at the "
+			"next start (changed limits apply now)");
 	a->st.reloads_ok++;
 	tt_info("reload: %s (%zu host rules, %zu owner rules, prices %s)", path,
 		a->cfg.hosts.n, a->cfg.owners.n,

@@ -49,6 +49,10 @@ int tt_probe_floor(const char *binary, const char *symbol, double seconds,
  * must hold the defaults. */
 int tt_settings_load(const char *path, struct tt_config *cfg,
 		     struct tt_pricing *prices, char *err, size_t errlen);
+/* Days from the table's snapshot_date to now_s (Unix seconds): 0, or
+ * -ENOENT when the table has no readable date. */
+int tt_settings_snapshot_age(const struct tt_pricing *prices, int64_t now_s,
+			     int *age_days);
 /* `tokentap check-config FILE`: 0 when the agent would accept it. */
 int tt_check_config(const char *path);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "util/log.h"
 #include "agent/run.h"
@@ -84,6 +85,37 @@ int tt_settings_load(const char *path, struct tt_config *cfg,
 	return 0;
 }
 
+int tt_settings_snapshot_age(const struct tt_pricing *prices, int64_t now_s,
+			     int *age_days)
+{
+	int32_t day;
+
+	if (!prices->snapshot_date[0] ||
+	    tt_price_parse_day(prices->snapshot_date, &day))
+		return -ENOENT;
+	*age_days = (int)(now_s / 86400 - day);
+	return 0;
+}
+
+/* A table older than pricing.max_snapshot_age_days is a warning, not an
+ * error: the agent runs with it (docs/finops.md, "Budgets and alerts"). */
+static void warn_stale(const struct tt_config *cfg,
+		       const struct tt_pricing *prices)
+{
+	int age;
+
+	if (!cfg->prices_path[0] ||
+	    tt_settings_snapshot_age(prices, (int64_t)time(NULL), &age))
+		return;
+	if (age > cfg->price_max_age_days)
+		fprintf(stderr,
+			"warning: price table %s: snapshot %s is %d days old, "
+			"more than pricing.max_snapshot_age_days (%d): list prices "
+			"may have changed; refresh the table (docs/pricing.md)\n",
+			cfg->prices_path, prices->snapshot_date, age,
+			cfg->price_max_age_days);
+}
+
 int tt_check_config(const char *path)
 {
 	struct tt_config cfg;
@@ -105,7 +137,10 @@ int tt_check_config(const char *path)
 			       prices.snapshot_date, prices.sha256);
 		else
 			printf(", no price table found: calls will not be priced");
+		if (cfg.budgets.n)
+			printf(", %zu budgets", cfg.budgets.n);
 		printf("\n");
+		warn_stale(&cfg, &prices);
 	}
 	tt_pricing_free(&prices);
 	tt_config_free(&cfg);

@@ -43,6 +43,7 @@ void tt_config_defaults(struct tt_config *cfg)
 	snprintf(cfg->pods_log_dir, sizeof(cfg->pods_log_dir), "/var/log/pods");
 	snprintf(cfg->docker_dir, sizeof(cfg->docker_dir), "/var/lib/docker");
 	tt_otlp_config_defaults(&cfg->otlp);
+	cfg->price_max_age_days = TT_PRICE_MAX_AGE_DAYS_DEFAULT;
 }
 
 /* An HTTP field name (RFC 9110 token), as a header rule can name it. */
@@ -169,7 +170,8 @@ void tt_config_free(struct tt_config *cfg)
 static int parse_pricing(const cJSON *obj, struct tt_config *cfg, char *err,
 			 size_t errlen)
 {
-	static const char *const keys[] = { "table", NULL };
+	static const char *const keys[] = { "table", "max_snapshot_age_days",
+					    NULL };
 	const cJSON *v;
 	int ret;
 
@@ -186,6 +188,13 @@ static int parse_pricing(const cJSON *obj, struct tt_config *cfg, char *err,
 	if (v)
 		snprintf(cfg->prices_path, sizeof(cfg->prices_path), "%s",
 			 v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(obj, "max_snapshot_age_days");
+	if (v && (!cJSON_IsNumber(v) || v->valuedouble < 1 ||
+		  v->valuedouble > 3650 || v->valuedouble != (int)v->valuedouble))
+		return tt_cfg_fail(err, errlen,
+				   "pricing.max_snapshot_age_days: must be a whole number of days from 1 to 3650");
+	if (v)
+		cfg->price_max_age_days = (int)v->valuedouble;
 	return 0;
 }
 
@@ -235,7 +244,7 @@ int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 	static const char *const keys[] = {
 		"version", "endpoints", "capture", "owners", "key_environments",
 		"environment_variables", "pricing", "declared_headers", "host",
-		"metrics", "otlp", NULL,
+		"metrics", "otlp", "budgets", NULL,
 	};
 	/* Whole text: a second object after the first is not silently dropped. */
 	cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
@@ -291,6 +300,10 @@ int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 		goto out;
 	v = cJSON_GetObjectItemCaseSensitive(root, "otlp");
 	if (v && (ret = tt_otlp_config_parse(v, &cfg->otlp, err, errlen)))
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(root, "budgets");
+	if (v && (ret = tt_budget_parse(v, "budgets", &cfg->budgets, err,
+					errlen)))
 		goto out;
 out:
 	cJSON_Delete(root);

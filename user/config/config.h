@@ -13,6 +13,7 @@
 #include "config/capture_config.h"
 #include "config/otlp_config.h"
 #include "config/listen.h"
+#include "budget/budget.h"
 
 /* Allocation headers an application may send ("declared_headers"), by
  * role; the names are configurable, "" turns one off. */
@@ -48,7 +49,15 @@ struct tt_config {
 	/* metrics.listen: the Prometheus endpoint, "ADDR:PORT" or "off"
 	 * (metrics/listen.h), "" for the default; read at start only. */
 	char metrics_listen[TT_METRICS_LISTEN_MAX];
+	/* "budgets": spend limits per owner, team, cost center or
+	 * environment and UTC day or month (docs/finops.md). */
+	struct tt_budget_defs budgets;
+	/* pricing.max_snapshot_age_days: check-config warns (and the
+	 * staleness alert fires) when the table's snapshot_date is older. */
+	int price_max_age_days;
 };
+
+#define TT_PRICE_MAX_AGE_DAYS_DEFAULT 90
 
 /* "cost_center", "environment", "project_id", "team". */
 const char *tt_decl_role_name(int role);

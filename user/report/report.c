@@ -17,6 +17,8 @@ struct ev {
 	char pod[2 * TT_REPORT_VALUE_MAX + 2];
 	int64_t ts_us;
 	int success, allocated, mismatch, priced;
+	int no_usage;                    /* usage_status "none" */
+	int incomplete;                  /* outcome "incomplete" */
 	int64_t attempt;                 /* -1: null */
 	int dark;                        /* a dark connection, not a call */
 	uint64_t dark_sent, dark_received;
@@ -36,55 +38,6 @@ static uint32_t fnv1a(const void *p, size_t n, uint32_t h)
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ b[i]) * 16777619u;
 	return h;
-}
-
-/* ---- open-addressing index over item numbers ---- */
-
-typedef int (*eq_fn)(const struct tt_report *r, uint32_t idx,
-		     const void *key);
-
-static struct tt_rslot *rindex_find(const struct tt_rindex *ix, uint32_t hash,
-				    eq_fn eq, const struct tt_report *r,
-				    const void *key)
-{
-	uint32_t mask = ix->cap - 1;
-
-	if (!ix->cap)
-		return NULL;
-	for (uint32_t i = hash & mask;; i = (i + 1) & mask) {
-		struct tt_rslot *s = &ix->slot[i];
-
-		if (!s->ref || (s->hash == hash && eq(r, s->ref - 1, key)))
-			return s;
-	}
-}
-
-/* Room for one more of n items at a load of at most 1/2. */
-static int rindex_reserve(struct tt_rindex *ix, size_t n)
-{
-	struct tt_rslot *slot;
-	uint32_t cap = ix->cap ? ix->cap : 64;
-
-	while ((size_t)cap < 2 * (n + 1))
-		cap *= 2;
-	if (cap == ix->cap)
-		return 0;
-	slot = calloc(cap, sizeof(*slot));
-	if (!slot)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < ix->cap; i++) {
-		uint32_t j = ix->slot[i].hash & (cap - 1);
-
-		if (!ix->slot[i].ref)
-			continue;
-		while (slot[j].ref)
-			j = (j + 1) & (cap - 1);
-		slot[j] = ix->slot[i];
-	}
-	free(ix->slot);
-	ix->slot = slot;
-	ix->cap = cap;
-	return 0;
 }
 
 /* ---- set-up ---- */
@@ -108,6 +61,9 @@ int tt_report_init(struct tt_report *r, const struct tt_report_opts *opts)
 		r->opts.max_groups = TT_REPORT_GROUPS_MAX;
 	if (!r->opts.max_cells || r->opts.max_cells > TT_REPORT_CELLS_MAX)
 		r->opts.max_cells = TT_REPORT_CELLS_MAX;
+	if (!r->opts.has_unknown_mark || !(r->opts.unknown_mark >= 0 &&
+					    r->opts.unknown_mark <= 1))
+		r->opts.unknown_mark = TT_REPORT_UNKNOWN_MARK;
 	return 0;
 }
 
@@ -338,12 +294,32 @@ static int get_connection(const cJSON *o, struct ev *e)
 	return 0;
 }
 
+/* allocation.environment_source and declared.provider_project (the
+ * OpenAI-Project header: what the provider's exports call project_id):
+ * strings or null; absent in ledgers older than them (null then). */
+static int get_optional(const cJSON *o, struct ev *e)
+{
+	const cJSON *alloc = member(o, "allocation");
+	const cJSON *declared = member(o, "declared");
+
+	if (member(alloc, "environment_source") &&
+	    get_str(alloc, "environment_source",
+		    &e->val[TT_RKEY_ENVIRONMENT_SOURCE]))
+		return -1;
+	if (cJSON_IsObject(declared) &&
+	    member(declared, "provider_project") &&
+	    get_str(declared, "provider_project",
+		    &e->val[TT_RKEY_PROVIDER_PROJECT]))
+		return -1;
+	return 0;
+}
+
 /* Every field the report reads, whatever the keys: the line counts do
  * not depend on --by. */
 static enum tt_report_line read_event(struct tt_report *r, const cJSON *o,
 				      struct ev *e)
 {
-	const cJSON *alloc, *check, *key, *mismatch, *ts;
+	const cJSON *alloc, *check, *key, *mismatch, *ts, *ustatus;
 	const char *status, *outcome, *resp_model, *req_model;
 
 	if (get_str(o, "owner", &e->val[TT_RKEY_OWNER]) ||
@@ -359,6 +335,7 @@ static enum tt_report_line read_event(struct tt_report *r, const cJSON *o,
 	    get_count(o, "attempt", &e->attempt) ||
 	    get_obj(o, "allocation", 0, &alloc) ||
 	    get_str(alloc, "status", &status) || !status ||
+	    get_optional(o, e) ||
 	    get_obj(o, "environment_check", 0, &check) ||
 	    get_obj(o, "api_key", 1, &key) ||
 	    (key && get_str(key, "fingerprint", &e->val[TT_RKEY_API_KEY])) ||
@@ -379,7 +356,13 @@ static enum tt_report_line read_event(struct tt_report *r, const cJSON *o,
 	e->val[TT_RKEY_ALLOCATION_STATUS] = status;
 	e->allocated = !strcmp(status, "allocated");
 	e->success = !strcmp(outcome, "success");
+	e->incomplete = !strcmp(outcome, "incomplete");
 	e->mismatch = cJSON_IsTrue(mismatch);
+	/* Read when there, not required: a ledger without it only loses
+	 * the unbilled-error rule of the ratios. */
+	ustatus = member(o, "usage_status");
+	e->no_usage = cJSON_IsString(ustatus) && ustatus->valuestring &&
+		      !strcmp(ustatus->valuestring, "none");
 	if (r->opts.reprice)
 		tt_rreprice(r->opts.reprice, o, &e->new_priced, &e->new_amount);
 	if ((r->opts.has_since && e->ts_us < r->opts.since_us) ||
@@ -536,16 +519,16 @@ static int place(struct tt_report *r, const struct ev *e, uint32_t *gi,
 		struct tt_rslot *gs, *cs = NULL;
 		int ret, cells_full;
 
-		if (rindex_reserve(&r->gindex, r->ngroups) ||
-		    rindex_reserve(&r->cindex, r->ncells))
+		if (tt_rindex_reserve(&r->gindex, r->ngroups) ||
+		    tt_rindex_reserve(&r->cindex, r->ncells))
 			return -ENOMEM;
 		cells_full = other ?
 			r->ncells - r->nregular_cells >= TT_REPORT_OTHER_CELLS :
 			r->nregular_cells >= r->opts.max_cells;
-		gs = rindex_find(&r->gindex, gh, group_eq, r, &bk);
+		gs = tt_rindex_find(&r->gindex, gh, group_eq, r, &bk);
 		if (gs->ref) {
 			ck.group = gs->ref - 1;
-			cs = rindex_find(&r->cindex, cell_hash(&ck), cell_eq,
+			cs = tt_rindex_find(&r->cindex, cell_hash(&ck), cell_eq,
 					 r, &ck);
 			if (cs->ref)
 				goto found;
@@ -568,7 +551,7 @@ static int place(struct tt_report *r, const struct ev *e, uint32_t *gi,
 			if (ret)
 				return ret;
 			ck.group = gs->ref - 1;
-			cs = rindex_find(&r->cindex, cell_hash(&ck), cell_eq,
+			cs = tt_rindex_find(&r->cindex, cell_hash(&ck), cell_eq,
 					 r, &ck);
 		}
 		ret = new_cell(r, &ck, cell_hash(&ck), cs, other);
@@ -604,6 +587,8 @@ static void stats_add(struct tt_report_stats *s, const struct ev *e)
 	s->calls++;
 	if (e->success) {
 		s->successes++;
+		if (e->priced)
+			s->priced_successes++;
 	} else {
 		s->failures++;
 		if (e->priced)
@@ -623,6 +608,10 @@ static void stats_add(struct tt_report_stats *s, const struct ev *e)
 	} else {
 		s->unpriced++;
 		s->unpriced_by[e->reason]++;
+		/* An error answer without usage: the provider did not bill
+		 * it. Its cost is known, 0; other unpriced calls' is not. */
+		if (!e->success && !e->incomplete && e->no_usage)
+			s->unbilled_errors++;
 	}
 	if (e->new_priced) {
 		s->new_priced++;

@@ -24,6 +24,7 @@
 #define TT_REPORT_VALUE_MAX 320         /* bytes of a key value; longer cut */
 #define TT_REPORT_VERSIONS_MAX 64       /* distinct price table versions */
 #define TT_REPORT_COST_MAX 1e12         /* larger cost.amount: bad_field */
+#define TT_REPORT_UNKNOWN_MARK 0.05     /* default unknown-cost share mark */
 
 enum tt_report_key {
 	TT_RKEY_OWNER,
@@ -37,6 +38,8 @@ enum tt_report_key {
 	TT_RKEY_WORKLOAD,       /* container, pod, unit, exe, comm */
 	TT_RKEY_API_KEY,        /* the fingerprint */
 	TT_RKEY_ALLOCATION_STATUS,
+	TT_RKEY_ENVIRONMENT_SOURCE, /* allocation.environment_source */
+	TT_RKEY_PROVIDER_PROJECT, /* declared.provider_project */
 	TT_RKEY__COUNT
 };
 
@@ -102,6 +105,11 @@ struct tt_report_stats {
 	uint64_t priced;        /* cost.amount not null */
 	uint64_t unpriced;      /* cost.amount null */
 	uint64_t unpriced_by[TT_RREASON__COUNT];
+	/* The honest ratios (docs/report.md#honest-ratios): unpriced failed
+	 * calls that reported no usage (usage_status "none": a rejected
+	 * request, not billed) are of known cost 0; successes with a cost. */
+	uint64_t unbilled_errors;
+	uint64_t priced_successes;
 	uint64_t allocated;     /* allocation.status "allocated" */
 	uint64_t mismatches;    /* environment_check.mismatch true */
 	/* Dark connections (events with a "connection"): AI traffic seen and
@@ -118,11 +126,16 @@ struct tt_report_stats {
 	uint16_t version;       /* price table version id, NO_ or MIXED_ */
 };
 
-/* Ratios of a stats block; NaN where the denominator is 0. */
+/* Ratios of a stats block; NaN where the denominator is 0. Cost ratios
+ * are over the calls of known cost only: priced ones and unbilled
+ * errors; the others are in neither numerator nor denominator. */
 struct tt_report_derived {
 	double cost;
-	double cost_per_call;        /* cost / calls */
-	double cost_per_success;     /* cost / successes */
+	uint64_t known_calls;        /* priced + unbilled errors */
+	uint64_t unknown_calls;      /* calls - known_calls */
+	double unknown_share;        /* unknown_calls / calls */
+	double cost_per_call;        /* cost / known_calls */
+	double cost_per_success;     /* cost / priced successes */
 	double retry_inflation;      /* retries / first attempts (attempt 0) */
 	double alloc_cost_coverage;  /* allocated cost / cost */
 	double alloc_call_coverage;  /* allocated calls / calls */
@@ -170,6 +183,15 @@ struct tt_report_opts {
 	 * --reprice): the groups show the new cost beside the old; NULL:
 	 * no. The table must outlive the report. */
 	const struct tt_pricing *reprice;
+	/* Honest ratios and CI thresholds (docs/report.md#honest-ratios,
+	 * #thresholds-for-ci), fractions 0..1. A group whose share of calls
+	 * of unknown cost is above unknown_mark is marked (without
+	 * has_unknown_mark: TT_REPORT_UNKNOWN_MARK). A fail_ limit is
+	 * checked only when its has_ flag is set. */
+	int has_unknown_mark;
+	double unknown_mark;
+	int has_fail_unallocated, has_fail_unpriced, has_fail_dark;
+	double fail_unallocated, fail_unpriced, fail_dark;
 };
 
 struct tt_rslot {
@@ -270,6 +292,47 @@ int tt_report_write_json(const struct tt_report *r, tt_report_sink sink,
  * and model among the keys (-EINVAL otherwise). */
 int tt_report_write_focus(const struct tt_report *r, tt_report_sink sink,
 			  void *ctx);
+/*
+ * CI thresholds (report_policy.c). A check per limit set in the opts:
+ * the unallocated share of cost per currency (1 - allocated cost / cost;
+ * undefined, so not exceeded, when that cost is 0), the share of calls of
+ * unknown cost, and the dark share (dark connections / (dark connections
+ * + calls)) over all currencies.
+ */
+enum tt_report_check_kind {
+	TT_RCHECK_UNALLOCATED,
+	TT_RCHECK_UNPRICED,
+	TT_RCHECK_DARK,
+};
+
+struct tt_report_check {
+	enum tt_report_check_kind kind;
+	char currency[4];       /* unallocated: the currency; else "" */
+	double share;           /* NaN when undefined */
+	double limit;
+	int exceeded;
+};
+
+#define TT_REPORT_CHECKS_MAX (TT_REPORT_OTHER_GROUPS + 2 + 64)
+
+/* Fills out[0..*n) (at most max); returns how many were exceeded, or
+ * -EINVAL before finish. Checks past max are not made, counted in
+ * *n as made: a caller passing TT_REPORT_CHECKS_MAX sees them all. */
+int tt_report_checks(const struct tt_report *r, struct tt_report_check *out,
+		     size_t max, size_t *n);
+/* "unallocated_cost_share", "unknown_cost_share", "dark_share". */
+const char *tt_report_check_name(enum tt_report_check_kind k);
+/* The option that sets a check's limit ("--fail-unallocated-above"). */
+const char *tt_report_check_option(enum tt_report_check_kind k);
+/* The ratio policy and the checks as text lines (the table's footer;
+ * stderr for the other formats). */
+int tt_report_write_policy(const struct tt_report *r, tt_report_sink sink,
+			   void *ctx);
+int tt_report_write_checks(const struct tt_report *r, tt_report_sink sink,
+			   void *ctx);
+/* A percentage ("2%", "2.5", "0%"; 0..100) as a fraction. 0 or -EINVAL. */
+int tt_report_parse_percent(const char *s, double *fraction);
+
 /* The skipped-line summary, one line ("lines: ... ") for stderr. */
 int tt_report_write_summary(const struct tt_report *r, tt_report_sink sink,
 			    void *ctx);

@@ -103,6 +103,8 @@ static void stats_merge(struct tt_report_stats *d,
 		tt_rsat_add(&d->tokens[i], s->tokens[i]);
 	d->priced += s->priced;
 	d->unpriced += s->unpriced;
+	d->unbilled_errors += s->unbilled_errors;
+	d->priced_successes += s->priced_successes;
 	for (int i = 0; i < TT_RREASON__COUNT; i++)
 		d->unpriced_by[i] += s->unpriced_by[i];
 	d->allocated += s->allocated;

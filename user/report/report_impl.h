@@ -16,6 +16,15 @@ uint16_t tt_rversion_merge(uint16_t cur, uint16_t v);
 struct cJSON;
 void tt_rreprice(const struct tt_pricing *t, const struct cJSON *ev,
 		 int *priced, double *amount);
+/* The open-addressing index of groups and cells (report_index.c): the
+ * slot of a key (its ref 0 when absent: the slot to fill), and room for
+ * one more of n items at a load of at most 1/2 (0 or -ENOMEM). */
+typedef int (*tt_rindex_eq)(const struct tt_report *r, uint32_t idx,
+			    const void *key);
+struct tt_rslot *tt_rindex_find(const struct tt_rindex *ix, uint32_t hash,
+				tt_rindex_eq eq, const struct tt_report *r,
+				const void *key);
+int tt_rindex_reserve(struct tt_rindex *ix, size_t n);
 /* Frees the results of tt_report_finish() (more lines came). */
 void tt_rresults_free(struct tt_report *r);
 
@@ -36,6 +45,10 @@ __attribute__((format(printf, 2, 3)))
 void tt_rout_fmt(struct tt_rout *o, const char *fmt, ...);
 /* Flushes; 0 or the first error. */
 int tt_rout_end(struct tt_rout *o);
+/* A finished JSON writer's object and "\n"; a writer that ran out of
+ * room sets -E2BIG. */
+struct tt_jsonw;
+void tt_rout_json_line(struct tt_rout *o, struct tt_jsonw *w);
 
 /* Text from the ledger made safe for a terminal or a spreadsheet: bytes
  * that are not UTF-8 and control characters (C0, DEL, C1) become '?'.
@@ -55,7 +68,7 @@ void tt_rfmt_decimal(double v, char *out);
 void tt_rmonth_bounds(int32_t day, int32_t *start, int32_t *next);
 
 /* The per-stats fields of the CSV and JSON writers, in their order. */
-enum tt_rfield_kind { TT_RF_U64, TT_RF_DEC, TT_RF_TIME, TT_RF_STR };
+enum tt_rfield_kind { TT_RF_U64, TT_RF_DEC, TT_RF_TIME, TT_RF_STR, TT_RF_BOOL };
 
 struct tt_rfield {
 	const char *name;

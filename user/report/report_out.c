@@ -222,6 +222,16 @@ size_t tt_rstats_fields(const struct tt_report *r,
 	D("allocation_coverage_calls", d.alloc_call_coverage);
 	U("priced_calls", s->priced);
 	U("unpriced_calls", s->unpriced);
+	/* The honest ratios' parts (docs/report.md#honest-ratios). */
+	U("unbilled_error_calls", s->unbilled_errors);
+	U("known_cost_calls", d.known_calls);
+	U("known_cost_successful", s->priced_successes);
+	U("unknown_cost_calls", d.unknown_calls);
+	D("unknown_cost_share", d.unknown_share);
+	f[n++] = (struct tt_rfield){ .name = "unknown_cost_marked",
+				     .kind = TT_RF_BOOL,
+				     .u = d.unknown_share >
+					  r->opts.unknown_mark };
 	for (int i = 0; i < TT_RREASON__COUNT; i++)
 		U(unpriced_names[i], s->unpriced_by[i]);
 	U("environment_mismatches", s->mismatches);
@@ -277,6 +287,9 @@ static void csv_fields(struct tt_rout *o, const struct tt_rfield *f, size_t n)
 			break;
 		case TT_RF_STR:
 			tt_rout_csv(o, f[i].s);
+			break;
+		case TT_RF_BOOL:
+			tt_rout_str(o, f[i].u ? "true" : "false");
 			break;
 		}
 	}
@@ -357,6 +370,9 @@ static void json_fields(struct tt_jsonw *w, const struct tt_rfield *f,
 		case TT_RF_STR:
 			tt_jsonw_str(w, f[i].name, f[i].s);
 			break;
+		case TT_RF_BOOL:
+			tt_jsonw_bool(w, f[i].name, f[i].u != 0);
+			break;
 		}
 	}
 }
@@ -365,7 +381,7 @@ static void json_fields(struct tt_jsonw *w, const struct tt_rfield *f,
  * most 6 bytes a byte, and the numbers. */
 #define JSON_LINE_MAX (TT_RKEY__COUNT * TT_REPORT_VALUE_MAX * 6 + 8192)
 
-static void json_line(struct tt_rout *o, struct tt_jsonw *w)
+void tt_rout_json_line(struct tt_rout *o, struct tt_jsonw *w)
 {
 	long n = tt_jsonw_finish(w);
 
@@ -376,6 +392,44 @@ static void json_line(struct tt_rout *o, struct tt_jsonw *w)
 	}
 	tt_rout_put(o, w->buf, (size_t)n);
 	tt_rout_put(o, "\n", 1);
+}
+
+/* The ratio policy in words and the thresholds, in the summary record. */
+static void json_policy(const struct tt_report *r, struct tt_jsonw *w)
+{
+	struct tt_report_check c[TT_REPORT_CHECKS_MAX];
+	size_t n = 0;
+	int failed = tt_report_checks(r, c, TT_REPORT_CHECKS_MAX, &n);
+
+	tt_jsonw_open(w, "ratio_policy");
+	tt_jsonw_str(w, "cost_per_call", "cost / known_cost_calls");
+	tt_jsonw_str(w, "cost_per_successful_call",
+		     "cost / known_cost_successful");
+	tt_jsonw_str(w, "known_cost_calls",
+		     "priced_calls + unbilled_error_calls");
+	tt_jsonw_str(w, "unbilled_error_calls", "unpriced failed calls that "
+		     "reported no usage (usage_status none, outcome not "
+		     "incomplete): rejected requests, not billed, cost 0");
+	tt_jsonw_str(w, "known_cost_successful",
+		     "successful calls with a cost.amount");
+	tt_jsonw_str(w, "unknown_cost_calls", "calls - known_cost_calls: "
+		     "in neither numerator nor denominator");
+	tt_jsonw_str(w, "unknown_cost_share", "unknown_cost_calls / calls");
+	tt_jsonw_double_sig(w, "unknown_cost_mark", r->opts.unknown_mark, 12);
+	tt_jsonw_close(w);
+	tt_jsonw_open_array(w, "thresholds");
+	for (size_t i = 0; i < n && i < TT_REPORT_CHECKS_MAX; i++) {
+		tt_jsonw_open(w, NULL);
+		tt_jsonw_str(w, "name", tt_report_check_name(c[i].kind));
+		tt_jsonw_str(w, "option", tt_report_check_option(c[i].kind));
+		tt_jsonw_str(w, "currency", c[i].currency);
+		tt_jsonw_double_sig(w, "share", c[i].share, 12);
+		tt_jsonw_double_sig(w, "limit", c[i].limit, 12);
+		tt_jsonw_bool(w, "exceeded", c[i].exceeded);
+		tt_jsonw_close(w);
+	}
+	tt_jsonw_close_array(w);
+	tt_jsonw_bool(w, "thresholds_exceeded", failed > 0);
 }
 
 static void json_summary(const struct tt_report *r, struct tt_jsonw *w)
@@ -413,6 +467,7 @@ static void json_summary(const struct tt_report *r, struct tt_jsonw *w)
 	tt_jsonw_int(w, "versions_overflow", (int64_t)r->versions_overflow);
 	tt_jsonw_int(w, "events_lost_nomem", (int64_t)r->nomem);
 	tt_jsonw_bool(w, "is_final_invoice_amount", 0);
+	json_policy(r, w);
 }
 
 int tt_report_write_json(const struct tt_report *r, tt_report_sink sink,
@@ -444,7 +499,7 @@ int tt_report_write_json(const struct tt_report *r, tt_report_sink sink,
 		tt_jsonw_str(&w, "currency", g->currency);
 		json_fields(&w, f, tt_rstats_fields(r, &g->st, f));
 		tt_jsonw_close(&w);
-		json_line(&o, &w);
+		tt_rout_json_line(&o, &w);
 	}
 	for (size_t i = 0; i < r->ntotals; i++) {
 		tt_jsonw_init(&w, buf, JSON_LINE_MAX);
@@ -454,13 +509,13 @@ int tt_report_write_json(const struct tt_report *r, tt_report_sink sink,
 		tt_jsonw_int(&w, "groups", (int64_t)r->totals[i].groups);
 		json_fields(&w, f, tt_rstats_fields(r, &r->totals[i].st, f));
 		tt_jsonw_close(&w);
-		json_line(&o, &w);
+		tt_rout_json_line(&o, &w);
 	}
 	tt_jsonw_init(&w, buf, JSON_LINE_MAX);
 	tt_jsonw_open(&w, NULL);
 	json_summary(r, &w);
 	tt_jsonw_close(&w);
-	json_line(&o, &w);
+	tt_rout_json_line(&o, &w);
 	free(buf);
 	return tt_rout_end(&o);
 }

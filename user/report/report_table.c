@@ -12,7 +12,7 @@
 static const char *const num_heads[] = {
 	"calls", "ok", "failed", "retries", "in_tokens", "out_tokens",
 	"cost", "cost/call", "cost/ok", "failed_cost", "retry_infl",
-	"alloc_cost%", "unpriced", "env_mismatch", "dark_conns", "dark_bytes",
+	"alloc_cost%", "unpriced", "unknown%", "env_mismatch", "dark_conns", "dark_bytes",
 	/* With --reprice only. */
 	"new_cost", "change", "new_unpriced",
 };
@@ -106,6 +106,11 @@ static void fill_row(const struct tt_report *r, struct row *row,
 	percent(row->cell[c++], d.retry_inflation);
 	percent(row->cell[c++], d.alloc_cost_coverage);
 	count(row->cell[c++], s->unpriced);
+	/* '!': the cost and its ratios miss more than the mark. */
+	percent(row->cell[c], d.unknown_share);
+	if (d.unknown_share > r->opts.unknown_mark)
+		strcat(row->cell[c], "!");
+	c++;
 	count(row->cell[c++], s->mismatches);
 	/* Spend that happened and could not be measured. */
 	count(row->cell[c++], s->dark);
@@ -214,5 +219,9 @@ int tt_report_write_table(const struct tt_report *r, tt_report_sink sink,
 			    "(sha256 %.12s...)\n", r->opts.reprice->version,
 			    r->opts.reprice->sha256);
 	ret = tt_rout_end(&o);
+	if (!ret)
+		ret = tt_report_write_policy(r, sink, ctx);
+	if (!ret)
+		ret = tt_report_write_checks(r, sink, ctx);
 	return ret ? ret : tt_report_write_summary(r, sink, ctx);
 }

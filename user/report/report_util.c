@@ -18,6 +18,8 @@ static const char *const key_names[TT_RKEY__COUNT] = {
 	[TT_RKEY_WORKLOAD] = "workload",
 	[TT_RKEY_API_KEY] = "api_key",
 	[TT_RKEY_ALLOCATION_STATUS] = "allocation_status",
+	[TT_RKEY_ENVIRONMENT_SOURCE] = "environment_source",
+	[TT_RKEY_PROVIDER_PROJECT] = "provider_project",
 };
 
 static const char *const reason_names[TT_RREASON__COUNT] = {
@@ -105,8 +107,16 @@ void tt_report_derive(const struct tt_report_stats *s,
 	uint64_t first = s->attempt_known - s->retries;
 
 	d->cost = cost;
-	d->cost_per_call = s->calls ? cost / (double)s->calls : NAN;
-	d->cost_per_success = s->successes ? cost / (double)s->successes : NAN;
+	d->known_calls = s->priced + s->unbilled_errors;
+	d->unknown_calls = s->calls - d->known_calls;
+	d->unknown_share = s->calls ?
+		(double)d->unknown_calls / (double)s->calls : NAN;
+	/* Same population above and below the line: the cost of the calls
+	 * whose cost is known, over those calls (docs/report.md). */
+	d->cost_per_call = d->known_calls ?
+		cost / (double)d->known_calls : NAN;
+	d->cost_per_success = s->priced_successes ?
+		cost / (double)s->priced_successes : NAN;
 	d->retry_inflation = first ? (double)s->retries / (double)first : NAN;
 	d->alloc_cost_coverage = cost > 0 ?
 		tt_report_sum_value(&s->allocated_cost) / cost : NAN;
