@@ -37,7 +37,8 @@ TEST_LDFLAGS := -Wl,--as-needed
 # Pure cores: no BPF, no root; linked into unit tests, fuzzers and the agent.
 CORE_DIRS := user/util user/binary user/owner user/pricing user/config user/hosts \
 	user/pipeline user/exchange user/http user/body user/framing user/provider user/alloc \
-	user/report user/reconcile user/otlp user/metrics user/budget user/smoke
+	user/report user/reconcile user/otlp user/metrics user/budget user/smoke \
+	user/retry
 CORE_SRCS := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 # OS adapters and commands.
 AGENT_SRCS := $(wildcard user/agent/*.c) user/main.c

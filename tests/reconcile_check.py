@@ -64,7 +64,7 @@ def shift_ts(ts, days):
 def build(c, agent, work):
     """The ledger (events) and the log (exchanges with a day), shifted."""
     ledger = os.path.join(work, "events.jsonl")
-    events, exchanges, n = [], [], 0
+    events, exchanges, n, base_day = [], [], 0, None
     for cap in sorted(glob.glob(os.path.join(FIX, "*.capture.jsonl"))):
         name = os.path.basename(cap)[:-len(".capture.jsonl")]
         exp = os.path.join(FIX, name + ".expect.jsonl")
@@ -81,7 +81,12 @@ def build(c, agent, work):
         if res.returncode:
             c.check("replay %s" % name, False, res.stderr.decode(errors="replace"))
             continue
-        shift = n % 2
+        # Fixtures recorded on another day are moved to the first one's
+        # (mkfixtures records with real time): the ledger spans 2 days.
+        day0 = log[0]["ts_ns"] // 1000 // DAY_US
+        if base_day is None:
+            base_day = day0
+        shift = base_day - day0 + n % 2
         n += 1
         for line in open(one, encoding="utf-8"):
             e = json.loads(line)

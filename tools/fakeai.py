@@ -15,7 +15,10 @@ A credential (Authorization, x-api-key, api-key, x-goog-api-key, ?key=) containi
 "invalid-key" is answered 401 in the provider's error shape before anything else,
 as the real APIs answer a bad key.
 Modes, by request header: X-Fake-Status, X-Fake-Fail-Times (+ X-Stainless-Retry-Count),
-X-Fake-Tokens, X-Fake-Events, X-Fake-Response-Model (fakeai_providers.py), and here:
+X-Fake-Script: 429,503,200 (+ X-Fake-Script-Key; a retry loop without retry headers: the
+n-th same request gets the n-th status, errors in the provider's shape with retry-after;
+logged as script_key and script_attempt), X-Fake-Tokens, X-Fake-Events,
+X-Fake-Response-Model (fakeai_providers.py), and here:
   X-Fake-Encoding: gzip|br|zstd|deflate|identity  (default: Accept-Encoding, non-stream
                    JSON only, preferring br, gzip, deflate, zstd)
   X-Fake-Chunked: 1          non-stream body chunked instead of Content-Length

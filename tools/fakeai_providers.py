@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 import struct
+import threading
 import time
 import urllib.parse
 import zlib
@@ -367,6 +368,10 @@ def record_view(line):
     exp = {k: line[k] for k in ("provider", "operation", "request_model", "stream",
                                 "status", "attempt")}
     exp["outcome"] = outcome(line["status"], line["aborted"])
+    if line.get("script_attempt") is not None:
+        # A client's retry loop without a retry header: the n-th time the
+        # same request came (what the agent infers as attempt n).
+        exp["script_attempt"] = line["script_attempt"]
     for k in ("response_model", "request_id"):
         if line.get(k) is not None:
             exp[k] = line[k]
@@ -524,6 +529,33 @@ def find_route(req):
     return None
 
 
+# X-Fake-Script: how many times each scripted request has been answered, by
+# key (X-Fake-Script-Key, else the request line and body): the server side of
+# a client retry loop that sends no retry header.
+_SCRIPT_LOCK = threading.Lock()
+_SCRIPT_SEEN = {}
+
+
+def script_step(req):
+    """(status, n, key) for a request with X-Fake-Script: "429,503,200"
+    answers the key's n-th request (0-based) with the n-th status, the last
+    one from then on. None without the header. Raises BadRequest."""
+    script = req.header("x-fake-script")
+    if script is None:
+        return None
+    steps = script.replace(" ", "").split(",")
+    if not all(is_uint(x) and (x == "200" or 400 <= int(x) <= 599) for x in steps):
+        raise BadRequest("bad X-Fake-Script: statuses 200 or 4xx/5xx, comma-separated")
+    key = req.header("x-fake-script-key")
+    if key is None:
+        key = hashlib.sha256(req.method.encode() + b" " + req.path.encode() + b"\n" +
+                             req.body).hexdigest()[:16]
+    with _SCRIPT_LOCK:
+        n = _SCRIPT_SEEN.get(key, 0)
+        _SCRIPT_SEEN[key] = n + 1
+    return int(steps[min(n, len(steps) - 1)]), n, key
+
+
 # A credential with this in it is refused with 401 in the provider's shape,
 # first, as the real APIs refuse a bad key (tokentap smoke's error path).
 BAD_KEY_MARK = "invalid-key"
@@ -537,6 +569,26 @@ def bad_credential(req):
 
 
 def route(req):
+    """The Reply for a fully read request (errors included)."""
+    reply = route_unscripted(req)
+    try:
+        step = script_step(req)
+    except BadRequest as e:
+        return error_reply(req, find_route(req), 400, str(e))
+    if step is None:
+        return reply
+    status, n, key = step
+    if status != 200 and reply.status < 400:
+        rt = find_route(req)
+        if rt and rt.request_model is None:
+            model = req.field("model")
+            rt.request_model = model if isinstance(model, str) else None
+        reply = error_reply(req, rt, status, "scripted %d (request %d of %s)" % (status, n, key))
+    reply.info.update(script_key=key, script_attempt=n)
+    return reply
+
+
+def route_unscripted(req):
     """The Reply for a fully read request (errors included)."""
     rt = find_route(req)
     if rt and rt.request_model is None and rt.operation != "audio":

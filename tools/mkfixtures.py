@@ -176,6 +176,17 @@ def specs():
     add("openai-chat-json-retry", "SDK retry: 429 (attempt 0) then 200 (attempt 1)", 2,
         sdk("openai", dict(OPENAI, defaultHeaders={"X-Fake-Fail-Times": "1"}),
             [{"api": chat, "params": chat_body("retry")}]))
+    # A retry loop without retry headers (python requests, the same body
+    # again): the agent infers attempts 0, 1, 2 from the body hash.
+    add("openai-chat-json-retry-inferred", "no-SDK retry loop: 429, 503, 200, same body", 3,
+        plan("py", [{"url": url(OAI, "/v1/chat/completions"), "json": chat_body("loop"),
+                     "headers": {"Authorization": "Bearer " + KEY,
+                                 "X-Fake-Script": "429,503,200"}}] * 3))
+    add("openai-chat-json-fallback", "fallback: 503 on gpt-4o-mini, same body to gpt-4o", 2,
+        plan("py", [{"url": url(OAI, "/v1/chat/completions"),
+                     "json": chat_body("fallback", model=m),
+                     "headers": {"Authorization": "Bearer " + KEY, "X-Fake-Script": st}}
+                    for m, st in (("gpt-4o-mini", "503"), ("gpt-4o", "200"))]))
     add("openai-chat-error-429", "429 rate_limit_exceeded with retry-after", 1,
         curl(url(OAI, "/v1/chat/completions"), chat_body("429"), ["X-Fake-Status: 429"]))
     add("openai-chat-error-500", "500 server_error, error body br-compressed", 1,

@@ -472,6 +472,14 @@ def curl_cases():
          429, ok),
         ("chat fail 2<2", oai, cc, j(chat) + h("X-Fake-Fail-Times: 2", "X-Stainless-Retry-Count: 2"),
          200, ok),
+        # A retry loop without retry headers: the same request 3 times.
+        ("script 1/3", oai, cc, j(chat) + h("X-Fake-Script: 429,503,200",
+                                            "X-Fake-Script-Key: loop"), 429, ok),
+        ("script 2/3", oai, cc, j(chat) + h("X-Fake-Script: 429,503,200",
+                                            "X-Fake-Script-Key: loop"), 503, ok),
+        ("script 3/3", oai, cc, j(chat) + h("X-Fake-Script: 429,503,200",
+                                            "X-Fake-Script-Key: loop"), 200, ok),
+        ("script bad", oai, cc, j(chat) + h("X-Fake-Script: 429,302"), 400, ok),
         ("chat 500", oai, cc, j(chat) + h("X-Fake-Status: 500"), 500, ok),
         ("chat body abort", oai, cc, j(chat) + h("X-Fake-Abort-After: 10"), 200, cut),
         ("chat keep-alive x2", oai, cc, j(chat) + ["https://%s:PORT%s" % (oai, cc)], 200, ok),
@@ -701,6 +709,10 @@ def unit_checks(exch):
     groq = [l for l in exch if l["provider"] == "groq" and l["stream"]]
     check(sorted(sorted(l["usage_sent"]) for l in groq) == [["chunk", "x_groq"], ["x_groq"]],
           "Groq usage carriers")
+    script = [l for l in chat if l.get("script_key") == "loop"]
+    check([(l["script_attempt"], l["status"]) for l in script] ==
+          [(0, 429), (1, 503), (2, 200)], "X-Fake-Script: %s" % script)
+    check(script[1]["error_type"] and script[0]["request_id"], "scripted errors in OpenAI's shape")
     retry = [l for l in chat if l["attempt"] is not None]
     check(sorted((l["attempt"], l["status"]) for l in retry) == [(0, 429), (2, 200)], "fail-times")
 

@@ -28,7 +28,7 @@ static const char *const hints[] = {
 static struct tt_config g_cfg;
 static struct tt_pricing g_prices;
 static struct tt_alloc g_alloc;
-static const char *g_keep[TT_DECL_ROLES + 1];
+static const char *g_keep[TT_ALLOC_KEEP_MAX];
 
 static void setup(void)
 {
@@ -54,7 +54,7 @@ static void setup(void)
 	g_alloc.rules = &g_cfg.owners;
 	g_alloc.prices = &g_prices;
 	g_alloc.declared = (const char (*)[TT_RULE_KEY_MAX])g_cfg.declared;
-	tt_alloc_keep_headers(g_alloc.declared, g_keep);
+	tt_alloc_keep_headers(&g_alloc, g_keep);
 }
 
 static int valid_utf8(const unsigned char *s, size_t n)

@@ -31,12 +31,16 @@ static void check_scan(const struct tt_reqscan *s, int ret)
 		abort();
 }
 
+static const uint8_t hash_key[TT_SIPHASH_KEY] = { 1, 2, 3 };
+
 static void scan(const uint8_t *data, size_t size, int pieces,
-		 struct tt_reqscan *s, int *ret)
+		 struct tt_reqscan *s, struct tt_siphash *h, int *ret)
 {
 	size_t at = 0;
 
 	tt_reqscan_init(s);
+	tt_siphash_init(h, hash_key);
+	s->hash = h;
 	while (at < size) {
 		/* Piece sizes 1..64 from the data itself, so the fuzzer
 		 * steers the split points. */
@@ -57,10 +61,15 @@ static void scan(const uint8_t *data, size_t size, int pieces,
 static void fuzz_reqscan(const uint8_t *data, size_t size)
 {
 	struct tt_reqscan whole, split;
+	struct tt_siphash hw, hs;
 	int ret_whole, ret_split;
 
-	scan(data, size, 0, &whole, &ret_whole);
-	scan(data, size, 1, &split, &ret_split);
+	scan(data, size, 0, &whole, &hw, &ret_whole);
+	scan(data, size, 1, &split, &hs, &ret_split);
+	/* The body hash (the model left out) does not depend on the split. */
+	if (whole.hash_ok != split.hash_ok ||
+	    (ret_whole == 0 && tt_siphash_final(&hw) != tt_siphash_final(&hs)))
+		abort();
 	if (ret_whole != ret_split ||
 	    memcmp(&whole.f, &split.f, sizeof(whole.f)) != 0 ||
 	    whole.model_truncated != split.model_truncated ||

@@ -56,7 +56,7 @@ static void setup(int with_prices)
 	fx.a.rules = &fx.rules;
 	fx.a.prices = with_prices ? &fx.prices : NULL;
 	fx.a.prices_path = "/etc/tokentap/prices.json";
-	fx.a.declared = (const char (*)[TT_RULE_KEY_MAX])fx.cfg.declared;
+	tt_alloc_use_config(&fx.a, &fx.cfg);
 
 	snprintf(fx.call.provider, sizeof(fx.call.provider), "openai");
 	snprintf(fx.call.operation, sizeof(fx.call.operation), "chat");
@@ -325,8 +325,9 @@ TT_TEST(uuid_and_keep_headers)
 {
 	uint8_t b[16];
 	char id[37];
-	const char *keep[TT_DECL_ROLES + 1];
+	const char *keep[TT_ALLOC_KEEP_MAX];
 	struct tt_config cfg;
+	struct tt_alloc a = { 0 };
 
 	memset(b, 0xff, sizeof(b));
 	tt_alloc_uuid(b, id);
@@ -336,10 +337,77 @@ TT_TEST(uuid_and_keep_headers)
 	TT_CHECK_EQ_STR(id, "00000000-0000-4000-8000-000000000000");
 	tt_config_defaults(&cfg);
 	cfg.declared[TT_DECL_PROJECT][0] = '\0';
-	tt_alloc_keep_headers((const char (*)[TT_RULE_KEY_MAX])cfg.declared, keep);
+	tt_alloc_use_config(&a, &cfg);
+	tt_alloc_keep_headers(&a, keep);
 	TT_CHECK_EQ_STR(keep[0], "X-Cost-Center");
 	TT_CHECK_EQ_STR(keep[1], "X-Environment");
 	TT_CHECK_EQ_STR(keep[2], "X-Team");
-	TT_CHECK(keep[3] == NULL);
+	TT_CHECK_EQ_STR(keep[3], "traceparent");
+	TT_CHECK(keep[4] == NULL);
+	/* Business headers and baggage keys once named. */
+	snprintf(cfg.declared[TT_DECL_TENANT], TT_RULE_KEY_MAX, "X-Tenant-ID");
+	snprintf(cfg.baggage[0], TT_BAGGAGE_KEY_MAX, "workflow");
+	cfg.n_baggage = 1;
+	tt_alloc_use_config(&a, &cfg);
+	tt_alloc_keep_headers(&a, keep);
+	TT_CHECK_EQ_STR(keep[3], "X-Tenant-ID");
+	TT_CHECK_EQ_STR(keep[4], "traceparent");
+	TT_CHECK_EQ_STR(keep[5], "baggage");
+	TT_CHECK(keep[6] == NULL);
 	tt_config_free(&cfg);
+}
+
+/* Business facts, trace context and baggage: recorded when allow-listed,
+ * usable in rules, missing ones flagged for the metrics; a header that
+ * is not allow-listed is never read. */
+TT_TEST(declared_business_trace_and_baggage)
+{
+	static const char rule[] =
+		"[{\"name\":\"acme\",\"match\":{\"header\":[\"X-Tenant-ID=acme\","
+		"\"baggage:tier=gold\"]},\"set\":{\"owner\":\"support\"}}]";
+	struct tt_event ev;
+	cJSON *o, *r = cJSON_Parse(rule);
+	char err[128];
+
+	setup(1);
+	tt_rules_free(&fx.rules);
+	TT_CHECK_EQ_INT(tt_rules_parse_owners(r, "owners", &fx.rules, err,
+					      sizeof(err)), 0);
+	cJSON_Delete(r);
+	snprintf(fx.cfg.declared[TT_DECL_TENANT], TT_RULE_KEY_MAX, "X-Tenant-ID");
+	snprintf(fx.cfg.declared[TT_DECL_UNIT_ID], TT_RULE_KEY_MAX, "X-Unit-ID");
+	snprintf(fx.cfg.declared[TT_DECL_WORKFLOW], TT_RULE_KEY_MAX, "X-Workflow");
+	snprintf(fx.cfg.baggage[0], TT_BAGGAGE_KEY_MAX, "tier");
+	fx.cfg.n_baggage = 1;
+	tt_alloc_use_config(&fx.a, &fx.cfg);
+	add_hdr("X-Tenant-ID", "acme");
+	add_hdr("X-Unit-ID", "case\x01-7");
+	add_hdr("X-User-ID", "not-allow-listed");
+	add_hdr("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+	add_hdr("baggage", "secret=s3,tier=gold");
+	o = event();
+	TT_CHECK_EQ_STR(str_at(o, "declared", "tenant"), "acme");
+	TT_CHECK_EQ_STR(str_at(o, "declared", "unit_id"), "case_-7");
+	TT_CHECK_EQ_STR(str_at(o, "declared", "user"), "(null)");
+	TT_CHECK_EQ_STR(str_at(o, "declared", "workflow"), "(null)");
+	TT_CHECK_EQ_STR(str_at(o, "declared", "trace_id"),
+			"4bf92f3577b34da6a3ce929d0e0e4736");
+	TT_CHECK_EQ_STR(str_at(o, "declared", "span_id"), "00f067aa0ba902b7");
+	TT_CHECK_EQ_STR(str_at(cJSON_GetObjectItem(o, "declared"), "baggage", "tier"),
+			"gold");
+	TT_CHECK(strstr(fx.line, "s3") == NULL);
+	TT_CHECK(strstr(fx.line, "not-allow-listed") == NULL);
+	TT_CHECK_EQ_STR(str_at(o, "owner", NULL), "support");
+	TT_CHECK_EQ_U64(fx.a.st.declared_replaced, 1);
+	cJSON_Delete(o);
+	/* Missing: the configured roles not sent; an invalid traceparent. */
+	fx.hdrs.n = 0;
+	add_hdr("traceparent", "00-zz");
+	tt_alloc_build(&fx.a, &fx.rec, &fx.pf, "id", &ev);
+	TT_CHECK(ev.declared_missing & (1u << TT_DECL_TENANT));
+	TT_CHECK(ev.declared_missing & (1u << TT_DECL_WORKFLOW));
+	TT_CHECK(ev.declared_missing & (1u << TT_DECL_TRACEPARENT));
+	TT_CHECK(!(ev.declared_missing & (1u << TT_DECL_USER))); /* off */
+	TT_CHECK_EQ_U64(fx.a.st.traceparent_invalid, 1);
+	teardown();
 }

@@ -353,6 +353,58 @@ TT_TEST(declared_headers_and_host)
 	tt_config_free(&cfg);
 }
 
+TT_TEST(declared_business_roles_baggage_retries)
+{
+	static const char text[] =
+		"{\"declared_headers\": {\"tenant\": \"X-Tenant-ID\","
+		" \"unit_id\": \"X-Unit-ID\", \"traceparent\": null,"
+		" \"baggage\": [\"tier\", \"ticket\"]},"
+		" \"retries\": {\"window_seconds\": 5, \"max_tracked\": 100}}";
+	static const struct {
+		const char *text, *err;
+	} bad[] = {
+		{ "{\"declared_headers\": {\"user\": \"Authorization\"}}",
+		  "declared_headers.user: Authorization cannot be recorded" },
+		{ "{\"declared_headers\": {\"tenant\": \"baggage\"}}",
+		  "declared_headers.tenant: baggage cannot be recorded" },
+		{ "{\"declared_headers\": {\"baggage\": [\"a\", \"a\"]}}",
+		  "declared_headers.baggage[1]: \"a\" twice" },
+		{ "{\"declared_headers\": {\"baggage\": \"a\"}}",
+		  "declared_headers.baggage: must be an array of keys" },
+		{ "{\"declared_headers\": {\"customer\": \"X-C\"}}", "customer" },
+		{ "{\"retries\": {\"window_seconds\": -1}}",
+		  "retries.window_seconds: must be an integer 0..3600 (0: off)" },
+		{ "{\"retries\": {\"max_tracked\": 0}}",
+		  "retries.max_tracked: must be an integer 1..1048576" },
+		{ "{\"retries\": {\"window\": 1}}", "window" },
+	};
+	char err[256] = "";
+
+	tt_config_defaults(&cfg);
+	TT_CHECK_EQ_STR(cfg.declared[TT_DECL_TENANT], ""); /* off by default */
+	TT_CHECK_EQ_STR(cfg.declared[TT_DECL_USER], "");
+	TT_CHECK_EQ_STR(cfg.declared[TT_DECL_TRACEPARENT], "traceparent");
+	TT_CHECK_EQ_INT((int)cfg.retry_window_s, 60);
+	TT_CHECK_EQ_INT(tt_config_parse(text, &cfg, err, sizeof(err)), 0);
+	TT_CHECK_EQ_STR(err, "");
+	TT_CHECK_EQ_STR(cfg.declared[TT_DECL_TENANT], "X-Tenant-ID");
+	TT_CHECK_EQ_STR(cfg.declared[TT_DECL_UNIT_ID], "X-Unit-ID");
+	TT_CHECK_EQ_STR(cfg.declared[TT_DECL_TRACEPARENT], "");
+	TT_CHECK_EQ_U64(cfg.n_baggage, 2);
+	TT_CHECK_EQ_STR(cfg.baggage[1], "ticket");
+	TT_CHECK_EQ_INT((int)cfg.retry_window_s, 5);
+	TT_CHECK_EQ_INT((int)cfg.retry_max_tracked, 100);
+	tt_config_free(&cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		tt_case("%s", bad[i].text);
+		tt_config_defaults(&cfg);
+		TT_CHECK_EQ_INT(tt_config_parse(bad[i].text, &cfg, err, sizeof(err)),
+				-EINVAL);
+		TT_CHECK(strstr(err, bad[i].err) != NULL);
+		tt_config_free(&cfg);
+	}
+}
+
 TT_TEST(metrics_listen)
 {
 	char err[256] = "";

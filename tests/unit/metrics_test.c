@@ -459,6 +459,34 @@ TT_TEST(call_metrics_unallocated_unpriced_unknown)
 	tt_metrics_free(m);
 }
 
+/* Configured declared headers a call did not send, per workload. */
+TT_TEST(call_metrics_declared_missing)
+{
+	struct tt_metrics *m = tt_metrics_new(0);
+	struct tt_call_metrics cm;
+	struct tt_call c;
+	struct tt_xrec rec;
+	struct booked res = { .allocated = 1, .owner = "payments" };
+	struct tt_event ev;
+	const char *k[] = { "payments", "unknown", "tenant", NULL };
+
+	TT_CHECK_EQ_INT(tt_call_metrics_init(&cm, m), 0);
+	fake_call(&c, &rec);
+	event_of(&rec, &res, &ev);
+	ev.declared_missing = 1u << TT_DECL_TENANT | 1u << TT_DECL_TRACEPARENT;
+	tt_call_metrics_observe(&cm, &ev);
+	tt_call_metrics_observe(&cm, &ev);
+	TT_CHECK_EQ_INT((int)tt_mfam_get(cm.declared_missing, k), 2);
+	k[2] = "traceparent";
+	TT_CHECK_EQ_INT((int)tt_mfam_get(cm.declared_missing, k), 2);
+	k[2] = "user"; /* not missing (off, or sent): no series */
+	TT_CHECK(isnan(tt_mfam_get(cm.declared_missing, k)));
+	render(m);
+	TT_CHECK(strstr(text, "tokentap_declared_missing_total{owner=\"payments\","
+			"application=\"unknown\",field=\"tenant\"} 2\n") != NULL);
+	tt_metrics_free(m);
+}
+
 TT_TEST(health_metrics_mirror_the_counters)
 {
 	struct tt_metrics *m = tt_metrics_new(0);

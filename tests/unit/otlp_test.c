@@ -129,7 +129,9 @@ static const char sample_record[] =
 	"{'key':'tokentap.cost.components.output',"
 	"'value':{'doubleValue':7.8e-06}},"
 	"{'key':'tokentap.cost.lacked',"
-	"'value':{'arrayValue':{'values':[]}}}]}";
+	"'value':{'arrayValue':{'values':[]}}},"
+	"{'key':'tokentap.attempt_source',"
+	"'value':{'stringValue':'inferred'}}]}";
 
 #define OBSERVED 1795000000000000000ull
 

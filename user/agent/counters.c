@@ -147,6 +147,8 @@ const struct tt_counter_field tt_counter_fields[] = {
 	TT_ALLOC_COUNTERS(ALLOC)
 #define PRICING(name, doc) FIELD(alloc.pricing, name, doc)
 	TT_PRICING_COUNTERS(PRICING)
+#define RETRY(name, doc) FIELD(alloc.retry, name, doc)
+	TT_RETRY_COUNTERS(RETRY)
 #define FACTS(name, doc) FIELD(facts, name, doc)
 	TT_PROCINFO_COUNTERS(FACTS)
 #define CGROUPS(name, doc) FIELD(cgroups, name, doc)
@@ -173,6 +175,7 @@ const struct tt_counter_field tt_counter_fields[] = {
 #undef ATTACH
 #undef ALLOC
 #undef PRICING
+#undef RETRY
 #undef FACTS
 #undef CGROUPS
 #undef LEDGER
@@ -312,6 +315,13 @@ const struct tt_counter_row tt_counter_rows[] = {
 	KEY("allocation", "unallocated", alloc.unallocated)
 	KEY("allocation", "environment_mismatch", alloc.env_mismatch)
 	ROW("allocation", "declared_truncated", DECLARED_TRUNC, NULL, alloc.declared_truncated)
+	KEY("allocation", "declared_replaced", alloc.declared_replaced)
+	KEY("allocation", "traceparent_invalid", alloc.traceparent_invalid)
+	KEY("allocation.retries", "calls", alloc.retry.calls)
+	KEY("allocation.retries", "unhashed", alloc.retry.unhashed)
+	KEY("allocation.retries", "retries", alloc.retry.retries)
+	KEY("allocation.retries", "fallbacks", alloc.retry.fallbacks)
+	KEY("allocation.retries", "evicted", alloc.retry.evicted)
 	ROW("allocation.pricing", "priced", PRICED, NULL, alloc.pricing.priced)
 	ROW("allocation.pricing", "unknown_model", UNPRICED, "unknown_model", alloc.pricing.unknown_model)
 	ROW("allocation.pricing", "no_usage", UNPRICED, "no_usage", alloc.pricing.no_usage)

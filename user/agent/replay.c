@@ -48,7 +48,8 @@ struct replay {
 	struct tt_config cfg;
 	struct tt_pricing prices;
 	struct tt_alloc alloc;
-	const char *keep_headers[TT_DECL_ROLES + 1];
+	const char *keep_headers[TT_ALLOC_KEEP_MAX];
+	uint8_t body_key[TT_SIPHASH_KEY];
 	uint64_t next_id;
 	struct tt_output out;
 	struct tt_pipeline *pipe;
@@ -351,8 +352,12 @@ static int setup(struct replay *r, const char *config_path, const char *events,
 	r->alloc.rules = &r->cfg.owners;
 	r->alloc.prices = r->cfg.prices_path[0] ? &r->prices : NULL;
 	r->alloc.prices_path = r->cfg.prices_path;
-	r->alloc.declared = (const char (*)[TT_RULE_KEY_MAX])r->cfg.declared;
-	tt_alloc_keep_headers(r->alloc.declared, r->keep_headers);
+	ret = tt_alloc_retry_setup(&r->alloc, &r->cfg, r->body_key);
+	if (ret) {
+		tt_err("replay: retry table: %s", strerror(-ret));
+		return ret;
+	}
+	tt_alloc_keep_headers(&r->alloc, r->keep_headers);
 	ret = tt_output_open(&r->out, events ? events : "-", events_max_bytes,
 			     events_keep);
 	if (ret) {
@@ -362,6 +367,7 @@ static int setup(struct replay *r, const char *config_path, const char *events,
 	pc.hosts = &r->cfg.hosts;
 	pc.alloc = &r->alloc;
 	pc.keep_headers = r->keep_headers;
+	pc.body_key = r->body_key;
 	pc.max_connections = REPLAY_CONNS_MAX;
 	r->pipe = tt_pipeline_new(&pc, &replay_ops, r);
 	if (!r->pipe)
@@ -423,6 +429,7 @@ out:
 	if (f && f != stdin)
 		fclose(f);
 	tt_pipeline_free(r->pipe);
+	tt_retry_free(r->alloc.retry);
 	tt_output_close(&r->out);
 	free(line);
 	tt_config_free(&r->cfg);

@@ -46,7 +46,9 @@ struct agent {
 	struct tt_alloc alloc;  /* owners, environments, prices */
 	struct tt_cgroups *cgroups;
 	struct tt_procs *procs;
-	const char *keep_headers[TT_DECL_ROLES + 1];
+	const char *keep_headers[TT_ALLOC_KEEP_MAX];
+	/* The request body hash key: drawn at start, never written. */
+	uint8_t body_key[TT_SIPHASH_KEY];
 	char hostname[256];
 	int64_t mono_to_real_ns; /* add to bpf_ktime_get_ns() for wall time */
 	struct tt_loop_stats st;
@@ -331,8 +333,12 @@ static int setup_alloc(struct agent *a)
 	a->alloc.rules = &a->cfg.owners;
 	a->alloc.prices = c->prices_path[0] ? &a->prices : NULL;
 	a->alloc.prices_path = c->prices_path;
-	a->alloc.declared = (const char (*)[TT_RULE_KEY_MAX])a->cfg.declared;
-	tt_alloc_keep_headers(a->alloc.declared, a->keep_headers);
+	err = tt_alloc_retry_setup(&a->alloc, c, a->body_key);
+	if (err) {
+		tt_err("retry table: %s", strerror(-err));
+		return err;
+	}
+	tt_alloc_keep_headers(&a->alloc, a->keep_headers);
 	err = tt_cgroups_new(c->cgroup_root[0] ? c->cgroup_root : NULL,
 			     c->pods_log_dir, &a->cgroups);
 	if (err)
@@ -498,6 +504,7 @@ static int setup_pipeline(struct agent *a)
 		.hosts = &a->cfg.hosts,
 		.alloc = &a->alloc,
 		.keep_headers = a->keep_headers,
+		.body_key = a->body_key,
 		.max_connections = a->cfg.capture.max_connections,
 		.digests = a->opts->stream_digest,
 		.connection_records = a->opts->connection_records,
@@ -620,7 +627,8 @@ static void reload(struct agent *a)
 	tt_pricing_free(&a->prices);
 	a->prices = prices;
 	a->alloc.prices = a->cfg.prices_path[0] ? &a->prices : NULL;
-	tt_alloc_keep_headers(a->alloc.declared, a->keep_headers);
+	tt_alloc_use_config(&a->alloc, &a->cfg);
+	tt_alloc_keep_headers(&a->alloc, a->keep_headers);
 	if (tt_capture_load_sni_rules(&a->cap, &a->cfg.hosts))
 		tt_warn("reload: server-name rules not reloaded in the kernel");
 	publish_prices(a);
@@ -712,6 +720,7 @@ int tt_run(const struct tt_run_opts *opts)
 	tt_output_close(&a->out);
 	tt_pipeline_free(a->pipe);
 	tt_procs_free(a->procs);
+	tt_retry_free(a->alloc.retry);
 	tt_cgroups_free(a->cgroups);
 	tt_config_free(&a->cfg);
 	tt_pricing_free(&a->prices);

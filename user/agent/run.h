@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include "config/config.h"
 #include "pricing/pricing.h"
+#include "alloc/event.h"
+#include "util/siphash.h"
 
 #include <stddef.h>
 
@@ -47,6 +49,11 @@ int tt_probe_floor(const char *binary, const char *symbol, double seconds,
  * it names or, when it names none, the shipped default table if found:
  * 0, or an error with a message naming the file and field in err. cfg
  * must hold the defaults. */
+/* The retry table of a (config "retries") and a fresh random body hash
+ * key; then tt_alloc_use_config(). 0, -EIO (no randomness), -ENOMEM. */
+int tt_alloc_retry_setup(struct tt_alloc *a, const struct tt_config *cfg,
+			 uint8_t key[TT_SIPHASH_KEY]);
+
 int tt_settings_load(const char *path, struct tt_config *cfg,
 		     struct tt_pricing *prices, char *err, size_t errlen);
 /* Days from the table's snapshot_date to now_s (Unix seconds): 0, or

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include "util/log.h"
@@ -145,4 +146,18 @@ int tt_check_config(const char *path)
 	tt_pricing_free(&prices);
 	tt_config_free(&cfg);
 	return ret;
+}
+
+int tt_alloc_retry_setup(struct tt_alloc *a, const struct tt_config *cfg,
+			 uint8_t key[TT_SIPHASH_KEY])
+{
+	/* The key makes body hashes useless to anyone without it (no
+	 * guessing prompts from them): random, never written anywhere. */
+	if (getrandom(key, TT_SIPHASH_KEY, 0) != TT_SIPHASH_KEY)
+		return -EIO;
+	a->retry = tt_retry_new(cfg->retry_max_tracked, 0);
+	if (!a->retry)
+		return -ENOMEM;
+	tt_alloc_use_config(a, cfg);
+	return 0;
 }

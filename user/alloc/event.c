@@ -20,44 +20,95 @@ static const struct {
 	{ "X-Goog-User-Project", "provider_project" },
 };
 #define N_PROVIDER_HDRS (sizeof(provider_hdrs) / sizeof(provider_hdrs[0]))
-#define N_DECLARED (TT_DECL_ROLES + N_PROVIDER_HDRS)
+#define N_DECLARED (TT_DECL_VALUE_ROLES + N_PROVIDER_HDRS)
 _Static_assert(N_DECLARED == sizeof(((struct tt_event *)0)->declared_val) /
 				     sizeof(((struct tt_event *)0)->declared_val[0]),
 	       "tt_event.declared_val holds every declared value");
+#define BAGGAGE_FACT_MAX (sizeof("baggage:") + TT_BAGGAGE_KEY_MAX)
 
-/* The declared headers as facts for the rules. */
+/* The declared values as facts for the rules: header name = value, and
+ * "baggage:<key>" = value. */
 struct declared {
-	struct tt_kv kv[N_DECLARED];
+	struct tt_kv kv[N_DECLARED + TT_BAGGAGE_KEYS_MAX];
 	size_t n;
+	char bag_key[TT_BAGGAGE_KEYS_MAX][BAGGAGE_FACT_MAX];
 };
+
+static void count_clean(struct tt_alloc *a, int truncated, int replaced)
+{
+	a->st.declared_truncated += truncated != 0;
+	a->st.declared_replaced += replaced != 0;
+}
 
 static void take_header(struct tt_alloc *a, const struct tt_hdrs *hs,
 			const char *name, char *out, size_t cap)
 {
 	size_t len;
 	const char *v = hs ? tt_hdrs_get(hs, name, &len) : NULL;
+	int truncated = 0, replaced = 0;
 
 	out[0] = '\0';
 	if (!v || !len)
 		return;
-	if (len >= cap) {
-		a->st.declared_truncated++;
-		len = cap - 1;
-	}
-	memcpy(out, v, len);
-	out[len] = '\0';
+	tt_declared_clean(v, len, out, cap, &truncated, &replaced);
+	count_clean(a, truncated, replaced);
 }
 
-/* Values by role, then provider header, into val ("" when not sent). */
-static void gather_declared(struct tt_alloc *a, const struct tt_hdrs *hs,
-			    char (*val)[TT_DECLARED_VALUE_MAX],
-			    struct declared *d)
+/* W3C trace context: the ids, or nothing when absent or malformed. */
+static void take_traceparent(struct tt_alloc *a, const struct tt_hdrs *hs,
+			     struct tt_event *ev)
 {
+	const char *name = a->declared ? a->declared[TT_DECL_TRACEPARENT] : "";
+	const char *v;
+	size_t len;
+
+	ev->trace_buf[0] = ev->span_buf[0] = '\0';
+	if (!name[0])
+		return;
+	v = hs ? tt_hdrs_get(hs, name, &len) : NULL;
+	if (v && tt_traceparent_parse(v, len, ev->trace_buf, ev->span_buf))
+		a->st.traceparent_invalid++;
+	if (!ev->trace_buf[0])
+		ev->declared_missing |= 1u << TT_DECL_TRACEPARENT;
+}
+
+/* Allow-listed baggage members, in the configured order. */
+static void take_baggage(struct tt_alloc *a, const struct tt_hdrs *hs,
+			 struct tt_event *ev, struct declared *d)
+{
+	size_t len, n = 0;
+	const char *v = hs && a->n_baggage ? tt_hdrs_get(hs, "baggage", &len)
+					   : NULL;
+
+	for (size_t i = 0; v && i < a->n_baggage && i < TT_BAGGAGE_KEYS_MAX; i++) {
+		int truncated = 0, replaced = 0;
+
+		if (tt_baggage_get(v, len, a->baggage[i], ev->bag_val[n],
+				   TT_DECLARED_VALUE_MAX, &truncated,
+				   &replaced) <= 0)
+			continue;
+		count_clean(a, truncated, replaced);
+		ev->bag_kv[n] = (struct tt_kv){ a->baggage[i], ev->bag_val[n] };
+		snprintf(d->bag_key[n], BAGGAGE_FACT_MAX, "baggage:%s",
+			 a->baggage[i]);
+		d->kv[d->n++] = (struct tt_kv){ d->bag_key[n], ev->bag_val[n] };
+		n++;
+	}
+	ev->baggage = (struct tt_kvs){ ev->bag_kv, n };
+}
+
+/* Values by role, then provider header, into ev->declared_val ("" when
+ * not sent); then traceparent and baggage. */
+static void gather_declared(struct tt_alloc *a, const struct tt_hdrs *hs,
+			    struct tt_event *ev, struct declared *d)
+{
+	char (*val)[TT_DECLARED_VALUE_MAX] = ev->declared_val;
+
 	d->n = 0;
 	for (size_t i = 0; i < N_DECLARED; i++) {
-		const char *name = i < TT_DECL_ROLES
+		const char *name = i < TT_DECL_VALUE_ROLES
 					   ? (a->declared ? a->declared[i] : "")
-					   : provider_hdrs[i - TT_DECL_ROLES].name;
+					   : provider_hdrs[i - TT_DECL_VALUE_ROLES].name;
 
 		val[i][0] = '\0';
 		if (!name[0])
@@ -65,7 +116,11 @@ static void gather_declared(struct tt_alloc *a, const struct tt_hdrs *hs,
 		take_header(a, hs, name, val[i], TT_DECLARED_VALUE_MAX);
 		if (val[i][0])
 			d->kv[d->n++] = (struct tt_kv){ name, val[i] };
+		else if (i < TT_DECL_VALUE_ROLES)
+			ev->declared_missing |= 1u << i;
 	}
+	take_traceparent(a, hs, ev);
+	take_baggage(a, hs, ev, d);
 }
 
 void tt_alloc_uuid(const uint8_t b[16], char out[37])
@@ -86,14 +141,24 @@ void tt_alloc_uuid(const uint8_t b[16], char out[37])
 	out[o] = '\0';
 }
 
-void tt_alloc_keep_headers(const char (*declared)[TT_RULE_KEY_MAX],
-			   const char *out[TT_DECL_ROLES + 1])
+void tt_alloc_use_config(struct tt_alloc *a, const struct tt_config *cfg)
+{
+	a->declared = (const char (*)[TT_RULE_KEY_MAX])cfg->declared;
+	a->baggage = (const char (*)[TT_BAGGAGE_KEY_MAX])cfg->baggage;
+	a->n_baggage = cfg->n_baggage;
+	tt_retry_set_window(a->retry, (uint64_t)cfg->retry_window_s * 1000000000ull);
+}
+
+void tt_alloc_keep_headers(const struct tt_alloc *a,
+			   const char *out[TT_ALLOC_KEEP_MAX])
 {
 	size_t n = 0;
 
 	for (int r = 0; r < TT_DECL_ROLES; r++)
-		if (declared && declared[r][0])
-			out[n++] = declared[r];
+		if (a->declared && a->declared[r][0])
+			out[n++] = a->declared[r];
+	if (a->n_baggage)
+		out[n++] = "baggage";
 	out[n] = NULL;
 }
 
@@ -193,7 +258,6 @@ static void build_call(struct tt_event *ev, const struct tt_xrec *rec)
 	ev->response_id = c->response_id;
 	ev->finish_reason = c->finish_reason;
 	ev->service_tier = c->service_tier;
-	ev->attempt = c->attempt;
 	ev->user_agent = c->user_agent;
 	ev->sdk_lang = c->sdk_lang;
 	ev->sdk_version = c->sdk_version;
@@ -232,13 +296,38 @@ static void build_call(struct tt_event *ev, const struct tt_xrec *rec)
 static void build_declared(struct tt_event *ev)
 {
 	char (*val)[TT_DECLARED_VALUE_MAX] = ev->declared_val;
+	const int p = TT_DECL_VALUE_ROLES; /* the provider headers' first */
 
-	for (int r = 0; r < TT_DECL_ROLES; r++)
+	for (int r = 0; r < TT_DECL_VALUE_ROLES; r++)
 		ev->declared[r] = val[r];
-	ev->provider_organization = val[TT_DECL_ROLES];
+	ev->provider_organization = val[p];
 	/* Two provider headers share "provider_project": the first sent. */
-	ev->provider_project = val[TT_DECL_ROLES + 1][0] ? val[TT_DECL_ROLES + 1]
-							 : val[TT_DECL_ROLES + 2];
+	ev->provider_project = val[p + 1][0] ? val[p + 1] : val[p + 2];
+	ev->trace_id = ev->trace_buf;
+	ev->span_id = ev->span_buf;
+}
+
+/* The attempt: the client's retry header, else what the retry table
+ * infers from the body hash (retry/retry.h); and the failed call this
+ * one repeats or replaces. */
+static void build_attempt(struct tt_alloc *a, struct tt_event *ev,
+			  const struct tt_xrec *rec)
+{
+	const struct tt_call *c = rec->call;
+	struct tt_retry_call rc = {
+		.pid = (uint32_t)ev->pid, .provider = c->provider,
+		.operation = c->operation, .model = c->request_model,
+		.has_body_hash = rec->has_body_hash && !rec->dark,
+		.body_hash = rec->body_hash, .start_ns = rec->start_ns,
+		.end_ns = rec->end_ns, .failed = c->outcome != TT_OUT_SUCCESS,
+		.header_attempt = c->attempt, .event_id = ev->event_id,
+	};
+
+	tt_retry_observe(a->retry, &rc, &ev->retry, &a->st.retry);
+	ev->attempt = ev->retry.attempt;
+	ev->attempt_source = ev->retry.source;
+	ev->retry_of = ev->retry.retry_of;
+	ev->fallback_of = ev->retry.fallback_of;
 }
 
 /* The cost as every sink books it: an estimate, 1.3199999999999999e-05
@@ -318,7 +407,7 @@ void tt_alloc_build(struct tt_alloc *a, const struct tt_xrec *rec,
 	/* Only the members the table reads are reset: the storage is
 	 * written before it is pointed at. */
 	memset(ev, 0, offsetof(struct tt_event, own));
-	gather_declared(a, rec->req_hdrs, ev->declared_val, &d);
+	gather_declared(a, rec->req_hdrs, ev, &d);
 	tt_alloc_process_facts(pf, &f);
 	f.headers = d.kv;
 	f.n_headers = d.n;
@@ -338,6 +427,7 @@ void tt_alloc_build(struct tt_alloc *a, const struct tt_xrec *rec,
 	build_owner(ev);
 	build_call(ev, rec);
 	build_declared(ev);
+	build_attempt(a, ev, rec);
 	build_cost(a, ev, rec);
 }
 

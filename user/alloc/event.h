@@ -20,6 +20,8 @@
 #include "pricing/pricing.h"
 #include "owner/rules.h"
 #include "owner/workload.h"
+#include "alloc/declared.h"
+#include "retry/retry.h"
 #include "exchange/exchange.h"
 #include "provider/call.h"
 #include "util/counters.h"
@@ -55,11 +57,14 @@ struct tt_proc_facts {
 	X(unallocated, "events no owner rule matched")                         \
 	X(env_mismatch, "declared and workload environments differ")           \
 	X(declared_truncated, "declared header values cut to their cap")       \
+	X(declared_replaced, "declared values with bytes replaced by _")       \
+	X(traceparent_invalid, "traceparent headers not W3C trace context")    \
 	X(no_price_table, "calls left unpriced: no table loaded")
 
 struct tt_alloc_stats {
 	TT_ALLOC_COUNTERS(TT_COUNTER_FIELD)
 	struct tt_pricing_stats pricing;
+	struct tt_retry_stats retry;
 };
 
 /* Shared, read-only context of every event (stats excepted). */
@@ -70,8 +75,16 @@ struct tt_alloc {
 	const char *prices_path;            /* the table's file, for the event */
 	/* Allocation header names by role (enum tt_decl_role), "" = off. */
 	const char (*declared)[TT_RULE_KEY_MAX];
+	/* W3C baggage keys recorded (declared_headers.baggage). */
+	const char (*baggage)[TT_BAGGAGE_KEY_MAX];
+	size_t n_baggage;
+	/* Inferred retries and fallbacks; NULL: the retry header only. */
+	struct tt_retry *retry;
 	struct tt_alloc_stats st;
 };
+
+/* Request headers an event may need: the roles' and "baggage". */
+#define TT_ALLOC_KEEP_MAX (TT_DECL_ROLES + 2)
 
 /* A list of strings (allocation.sources). */
 struct tt_strs {
@@ -138,7 +151,9 @@ struct tt_event {
 	int64_t status_code;        /* < 0: no response */
 	const char *outcome, *error_type, *provider_request_id, *response_id;
 	const char *finish_reason, *service_tier;
-	int64_t attempt;            /* < 0: not sent */
+	int64_t attempt;            /* < 0: unknown */
+	const char *attempt_source; /* "header", "inferred" */
+	const char *retry_of, *fallback_of; /* event ids */
 	const char *user_agent, *sdk_lang, *sdk_version, *runtime;
 	const char *runtime_version;
 	struct tt_usage usage;      /* counts < 0: not reported */
@@ -148,8 +163,13 @@ struct tt_event {
 	int has_api_key;
 	const char *key_fingerprint, *key_hint, *key_source;
 	/* declared: by role (enum tt_decl_role), then provider headers */
-	const char *declared[TT_DECL_ROLES];
+	const char *declared[TT_DECL_VALUE_ROLES];
 	const char *provider_organization, *provider_project;
+	const char *trace_id, *span_id;
+	struct tt_kvs baggage;
+	/* Not a field: bit r set when role r's header is configured and was
+	 * not sent (traceparent: or was invalid). */
+	uint32_t declared_missing;
 	/* cost */
 	double cost_amount;         /* as the ledger shows it; NaN: unpriced */
 	const char *currency, *pricing_source, *pricing_table;
@@ -183,14 +203,19 @@ struct tt_event {
 	const char *sources[TT_RULE_CONDS_MAX];
 	const char *lacked[TT_COST_LACKED_MAX];
 	struct tt_kv tag_kv[TT_RULE_TAGS_MAX];
-	char declared_val[TT_DECL_ROLES + 3][TT_DECLARED_VALUE_MAX];
+	char declared_val[TT_DECL_VALUE_ROLES + 3][TT_DECLARED_VALUE_MAX];
+	char trace_buf[TT_TRACE_ID_HEX], span_buf[TT_SPAN_ID_HEX];
+	struct tt_kv bag_kv[TT_BAGGAGE_KEYS_MAX];
+	char bag_val[TT_BAGGAGE_KEYS_MAX][TT_DECLARED_VALUE_MAX];
+	struct tt_retry_result retry;
 	char peer_buf[48]; /* conn_peer_address */
 };
 
 /* Resolves the event of one exchange: owner rules, environment check,
- * declared headers, cost. event_id: a UUID string from the caller (it
- * must outlive *ev). Counts pricing, no_price_table and
- * declared_truncated in a->st. */
+ * declared headers, attempt (a->retry learns the call: the next call's
+ * attempt depends on it), cost. event_id: a UUID string from the caller
+ * (it must outlive *ev). Counts pricing, retries, no_price_table and the
+ * declared values' truncations in a->st. */
 void tt_alloc_build(struct tt_alloc *a, const struct tt_xrec *rec,
 		    const struct tt_proc_facts *pf, const char *event_id,
 		    struct tt_event *ev);
@@ -203,6 +228,11 @@ long tt_event_json(const struct tt_event *ev, char *buf, size_t cap);
  * events, allocated, unallocated, env_mismatch, or too_big. */
 long tt_alloc_json(struct tt_alloc *a, const struct tt_event *ev, char *buf,
 		   size_t cap);
+
+/* Points a at cfg's declared headers and baggage keys and sets the retry
+ * window (a->retry is the caller's: tt_retry_new). Again after a reload
+ * (cfg swapped in place). */
+void tt_alloc_use_config(struct tt_alloc *a, const struct tt_config *cfg);
 
 /* tt_alloc_build() then tt_alloc_json(): the line of one exchange. */
 long tt_alloc_event(struct tt_alloc *a, const struct tt_xrec *rec,
@@ -218,9 +248,10 @@ void tt_alloc_process_facts(const struct tt_proc_facts *pf, struct tt_facts *f);
 void tt_alloc_uuid(const uint8_t b[16], char out[37]);
 
 /* The request header names the exchange pipeline must keep for the
- * events: the configured allocation headers, NULL-terminated, pointing
- * into declared (which must outlive the list). */
-void tt_alloc_keep_headers(const char (*declared)[TT_RULE_KEY_MAX],
-			   const char *out[TT_DECL_ROLES + 1]);
+ * events: the configured declared headers (and "baggage" when keys are
+ * allow-listed), NULL-terminated, pointing into a->declared (which must
+ * outlive the list). */
+void tt_alloc_keep_headers(const struct tt_alloc *a,
+			   const char *out[TT_ALLOC_KEEP_MAX]);
 
 #endif

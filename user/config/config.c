@@ -5,23 +5,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "util/cfgjson.h"
 #include "config/config.h"
 
 #define CONFIG_FILE_MAX (4u << 20)
 
 
-static const char *const decl_roles[TT_DECL_ROLES] = {
+static const char *const decl_roles[TT_DECL_ROLES + 1] = {
 	[TT_DECL_COST_CENTER] = TT_DECL_NAME_COST_CENTER,
 	[TT_DECL_ENVIRONMENT] = TT_DECL_NAME_ENVIRONMENT,
 	[TT_DECL_PROJECT] = TT_DECL_NAME_PROJECT,
 	[TT_DECL_TEAM] = TT_DECL_NAME_TEAM,
+	[TT_DECL_UNIT_TYPE] = "unit_type",
+	[TT_DECL_UNIT_ID] = "unit_id",
+	[TT_DECL_UNIT_OUTCOME] = "unit_outcome",
+	[TT_DECL_WORKFLOW] = "workflow",
+	[TT_DECL_TENANT] = "tenant",
+	[TT_DECL_USER] = "user",
+	[TT_DECL_TRACEPARENT] = "traceparent",
+	[TT_DECL_ROLES] = NULL, /* the end, for tt_cfg_check_keys */
 };
+/* Business facts are off until named: they may identify a person. */
 static const char *const decl_defaults[TT_DECL_ROLES] = {
 	[TT_DECL_COST_CENTER] = "X-Cost-Center",
 	[TT_DECL_ENVIRONMENT] = TT_ENV_HEADER_DEFAULT,
 	[TT_DECL_PROJECT] = "X-Project-ID",
 	[TT_DECL_TEAM] = "X-Team",
+	[TT_DECL_TRACEPARENT] = "traceparent",
 };
 
 const char *tt_decl_role_name(int role)
@@ -37,7 +48,9 @@ void tt_config_defaults(struct tt_config *cfg)
 	tt_environ_allow_default(&cfg->env_allow);
 	for (int r = 0; r < TT_DECL_ROLES; r++)
 		snprintf(cfg->declared[r], sizeof(cfg->declared[r]), "%s",
-			 decl_defaults[r]);
+			 decl_defaults[r] ? decl_defaults[r] : "");
+	cfg->retry_window_s = 60;
+	cfg->retry_max_tracked = 4096;
 	snprintf(cfg->owners.env_header, sizeof(cfg->owners.env_header), "%s",
 		 decl_defaults[TT_DECL_ENVIRONMENT]);
 	snprintf(cfg->pods_log_dir, sizeof(cfg->pods_log_dir), "/var/log/pods");
@@ -58,15 +71,55 @@ static int is_header_name(const char *s)
 	return 1;
 }
 
+/* W3C Baggage keys: RFC 9110 tokens, distinct. */
+static int parse_baggage(const cJSON *arr, struct tt_config *cfg, char *err,
+			 size_t errlen)
+{
+	const cJSON *it;
+
+	cfg->n_baggage = 0;
+	if (!cJSON_IsArray(arr))
+		return tt_cfg_fail(err, errlen,
+				   "declared_headers.baggage: must be an array of keys");
+	cJSON_ArrayForEach(it, arr) {
+		size_t i = cfg->n_baggage;
+
+		if (!cJSON_IsString(it) || !is_header_name(it->valuestring))
+			return tt_cfg_fail(err, errlen,
+					   "declared_headers.baggage[%zu]: must be a baggage key",
+					   i);
+		if (strlen(it->valuestring) >= TT_BAGGAGE_KEY_MAX)
+			return tt_cfg_fail(err, errlen,
+					   "declared_headers.baggage[%zu]: longer than %d bytes",
+					   i, TT_BAGGAGE_KEY_MAX - 1);
+		if (i == TT_BAGGAGE_KEYS_MAX)
+			return tt_cfg_fail(err, errlen,
+					   "declared_headers.baggage: more than %d keys",
+					   TT_BAGGAGE_KEYS_MAX);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(cfg->baggage[j], it->valuestring))
+				return tt_cfg_fail(err, errlen,
+						   "declared_headers.baggage[%zu]: \"%s\" twice",
+						   i, it->valuestring);
+		snprintf(cfg->baggage[i], TT_BAGGAGE_KEY_MAX, "%s", it->valuestring);
+		cfg->n_baggage++;
+	}
+	return 0;
+}
+
 static int parse_declared(const cJSON *obj, struct tt_config *cfg, char *err,
 			  size_t errlen)
 {
-	static const char *const keys[] = { "cost_center", "environment",
-					    "project_id", "team", NULL };
+	const char *keys[TT_DECL_ROLES + 2];
+	const cJSON *bag;
 	int ret;
 
 	if (!cJSON_IsObject(obj))
 		return tt_cfg_fail(err, errlen, "declared_headers: must be an object");
+	for (int r = 0; r < TT_DECL_ROLES; r++)
+		keys[r] = decl_roles[r];
+	keys[TT_DECL_ROLES] = "baggage";
+	keys[TT_DECL_ROLES + 1] = NULL;
 	ret = tt_cfg_check_keys(obj, "declared_headers", keys, err, errlen);
 	if (ret)
 		return ret;
@@ -87,14 +140,64 @@ static int parse_declared(const cJSON *obj, struct tt_config *cfg, char *err,
 			return tt_cfg_fail(err, errlen,
 					   "declared_headers.%s: longer than %zu bytes",
 					   decl_roles[r], sizeof(cfg->declared[r]) - 1);
+		/* Never a credential, nor the header that carries baggage. */
+		if (!strcasecmp(v->valuestring, "authorization") ||
+		    !strcasecmp(v->valuestring, "proxy-authorization") ||
+		    !strcasecmp(v->valuestring, "x-api-key") ||
+		    !strcasecmp(v->valuestring, "api-key") ||
+		    !strcasecmp(v->valuestring, "x-goog-api-key") ||
+		    !strcasecmp(v->valuestring, "cookie") ||
+		    !strcasecmp(v->valuestring, "baggage"))
+			return tt_cfg_fail(err, errlen,
+					   "declared_headers.%s: %s cannot be recorded",
+					   decl_roles[r], v->valuestring);
 		snprintf(cfg->declared[r], sizeof(cfg->declared[r]), "%s",
 			 v->valuestring);
 	}
+	bag = cJSON_GetObjectItemCaseSensitive(obj, "baggage");
+	if (bag && (ret = parse_baggage(bag, cfg, err, errlen)))
+		return ret;
 	/* The environment check reads the same header. Turned off, it gets
 	 * a name no header can have (rules.c reads "" as the default). */
 	snprintf(cfg->owners.env_header, sizeof(cfg->owners.env_header), "%s",
 		 cfg->declared[TT_DECL_ENVIRONMENT][0]
 			 ? cfg->declared[TT_DECL_ENVIRONMENT] : " ");
+	return 0;
+}
+
+static int parse_retries(const cJSON *obj, struct tt_config *cfg, char *err,
+			 size_t errlen)
+{
+	static const char *const keys[] = { "window_seconds", "max_tracked",
+					    NULL };
+	const cJSON *v;
+	int ret;
+
+	if (!cJSON_IsObject(obj))
+		return tt_cfg_fail(err, errlen, "retries: must be an object");
+	ret = tt_cfg_check_keys(obj, "retries", keys, err, errlen);
+	if (ret)
+		return ret;
+	v = cJSON_GetObjectItemCaseSensitive(obj, "window_seconds");
+	if (v) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+		    v->valuedouble > TT_RETRY_WINDOW_MAX_S ||
+		    v->valuedouble != (double)(unsigned)v->valuedouble)
+			return tt_cfg_fail(err, errlen,
+					   "retries.window_seconds: must be an integer 0..%d (0: off)",
+					   TT_RETRY_WINDOW_MAX_S);
+		cfg->retry_window_s = (unsigned)v->valuedouble;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(obj, "max_tracked");
+	if (v) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < 1 ||
+		    v->valuedouble > (double)(1u << 20) ||
+		    v->valuedouble != (double)(unsigned)v->valuedouble)
+			return tt_cfg_fail(err, errlen,
+					   "retries.max_tracked: must be an integer 1..%u",
+					   1u << 20);
+		cfg->retry_max_tracked = (unsigned)v->valuedouble;
+	}
 	return 0;
 }
 
@@ -244,7 +347,7 @@ int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 	static const char *const keys[] = {
 		"version", "endpoints", "capture", "owners", "key_environments",
 		"environment_variables", "pricing", "declared_headers", "host",
-		"metrics", "otlp", "budgets", NULL,
+		"metrics", "otlp", "budgets", "retries", NULL,
 	};
 	/* Whole text: a second object after the first is not silently dropped. */
 	cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
@@ -294,6 +397,9 @@ int tt_config_parse(const char *text, struct tt_config *cfg, char *err,
 		goto out;
 	v = cJSON_GetObjectItemCaseSensitive(root, "host");
 	if (v && (ret = parse_host(v, cfg, err, errlen)))
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(root, "retries");
+	if (v && (ret = parse_retries(v, cfg, err, errlen)))
 		goto out;
 	v = cJSON_GetObjectItemCaseSensitive(root, "metrics");
 	if (v && (ret = parse_metrics(v, cfg, err, errlen)))

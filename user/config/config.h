@@ -15,21 +15,42 @@
 #include "config/listen.h"
 #include "budget/budget.h"
 
-/* Allocation headers an application may send ("declared_headers"), by
- * role; the names are configurable, "" turns one off. */
+/* Headers an application may send to declare facts about a call
+ * ("declared_headers"), by role; the names are configurable, "" turns one
+ * off. The first four allocate (defaults X-Cost-Center, X-Environment,
+ * X-Project-ID, X-Team); the business facts are off until the operator
+ * names their header (they may name a user or a tenant); traceparent is
+ * W3C Trace Context (default "traceparent"): its trace and span ids, not
+ * its text, are recorded. */
 enum tt_decl_role {
 	TT_DECL_COST_CENTER = 0, /* X-Cost-Center */
 	TT_DECL_ENVIRONMENT,     /* X-Environment */
 	TT_DECL_PROJECT,         /* X-Project-ID */
 	TT_DECL_TEAM,            /* X-Team */
+	TT_DECL_UNIT_TYPE,       /* the business unit of work: its kind, */
+	TT_DECL_UNIT_ID,         /* its id */
+	TT_DECL_UNIT_OUTCOME,    /* and how it ended (resolved, ...) */
+	TT_DECL_WORKFLOW,
+	TT_DECL_TENANT,
+	TT_DECL_USER,
+	TT_DECL_TRACEPARENT,     /* parsed: trace id and span id */
 	TT_DECL_ROLES,
 };
+/* Roles recorded as their value (all but traceparent). */
+#define TT_DECL_VALUE_ROLES TT_DECL_TRACEPARENT
 
 /* The roles' names: configuration keys and the ledger's "declared" members. */
 #define TT_DECL_NAME_COST_CENTER "cost_center"
 #define TT_DECL_NAME_ENVIRONMENT "environment"
 #define TT_DECL_NAME_PROJECT "project_id"
 #define TT_DECL_NAME_TEAM "team"
+
+/* W3C Baggage keys whose values are recorded ("declared_headers.baggage"). */
+#define TT_BAGGAGE_KEYS_MAX 8
+#define TT_BAGGAGE_KEY_MAX 64
+
+/* Retries and fallbacks inferred from request bodies ("retries"). */
+#define TT_RETRY_WINDOW_MAX_S 3600
 
 #define TT_CONFIG_PATH_MAX 4096
 
@@ -40,6 +61,12 @@ struct tt_config {
 	struct tt_environ_allow env_allow; /* "environment_variables" */
 	char prices_path[TT_CONFIG_PATH_MAX]; /* pricing.table, "" for the default */
 	char declared[TT_DECL_ROLES][TT_RULE_KEY_MAX]; /* header names */
+	char baggage[TT_BAGGAGE_KEYS_MAX][TT_BAGGAGE_KEY_MAX];
+	size_t n_baggage;
+	/* retries.window_seconds (0: no inference) and .max_tracked (the
+	 * table's cap, read at start only). */
+	unsigned retry_window_s;
+	unsigned retry_max_tracked;
 	/* Where the host's facts are ("host"): "" = found or default. A
 	 * DaemonSet mounts the host's directories elsewhere. */
 	char cgroup_root[TT_CONFIG_PATH_MAX];  /* cgroup2 mount */
@@ -59,7 +86,8 @@ struct tt_config {
 
 #define TT_PRICE_MAX_AGE_DAYS_DEFAULT 90
 
-/* "cost_center", "environment", "project_id", "team". */
+/* "cost_center", "environment", "project_id", "team", "unit_type", ...
+ * "traceparent": the configuration key of a role. */
 const char *tt_decl_role_name(int role);
 
 /* Sets the defaults on uninitialized memory; tt_config_free() releases

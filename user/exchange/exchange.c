@@ -212,6 +212,13 @@ int x_req_head(struct tt_xconn *x, const struct tt_h1_head *head)
 		return 0;
 	}
 	take_request_head(x, e, head);
+	/* Multipart boundaries are random per request: no two bodies are the
+	 * same bytes, so no hash. */
+	if (x->info.body_key && !e->multipart &&
+	    e->req_enc != TT_ENC_UNSUPPORTED) {
+		tt_siphash_init(&e->body_hash, x->info.body_key);
+		e->scan.hash = &e->body_hash;
+	}
 	x->cur_req = e;
 	return 0;
 }
@@ -270,8 +277,10 @@ void x_req_body(struct tt_xconn *x, const uint8_t *p, size_t n)
 
 void x_req_gap(struct tt_xconn *x, uint64_t n)
 {
-	if (x->cur_req)
+	if (x->cur_req) {
 		x->cur_req->req_bytes += n; /* the prompt is not needed */
+		x->cur_req->scan.hash_ok = 0; /* but its hash is lost */
+	}
 }
 
 /* An aborted request is still answered or timed out: only its end. */
@@ -367,6 +376,10 @@ static void finish_exchange(struct tt_xconn *x, struct exchange *e,
 	rec.response_bytes = e->resp_bytes;
 	rec.response_encoding = tt_enc_name(e->enc);
 	rec.problem = e->problem;
+	/* The hash means "this body": only a whole JSON object has one. */
+	rec.has_body_hash = e->scan.hash && e->scan.hash_ok &&
+			    tt_reqscan_finish(&e->scan) == 0;
+	rec.body_hash = rec.has_body_hash ? tt_siphash_final(&e->body_hash) : 0;
 	x->st.exchanges++;
 	if (call.outcome == TT_OUT_INCOMPLETE)
 		x->st.incomplete++;
@@ -481,6 +494,7 @@ struct tt_xconn *tt_xconn_new(const struct tt_xconn_info *info,
 	}
 	x->info.server_name = x->server_name;
 	x->info.keep_headers = info->keep_headers;
+	x->info.body_key = info->body_key;
 	x->emit = emit;
 	x->ctx = ctx;
 	x->req_parser = tt_h1_new(TT_H1_REQUEST, &req_cb, x, NULL);

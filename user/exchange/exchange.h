@@ -29,6 +29,10 @@ struct tt_xconn_info {
 	 * such as X-Cost-Center): NULL-terminated names, or NULL. Must
 	 * outlive the connection. */
 	const char *const *keep_headers;
+	/* The key of the request body hash (util/siphash.h, TT_SIPHASH_KEY
+	 * bytes; retry/retry.h), or NULL: no hash. Must outlive the
+	 * connection. */
+	const uint8_t *body_key;
 };
 
 /* One finished exchange. Pointers valid during the callback only. */
@@ -45,6 +49,12 @@ struct tt_xrec {
 	int64_t ttfb_ns;           /* request start to first response body byte; -1 */
 	uint64_t request_bytes;    /* body bytes as sent */
 	uint64_t response_bytes;   /* body bytes as sent (before decoding) */
+	/* The keyed hash of the whole JSON request body less the top-level
+	 * "model" value (provider/reqscan.h), when info->body_key was given
+	 * and the body was seen whole: no gap, a complete JSON object, not
+	 * multipart, a content coding we decode. */
+	int has_body_hash;
+	uint64_t body_hash;
 	const char *response_encoding; /* "identity", "gzip", ... */
 	const char *problem;       /* why decoding fell short, or NULL:
 				    * "gap", "decode_error", "truncated",

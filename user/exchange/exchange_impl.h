@@ -33,6 +33,7 @@ struct exchange {
 	size_t hbuf_len;
 	struct tt_keyfp key;
 	struct tt_reqscan scan;
+	struct tt_siphash body_hash; /* scan.hash points here, or NULL */
 	int req_enc;
 	struct tt_body_dec *req_dec;
 	int multipart;

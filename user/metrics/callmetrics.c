@@ -18,6 +18,8 @@ static const char *const dark_labels[] = { "provider", "owner", "environment",
 static const char *const dark_byte_labels[] = { "provider", "owner",
 						"environment", "direction",
 						NULL };
+static const char *const declared_labels[] = { "owner", "application",
+					       "field", NULL };
 /* LLM calls: a cached embedding is ~0.1 s, a long reasoning stream
  * minutes. */
 static const double duration_buckets[] = { 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -69,6 +71,11 @@ static const struct {
 	{ FAM(dark_bytes), TT_METRIC_COUNTER, "tokentap_dark_bytes_total",
 	  "Bytes of those connections on the wire, by direction.",
 	  dark_byte_labels, NO_BUCKETS },
+	{ FAM(declared_missing), TT_METRIC_COUNTER, "tokentap_declared_missing_total",
+	  "Calls that did not send a declared header the configuration "
+	  "names (declared_headers), by the header's role: coverage of "
+	  "tenant, unit, trace and allocation headers per workload.",
+	  declared_labels, NO_BUCKETS },
 };
 
 int tt_call_metrics_init(struct tt_call_metrics *cm, struct tt_metrics *m)
@@ -108,6 +115,21 @@ static void observe_dark(struct tt_call_metrics *cm, const struct tt_event *ev)
 	tt_mfam_add(cm->dark_bytes, v, (double)ev->conn_bytes_sent);
 	v[3] = "received";
 	tt_mfam_add(cm->dark_bytes, v, (double)ev->conn_bytes_received);
+}
+
+/* Each configured declared header the call did not send (traceparent:
+ * or sent malformed). */
+static void observe_declared(struct tt_call_metrics *cm,
+			     const struct tt_event *ev)
+{
+	const char *v[3] = { or_unknown(ev->owner), or_unknown(ev->application) };
+
+	for (int r = 0; r < TT_DECL_ROLES; r++) {
+		if (!(ev->declared_missing & (1u << r)))
+			continue;
+		v[2] = tt_decl_role_name(r);
+		tt_mfam_add(cm->declared_missing, v, 1);
+	}
 }
 
 void tt_call_metrics_observe(struct tt_call_metrics *cm,
@@ -163,4 +185,5 @@ void tt_call_metrics_observe(struct tt_call_metrics *cm,
 		tt_mfam_add(cm->unallocated, v, 1);
 	if (ev->env_mismatch)
 		tt_mfam_add(cm->mismatches, v, 1);
+	observe_declared(cm, ev);
 }

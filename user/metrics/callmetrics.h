@@ -3,7 +3,9 @@
  * The per-call metric families (docs/metrics.md), updated once per
  * allocation event. Labels: provider, model (the served model, else the
  * requested one), owner, environment, outcome; tokens add "type", the
- * unpriced calls "reason" (the event's cost.reason). Only
+ * unpriced calls "reason" (the event's cost.reason); the declared headers
+ * a call did not send are counted by owner, application and "field" (the
+ * role: tenant, unit_id, traceparent, ...). Only
  * those strings: never a pid, pod, request id or key. A missing value
  * reads "unknown". Pure.
  */
@@ -19,6 +21,7 @@ struct tt_call_metrics {
 	struct tt_mfam *requests, *tokens, *cost, *duration;
 	struct tt_mfam *unallocated, *mismatches, *unpriced;
 	struct tt_mfam *dark, *dark_bytes; /* dark connections (no call) */
+	struct tt_mfam *declared_missing;  /* configured headers not sent */
 };
 
 /* Creates the families in m. 0 or -ENOMEM/-EINVAL (registry full). */

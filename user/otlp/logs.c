@@ -44,7 +44,7 @@ void tt_otlp_u64(struct tt_jsonw *w, const char *key, uint64_t v)
 /* The exported rows in rank order, with their names and the JSON that
  * opens each one's attribute ({"key":"gen_ai.provider.name","value":{),
  * made once: a record has about 70 of them. */
-#define ATTRS_MAX 128
+#define ATTRS_MAX 160
 #define HEAD_MAX (TT_FIELD_ATTR_MAX + 32)
 
 struct attr {

@@ -113,6 +113,7 @@ static void decode_start(struct tt_pipeline *p, struct tt_conn *conn,
 		.provider_hint = conn->provider,
 		.server_name = conn->sni,
 		.keep_headers = p->cfg.keep_headers,
+		.body_key = p->cfg.body_key,
 	};
 	uint64_t t = real_ns(p, ts);
 	struct dconn *d;

@@ -57,6 +57,7 @@ struct tt_pipeline_config {
 	const struct tt_hosts *hosts;    /* the host table: which names are AI */
 	struct tt_alloc *alloc;          /* owners, prices (its stats count) */
 	const char *const *keep_headers; /* allocation headers the decoders keep */
+	const uint8_t *body_key;         /* request body hash key (exchange.h) */
 	size_t max_connections;          /* the connection table's cap */
 	int digests;                     /* SHA-256 per direction (tests) */
 	int connection_records;          /* a "connection" record per AI connection */

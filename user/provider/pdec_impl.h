@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 #include "provider/call.h"
+#include "util/pct.h"
 
 struct tt_provider_ops {
 	const char *name;
@@ -75,8 +76,6 @@ void tt_call_merge_usage_raw(struct tt_call *c, const char *key,
 void tt_usage_fit_media(struct tt_usage *u);
 /* Generic outcome for an HTTP status. */
 int tt_outcome_from_status(int status);
-/* Path with URL-escapes decoded (Bedrock model ids): into out, truncated. */
-void tt_url_decode(const char *in, size_t len, char *out, size_t outlen);
 
 /* Case-insensitive: 1 when header name's first value contains needle
  * (content-type checks). provider.c. */

@@ -61,6 +61,7 @@ void tt_reqscan_init(struct tt_reqscan *s)
 	s->f.stream = -1;
 	s->f.include_usage = -1;
 	s->state = RS_START;
+	s->hash_ok = 1;
 }
 
 const struct tt_req_fields *tt_reqscan_fields(const struct tt_reqscan *s)
@@ -547,11 +548,26 @@ static void structural_step(struct tt_reqscan *s, uint8_t c)
 	fail(s, -EINVAL);
 }
 
+/* Inside the top-level "model" string value: bytes left out of the hash. */
+static int in_model(const struct tt_reqscan *s)
+{
+	return in_string(s) && !s->str_is_key && s->role == ROLE_MODEL;
+}
+
 int tt_reqscan_feed(struct tt_reqscan *s, const uint8_t *p, size_t n)
 {
-	size_t i = 0;
+	size_t i = 0, from = 0; /* p[from, i): to be hashed */
+	int skipping = in_model(s);
 
 	while (i < n && !s->err) {
+		if (s->hash && skipping != in_model(s)) {
+			/* Entering: hash up to the opening quote (included);
+			 * leaving: resume after the closing quote. */
+			if (!skipping)
+				tt_siphash_feed(s->hash, p + from, i - from);
+			from = i;
+			skipping = !skipping;
+		}
 		switch (s->state) {
 		case RS_STRING:
 		case RS_ESC:
@@ -569,6 +585,12 @@ int tt_reqscan_feed(struct tt_reqscan *s, const uint8_t *p, size_t n)
 			break;
 		}
 	}
+	/* What the last piece of hashed run left (a transition made by the
+	 * last step is taken by the next call's start state). */
+	if (s->hash && !s->err && !skipping)
+		tt_siphash_feed(s->hash, p + from, i - from);
+	if (s->err)
+		s->hash_ok = 0;
 	return s->err;
 }
 

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "provider/call.h"
+#include "util/siphash.h"
 
 #define TT_REQSCAN_DEPTH_MAX 512 /* open containers; deeper is -E2BIG */
 
@@ -29,6 +30,12 @@ struct tt_reqscan {
 	struct tt_req_fields f;
 	int model_truncated;        /* f.model was cut to fit (UTF-8 safe) */
 	int service_tier_truncated;
+	/* Optional, set by the caller after init: every byte fed is hashed
+	 * into it except the top-level "model" string's content and closing
+	 * quote, so that a body sent again to another model hashes the same
+	 * (retry/retry.h). Stops at the first error: see hash_ok. */
+	struct tt_siphash *hash;
+	int hash_ok;                /* hash covers the body so far (no error) */
 	/* private */
 	int err;                    /* sticky */
 	uint16_t depth;             /* open containers */

@@ -294,23 +294,34 @@ static int get_connection(const cJSON *o, struct ev *e)
 	return 0;
 }
 
-/* allocation.environment_source and declared.provider_project (the
- * OpenAI-Project header: what the provider's exports call project_id):
- * strings or null; absent in ledgers older than them (null then). */
+/* Keys absent in ledgers older than them (null then), strings or null:
+ * allocation.environment_source; declared.provider_project (the
+ * OpenAI-Project header: what the provider's exports call project_id);
+ * the business facts and the trace id the call declared. */
 static int get_optional(const cJSON *o, struct ev *e)
 {
-	const cJSON *alloc = member(o, "allocation");
-	const cJSON *declared = member(o, "declared");
+	static const struct {
+		int key;
+		const char *obj, *name;
+	} opt[] = {
+		{ TT_RKEY_ENVIRONMENT_SOURCE, "allocation", "environment_source" },
+		{ TT_RKEY_PROVIDER_PROJECT, "declared", "provider_project" },
+		{ TT_RKEY_TENANT, "declared", "tenant" },
+		{ TT_RKEY_WORKFLOW, "declared", "workflow" },
+		{ TT_RKEY_UNIT_TYPE, "declared", "unit_type" },
+		{ TT_RKEY_UNIT_ID, "declared", "unit_id" },
+		{ TT_RKEY_UNIT_OUTCOME, "declared", "unit_outcome" },
+		{ TT_RKEY_USER, "declared", "user" },
+		{ TT_RKEY_TRACE_ID, "declared", "trace_id" },
+	};
 
-	if (member(alloc, "environment_source") &&
-	    get_str(alloc, "environment_source",
-		    &e->val[TT_RKEY_ENVIRONMENT_SOURCE]))
-		return -1;
-	if (cJSON_IsObject(declared) &&
-	    member(declared, "provider_project") &&
-	    get_str(declared, "provider_project",
-		    &e->val[TT_RKEY_PROVIDER_PROJECT]))
-		return -1;
+	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++) {
+		const cJSON *parent = member(o, opt[i].obj);
+
+		if (cJSON_IsObject(parent) && member(parent, opt[i].name) &&
+		    get_str(parent, opt[i].name, &e->val[opt[i].key]))
+			return -1;
+	}
 	return 0;
 }
 

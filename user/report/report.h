@@ -40,6 +40,14 @@ enum tt_report_key {
 	TT_RKEY_ALLOCATION_STATUS,
 	TT_RKEY_ENVIRONMENT_SOURCE, /* allocation.environment_source */
 	TT_RKEY_PROVIDER_PROJECT, /* declared.provider_project */
+	/* What the call declared (the event's "declared" object). */
+	TT_RKEY_TENANT,
+	TT_RKEY_WORKFLOW,
+	TT_RKEY_UNIT_TYPE,
+	TT_RKEY_UNIT_ID,
+	TT_RKEY_UNIT_OUTCOME,
+	TT_RKEY_USER,
+	TT_RKEY_TRACE_ID,
 	TT_RKEY__COUNT
 };
 

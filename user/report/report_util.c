@@ -20,6 +20,13 @@ static const char *const key_names[TT_RKEY__COUNT] = {
 	[TT_RKEY_ALLOCATION_STATUS] = "allocation_status",
 	[TT_RKEY_ENVIRONMENT_SOURCE] = "environment_source",
 	[TT_RKEY_PROVIDER_PROJECT] = "provider_project",
+	[TT_RKEY_TENANT] = "tenant",
+	[TT_RKEY_WORKFLOW] = "workflow",
+	[TT_RKEY_UNIT_TYPE] = "unit_type",
+	[TT_RKEY_UNIT_ID] = "unit_id",
+	[TT_RKEY_UNIT_OUTCOME] = "unit_outcome",
+	[TT_RKEY_USER] = "user",
+	[TT_RKEY_TRACE_ID] = "trace_id",
 };
 
 static const char *const reason_names[TT_RREASON__COUNT] = {
