@@ -73,6 +73,14 @@ GO_BINS   := $(if $(GO),$(addprefix $(B)/go/,tlsclient tlsclient-stripped \
 	tlsclient-pie))
 GO_BENCH_BIN := $(if $(GO),$(B)/go/rtt)
 
+# A TLS client linked statically with Debian's libssl.a (tests/sslstatic),
+# with symbols and stripped, as an executable and as a static PIE: the
+# stripped ones stand for programs that carry OpenSSL without symbols
+# (sslfind_test, e2e test_static_tls). The warnings about getaddrinfo in
+# static programs are libcrypto's, for code this client never calls.
+SSLSTATIC_BINS := $(addprefix $(B)/sslstatic/,tlsclient tlsclient-stripped \
+	tlsclient-spie tlsclient-spie-stripped)
+
 # A TLS client the agent cannot trace (tests/e2e/test_dark.py): mbedTLS,
 # linked statically, built when its headers are installed (libmbedtls-dev);
 # the test says SKIP otherwise.
@@ -171,6 +179,24 @@ $(B)/e2e/mbed_chat: tests/e2e/clients/mbed_chat.c
 # gobin_test reads the Go binaries (make unit and make test both build them).
 $(B)/tests/gobin_test: | $(GO_BINS)
 
+SSLSTATIC_LINK_tlsclient := -static
+SSLSTATIC_LINK_tlsclient-spie := -static-pie
+$(B)/sslstatic/tlsclient $(B)/sslstatic/tlsclient-spie: $(B)/sslstatic/%: \
+		tests/sslstatic/tlsclient.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(SSLSTATIC_LINK_$*) $< -o $@ -lssl -lcrypto \
+		-Wl,--no-warnings
+
+$(B)/sslstatic/%-stripped: $(B)/sslstatic/%
+	$(call msg,STRIP,$@)
+	$(Q)strip -o $@ $<
+
+# sslfind_test reads the static clients; tlslib_test also links the agent's
+# table of TLS libraries (pure: no BPF, no /proc).
+$(B)/tests/sslfind_test $(B)/tests/tlslib_test: | $(SSLSTATIC_BINS)
+$(B)/tests/tlslib_test: $(B)/user/agent/tlslib.o
+
 # Each target briefly from its checked-in corpus (make test); run longer
 # with FUZZ_SECONDS=600.
 fuzz-smoke: $(FUZZ_BINS)
@@ -192,11 +218,19 @@ $(B)/counters-doc: tools/counters_doc.c $(TABLE_OBJS) $(CORE_LIB)
 docs: $(B)/counters-doc
 	$(Q)$(B)/counters-doc --write $(COUNTER_DOCS)
 
+# Objects before the archive, whatever order extra prerequisites came in.
 $(UNIT_BINS): $(B)/tests/%: $(B)/tests/%.o $(TABLE_OBJS) $(CORE_LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(TEST_LDFLAGS) $(CORE_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(filter %.o,$^) $(filter %.a,$^) -o $@ $(TEST_LDFLAGS) \
+		$(CORE_LDLIBS)
 
 $(B)/bench/decode_bench: bench/decode_bench.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $< $(CORE_LIB) -o $@ \
+		$(TEST_LDFLAGS) $(CORE_LDLIBS)
+
+$(B)/bench/sslfind_bench: bench/sslfind_bench.c $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) $< $(CORE_LIB) -o $@ \
@@ -230,7 +264,7 @@ DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcjson-dev \
 	python3-zstandard python3-jsonschema nodejs wget iproute2 util-linux procps \
 	libcapstone-dev golang-go python3-h2 python3-httpx libgnutls28-dev \
 	libcurl4-openssl-dev libmicrohttpd-dev prometheus libmbedtls-dev python3-botocore \
-	nginx nghttp2-client
+	nginx nghttp2-client python3-websockets
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -242,13 +276,20 @@ deps:
 	@if [ ! -d tests/e2e/node/node_modules ]; then \
 		echo "deps: npm ci in tests/e2e/node"; \
 		cd tests/e2e/node && npm ci --silent --no-audit --no-fund; fi
+	@# The coding agents (two versions each, npm aliases) and the openai SDK's
+	@# WebSocket clients the agent e2e tests drive: ~1.5 GB, ~35 s from an
+	@# empty npm cache; installed when missing or older than its lock file.
+	@if [ ! -f tests/e2e/agents/node_modules/.package-lock.json ] || \
+	    [ tests/e2e/agents/package-lock.json -nt tests/e2e/agents/node_modules/.package-lock.json ]; then \
+		echo "deps: npm ci in tests/e2e/agents"; \
+		cd tests/e2e/agents && npm ci --silent --no-audit --no-fund; fi
 
 # T picks tests: `make unit T=h1_test` runs one binary, T=h1_test:NAME one
 # test in it (several: T="h1_test:a,b sse_test"); only those are built.
 UNIT_RUN := $(if $(T),$(addprefix $(B)/tests/,$(T)),$(UNIT_BINS))
 UNIT_SEL := $(foreach t,$(UNIT_RUN),$(firstword $(subst :, ,$(t))))
 unit-bins: $(UNIT_SEL)
-unit: $(UNIT_SEL) $(if $(T),,$(GO_BINS) $(B)/counters-doc)
+unit: $(UNIT_SEL) $(if $(T),,$(GO_BINS) $(SSLSTATIC_BINS) $(B)/counters-doc)
 	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_RUN)
 	$(Q)$(if $(T),true,$(B)/counters-doc $(COUNTER_DOCS))
 	$(Q)$(if $(T),true,$(MAKE) --no-print-directory rules-test)
@@ -268,7 +309,7 @@ rules-test:
 check-build:
 	$(Q)tests/check_build.sh
 
-e2e: $(B)/tokentap $(E2E_BINS)
+e2e: $(B)/tokentap $(SSLSTATIC_BINS) $(E2E_BINS)
 	$(Q)$(PYTHON) tests/e2e/run.py --agent $(B)/tokentap
 
 # Golden replay: recorded capture streams in, expected records out.
@@ -283,9 +324,9 @@ golden: $(B)/tokentap
 # checks against replayed ledgers and exports built from the fake
 # provider's log (also part of golden and test).
 report-test: $(B)/tokentap $(B)/tests/report_test $(B)/tests/report_out_test \
-		$(B)/tests/report_ratio_test $(B)/tests/recon_test
+		$(B)/tests/report_ratio_test $(B)/tests/report_units_test $(B)/tests/recon_test
 	$(Q)$(PYTHON) tests/run_unit.py $(B)/tests/report_test $(B)/tests/report_out_test \
-		$(B)/tests/report_ratio_test $(B)/tests/recon_test
+		$(B)/tests/report_ratio_test $(B)/tests/report_units_test $(B)/tests/recon_test
 	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
 	$(Q)$(PYTHON) tests/reconcile_check.py --agent $(B)/tokentap
 
@@ -306,7 +347,7 @@ coverage:
 
 # Unit, golden and fuzz smoke need no root; end-to-end tests need root and
 # real BPF.
-test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc $(E2E_BINS)
+test: $(B)/tokentap $(UNIT_BINS) $(FUZZ_BINS) $(B)/counters-doc $(SSLSTATIC_BINS) $(E2E_BINS)
 	$(Q)tests/check_build.sh
 	$(Q)$(PYTHON) tests/run_unit.py $(UNIT_BINS)
 	$(Q)$(B)/counters-doc $(COUNTER_DOCS)
@@ -378,4 +419,4 @@ clean:
 
 # The header dependencies the compiles wrote (see DEPFLAGS).
 -include $(wildcard $(addsuffix .d,$(CORE_OBJS) $(AGENT_OBJS) $(BPF_OBJ) $(UNIT_BINS:=.o) \
-	$(FUZZ_CORE_OBJS) $(FUZZ_OBJS) $(B)/bench/decode_bench))
+	$(FUZZ_CORE_OBJS) $(FUZZ_OBJS) $(B)/bench/decode_bench $(B)/bench/sslfind_bench))

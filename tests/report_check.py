@@ -12,7 +12,9 @@ window, and that bad options exit 2. Then a ledger built by hand (owner
 "web": priced, unbilled, unknown-cost calls) checks the honest ratios
 against numbers worked out by hand, the policy printed, --by
 environment_source, and each CI threshold's exit status (3 with a limit
-just below the share, 0 with one just above) in every format.
+just below the share, 0 with one just above) in every format. A third
+ledger checks cost per business unit (distinct declared.unit_id, never
+double counted across calls or groups; --unit-outcome) and fallbacks.
 
 Usage: report_check.py [--agent build/tokentap] [--keep]
 Last line: "report: N passed, N failed"; exit 1 on any failure.
@@ -83,6 +85,7 @@ def expected_group(all_events):
     g["retries"] = sum((e["attempt"] or 0) >= 1 for e in events)
     g["attempt_known"] = sum(e["attempt"] is not None for e in events)
     g["first_attempts"] = sum(e["attempt"] == 0 for e in events)
+    g["fallbacks"] = sum(e.get("fallback_of") is not None for e in events)
     for out, field in TOKENS:
         g[out] = sum(e["usage"][field] or 0 for e in events)
     priced = [e for e in events if e["cost"]["amount"] is not None]
@@ -121,6 +124,11 @@ def expected_group(all_events):
     g["unpriced_other"] = sum(r not in REASONS for r in reasons)
     g["environment_mismatches"] = sum(e["environment_check"]["mismatch"]
                                       for e in events)
+    # Business units: distinct declared.unit_id, each once.
+    units = {(e.get("declared") or {}).get("unit_id") for e in events} - {None, ""}
+    g["units"] = len(units)
+    g["cost_per_unit"] = ratio(g["cost"], len(units))
+    g["units_capped"] = False
     g["first_timestamp"] = min(e["timestamp_utc"] for e in all_events)
     g["last_timestamp"] = max(e["timestamp_utc"] for e in all_events)
     versions = {e["cost"]["pricing_version"] for e in all_events} - {None}
@@ -400,6 +408,99 @@ def check_honest_ratios(c, agent, work, template):
         c.check("bad percentage %s exits 2" % bad, res.returncode == 2)
 
 
+def units_ledger(template, path):
+    """Business units (docs/report.md#cost-per-unit), by hand. Owner
+    "support": case-1 0.10 resolved and 0.20 (no outcome); case-2 unknown
+    model (escalated) and 0.30 escalated, a fallback; case-3 a 429 without
+    usage (resolved) and its retry 0.40 resolved; no unit 0.50; case-4
+    unknown model, resolved. Owner "billing": case-1 0.60 resolved, case-5
+    0.70."""
+    rows = [("support", "case-1", "resolved", "success", 0.10, 0, None),
+            ("support", "case-1", None, "success", 0.20, 0, None),
+            ("support", "case-2", "escalated", "success", None, 0, None),
+            ("support", "case-2", "escalated", "success", 0.30, 0,
+             "00000000-0000-4000-8000-000000000003"),
+            ("support", "case-3", "resolved", "rate_limited", None, 0, None),
+            ("support", "case-3", "resolved", "success", 0.40, 1, None),
+            ("support", None, None, "success", 0.50, 0, None),
+            ("support", "case-4", "resolved", "success", None, 0, None),
+            ("billing", "case-1", "resolved", "success", 0.60, 0, None),
+            ("billing", "case-5", None, "success", 0.70, 0, None)]
+    with open(path, "w", encoding="utf-8") as f:
+        for owner, unit, uout, outcome, amount, attempt, fb in rows:
+            e = json.loads(json.dumps(template))
+            e.update(owner=owner, outcome=outcome, connection=None,
+                     attempt=attempt, fallback_of=fb,
+                     usage_status="none" if outcome == "rate_limited" else "reported")
+            e["declared"] = dict(e.get("declared") or {}, unit_id=unit,
+                                 unit_outcome=uout)
+            e["cost"] = dict(e["cost"], amount=amount, currency="USD",
+                             reason=None if amount is not None else
+                             "no_usage" if outcome == "rate_limited" else
+                             "unknown_model")
+            f.write(json.dumps(e) + "\n")
+
+
+def check_units(c, agent, work, template):
+    path = os.path.join(work, "units.jsonl")
+    units_ledger(template, path)
+
+    def report(*argv):
+        res = run([agent, "report", "--by", "owner"] + list(argv) + [path])
+        return res.returncode, res.stdout.decode(), res.stderr.decode()
+
+    rc, out, _ = report("--format", "json")
+    recs = [json.loads(l) for l in out.splitlines()] if rc == 0 else []
+    got = {r["key"]["owner"] if r["record"] == "group" else "TOTAL": r
+           for r in recs if r["record"] in ("group", "total")}
+    if not c.check("units ledger: report exits 0, both groups",
+                   set(got) == {"support", "billing", "TOTAL"}, "exit %d" % rc):
+        return
+    # support: cost 1.50 (the no-unit call too); 4 distinct units over the
+    # 7 calls that carry one; case-2 and case-4 have a call of unknown
+    # cost. billing: 1.30 / 2. Total: the union, 5 units (not 4 + 2).
+    compare(c, "units: support", got["support"], {
+        "calls": 8, "cost": 1.5, "units": 4, "units_unknown_cost": 2,
+        "units_uncounted": 0, "units_capped": False, "cost_per_unit": 0.375,
+        "fallbacks": 1, "retries": 1})
+    compare(c, "units: billing", got["billing"], {
+        "units": 2, "cost_per_unit": 0.65, "fallbacks": 0})
+    compare(c, "units: total counts each unit once", got["TOTAL"], {
+        "cost": 2.8, "units": 5, "cost_per_unit": 2.8 / 5, "fallbacks": 1})
+    c.check("json: unit policy in the summary",
+            recs[-1]["ratio_policy"].get("unit_outcome") is None and
+            recs[-1].get("unit_calls") == 9, repr(recs[-1].get("ratio_policy")))
+    # --unit-outcome resolved: support {case-1, case-3, case-4} = 3 (4
+    # resolved calls), 1.50 / 3; billing {case-1}, 1.30 / 1; total the
+    # union {case-1, case-3, case-4} = 3 (not 3 + 1), 2.80 / 3.
+    rc, out, _ = report("--format", "json", "--unit-outcome", "resolved")
+    recs = [json.loads(l) for l in out.splitlines()] if rc == 0 else []
+    got = {r["key"]["owner"] if r["record"] == "group" else "TOTAL": r
+           for r in recs if r["record"] in ("group", "total")}
+    if c.check("--unit-outcome resolved exits 0", rc == 0 and "TOTAL" in got):
+        compare(c, "resolved units: support", got["support"], {
+            "units": 3, "units_unknown_cost": 1, "cost_per_unit": 0.5})
+        compare(c, "resolved units: billing", got["billing"], {
+            "units": 1, "cost_per_unit": 1.3})
+        compare(c, "resolved units: total", got["TOTAL"], {
+            "units": 3, "cost_per_unit": 2.8 / 3})
+        c.check("json: unit_outcome in the policy",
+                recs[-1]["ratio_policy"].get("unit_outcome") == "resolved")
+    rc, out, _ = report("--unit-outcome", "resolved")
+    c.check("table: units, cost/unit, fallbacks and the unit policy line",
+            rc == 0 and "cost/unit" in out and "fallbacks" in out and
+            "0.50000000" in out and 'unit_outcome "resolved"' in out, out[-600:])
+    rc, out, err = report("--format", "csv", "--unit-outcome", "resolved")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    c.check("csv: units and cost_per_unit, policy on stderr",
+            rc == 0 and [(r["owner"], r["units"], r["cost_per_unit"]) for r in rows]
+            == [("support", "3", "0.5"), ("billing", "1", "1.3"), ("", "3", "0.933333333333")]
+            and "units: distinct declared.unit_id" in err,
+            repr([(r["owner"], r["units"], r["cost_per_unit"]) for r in rows]))
+    res = run([agent, "report", "--unit-outcome", "", path])
+    c.check("--unit-outcome '' exits 2", res.returncode == 2)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--agent", default=os.path.join(ROOT, "build", "tokentap"))
@@ -417,6 +518,7 @@ def main():
             check_window(c, agent, ledger, events)
             check_usage_errors(c, agent, ledger)
             check_honest_ratios(c, agent, work, events[0])
+            check_units(c, agent, work, events[0])
     finally:
         if a.keep:
             print("ledger kept in %s" % ledger)

@@ -8,9 +8,14 @@ comparison with what tokentap captured. With --h2, ALPN also offers h2 and such
 connections go to fakeai_h2.py (same routes, modes and log lines; an abort
 resets the stream). Routes, in priority order:
   X-Fake-Body-Bytes: N       -> 200 octet-stream, body fakeai_pattern.pattern(N)
+  GET /v1/responses, /v1/realtime with Upgrade: websocket
+                             -> fakeai_ws.py: the Responses and Realtime APIs over
+                                WebSocket (permessage-deflate; --ws refuse: 426)
   anything else              -> fakeai_providers.route(): OpenAI, Azure, Anthropic,
                                 Gemini/Vertex, Bedrock, OpenAI-compatible hosts and
                                 Ollama by path (and Host); errors in each one's shape
+Request bodies with Content-Encoding (gzip, deflate, br, zstd) are decoded first
+(fakeai_coding.py).
 A credential (Authorization, x-api-key, api-key, x-goog-api-key, ?key=) containing
 "invalid-key" is answered 401 in the provider's error shape before anything else,
 as the real APIs answer a bad key.
@@ -28,9 +33,11 @@ Log: JSON Lines: one "exchange" event per answered request (what was sent: ids,
 models, usage as sent and normalized, "http_version" ("1.1", "1.0", "2"; HTTP/2
 adds "stream_id"), and "expect": the same in tokentap's record field names, see
 fakeai_providers.record_view), one "conn" event per connection (at close)
-and "error" events for failed handshakes (and HTTP/2 protocol errors). Bodies and header values are never
-logged. --record DIR writes each connection's plaintext in the tokentap capture
-format (see Recorder).
+and "error" events for failed handshakes (and HTTP/2 protocol errors). A WebSocket logs one
+"exchange" per response (see fakeai_ws.py). The "conn" line also has "tcp": the kernel's byte
+counts, TLS included (fakeai_peer.TcpCounts). Bodies and header values are never
+logged. --record DIR writes each connection's plaintext in the tokentap capture format
+(see Recorder).
 """
 
 import argparse
@@ -45,35 +52,28 @@ import ssl
 import sys
 import threading
 import time
-import zlib
 from http import HTTPStatus  # status phrases only; http.server is not used
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fakeai_providers as fp  # noqa: E402
+from fakeai_coding import DecodeError, Encoder, decode_body, pick_encoding  # noqa: E402
 from fakeai_pattern import pattern_chunks  # noqa: E402
+from fakeai_peer import TcpCounts, peer_process  # noqa: E402
+import fakeai_ws  # noqa: E402
 
 fakeai_h2 = None  # HTTP/2 transport, imported by main() for --h2 (python3-h2)
 if __name__ == "__main__":  # so that fakeai_h2's "import fakeai" gets this module
     sys.modules.setdefault("fakeai", sys.modules[__name__])
 
-try:
-    import brotli
-except ImportError:
-    brotli = None
-try:
-    import zstandard
-except ImportError:
-    zstandard = None
-
 MAX_HEAD = 64 * 1024          # request line + headers (and chunked trailers)
 MAX_BODY = 64 * 1024 * 1024
 PIECE = 16 * 1024             # X-Fake-Body-Bytes streaming granularity
 SOCK_TIMEOUT = 30.0
-ENCODINGS = ("br", "gzip", "deflate", "zstd")  # preference order when negotiating
 
 _counter = itertools.count(1)
 _counter_lock = threading.Lock()
 _tls = threading.local()      # sni_callback runs inside do_handshake, same thread
+WS_MODE = "on"                # --ws: what WebSocket upgrades get (fakeai_ws.MODES)
 
 
 def next_id():
@@ -129,41 +129,6 @@ class Recorder:
     def discard(self):
         self.f.close()
         os.unlink(self.path + ".part")
-
-
-def peer_process(client_port, server_port):
-    """(pid, comm) of the local process owning the client end of a loopback
-    TCP connection, from /proc/net/tcp* and /proc/*/fd; (0, "") if unknown."""
-    inode = None
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                next(f)
-                for line in f:
-                    cols = line.split()
-                    lport = int(cols[1].rsplit(":", 1)[1], 16)
-                    rport = int(cols[2].rsplit(":", 1)[1], 16)
-                    if lport == client_port and rport == server_port:
-                        inode = cols[9]
-                        break
-        except (OSError, ValueError, IndexError, StopIteration):
-            continue
-        if inode:
-            break
-    if not inode or inode == "0":
-        return 0, ""
-    target = "socket:[%s]" % inode
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            for fd in os.listdir("/proc/%s/fd" % pid):
-                if os.readlink("/proc/%s/fd/%s" % (pid, fd)) == target:
-                    with open("/proc/%s/comm" % pid) as f:
-                        return int(pid), f.read().strip()
-        except OSError:
-            continue
-    return 0, ""
 
 
 class Conn:
@@ -323,85 +288,6 @@ def read_body(conn, headers, version):
         body += conn.read_exact(size)
         if conn.read_exact(2) != b"\r\n":
             raise HttpError(400, "missing CRLF after chunk")
-
-
-# ---- content encodings -------------------------------------------------------
-
-def encoding_available(name):
-    return name in ("gzip", "deflate") or (name == "br" and brotli is not None) \
-        or (name == "zstd" and zstandard is not None)
-
-
-class Encoder:
-    """Streaming compressor: feed() returns the bytes of a flushed block, so a
-    stream event stays decodable on arrival; finish() ends the stream."""
-
-    def __init__(self, name):
-        self.name = name
-        if name in ("gzip", "deflate"):  # "deflate" is the zlib format (RFC 9110 8.4.1.2)
-            self.c = zlib.compressobj(6, zlib.DEFLATED, 31 if name == "gzip" else 15)
-        elif name == "br":
-            self.c = brotli.Compressor()
-        else:
-            self.c = zstandard.ZstdCompressor().compressobj()
-
-    def feed(self, data):
-        if self.name == "br":
-            return self.c.process(data) + self.c.flush()
-        if self.name == "zstd":
-            return self.c.compress(data) + self.c.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
-        return self.c.compress(data) + self.c.flush(zlib.Z_SYNC_FLUSH)
-
-    def finish(self):
-        if self.name == "br":
-            return self.c.finish()
-        if self.name == "zstd":
-            return self.c.flush(zstandard.COMPRESSOBJ_FLUSH_FINISH)
-        return self.c.flush()
-
-    def whole(self, data):
-        if self.name == "br":
-            return self.c.process(data) + self.c.finish()
-        if self.name == "zstd":
-            return zstandard.ZstdCompressor().compress(data)
-        return self.c.compress(data) + self.c.flush()
-
-
-def negotiate(accept):
-    """Best of ENCODINGS that Accept-Encoding allows (q > 0), or None."""
-    q = {}
-    for item in accept.split(","):
-        name, _, params = item.strip().lower().partition(";")
-        value = 1.0
-        for p in params.split(";"):
-            k, _, v = p.strip().partition("=")
-            if k == "q":
-                try:
-                    value = float(v)
-                except ValueError:
-                    value = 0.0
-        q[name.strip()] = value
-    for name in ENCODINGS:
-        if encoding_available(name) and q.get(name, q.get("*", 0.0)) > 0:
-            return name
-    return None
-
-
-def pick_encoding(req, reply):
-    """(encoding or None, error message or None)."""
-    forced = req.header("x-fake-encoding")
-    if forced is not None:
-        forced = forced.strip().lower()
-        if forced == "identity":
-            return None, None
-        if forced not in ENCODINGS:
-            return None, "bad X-Fake-Encoding: gzip|br|zstd|deflate|identity"
-        if not encoding_available(forced):
-            return None, "X-Fake-Encoding %s: python module missing on the server" % forced
-        return forced, None
-    if reply.events is None and "json" in reply.ctype and reply.body:
-        return negotiate(req.header("accept-encoding") or ""), None
-    return None, None
 
 
 # ---- sending -------------------------------------------------------------------
@@ -564,13 +450,34 @@ def pattern_size(headers, failed):
     return int(raw_n) if not failed and raw_n is not None and is_uint(raw_n) else None
 
 
-def provider_reply(rec, query, headers, body, rid, failed, host0):
-    """(fp.Req, fp.Reply) for a request that is not the pattern route."""
+def host_of(headers, host0):
+    """The request's host name (Host, else the SNI), without a port."""
     host = (header(headers, "host") or host0).lower()
-    host = host.rsplit(":", 1)[0] if not host.startswith("[") else host
-    req = fp.Req(rec["method"] or "", rec["path"] or "", query, host, headers, body, rid)
+    return host.rsplit(":", 1)[0] if not host.startswith("[") else host
+
+
+def provider_reply(rec, query, headers, body, rid, failed, host0, ws_verdict=None):
+    """(fp.Req, fp.Reply) for a request that is not the pattern route. The
+    body is decoded first when it came with a Content-Encoding (the log's
+    "request_encoding"). ws_verdict: a WebSocket upgrade refused ("refuse":
+    426, which codex takes for "use HTTPS") or malformed ("bad": 400)."""
+    problem = None
+    coding = header(headers, "content-encoding")
+    if coding and not failed:
+        try:
+            body = decode_body(coding, body, MAX_BODY)
+            rec["request_encoding"] = coding.strip().lower()
+        except DecodeError as e:
+            problem = str(e)
+    req = fp.Req(rec["method"] or "", rec["path"] or "", query, host_of(headers, host0),
+                 headers, body, rid)
     if failed:
         reply = fp.error_reply(req, None, failed.status, str(failed))
+    elif problem or ws_verdict == "bad":
+        reply = fp.error_reply(req, fp.find_route(req), 400,
+                               problem or "bad websocket handshake or X-Fake-WebSocket")
+    elif ws_verdict == "refuse":
+        reply = fp.error_reply(req, fp.find_route(req), 426, "websocket refused: use HTTPS")
     elif header(headers, "x-fake-body-bytes") is not None:
         reply = fp.error_reply(req, None, 400, "bad X-Fake-Body-Bytes")
     else:
@@ -599,6 +506,16 @@ def exchange_line(seq, ts_ns, rec, req, reply, out, http_version):
     line["expect"] = fp.record_view(line)
     line["http_version"] = http_version
     return line
+
+
+class WsHandshake:
+    """An upgrade request fakeai_ws serves: the connection's request record,
+    the request, its id and index on the connection, the server's --ws mode
+    and the id source for the socket's responses."""
+
+    def __init__(self, rec, path, query, headers, host, rid, seq, server_mode, new_id):
+        self.rec, self.path, self.query, self.headers, self.host = rec, path, query, headers, host
+        self.rid, self.seq, self.server_mode, self.next_id = rid, seq, server_mode, new_id
 
 
 def serve_http(conn, requests, log_exchange):
@@ -637,7 +554,15 @@ def serve_http(conn, requests, log_exchange):
             if close:
                 return False
             continue
-        req, reply = provider_reply(rec, query, headers, body, rid, failed, host0)
+        verdict = None
+        if not failed and fakeai_ws.is_upgrade(rec["method"], headers):
+            rec["upgrade"] = "websocket"
+            verdict = fakeai_ws.verdict(rec["path"], headers, WS_MODE)
+            if verdict == "accept":  # the connection is the socket's from here on
+                return fakeai_ws.serve(conn, WsHandshake(
+                    rec, rec["path"], query, headers, host_of(headers, host0), rid, seq,
+                    WS_MODE, next_id), log_exchange)
+        req, reply = provider_reply(rec, query, headers, body, rid, failed, host0, verdict)
         out, reply, close = send_reply(conn, req, reply, version=version,
                                        head_only=head_only, close=close)
         rec["status"] = reply.status
@@ -701,7 +626,7 @@ class Server:
             if self.args.record:
                 recorder = Recorder(self.args.record, conn_id)
                 recorder.event(open={"host": _tls.sni, "pid": owner[0], "comm": owner[1]})
-            conn, requests = Conn(sock, recorder), []
+            conn, requests, tcp = Conn(sock, recorder), [], TcpCounts(sock)
 
             def log_exchange(line):
                 obj = {"event": "exchange", "conn": conn_id, "sni": _tls.sni}
@@ -718,6 +643,7 @@ class Server:
                     aborted = serve_http(conn, requests, log_exchange)
             except OSError:  # peer went away; still log what we saw
                 pass
+            tcp.mark()
             if aborted:  # no close_notify: the peer sees a bare TCP close
                 try:
                     socket.socket.shutdown(sock, socket.SHUT_RDWR)
@@ -736,7 +662,7 @@ class Server:
                 "event": "conn", "conn": conn_id, "sni": _tls.sni, "alpn": alpn,
                 "peer_port": peer_port, "bytes_in": conn.bytes_in, "bytes_out": conn.bytes_out,
                 "sha256_in": conn.h_in.hexdigest(), "sha256_out": conn.h_out.hexdigest(),
-                "requests": requests, "aborted": aborted,
+                "requests": requests, "aborted": aborted, "tcp": tcp.result(),
                 "t_start": t_start, "t_end": time.time()})
         except Exception as e:  # never let one connection kill the server
             self.write_log({"event": "error", "stage": "internal", "peer_port": peer_port,
@@ -810,7 +736,13 @@ def main():
     ap.add_argument("--h2", action="store_true",
                     help="offer HTTP/2 in ALPN (h2, http/1.1; needs python3-h2); "
                          "default: http/1.1 only")
+    ap.add_argument("--ws", choices=fakeai_ws.MODES, default="on",
+                    help="WebSocket upgrades of /v1/responses and /v1/realtime: on (default; "
+                         "permessage-deflate when offered), refuse (426), no-deflate, "
+                         "no-context-takeover; the X-Fake-WebSocket header wins")
     args = ap.parse_args()
+    global WS_MODE
+    WS_MODE = args.ws
     if args.h2:
         global fakeai_h2
         try:

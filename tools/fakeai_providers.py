@@ -604,7 +604,10 @@ def route_unscripted(req):
                 return error_reply(req, rt, 400, "bad X-Fake-Status")
             return error_reply(req, rt, int(forced), "forced status " + forced)
         if rt is None:
-            return error_reply(req, None, 404, "unknown url")
+            # Anthropic's host answers in its own shape (Claude Code's /api/... side calls).
+            own = Route("anthropic", "anthropic", None, None) if req.host == "api.anthropic.com" \
+                else None
+            return error_reply(req, own, 404, "unknown url")
         if req.method != "POST":
             return error_reply(req, rt, 405, "use POST")
         fail = req.header("x-fake-fail-times")

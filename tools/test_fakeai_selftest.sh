@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Self-test for tools/fakeai.py (not part of CI). Needs root (unshare -m +
 # bind-mounting /etc/hosts), curl, openssl, node and /usr/bin/python3 (with
-# python3-requests, python3-brotli, python3-zstandard, python3-h2 and
-# python3-httpx for the route and HTTP/2 checks).
+# python3-requests, python3-brotli, python3-zstandard, python3-h2,
+# python3-httpx and python3-websockets for the route, HTTP/2 and WebSocket
+# checks).
 # PYTHON=... selects the interpreter that runs the server (default python3).
 set -euo pipefail
 
@@ -175,6 +176,15 @@ fi
 /usr/bin/python3 "$here/test_fakeai_h2.py" >"$work/h2.out" 2>&1 ||
     { cat "$work/h2.out" >&2; fail "HTTP/2"; }
 ok "$(tail -n1 "$work/h2.out") (HTTP/2)"
+
+# 7c. WebSocket (Responses and Realtime APIs, permessage-deflate variants, 426)
+#     with python3-websockets as the client; recordings decoded independently
+#     and, when the agent is built, replayed through it.
+ws_args=()
+if [[ -x $here/../build/tokentap ]]; then ws_args=(--agent "$here/../build/tokentap"); fi
+/usr/bin/python3 "$here/test_fakeai_ws.py" "${ws_args[@]}" >"$work/ws.out" 2>&1 ||
+    { cat "$work/ws.out" >&2; fail "WebSocket"; }
+ok "$(tail -n1 "$work/ws.out") (WebSocket)"
 
 # 8. Clean shutdown on SIGTERM.
 kill -TERM "$srv_pid"

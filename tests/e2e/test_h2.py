@@ -4,6 +4,7 @@ started with --h2); each exchange must be decoded exactly, with the
 client's pid and cgroup, and no key or prompt may reach any output."""
 import json
 import os
+import shutil
 import subprocess
 
 from harness import PY, Agent, check, run_client, CLIENTS
@@ -211,3 +212,47 @@ def test_go_clients(env):
             text = f.read()
         for s in env.secrets:
             check(s not in text, "secret %s... leaked into %s" % (s[:16], path))
+
+
+def test_go_new_binary_after_agent(env):
+    """A Go client that did not exist when the agent started (the stripped
+    client copied after it started: another inode, so no earlier analysis
+    of it is cached), run in the default scoped mode: its first call is one
+    exact event, with its pid and cgroup (the connection observer holds the
+    first connection until the pclntab analysis has armed the process, or
+    the probes were in before it)."""
+    log = h2_server(env)
+    with open(log) as f:
+        since = sum(1 for _ in f)
+    sec = Secrets(env)
+    src = os.path.join(GO_DIR, "tlsclient-stripped")
+    check(os.access(src, os.X_OK), "%s missing (make builds it)" % src)
+    agent = Agent(env, "go-new")
+    try:
+        copy = os.path.join(env.dir, "bin", "go-new-%d" % os.getpid())
+        os.makedirs(os.path.dirname(copy), exist_ok=True)
+        if os.path.exists(copy):
+            os.unlink(copy)
+        shutil.copy2(src, copy)
+        check(os.stat(copy).st_ino != os.stat(src).st_ino, "copy shares the inode")
+        cg_dir, cg_ino = env.cgroup("go-new")
+        proc = env.spawn([copy] + go_argv(env, sec, chat(sec.prompt("go-new"))), cg_dir,
+                         env={"SSL_CERT_FILE": env.ca}, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+        run_client(env, proc, "go-new")
+    finally:
+        agent.stop()
+    exs = exchanges(log, since)
+    check(len(exs) == 1, "server answered %d exchanges" % len(exs))
+    events = [e for e in agent.alloc_events() if e["process"]["pid"] == proc.pid]
+    check(len(events) == 1 and events[0].get("problem") is None,
+          "first call of a new Go binary: %r (observer %r, attach %r)" % (
+              [(e.get("problem"), e.get("usage_status")) for e in events],
+              agent.observer, agent.attach))
+    ev = events[0]
+    check(ev["provider_request_id"] == exs[0]["request_id"] and ev["cgroup"]["id"] == cg_ino,
+          "go-new: request id %s cgroup %s" % (ev["provider_request_id"], ev["cgroup"]["id"]))
+    compare(ev, exs[0], "go-new")
+    for k in USAGE:
+        if k in exs[0]["usage_expected"]:
+            check(ev["usage"][k] == exs[0]["usage_expected"][k], "go-new: %s" % k)

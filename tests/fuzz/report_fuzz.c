@@ -45,7 +45,8 @@ static void check_json(struct fz_buf *b)
 
 static void check_report(struct tt_report *r)
 {
-	uint64_t sum = 0, calls = 0, cell_calls = 0, tcalls = 0;
+	uint64_t sum = 0, calls = 0, cell_calls = 0, tcalls = 0, tunits = 0;
+	uint64_t units = 0;
 	struct fz_buf b = { 0 };
 	int focus = 0;
 
@@ -80,12 +81,22 @@ static void check_report(struct tt_report *r)
 		CHECK(!r->opts.reprice ||
 		      s->new_priced + s->new_unpriced == s->calls);
 		CHECK(tt_report_sum_value(&s->new_cost) >= 0);
+		/* Distinct units: at most one per call, a fallback is a call. */
+		CHECK(s->units + s->units_uncounted <= s->calls);
+		CHECK(s->units_unknown_cost <= s->units);
+		CHECK(s->fallbacks <= s->calls);
+		units += s->units;
 		calls += s->calls;
 	}
 	for (size_t i = 0; i < r->ncells; i++)
 		cell_calls += r->cells[i].calls;
-	for (size_t i = 0; i < r->ntotals; i++)
+	for (size_t i = 0; i < r->ntotals; i++) {
 		tcalls += r->totals[i].st.calls;
+		tunits += r->totals[i].st.units;
+	}
+	/* A total is the union of its groups' units: never more than
+	 * their sum. */
+	CHECK(tunits <= units);
 	CHECK(calls == r->lines[TT_RLINE_EVENT]);
 	CHECK(cell_calls == calls && tcalls == calls);
 
@@ -121,11 +132,12 @@ static const char event_head[] =
 	"\"cost\":{\"amount\":0.5,\"currency\":\"USD\",\"reason\":null,"
 	"\"pricing_version\":\"v1\"}";
 
-/* One event whose owner and model are the input's bytes. */
+/* One event whose owner, model, unit and fallback link are the input's
+ * bytes. */
 static void hostile_values(struct tt_report *r, const uint8_t *data,
 			   size_t size)
 {
-	size_t cap = sizeof(event_head) + 12 * size + 64;
+	size_t cap = sizeof(event_head) + 32 * size + 128; /* 5 copies, escaped */
 	char *v = malloc(size + 1), *line = malloc(cap);
 	struct tt_jsonw w;
 	enum tt_report_line cls;
@@ -140,6 +152,13 @@ static void hostile_values(struct tt_report *r, const uint8_t *data,
 	w.first = 0;
 	tt_jsonw_str(&w, "owner", v);
 	tt_jsonw_str(&w, "response_model", v);
+	/* The bytes as a business unit and a fallback link: counted in the
+	 * unit sets (or past their caps), never a bad line. */
+	tt_jsonw_str(&w, "fallback_of", v);
+	tt_jsonw_open(&w, "declared");
+	tt_jsonw_str(&w, "unit_id", v);
+	tt_jsonw_str(&w, "unit_outcome", v);
+	tt_jsonw_close(&w);
 	n = tt_jsonw_finish(&w);
 	CHECK(n >= 0);
 	memcpy(line + sizeof(event_head) - 1 + n, "}", 2);

@@ -34,6 +34,8 @@ struct ev {
 	const char *currency, *reason, *version;
 	const char *env_source;           /* allocation.environment_source */
 	const char *usage_status;         /* NULL: "none" without usage */
+	const char *unit_id, *unit_outcome; /* declared.unit_id, .unit_outcome */
+	const char *fallback_of;          /* the failed call's event_id */
 	int attempt, mismatch, priced;
 	double amount;
 	long long in, out, cache_read, cache_write, reasoning;
@@ -141,6 +143,7 @@ static const char *line_of(const struct ev *e)
 	tt_jsonw_null(&w, "finish_reason");
 	tt_jsonw_null(&w, "service_tier");
 	tt_jsonw_count(&w, "attempt", e->attempt);
+	tt_jsonw_str(&w, "fallback_of", e->fallback_of);
 	tt_jsonw_raw(&w, "client", "{\"user_agent\":null,\"sdk_lang\":null,"
 		     "\"sdk_version\":null,\"runtime\":null,"
 		     "\"runtime_version\":null}");
@@ -163,9 +166,16 @@ static const char *line_of(const struct ev *e)
 	} else {
 		tt_jsonw_null(&w, "api_key");
 	}
-	tt_jsonw_raw(&w, "declared", "{\"cost_center\":null,\"environment\":"
-		     "null,\"project_id\":null,\"team\":null,"
-		     "\"provider_organization\":null,\"provider_project\":null}");
+	tt_jsonw_open(&w, "declared");
+	tt_jsonw_null(&w, "cost_center");
+	tt_jsonw_null(&w, "environment");
+	tt_jsonw_null(&w, "project_id");
+	tt_jsonw_null(&w, "team");
+	tt_jsonw_null(&w, "provider_organization");
+	tt_jsonw_null(&w, "provider_project");
+	tt_jsonw_str(&w, "unit_id", e->unit_id);
+	tt_jsonw_str(&w, "unit_outcome", e->unit_outcome);
+	tt_jsonw_close(&w);
 	tt_jsonw_open(&w, "cost");
 	if (e->priced)
 		tt_jsonw_double(&w, "amount", e->amount);
@@ -228,6 +238,20 @@ static void init_keys(struct tt_report *r, const char *keys)
 
 	if (tt_report_parse_keys(keys, &o, NULL) || tt_report_init(r, &o))
 		abort();
+}
+
+/* The group whose first key value is name (after finish), or NULL. */
+__attribute__((unused))
+static const struct tt_report_group *group_named(const struct tt_report *r,
+						 const char *name)
+{
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const struct tt_report_group *g = tt_report_group_at(r, i);
+
+		if (g->val[0] && !strcmp(g->val[0], name))
+			return g;
+	}
+	return NULL;
 }
 
 /* A dark connection as the agent writes it: no model, no usage, no

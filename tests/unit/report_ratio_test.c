@@ -72,18 +72,6 @@ static void feed_hand_ledger(struct tt_report *r)
 	feed_ev(r, &e);
 }
 
-static const struct tt_report_group *group_named(const struct tt_report *r,
-						 const char *owner)
-{
-	for (size_t i = 0; i < r->ngroups; i++) {
-		const struct tt_report_group *g = tt_report_group_at(r, i);
-
-		if (g->val[0] && !strcmp(g->val[0], owner))
-			return g;
-	}
-	return NULL;
-}
-
 TT_TEST(ratios_over_known_cost)
 {
 	struct tt_report r;

@@ -143,6 +143,8 @@ const struct tt_counter_field tt_counter_fields[] = {
 	TT_CONNTAB_COUNTERS(CONNS)
 #define ATTACH(name, doc) FIELD(attach, name, doc)
 	TT_ATTACH_COUNTERS(ATTACH)
+#define TLSLIB(name, doc) FIELD(tlslib, name, doc)
+	TT_TLSLIB_COUNTERS(TLSLIB)
 #define ALLOC(name, doc) FIELD(alloc, name, doc)
 	TT_ALLOC_COUNTERS(ALLOC)
 #define PRICING(name, doc) FIELD(alloc.pricing, name, doc)
@@ -173,6 +175,7 @@ const struct tt_counter_field tt_counter_fields[] = {
 #undef XCONN
 #undef CONNS
 #undef ATTACH
+#undef TLSLIB
 #undef ALLOC
 #undef PRICING
 #undef RETRY
@@ -242,6 +245,13 @@ const struct tt_counter_row tt_counter_rows[] = {
 	KEY("attach", "files_checked", attach.files_checked)
 	KEY("attach", "process_events", loop.proc_events)
 	ROW("attach", "files_table_full", TABLE_FULL, "probe_targets", attach.files_full)
+	KEY("attach", "static_searched", tlslib.static_searched)
+	KEY("attach", "static_cache_hits", tlslib.static_cache_hits)
+	KEY("attach", "static_found", tlslib.static_found)
+	KEY("attach", "static_rejected", tlslib.static_rejected)
+	ROW("attach", "static_over_cap", TABLE_FULL, "static_search", tlslib.static_over_cap)
+	ROW("attach", "static_evicted", TABLE_FULL, "static_results", tlslib.static_evicted)
+	KEY("attach", "static_cpu_us", tlslib.static_cpu_us)
 	ROW("attach", "armed", ARMS, "armed", attach.armed)
 	ROW("attach", "untraceable", ARMS, "untraceable", attach.untraceable)
 	ROW("attach", "arm_table_full", ARMS, "table_full", attach.armed_full)

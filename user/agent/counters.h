@@ -26,6 +26,7 @@
 #include "agent/output.h"
 #include "agent/otlp_export.h"
 #include "agent/prom.h"
+#include "agent/tlslib.h"
 
 struct cJSON;
 
@@ -59,6 +60,7 @@ struct tt_agent_counters {
 	struct tt_pipeline_stats pipe;
 	struct tt_conntab_stats conns;
 	struct tt_attach_stats attach;
+	struct tt_tlslib_stats tlslib;
 	struct tt_alloc_stats alloc;
 	struct tt_procinfo_stats facts;
 	struct tt_cgroups_stats cgroups;

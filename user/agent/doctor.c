@@ -19,6 +19,7 @@
 #include "tt_abi.h"
 #include "agent/attach.h"
 #include "agent/run.h"
+#include "agent/tlslib.h"
 
 struct doc {
 	int fatal;
@@ -155,6 +156,19 @@ static struct tokentap_bpf *check_load(struct doc *d)
 	return skel;
 }
 
+/* What the search for stripped TLS libraries found in an executable that
+ * gets no probes (rustls only, or a failed check); 1 with note filled. */
+static int static_note(const char *path, char *note, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return 0;
+	ret = tt_tlslib_static_note(fd, note, len);
+	close(fd);
+	return ret;
+}
+
 /* Files named on the command line: could the agent trace them? */
 static void check_files(struct doc *d, struct tt_attach *am,
 			char *const *files, int nfiles)
@@ -162,12 +176,17 @@ static void check_files(struct doc *d, struct tt_attach *am,
 	for (int i = 0; i < nfiles; i++) {
 		int ret = tt_attach_check_file(am, files[i]);
 
+		char note[192];
+
 		if (ret < 0)
 			line(d, 0, 0, "file", "%s: %s", files[i], strerror(-ret));
+		else if (ret == 0 && static_note(files[i], note, sizeof(note)))
+			line(d, 0, 0, "file", "%s: found, not traced: %s", files[i],
+			     note);
 		else if (ret == 0)
 			line(d, 0, 0, "file", "%s: no TLS functions tokentap traces "
-			     "(not OpenSSL, GnuTLS or Go crypto/tls with the register ABI)",
-			     files[i]);
+			     "(not OpenSSL, GnuTLS, Go crypto/tls with the register ABI, "
+			     "or OpenSSL 3 / BoringSSL found without symbols)", files[i]);
 	}
 }
 
@@ -200,6 +219,37 @@ static void list_targets(struct doc *d, struct tt_attach *am, int verbose)
 	line(d, ssl + gnutls + go + other > 0, 0, "tls libraries",
 	     "%zu OpenSSL-family, %zu GnuTLS, %zu Go and %zu other files found",
 	     ssl, gnutls, go, other);
+}
+
+struct func_list {
+	struct doc *d;
+	const char *path;
+	int n;
+};
+
+static void print_function(void *ctx, const char *text)
+{
+	struct func_list *fl = ctx;
+
+	if (!fl->n++)
+		line(fl->d, 1, 0, "tls functions", "%s, found without symbols:",
+		     fl->path);
+	line(fl->d, 1, 0, "  function", "%s", text);
+}
+
+/* Files named on the command line: each TLS function found in them
+ * without symbols, how, and whether it is probed. */
+static void list_functions(struct doc *d, char *const *files, int nfiles)
+{
+	for (int i = 0; i < nfiles; i++) {
+		struct func_list fl = { d, files[i], 0 };
+		int fd = open(files[i], O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			continue;
+		tt_tlslib_static_funcs(fd, print_function, &fl);
+		close(fd);
+	}
 }
 
 /* What a running agent says about itself (scope.c writes it, whole or
@@ -245,6 +295,7 @@ int tt_doctor(int verbose, const char *status_file, char *const *files,
 	if (am) {
 		check_files(&d, am, files, nfiles);
 		list_targets(&d, am, verbose);
+		list_functions(&d, files, nfiles);
 	}
 	tt_attach_free(am);
 	tokentap_bpf__destroy(skel);

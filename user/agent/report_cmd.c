@@ -21,7 +21,8 @@ static const char usage_text[] =
 	"usage: tokentap report [--by KEYS] [--format table|csv|json|focus]\n"
 	"                       [--since ISO] [--until ISO] [--reprice TABLE]\n"
 	"                       [--mark-unpriced-above PCT] [--fail-unallocated-above PCT]\n"
-	"                       [--fail-unpriced-above PCT] [--fail-dark-above PCT] FILE...\n"
+	"                       [--fail-unpriced-above PCT] [--fail-dark-above PCT]\n"
+	"                       [--unit-outcome VALUE] FILE...\n"
 	"  --by KEYS      comma-separated, from owner, team, cost_center,\n"
 	"                 application, environment, provider, model, operation,\n"
 	"                 workload, api_key, allocation_status, environment_source,\n"
@@ -44,6 +45,10 @@ static const char usage_text[] =
 	"                 exit 3 when the unallocated share of cost, the share\n"
 	"                 of calls of unknown cost or the dark connection share\n"
 	"                 is above PCT (2%, 0.5%, 10)\n"
+	"  --unit-outcome VALUE\n"
+	"                 count as units only the declared.unit_id values one\n"
+	"                 of whose calls declared this unit_outcome (resolved):\n"
+	"                 cost/unit is then the cost per resolved unit\n"
 	"  FILE           ledger files (events.jsonl, events.jsonl.1, ...);\n"
 	"                 - for standard input\n";
 
@@ -164,6 +169,7 @@ int tt_report_main(int argc, char **argv)
 		{ "fail-unallocated-above", required_argument, NULL, 'A' },
 		{ "fail-unpriced-above", required_argument, NULL, 'P' },
 		{ "fail-dark-above", required_argument, NULL, 'D' },
+		{ "unit-outcome", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -201,6 +207,13 @@ int tt_report_main(int argc, char **argv)
 			break;
 		case 'r':
 			reprice = optarg;
+			break;
+		case 'o':
+			/* An event's empty string reads as null: no match. */
+			if (!optarg[0])
+				return bad_usage("--unit-outcome: empty value",
+						 NULL);
+			o.unit_outcome = optarg;
 			break;
 		case 'm':
 		case 'A':

@@ -20,6 +20,7 @@ void tt_stats_gather(const struct tt_stats_sources *src,
 	}
 	if (src->am) {
 		tt_attach_get_stats(src->am, &c->attach);
+		tt_tlslib_get_stats(&c->tlslib);
 		c->targets = tt_attach_count(src->am);
 		c->have |= TT_HAVE_ATTACH;
 	}

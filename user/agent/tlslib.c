@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "tt_abi.h"
 #include "binary/elfsym.h"
 #include "binary/gobin.h"
+#include "binary/sslfind.h"
 #include "util/log.h"
 #include "agent/tlslib.h"
 
@@ -165,6 +168,190 @@ out:
 	return found;
 }
 
+/* ---- stripped, statically linked OpenSSL 3 and BoringSSL ---- */
+
+/* Results by build (GNU build id, else device, inode, size and mtime): a
+ * second process of the same program, or another copy of the file, is
+ * answered without reading it again. Attach calls in from one thread;
+ * doctor too. The lock only keeps that an assumption nobody relies on. */
+static struct tt_sslfind_cache static_cache;
+static struct tt_tlslib_stats static_stats;
+static pthread_mutex_t static_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t thread_cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The analysis of the executable on fd, cached; 0 or -errno. */
+static int static_result(int fd, const char *path,
+			 struct tt_sslfind_result *res)
+{
+	const struct tt_sslfind_result *hit;
+	struct tt_sslfind_key key;
+	struct tt_elfview ev;
+	uint64_t cpu0;
+	int ret = tt_elfview_open(&ev, fd, NULL, 0);
+
+	if (!ret)
+		ret = tt_sslfind_key(fd, &ev, &key);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&static_lock);
+	hit = tt_sslfind_cache_get(&static_cache, &key);
+	if (hit) {
+		*res = *hit;
+		static_stats.static_cache_hits++;
+	}
+	pthread_mutex_unlock(&static_lock);
+	if (hit)
+		return 0;
+	cpu0 = thread_cpu_us();
+	ret = tt_sslfind_view(&ev, NULL, res);
+	pthread_mutex_lock(&static_lock);
+	static_stats.static_searched++;
+	static_stats.static_cpu_us += thread_cpu_us() - cpu0;
+	static_stats.static_rejected += res->rejected;
+	static_stats.static_over_cap += res->stats.dropped;
+	static_stats.static_found += !ret && res->libs;
+	if (!ret)
+		tt_sslfind_cache_put(&static_cache, &key, res);
+	static_stats.static_evicted = static_cache.evictions;
+	pthread_mutex_unlock(&static_lock);
+	if (ret)
+		tt_dbg("attach: %s: static TLS search: %s", path, strerror(-ret));
+	return ret;
+}
+
+/*
+ * The probes of one library's found functions, chosen so that each byte
+ * is captured once:
+ *  - OpenSSL 3: the workers ssl_write_internal / ssl_read_internal, where
+ *    SSL_write, SSL_write_ex(2), SSL_read and SSL_read_ex all arrive once
+ *    (the _EX roles, *done found by its argument index: rcx in 3.0, r8
+ *    for ssl_write_internal since 3.3). SSL_write / SSL_read are probed
+ *    only where the worker is inlined into them (node), never where they
+ *    call it (F_WRAPPER): the worker sees those bytes already, and a
+ *    nested pair would share one in-flight slot per thread.
+ *  - BoringSSL: SSL_write / SSL_read (SSL_write_ex and friends call them).
+ *  - The server name: entry only, ssl3_ctrl (cmd 55 filtered in BPF) and
+ *    BoringSSL's SSL_set_tlsext_host_name.
+ *  - Not probed: SSL_shutdown (Bun calls it for about one connection in
+ *    six: no close signal), SSL_do_handshake (no role), SSL_free (no
+ *    anchor), rustls (Rust ABI: no BPF program reads it).
+ * Returns the functions probed: 0 unless both directions have one.
+ */
+/* The probe role of a found function (0: not probed); *arg the count
+ * argument of the _EX roles, *dir 1 write, 2 read, 0 neither. */
+static int role_of(const struct tt_sslfind_func *f, int *arg, int *dir)
+{
+	*arg = 0;
+	*dir = 0;
+	if (f->flags & TT_SSLFIND_F_WRAPPER)
+		return 0;
+	switch (f->kind) {
+	case TT_SSLFIND_WRITE: *dir = 1; return TT_ROLE_WRITE;
+	case TT_SSLFIND_READ: *dir = 2; return TT_ROLE_READ;
+	case TT_SSLFIND_WRITE_EX: *arg = f->count_arg, *dir = 1; return TT_ROLE_WRITE_EX;
+	case TT_SSLFIND_READ_EX: *arg = f->count_arg, *dir = 2; return TT_ROLE_READ_EX;
+	case TT_SSLFIND_CTRL: return TT_ROLE_NAME_CTRL;
+	case TT_SSLFIND_SET_HOST: return TT_ROLE_NAME_CSTR;
+	default: return 0;
+	}
+}
+
+/* 1 when lib has a probed function in both directions: half a library
+ * would mislead, so then none of it is probed. */
+static int lib_probed(const struct tt_sslfind_result *res, unsigned lib)
+{
+	int dirs = 0, arg, dir;
+
+	if (lib == TT_SSLFIND_RUSTLS)
+		return 0; /* Rust ABI: no BPF program reads it */
+	for (size_t i = 0; i < res->n; i++)
+		if (res->fn[i].lib == lib && role_of(&res->fn[i], &arg, &dir))
+			dirs |= dir;
+	return dirs == 3;
+}
+
+static int add_static(struct tt_probe_set *s, const struct tt_sslfind_result *res,
+		      unsigned lib, int lib_id)
+{
+	int nfuncs = 0;
+
+	if (!lib_probed(res, lib))
+		return 0;
+	for (size_t i = 0; i < res->n; i++) {
+		const struct tt_sslfind_func *f = &res->fn[i];
+		int arg, dir, role = f->lib == lib ? role_of(f, &arg, &dir) : 0;
+
+		if (!role)
+			continue;
+		if (role == TT_ROLE_NAME_CTRL || role == TT_ROLE_NAME_CSTR)
+			add(s, TT_PROG_TLS_ENTRY, f->off, TT_COOKIE(lib_id, role, 0));
+		else
+			add_call(s, f->off, lib_id, role, arg);
+		nfuncs++;
+	}
+	return nfuncs;
+}
+
+static int find_static(int fd, const char *path, struct tt_probe_set *s)
+{
+	struct tt_sslfind_result res;
+	char ossl[96] = "", bssl[96] = "", rust[64] = "";
+	int n_ossl, n_bssl;
+
+	if (static_result(fd, path, &res))
+		return 0;
+	n_ossl = add_static(s, &res, TT_SSLFIND_OPENSSL, TT_LIB_OPENSSL);
+	n_bssl = add_static(s, &res, TT_SSLFIND_BORINGSSL, TT_LIB_BORINGSSL);
+	if (!n_ossl && !n_bssl)
+		return 0;
+	s->lib_id = n_ossl ? TT_LIB_OPENSSL : TT_LIB_BORINGSSL;
+	s->lib = n_ossl ? "openssl" : "boringssl";
+	s->nfuncs = n_ossl + n_bssl;
+	if (n_ossl)
+		tt_sslfind_describe(&res, TT_SSLFIND_OPENSSL, ossl, sizeof(ossl));
+	if (n_bssl)
+		tt_sslfind_describe(&res, TT_SSLFIND_BORINGSSL, bssl, sizeof(bssl));
+	if (res.libs & (1u << TT_SSLFIND_RUSTLS))
+		snprintf(rust, sizeof(rust), "rustls %s inside, not traced (Rust ABI)",
+			 res.rustls_version);
+	snprintf(s->detail, sizeof(s->detail), "%s%s%s%s%s", ossl,
+		 ossl[0] && bssl[0] ? "; " : "", bssl, rust[0] ? "; " : "", rust);
+	return 1;
+}
+
+void tt_tlslib_get_stats(struct tt_tlslib_stats *st)
+{
+	pthread_mutex_lock(&static_lock);
+	*st = static_stats;
+	pthread_mutex_unlock(&static_lock);
+}
+
+int tt_tlslib_static_note(int fd, char *buf, size_t len)
+{
+	struct tt_sslfind_result res;
+	size_t o = 0;
+
+	if (len)
+		buf[0] = '\0';
+	if (static_result(fd, "", &res))
+		return 0;
+	for (unsigned lib = TT_SSLFIND_OPENSSL; lib <= TT_SSLFIND_RUSTLS; lib++) {
+		char one[128];
+
+		if (!tt_sslfind_describe(&res, lib, one, sizeof(one)) || o >= len)
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "; " : "", one);
+	}
+	return o > 0;
+}
+
 static const struct tt_tlslib lib_openssl = { "openssl", "libssl", find_openssl };
 static const struct tt_tlslib lib_gnutls = { "gnutls", "libgnutls.so", find_gnutls };
 static const struct tt_tlslib lib_ldso_gnu = { "ld.so", "ld-linux", find_ldso };
@@ -172,11 +359,54 @@ static const struct tt_tlslib lib_ldso_musl = { "ld.so", "ld-musl", find_ldso };
 static const struct tt_tlslib exe_go = { "go", NULL, find_go };
 /* node and friends export OpenSSL from the executable itself. */
 static const struct tt_tlslib exe_openssl = { "openssl", NULL, find_openssl };
+/* Without symbols: Bun (Claude Code), Codex, static OpenSSL programs. */
+static const struct tt_tlslib exe_static = { "static-tls", NULL, find_static };
 
 const struct tt_tlslib *const tt_tlslibs[] = {
 	&lib_openssl, &lib_gnutls, &lib_ldso_gnu, &lib_ldso_musl,
-	&exe_go, &exe_openssl, NULL,
+	&exe_go, &exe_openssl, &exe_static, NULL,
 };
+
+static const char *probe_what(int role)
+{
+	switch (role) {
+	case TT_ROLE_WRITE: case TT_ROLE_WRITE_EX: return "probed: bytes written";
+	case TT_ROLE_READ: case TT_ROLE_READ_EX: return "probed: bytes read";
+	case TT_ROLE_NAME_CTRL: case TT_ROLE_NAME_CSTR: return "probed: server name";
+	default: return NULL;
+	}
+}
+
+int tt_tlslib_static_funcs(int fd, void (*emit)(void *ctx, const char *text),
+			   void *ctx)
+{
+	struct tt_sslfind_result res;
+	char text[320], how[192];
+
+	/* Found by symbols or as Go: not this search's. */
+	for (size_t i = 0; tt_tlslibs[i]; i++) {
+		const struct tt_tlslib *l = tt_tlslibs[i];
+		struct tt_probe_set other;
+
+		memset(&other, 0, sizeof(other));
+		if (!l->file_prefix && l != &exe_static && l->find(fd, "", &other) == 1)
+			return 0;
+	}
+	if (static_result(fd, "", &res))
+		return 0;
+	for (size_t i = 0; i < res.n; i++) {
+		const struct tt_sslfind_func *f = &res.fn[i];
+		int arg, dir, role = lib_probed(&res, f->lib) ? role_of(f, &arg, &dir) : 0;
+
+		tt_sslfind_func_how(f, how, sizeof(how));
+		snprintf(text, sizeof(text), "%s at file offset 0x%llx, %s; %s",
+			 f->name, (unsigned long long)f->off, role ? probe_what(role) :
+			 f->lib == TT_SSLFIND_RUSTLS ? "not probed (Rust ABI)" :
+			 "not probed", how);
+		emit(ctx, text);
+	}
+	return (int)res.n;
+}
 
 static int base_is(const char *path, const char *prefix)
 {

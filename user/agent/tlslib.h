@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "binary/gobin.h"
+#include "util/counters.h"
 
 /* The BPF program a probe runs. */
 enum tt_probe_prog {
@@ -54,6 +55,37 @@ extern const struct tt_tlslib *const tt_tlslibs[];
  * file carries nothing to probe, or -errno. */
 int tt_tlslib_find(int fd, const char *path, int is_exe,
 		   struct tt_probe_set *out);
+
+/* For an executable no description claims: the TLS libraries found in it
+ * without symbols that get no probes (rustls only, a check failed), in
+ * buf. 1 when there is such a line, 0 when not. */
+int tt_tlslib_static_note(int fd, char *buf, size_t len);
+
+/* Each function the search without symbols found in the executable on
+ * fd, one text per function for doctor: its name, file offset, whether
+ * and for what it is probed, and how it was found. Returns how many. */
+int tt_tlslib_static_funcs(int fd, void (*emit)(void *ctx, const char *text),
+			   void *ctx);
+
+/* The search for TLS libraries without symbols (static-tls). */
+#define TT_TLSLIB_COUNTERS(X)                                                 \
+	X(static_searched, "executables searched for TLS libraries without "  \
+	  "symbols (the file read)")                                          \
+	X(static_cache_hits, "executables answered from the results of an "   \
+	  "earlier search of the same build")                                 \
+	X(static_found, "searched executables with a TLS library inside")     \
+	X(static_rejected, "functions found but dropped by a structural check") \
+	X(static_over_cap, "string hits, code references or results dropped " \
+	  "at a cap of the search")                                           \
+	X(static_evicted, "results by build evicted from the full table")     \
+	X(static_cpu_us, "CPU time spent searching, in microseconds")
+
+struct tt_tlslib_stats {
+	TT_TLSLIB_COUNTERS(TT_COUNTER_FIELD)
+};
+
+/* The counters above, whole. */
+void tt_tlslib_get_stats(struct tt_tlslib_stats *st);
 
 /* 1 when a file by this name could carry a library (cheap: name only). */
 int tt_tlslib_candidate(const char *path, int is_exe);

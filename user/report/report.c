@@ -20,6 +20,7 @@ struct ev {
 	int no_usage;                    /* usage_status "none" */
 	int incomplete;                  /* outcome "incomplete" */
 	int64_t attempt;                 /* -1: null */
+	int fallback;                    /* fallback_of not null */
 	int dark;                        /* a dark connection, not a call */
 	uint64_t dark_sent, dark_received;
 	uint64_t tok[TT_RTOK__COUNT];
@@ -31,7 +32,7 @@ struct ev {
 	uint16_t version;
 };
 
-static uint32_t fnv1a(const void *p, size_t n, uint32_t h)
+uint32_t tt_rfnv1a(const void *p, size_t n, uint32_t h)
 {
 	const unsigned char *b = p;
 
@@ -61,6 +62,8 @@ int tt_report_init(struct tt_report *r, const struct tt_report_opts *opts)
 		r->opts.max_groups = TT_REPORT_GROUPS_MAX;
 	if (!r->opts.max_cells || r->opts.max_cells > TT_REPORT_CELLS_MAX)
 		r->opts.max_cells = TT_REPORT_CELLS_MAX;
+	if (!r->opts.max_units || r->opts.max_units > TT_REPORT_UNITS_MAX)
+		r->opts.max_units = 0;
 	if (!r->opts.has_unknown_mark || !(r->opts.unknown_mark >= 0 &&
 					    r->opts.unknown_mark <= 1))
 		r->opts.unknown_mark = TT_REPORT_UNKNOWN_MARK;
@@ -69,6 +72,8 @@ int tt_report_init(struct tt_report *r, const struct tt_report_opts *opts)
 
 void tt_rresults_free(struct tt_report *r)
 {
+	for (size_t i = 0; r->totals && i < r->ntotals; i++)
+		tt_runits_free(&r->totals[i].units);
 	free(r->order);
 	free(r->rank);
 	free(r->cell_order);
@@ -82,9 +87,12 @@ void tt_rresults_free(struct tt_report *r)
 void tt_report_free(struct tt_report *r)
 {
 	tt_rresults_free(r);
-	for (size_t i = 0; i < r->ngroups; i++)
+	for (size_t i = 0; i < r->ngroups; i++) {
 		free(r->groups[i].blob);
+		tt_runits_free(&r->groups[i].units);
+	}
 	free(r->groups);
+	free(r->unit_bytes);
 	free(r->cells);
 	free(r->gindex.slot);
 	free(r->cindex.slot);
@@ -297,7 +305,7 @@ static int get_connection(const cJSON *o, struct ev *e)
 /* Keys absent in ledgers older than them (null then), strings or null:
  * allocation.environment_source; declared.provider_project (the
  * OpenAI-Project header: what the provider's exports call project_id);
- * the business facts and the trace id the call declared. */
+ * the business facts and the trace id the call declared; fallback_of. */
 static int get_optional(const cJSON *o, struct ev *e)
 {
 	static const struct {
@@ -315,6 +323,8 @@ static int get_optional(const cJSON *o, struct ev *e)
 		{ TT_RKEY_TRACE_ID, "declared", "trace_id" },
 	};
 
+	const char *fallback_of = NULL;
+
 	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++) {
 		const cJSON *parent = member(o, opt[i].obj);
 
@@ -322,6 +332,10 @@ static int get_optional(const cJSON *o, struct ev *e)
 		    get_str(parent, opt[i].name, &e->val[opt[i].key]))
 			return -1;
 	}
+	/* The failed call this one fell back from (another model). */
+	if (member(o, "fallback_of") && get_str(o, "fallback_of", &fallback_of))
+		return -1;
+	e->fallback = fallback_of != NULL;
 	return 0;
 }
 
@@ -525,7 +539,7 @@ static int place(struct tt_report *r, const struct ev *e, uint32_t *gi,
 {
 	for (int other = 0; other < 2; other++) {
 		struct blob_key bk = { r->scratch, build_key(r, e, other) };
-		uint32_t gh = fnv1a(bk.p, bk.n, 2166136261u);
+		uint32_t gh = tt_rfnv1a(bk.p, bk.n, 2166136261u);
 		struct cell_key ck = { 0, tt_report_day(e->ts_us) };
 		struct tt_rslot *gs, *cs = NULL;
 		int ret, cells_full;
@@ -609,6 +623,8 @@ static void stats_add(struct tt_report_stats *s, const struct ev *e)
 		s->attempt_known++;
 	if (e->attempt >= 1)
 		s->retries++;
+	if (e->fallback)
+		s->fallbacks++;
 	for (int i = 0; i < TT_RTOK__COUNT; i++)
 		tt_rsat_add(&s->tokens[i], e->tok[i]);
 	if (e->priced) {
@@ -653,6 +669,27 @@ static void cell_add(struct tt_report_cell *c, const struct ev *e)
 	for (int i = 0; i < TT_RTOK__COUNT; i++)
 		tt_rsat_add(&c->tokens[i], e->tok[i]);
 	c->version = tt_rversion_merge(c->version, e->version);
+}
+
+/* The call's business unit into its group's set: counted once however
+ * many calls it made (docs/report.md#cost-per-unit). */
+static void unit_add(struct tt_report *r, struct tt_report_group *g,
+		     const struct ev *e)
+{
+	const char *id = e->val[TT_RKEY_UNIT_ID];
+	const char *outcome = e->val[TT_RKEY_UNIT_OUTCOME];
+	uint8_t flags = 0;
+
+	if (e->dark || !id)
+		return;
+	r->unit_calls++;
+	if (!r->opts.unit_outcome ||
+	    (outcome && !strcmp(outcome, r->opts.unit_outcome)))
+		flags |= TT_RUNIT_COUNTED;
+	/* Of unknown cost: unpriced and not an unbilled error (stats_add). */
+	if (!e->priced && (e->success || e->incomplete || !e->no_usage))
+		flags |= TT_RUNIT_UNKNOWN;
+	tt_runits_add(r, &g->units, &g->st, id, flags);
 }
 
 static int only_space(const char *p, const char *end)
@@ -701,6 +738,7 @@ static enum tt_report_line classify(struct tt_report *r, const char *line,
 		} else {
 			stats_add(&r->groups[gi].st, e);
 			cell_add(&r->cells[ci], e);
+			unit_add(r, &r->groups[gi], e);
 		}
 	}
 	cJSON_Delete(root);

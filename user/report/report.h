@@ -25,6 +25,13 @@
 #define TT_REPORT_VERSIONS_MAX 64       /* distinct price table versions */
 #define TT_REPORT_COST_MAX 1e12         /* larger cost.amount: bad_field */
 #define TT_REPORT_UNKNOWN_MARK 0.05     /* default unknown-cost share mark */
+/* Distinct declared.unit_id values kept to count a group's units (and a
+ * currency total's), and the bytes of ids kept in all; past them a call's
+ * unit is not counted (units_uncounted) and the count is a lower
+ * bound, shown so, with no cost per unit. */
+#define TT_REPORT_UNITS_MAX 65536
+#define TT_REPORT_UNITS_TOTAL_MAX (1u << 21)
+#define TT_REPORT_UNIT_BYTES_MAX (64u << 20)
 
 enum tt_report_key {
 	TT_RKEY_OWNER,
@@ -109,6 +116,7 @@ struct tt_report_stats {
 	uint64_t failures;      /* any other outcome */
 	uint64_t retries;       /* attempt >= 1 */
 	uint64_t attempt_known; /* attempt not null: first attempts + retries */
+	uint64_t fallbacks;     /* fallback_of not null */
 	uint64_t tokens[TT_RTOK__COUNT]; /* null counts as 0; saturating */
 	uint64_t priced;        /* cost.amount not null */
 	uint64_t unpriced;      /* cost.amount null */
@@ -132,6 +140,26 @@ struct tt_report_stats {
 	uint64_t new_priced, new_unpriced;
 	int64_t first_us, last_us; /* timestamp_utc, µs since the epoch */
 	uint16_t version;       /* price table version id, NO_ or MIXED_ */
+	/* Business units (docs/report.md#cost-per-unit): DISTINCT
+	 * declared.unit_id values (with opts.unit_outcome: of units one of
+	 * whose calls declared it), counted in a set, never summed; of them
+	 * those with a call of unknown cost; how often an id did not fit the
+	 * caps (a call's id in a group, a group's id in a total; not 0:
+	 * units is a lower bound). */
+	uint64_t units, units_unknown_cost, units_uncounted;
+};
+
+/* A set of unit ids (report_units.c): open addressing over the report's
+ * id bytes. */
+struct tt_runit {
+	uint32_t hash, off;     /* off: into tt_report.unit_bytes */
+	uint16_t len;
+	uint8_t flags;          /* TT_RUNIT_ bits; 0: an empty slot */
+};
+
+struct tt_runits {
+	struct tt_runit *slot;
+	uint32_t cap, n;
 };
 
 /* Ratios of a stats block; NaN where the denominator is 0. Cost ratios
@@ -145,6 +173,7 @@ struct tt_report_derived {
 	double cost_per_call;        /* cost / known_calls */
 	double cost_per_success;     /* cost / priced successes */
 	double retry_inflation;      /* retries / first attempts (attempt 0) */
+	double cost_per_unit;        /* cost / units; NaN when capped */
 	double alloc_cost_coverage;  /* allocated cost / cost */
 	double alloc_call_coverage;  /* allocated calls / calls */
 };
@@ -162,6 +191,7 @@ struct tt_report_group {
 	char *blob;
 	size_t blob_len;
 	struct tt_report_stats st;
+	struct tt_runits units;
 };
 
 /* A group's events on one UTC day: the FOCUS rows. */
@@ -178,6 +208,7 @@ struct tt_report_total {
 	char currency[4];
 	uint64_t groups;
 	struct tt_report_stats st;
+	struct tt_runits units;  /* the groups' ids, each once */
 };
 
 struct tt_report_opts {
@@ -185,8 +216,9 @@ struct tt_report_opts {
 	size_t nkeys;
 	int has_since, has_until;
 	int64_t since_us, until_us; /* since inclusive, until exclusive */
-	/* 0: the TT_REPORT_ defaults; lower values let tests reach them. */
-	size_t max_groups, max_cells;
+	/* 0: the TT_REPORT_ defaults; lower values let tests reach them
+	 * (max_units: the ids of a group's set and of a total's). */
+	size_t max_groups, max_cells, max_units;
 	/* Price every event again with this table (docs/report.md,
 	 * --reprice): the groups show the new cost beside the old; NULL:
 	 * no. The table must outlive the report. */
@@ -200,6 +232,10 @@ struct tt_report_opts {
 	double unknown_mark;
 	int has_fail_unallocated, has_fail_unpriced, has_fail_dark;
 	double fail_unallocated, fail_unpriced, fail_dark;
+	/* Count only the units one of whose calls declared this
+	 * declared.unit_outcome ("resolved": cost per resolved case); NULL:
+	 * every unit. Must outlive the report. */
+	const char *unit_outcome;
 };
 
 struct tt_rslot {
@@ -221,6 +257,9 @@ struct tt_report {
 	uint64_t versions_overflow;/* events whose version did not fit */
 	uint64_t nomem;            /* events lost to allocation failure */
 	uint64_t mixed_currency_keys; /* key tuples seen in >1 currency */
+	uint64_t unit_calls;       /* calls that declared a unit_id */
+	char *unit_bytes;          /* the unit ids the sets hold */
+	size_t unit_bytes_len, unit_bytes_cap;
 
 	struct tt_report_group *groups;
 	size_t ngroups, groups_cap, nregular;

@@ -99,6 +99,11 @@ static void stats_merge(struct tt_report_stats *d,
 	d->failures += s->failures;
 	d->retries += s->retries;
 	d->attempt_known += s->attempt_known;
+	d->fallbacks += s->fallbacks;
+	/* units and units_unknown_cost are distinct counts: never added up
+	 * (a unit in two groups is one unit); tt_runits_merge() counts them
+	 * over the union. */
+	d->units_uncounted += s->units_uncounted;
 	for (int i = 0; i < TT_RTOK__COUNT; i++)
 		tt_rsat_add(&d->tokens[i], s->tokens[i]);
 	d->priced += s->priced;
@@ -164,6 +169,7 @@ static int totals(struct tt_report *r, uint32_t *tmp)
 		}
 		t->groups++;
 		stats_merge(&t->st, &g->st);
+		tt_runits_merge(r, &t->units, &t->st, &g->units);
 	}
 	qsort(r->totals, r->ntotals, sizeof(*r->totals), total_cmp);
 	return 0;

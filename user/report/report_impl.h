@@ -25,6 +25,24 @@ struct tt_rslot *tt_rindex_find(const struct tt_rindex *ix, uint32_t hash,
 				tt_rindex_eq eq, const struct tt_report *r,
 				const void *key);
 int tt_rindex_reserve(struct tt_rindex *ix, size_t n);
+/* FNV-1a over n bytes from h (2166136261u to start). */
+uint32_t tt_rfnv1a(const void *p, size_t n, uint32_t h);
+
+/* Sets of unit ids (report_units.c). Flags of an entry: used; counted
+ * (one of its calls declared opts.unit_outcome, or there is none); a call
+ * of unknown cost. An id that does not fit a cap (or is over
+ * TT_REPORT_VALUE_MAX bytes) counts in st->units_uncounted. */
+#define TT_RUNIT_USED 1u
+#define TT_RUNIT_COUNTED 2u
+#define TT_RUNIT_UNKNOWN 4u
+void tt_runits_add(struct tt_report *r, struct tt_runits *set,
+		   struct tt_report_stats *st, const char *id,
+		   uint8_t flags);
+/* Adds src's ids to dst (a currency total's set), counting each once. */
+void tt_runits_merge(struct tt_report *r, struct tt_runits *dst,
+		     struct tt_report_stats *st, const struct tt_runits *src);
+void tt_runits_free(struct tt_runits *set);
+
 /* Frees the results of tt_report_finish() (more lines came). */
 void tt_rresults_free(struct tt_report *r);
 
@@ -79,7 +97,7 @@ struct tt_rfield {
 	const char *s;     /* NULL: null */
 };
 
-#define TT_RFIELDS_MAX 56
+#define TT_RFIELDS_MAX 64
 size_t tt_rstats_fields(const struct tt_report *r,
 			const struct tt_report_stats *s,
 			struct tt_rfield *f);

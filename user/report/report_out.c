@@ -206,6 +206,7 @@ size_t tt_rstats_fields(const struct tt_report *r,
 	U("retries", s->retries);
 	U("first_attempts", s->attempt_known - s->retries);
 	U("attempt_known", s->attempt_known);
+	U("fallbacks", s->fallbacks);
 	U("input_tokens", s->tokens[TT_RTOK_INPUT]);
 	U("output_tokens", s->tokens[TT_RTOK_OUTPUT]);
 	U("cache_read_input_tokens", s->tokens[TT_RTOK_CACHE_READ]);
@@ -232,6 +233,14 @@ size_t tt_rstats_fields(const struct tt_report *r,
 				     .kind = TT_RF_BOOL,
 				     .u = d.unknown_share >
 					  r->opts.unknown_mark };
+	/* Business units (docs/report.md#cost-per-unit). */
+	U("units", s->units);
+	U("units_unknown_cost", s->units_unknown_cost);
+	U("units_uncounted", s->units_uncounted);
+	f[n++] = (struct tt_rfield){ .name = "units_capped",
+				     .kind = TT_RF_BOOL,
+				     .u = s->units_uncounted != 0 };
+	D("cost_per_unit", d.cost_per_unit);
 	for (int i = 0; i < TT_RREASON__COUNT; i++)
 		U(unpriced_names[i], s->unpriced_by[i]);
 	U("environment_mismatches", s->mismatches);
@@ -416,6 +425,15 @@ static void json_policy(const struct tt_report *r, struct tt_jsonw *w)
 		     "in neither numerator nor denominator");
 	tt_jsonw_str(w, "unknown_cost_share", "unknown_cost_calls / calls");
 	tt_jsonw_double_sig(w, "unknown_cost_mark", r->opts.unknown_mark, 12);
+	tt_jsonw_str(w, "units", r->opts.unit_outcome ?
+		     "distinct declared.unit_id of the units one of whose "
+		     "calls declared unit_outcome" :
+		     "distinct declared.unit_id");
+	tt_jsonw_str(w, "unit_outcome", r->opts.unit_outcome);
+	tt_jsonw_str(w, "cost_per_unit", "cost / units: the cost of all "
+		     "the group's calls, unpriced ones adding nothing; a lower "
+		     "bound when units_unknown_cost > 0; null when units is 0 "
+		     "or units_capped");
 	tt_jsonw_close(w);
 	tt_jsonw_open_array(w, "thresholds");
 	for (size_t i = 0; i < n && i < TT_REPORT_CHECKS_MAX; i++) {
@@ -466,6 +484,7 @@ static void json_summary(const struct tt_report *r, struct tt_jsonw *w)
 	tt_jsonw_int(w, "values_truncated", (int64_t)r->values_truncated);
 	tt_jsonw_int(w, "versions_overflow", (int64_t)r->versions_overflow);
 	tt_jsonw_int(w, "events_lost_nomem", (int64_t)r->nomem);
+	tt_jsonw_int(w, "unit_calls", (int64_t)r->unit_calls);
 	tt_jsonw_bool(w, "is_final_invoice_amount", 0);
 	json_policy(r, w);
 }

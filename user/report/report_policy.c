@@ -120,6 +120,26 @@ int tt_report_checks(const struct tt_report *r, struct tt_report_check *out,
 	return exceeded;
 }
 
+/* What units and cost/unit count (docs/report.md#cost-per-unit). */
+static void unit_policy(const struct tt_report *r, struct tt_rout *o)
+{
+	char outcome[TT_REPORT_VALUE_MAX + 1];
+
+	tt_rout_str(o, "units: distinct declared.unit_id per group");
+	if (r->opts.unit_outcome) {
+		tt_rtext_clean(r->opts.unit_outcome, outcome, sizeof(outcome));
+		tt_rout_fmt(o, ", only units one of whose calls declared "
+			    "unit_outcome \"%s\"", outcome);
+	}
+	tt_rout_str(o, " (a unit over several calls or groups counts once); "
+		    "cost/unit = cost / units: the cost of all the group's "
+		    "calls, failed, retried and other-outcome ones included, "
+		    "unpriced ones adding nothing (a lower bound where a unit "
+		    "has a call of unknown cost: units_unknown_cost in "
+		    "JSON/CSV); 'N+': ids past the caps, N a lower bound, no "
+		    "cost/unit\n");
+}
+
 int tt_report_write_policy(const struct tt_report *r, tt_report_sink sink,
 			   void *ctx)
 {
@@ -134,6 +154,8 @@ int tt_report_write_policy(const struct tt_report *r, tt_report_sink sink,
 		    "unbilled errors) / calls, in neither part of a ratio; "
 		    "'!' above %.1f%%: the ratios and cost are lower bounds "
 		    "there\n", r->opts.unknown_mark * 100);
+	if (r->unit_calls || r->opts.unit_outcome)
+		unit_policy(r, &o);
 	return tt_rout_end(&o);
 }
 

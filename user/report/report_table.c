@@ -10,16 +10,18 @@
 #define CELL_MAX (KEY_WIDTH_MAX * 4 + 8)
 
 static const char *const num_heads[] = {
-	"calls", "ok", "failed", "retries", "in_tokens", "out_tokens",
-	"cost", "cost/call", "cost/ok", "failed_cost", "retry_infl",
-	"alloc_cost%", "unpriced", "unknown%", "env_mismatch", "dark_conns", "dark_bytes",
+	"calls", "ok", "failed", "retries", "fallbacks", "in_tokens",
+	"out_tokens", "cost", "cost/call", "cost/ok",
+	/* When calls declared a unit, or with --unit-outcome. */
+	"units", "cost/unit",
+	"failed_cost", "retry_infl", "alloc_cost%", "unpriced", "unknown%",
+	"env_mismatch", "dark_conns", "dark_bytes",
 	/* With --reprice only. */
 	"new_cost", "change", "new_unpriced",
 };
 #define NUM_COLS (sizeof(num_heads) / sizeof(num_heads[0]))
-#define REPRICE_COLS 3
-/* The columns a report shows. */
-#define NUM_SHOWN(r) (NUM_COLS - ((r)->opts.reprice ? 0 : REPRICE_COLS))
+#define UNIT_COL 10             /* "units", then "cost/unit" */
+#define REPRICE_COL (NUM_COLS - 3)
 #define COLS_MAX (TT_RKEY__COUNT + 1 + NUM_COLS)
 
 struct row {
@@ -97,11 +99,18 @@ static void fill_row(const struct tt_report *r, struct row *row,
 	count(row->cell[c++], s->successes);
 	count(row->cell[c++], s->failures);
 	count(row->cell[c++], s->retries);
+	count(row->cell[c++], s->fallbacks);
 	count(row->cell[c++], s->tokens[TT_RTOK_INPUT]);
 	count(row->cell[c++], s->tokens[TT_RTOK_OUTPUT]);
 	money(row->cell[c++], d.cost);
 	money(row->cell[c++], d.cost_per_call);
 	money(row->cell[c++], d.cost_per_success);
+	/* "N+": an id did not fit the caps, N is a lower bound. */
+	count(row->cell[c], s->units);
+	if (s->units_uncounted)
+		strcat(row->cell[c], "+");
+	c++;
+	money(row->cell[c++], d.cost_per_unit);
 	money(row->cell[c++], tt_report_sum_value(&s->failed_cost));
 	percent(row->cell[c++], d.retry_inflation);
 	percent(row->cell[c++], d.alloc_cost_coverage);
@@ -117,13 +126,30 @@ static void fill_row(const struct tt_report *r, struct row *row,
 	dark_bytes = s->dark_sent;
 	tt_rsat_add(&dark_bytes, s->dark_received);
 	count(row->cell[c++], dark_bytes);
-	if (r->opts.reprice) {
-		double now = tt_report_sum_value(&s->new_cost);
+	money(row->cell[c++], tt_report_sum_value(&s->new_cost));
+	money(row->cell[c++], tt_report_sum_value(&s->new_cost) - d.cost);
+	count(row->cell[c++], s->new_unpriced);
+}
 
-		money(row->cell[c++], now);
-		money(row->cell[c++], now - d.cost);
-		count(row->cell[c++], s->new_unpriced);
+/* The cells shown, as indexes into a full row: the keys, the currency,
+ * then the numbers but units without unit ids and new_ without
+ * --reprice. Returns how many. */
+static size_t shown_cols(const struct tt_report *r, size_t *src)
+{
+	size_t nleft = r->opts.nkeys + 1, n = 0;
+	int units = r->unit_calls || r->opts.unit_outcome;
+
+	for (size_t c = 0; c < nleft + NUM_COLS; c++) {
+		size_t num = c - nleft;
+
+		if (c >= nleft && !units &&
+		    (num == UNIT_COL || num == UNIT_COL + 1))
+			continue;
+		if (c >= nleft && !r->opts.reprice && num >= REPRICE_COL)
+			continue;
+		src[n++] = c;
 	}
+	return n;
 }
 
 /* Row i: groups by rank, then the totals. */
@@ -160,18 +186,28 @@ static void put_cell(struct tt_rout *o, const char *s, size_t width,
 }
 
 static void put_line(struct tt_rout *o, const struct row *row,
-		     const size_t *width, size_t ncols, size_t nleft)
+		     const size_t *src, const size_t *width, size_t ncols,
+		     size_t nleft)
 {
 	for (size_t c = 0; c < ncols; c++)
-		put_cell(o, row->cell[c], width[c], c >= nleft,
+		put_cell(o, row->cell[src[c]], width[c], c >= nleft,
 			 c == ncols - 1);
 	tt_rout_put(o, "\n", 1);
+}
+
+/* The heading of full-row column c. */
+static const char *head_of(const struct tt_report *r, size_t c)
+{
+	size_t nleft = r->opts.nkeys + 1;
+
+	return c < r->opts.nkeys ? tt_report_key_name(r->opts.keys[c]) :
+	       c == r->opts.nkeys ? "currency" : num_heads[c - nleft];
 }
 
 int tt_report_write_table(const struct tt_report *r, tt_report_sink sink,
 			  void *ctx)
 {
-	size_t nleft = r->opts.nkeys + 1, ncols = nleft + NUM_SHOWN(r);
+	size_t nleft = r->opts.nkeys + 1, src[COLS_MAX], ncols;
 	size_t nrows = r->ngroups + r->ntotals, width[COLS_MAX], total = 0;
 	struct row row;
 	struct tt_rout o;
@@ -179,28 +215,20 @@ int tt_report_write_table(const struct tt_report *r, tt_report_sink sink,
 
 	if (!r->finished)
 		return -EINVAL;
-	for (size_t c = 0; c < ncols; c++) {
-		const char *h = c < r->opts.nkeys ?
-			tt_report_key_name(r->opts.keys[c]) :
-			c == r->opts.nkeys ? "currency" : num_heads[c - nleft];
-
-		snprintf(row.cell[c], CELL_MAX, "%s", h);
-		width[c] = width_of(h);
-	}
+	ncols = shown_cols(r, src);
+	for (size_t c = 0; c < ncols; c++)
+		width[c] = width_of(head_of(r, src[c]));
 	/* Two passes: the widths, then the lines. */
 	for (size_t i = 0; i < nrows; i++) {
 		row_at(r, i, &row);
 		for (size_t c = 0; c < ncols; c++)
-			if (width_of(row.cell[c]) > width[c])
-				width[c] = width_of(row.cell[c]);
+			if (width_of(row.cell[src[c]]) > width[c])
+				width[c] = width_of(row.cell[src[c]]);
 	}
 	tt_rout_init(&o, sink, ctx);
 	for (size_t c = 0; c < ncols; c++) {
-		const char *h = c < r->opts.nkeys ?
-			tt_report_key_name(r->opts.keys[c]) :
-			c == r->opts.nkeys ? "currency" : num_heads[c - nleft];
-
-		put_cell(&o, h, width[c], c >= nleft, c == ncols - 1);
+		put_cell(&o, head_of(r, src[c]), width[c], c >= nleft,
+			 c == ncols - 1);
 		total += width[c] + (c < ncols - 1 ? 2 : 0);
 	}
 	tt_rout_put(&o, "\n", 1);
@@ -209,7 +237,7 @@ int tt_report_write_table(const struct tt_report *r, tt_report_sink sink,
 			for (size_t k = 0; k <= total; k++)
 				tt_rout_put(&o, k < total ? "-" : "\n", 1);
 		row_at(r, i, &row);
-		put_line(&o, &row, width, ncols, nleft);
+		put_line(&o, &row, src, width, ncols, nleft);
 	}
 	tt_rout_put(&o, "\n", 1);
 	tt_rout_str(&o, "cost: list-price estimates (cost.amount of priced "

@@ -125,6 +125,10 @@ void tt_report_derive(const struct tt_report_stats *s,
 	d->cost_per_success = s->priced_successes ?
 		cost / (double)s->priced_successes : NAN;
 	d->retry_inflation = first ? (double)s->retries / (double)first : NAN;
+	/* All the group's cost over its distinct units; none when an id did
+	 * not fit the caps: the count would be a lower bound. */
+	d->cost_per_unit = s->units && !s->units_uncounted ?
+		cost / (double)s->units : NAN;
 	d->alloc_cost_coverage = cost > 0 ?
 		tt_report_sum_value(&s->allocated_cost) / cost : NAN;
 	d->alloc_call_coverage = s->calls ?
