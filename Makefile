@@ -325,12 +325,12 @@ chaos: $(B)/tokentap
 		$(if $(filter long,$(CHAOS)),--long) $(if $(K),-k $(K))
 
 # Golden replay: recorded capture streams in, expected records out.
+# The runners, in order (make coverage runs the same list).
+GOLDEN_RUNNERS := tests/run_golden.py tests/report_check.py \
+	tests/reconcile_check.py tests/pricing_check.py tests/smoke_check.py
 golden: $(B)/tokentap
-	$(Q)$(PYTHON) tests/run_golden.py --agent $(B)/tokentap
-	$(Q)$(PYTHON) tests/report_check.py --agent $(B)/tokentap
-	$(Q)$(PYTHON) tests/reconcile_check.py --agent $(B)/tokentap
-	$(Q)$(PYTHON) tests/pricing_check.py --agent $(B)/tokentap
-	$(Q)$(PYTHON) tests/smoke_check.py --agent $(B)/tokentap
+	$(Q)set -e; for r in $(GOLDEN_RUNNERS); do \
+		$(PYTHON) $$r --agent $(B)/tokentap; done
 
 # The report and reconcile commands alone: their unit tests and the
 # checks against replayed ledgers and exports built from the fake
@@ -343,15 +343,19 @@ report-test: $(B)/tokentap $(B)/tests/report_test $(B)/tests/report_out_test \
 	$(Q)$(PYTHON) tests/reconcile_check.py --agent $(B)/tokentap
 
 # Line coverage of the golden suite (no root): the agent built apart with
-# gcc --coverage in $(B)/cov (its own objects and skeleton), the three
-# golden runners run on it, gcov's counts summed by folder, the pipeline
+# gcc --coverage in $(B)/cov (its own objects and skeleton), the golden
+# runners (GOLDEN_RUNNERS) run on it, gcov's counts summed by folder, the pipeline
 # core's files one by one (tests/coverage.py). Fails when golden fails or
 # runs no line of user/pipeline.
 COV_B := $(B)/cov
 coverage:
 	$(Q)$(MAKE) --no-print-directory B=$(COV_B) CFLAGS='-O0 -g --coverage' \
 		$(COV_B)/tokentap
-	$(Q)$(PYTHON) tests/coverage.py --agent $(COV_B)/tokentap --objdir $(COV_B)
+	@# The agent finds the shipped price table at ../config beside its
+	@# binary (build/tokentap); $(COV_B)/tokentap looks in $(B)/config.
+	$(Q)ln -sfn $(CURDIR)/config $(B)/config
+	$(Q)$(PYTHON) tests/coverage.py --agent $(COV_B)/tokentap --objdir $(COV_B) \
+		$(GOLDEN_RUNNERS)
 
 # Unit, golden and fuzz smoke need no root; end-to-end tests need root and
 # real BPF.

@@ -3,14 +3,14 @@
 """Line coverage of the golden suite (`make coverage`).
 
 The agent is built apart with gcc --coverage (build/cov/); this script
-clears its counters, runs the three golden runners against it (what
-`make golden` runs), then asks gcov for each source file's executed lines
+clears its counters, runs the golden runners it is given against it (the
+Makefile's GOLDEN_RUNNERS, what `make golden` runs), then asks gcov for each source file's executed lines
 and prints them by folder, with the files of the folders named by
 --files (the pipeline core by default). No lcov: gcov, which comes with
 gcc, is enough.
 
 Usage: coverage.py --agent build/cov/tokentap --objdir build/cov
-                   [--files user/pipeline] [--min-pipeline PCT]
+                   [--files user/pipeline] [--min-pipeline PCT] RUNNER...
 Last line: "coverage: N% of N lines (golden)". Exits non-zero when a
 golden runner fails, when gcov finds no data for the pipeline folder
 (replay would then not have run the pipeline core), or when the pipeline's
@@ -24,17 +24,16 @@ import subprocess
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-RUNNERS = ("run_golden.py", "report_check.py", "pricing_check.py")
 LINES_RE = re.compile(r"Lines executed:\s*([0-9.]+)% of (\d+)")
 
 
-def run_golden(agent):
+def run_golden(agent, runners):
     ok = True
-    for runner in RUNNERS:
-        res = subprocess.run([sys.executable, os.path.join(ROOT, "tests", runner),
+    for runner in runners:
+        res = subprocess.run([sys.executable, os.path.join(ROOT, runner),
                               "--agent", agent], capture_output=True, text=True)
         last = (res.stdout.strip().splitlines() or ["(no output)"])[-1]
-        print("  %-18s %s" % (runner, last))
+        print("  %-18s %s" % (os.path.basename(runner), last))
         if res.returncode:
             sys.stdout.write(res.stdout[-3000:] + res.stderr[-2000:])
             ok = False
@@ -70,12 +69,14 @@ def main():
     ap.add_argument("--files", action="append", default=None,
                     help="folders whose files are listed one by one")
     ap.add_argument("--min-pipeline", type=float, default=0.0)
+    ap.add_argument("runners", nargs="+",
+                    help="the golden runners, as make golden runs them")
     args = ap.parse_args()
     files_of = args.files or ["user/pipeline"]
     for gcda in glob.glob(os.path.join(args.objdir, "**", "*.gcda"), recursive=True):
         os.unlink(gcda)
     print("coverage: running the golden suite on %s" % args.agent)
-    ok = run_golden(args.agent)
+    ok = run_golden(args.agent, args.runners)
     srcs = sorted(os.path.relpath(p, ROOT) for p in
                   glob.glob(os.path.join(ROOT, "user", "**", "*.c"), recursive=True))
     by_dir, per_file = {}, {}

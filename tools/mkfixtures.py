@@ -533,6 +533,9 @@ EDITS = [
     ("openai-chat-json-lost", "openai-chat-json-keepalive",
      "records lost inside response 2's body (a stream offset jump, as when the "
      "ring buffer drops events): exchange 2 flagged gap, 1 and 3 whole", "lost"),
+    ("openai-chat-json-lost-end", "openai-chat-json-keepalive",
+     "records lost at the very end (response 3's last 10 bytes): no later record "
+     "shows the jump, the close's offsets do: exchange 3 flagged gap", "lost_end"),
 ]
 
 
@@ -697,6 +700,8 @@ def edit(kind, events, expect):
         return cut_before(events, 1, "ingress", second // 2), [l for l in expect if l["seq"] > 0]
     if kind == "waiting":
         return cut_before(events, 1, "ingress", 0), [l for l in expect if l["seq"] > 0]
+    if kind == "lost_end":
+        return apply_gap(events, 1, "ingress", len(ingress) - 10, len(ingress), "lost"), expect
     if kind == "lost":
         second = ingress.index(b"HTTP/1.1 ", 1)  # response 2 starts here
         body = ingress.index(b"\r\n\r\n", second) + 4

@@ -272,9 +272,19 @@ static void finish_conn(struct tt_pipeline *p, struct tt_conn *conn,
 	    !p->ops.conn_offsets(p->ops_ctx, conn->pid, conn->ptr, off))
 		final_off = off;
 	if (conn->verdict == TT_VERDICT_CAPTURE) {
-		/* Events lost at the very end leave no offset jump behind. */
-		for (int dir = 0; final_off && dir < 2; dir++)
-			tt_conn_account_end(p->conns, conn, dir, final_off[dir]);
+		/* Events lost at the very end leave no offset jump behind:
+		 * the final offsets say how many bytes never came, and the
+		 * decoder hears of them as a gap (a response that lost its
+		 * tail), not as one the server cut short. */
+		for (int dir = 0; final_off && dir < 2; dir++) {
+			uint64_t lost = tt_conn_account_end(p->conns, conn, dir,
+							    final_off[dir]);
+			struct dconn *d = conn->decoder;
+
+			if (lost && d)
+				tt_xconn_gap(d->x, dir,
+					     real_ns(p, conn->t_last_ns), lost);
+		}
 		decode_end(p, conn, conn->t_last_ns);
 		if (p->cfg.connection_records)
 			emit_record(p, conn, end);
