@@ -13,6 +13,7 @@
 #include "pricing/litellm.h"
 #include "pricing/pricing.h"
 #include "report/pricecheck.h"
+#include "agent/cli.h"
 #include "agent/ledger_read.h"
 #include "agent/prices_cmd.h"
 #include "agent/run.h"
@@ -35,9 +36,7 @@ static const char usage_text[] =
 
 static int bad_usage(const char *msg, const char *arg)
 {
-	fprintf(stderr, "tokentap prices: %s%s\n%s", msg, arg ? arg : "",
-		usage_text);
-	return 2;
+	return tt_cli_usage_error("prices", usage_text, msg, arg);
 }
 
 /* The whole file (cap bytes at most) into *text. 0 or -errno. */
@@ -181,11 +180,6 @@ static int cmd_import(int argc, char **argv)
 	return ret;
 }
 
-static int to_file(void *ctx, const char *buf, size_t len)
-{
-	return fwrite(buf, 1, len, ctx) == len ? 0 : -EIO;
-}
-
 static int check_line(void *ctx, const char *line, size_t len)
 {
 	return tt_pcheck_feed(ctx, line, len);
@@ -256,7 +250,7 @@ int tt_prices_check_main(int argc, char **argv)
 	}
 	tt_pcheck_init(&chk, &t);
 	ret = tt_ledger_read_files(&rd, argv + optind, argc - optind);
-	if (!ret && tt_pcheck_write(&chk, to_file, stdout))
+	if (!ret && tt_pcheck_write(&chk, tt_cli_to_file, stdout))
 		ret = 1;
 	if (!ret)
 		ret = chk.n || chk.overflow ? 1 : 0;

@@ -15,6 +15,7 @@
 #include "report/report.h"
 #include "reconcile/recon.h"
 #include "util/sha256.h"
+#include "agent/cli.h"
 #include "agent/ledger_read.h"
 #include "agent/reconcile_cmd.h"
 
@@ -50,14 +51,7 @@ static const char usage_text[] =
 
 static int bad_usage(const char *msg, const char *arg)
 {
-	fprintf(stderr, "tokentap reconcile: %s%s\n%s", msg, arg ? arg : "",
-		usage_text);
-	return 2;
-}
-
-static int to_file(void *ctx, const char *buf, size_t len)
-{
-	return fwrite(buf, 1, len, ctx) == len ? 0 : -EIO;
+	return tt_cli_usage_error("reconcile", usage_text, msg, arg);
 }
 
 /* A whole file, at most cap bytes: 0, -E2BIG or -errno. */
@@ -182,7 +176,7 @@ static int read_ledger(struct tt_recon *rc, char **ledgers, int n)
 		ret = 1;
 	}
 	if (!ret)
-		tt_report_write_summary(&r, to_file, stderr);
+		tt_report_write_summary(&r, tt_cli_to_file, stderr);
 	tt_report_free(&r);
 	return ret;
 }
@@ -295,10 +289,10 @@ int tt_reconcile_main(int argc, char **argv)
 		const char *const *names = (const char *const *)argv + optind;
 
 		ret = a.json ? tt_recon_write_json(&rc, files, names,
-						   (size_t)nexports, to_file,
+						   (size_t)nexports, tt_cli_to_file,
 						   stdout) :
 			       tt_recon_write_text(&rc, files, names,
-						   (size_t)nexports, to_file,
+						   (size_t)nexports, tt_cli_to_file,
 						   stdout);
 		if (ret || fflush(stdout)) {
 			fprintf(stderr, "tokentap reconcile: writing failed\n");

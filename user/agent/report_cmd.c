@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report/report.h"
+#include "agent/cli.h"
 #include "agent/ledger_read.h"
 #include "agent/report_cmd.h"
 
@@ -52,17 +53,9 @@ static const char usage_text[] =
 	"  FILE           ledger files (events.jsonl, events.jsonl.1, ...);\n"
 	"                 - for standard input\n";
 
-/* A usage error: the message (with arg when given), the usage, exit 2. */
 static int bad_usage(const char *msg, const char *arg)
 {
-	fprintf(stderr, "tokentap report: %s%s\n%s", msg, arg ? arg : "",
-		usage_text);
-	return 2;
-}
-
-static int to_file(void *ctx, const char *buf, size_t len)
-{
-	return fwrite(buf, 1, len, ctx) == len ? 0 : -EIO;
+	return tt_cli_usage_error("report", usage_text, msg, arg);
 }
 
 static int parse_time_opt(const char *opt, const char *arg, int64_t *us)
@@ -123,27 +116,27 @@ static int write_out(const struct tt_report *r, enum format fmt)
 
 	switch (fmt) {
 	case FMT_CSV:
-		ret = tt_report_write_csv(r, to_file, stdout);
+		ret = tt_report_write_csv(r, tt_cli_to_file, stdout);
 		break;
 	case FMT_JSON:
-		ret = tt_report_write_json(r, to_file, stdout);
+		ret = tt_report_write_json(r, tt_cli_to_file, stdout);
 		break;
 	case FMT_FOCUS:
-		ret = tt_report_write_focus(r, to_file, stdout);
+		ret = tt_report_write_focus(r, tt_cli_to_file, stdout);
 		break;
 	default:
-		ret = tt_report_write_table(r, to_file, stdout);
+		ret = tt_report_write_table(r, tt_cli_to_file, stdout);
 		break;
 	}
 	/* Machine formats keep the line counts out of their stream; the
 	 * policy and the thresholds go with them (JSON has both in its
 	 * summary record too). */
 	if (!ret && fmt != FMT_TABLE)
-		ret = tt_report_write_checks(r, to_file, stderr);
+		ret = tt_report_write_checks(r, tt_cli_to_file, stderr);
 	if (!ret && (fmt == FMT_CSV || fmt == FMT_FOCUS))
-		ret = tt_report_write_policy(r, to_file, stderr);
+		ret = tt_report_write_policy(r, tt_cli_to_file, stderr);
 	if (!ret && (fmt == FMT_CSV || fmt == FMT_FOCUS))
-		ret = tt_report_write_summary(r, to_file, stderr);
+		ret = tt_report_write_summary(r, tt_cli_to_file, stderr);
 	if (!ret && fflush(stdout))
 		ret = -EIO;
 	return ret;

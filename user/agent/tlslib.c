@@ -30,64 +30,105 @@ static void add_call(struct tt_probe_set *s, uint64_t off, int lib, int role,
 	add(s, TT_PROG_TLS_RETURN, off, TT_COOKIE(lib, role, arg));
 }
 
-/* ---- OpenSSL (libssl, and executables that export it: node) ---- */
+/* ---- libraries found by their exported symbols ---- */
 
-enum { S_WRITE, S_WRITE_EX, S_READ, S_READ_EX, S_CTRL, S_FREE, S_NSYMS };
+/* One exported function and what the agent does with it. A data function
+ * (write/read roles) gets an entry and a return probe, the others (the
+ * server name, the end of the connection) an entry probe. */
+struct sym_probe {
+	const char *name;
+	int role;
+	int arg;     /* argument index of the out-count of the _ex variants */
+	int needed;  /* 1: a write; 2: a read; the set needs one of each */
+};
 
-static int find_openssl(int fd, const char *path, struct tt_probe_set *s)
+/* A library described by its symbols: the table is the whole description. */
+struct sym_lib {
+	int lib_id;
+	size_t n;
+	const struct sym_probe *syms;
+};
+
+#define SYM_LIB_MAX 8
+
+static int is_data_role(int role)
 {
-	static const char *const names[S_NSYMS] = {
-		"SSL_write", "SSL_write_ex", "SSL_read", "SSL_read_ex",
-		"SSL_ctrl", "SSL_free",
-	};
-	uint64_t offs[S_NSYMS];
-	int n = tt_elf_find_syms(fd, names, S_NSYMS, offs);
+	return role == TT_ROLE_WRITE || role == TT_ROLE_WRITE_EX ||
+	       role == TT_ROLE_READ || role == TT_ROLE_READ_EX ||
+	       role == TT_ROLE_WRITE_SSIZE || role == TT_ROLE_READ_SSIZE;
+}
 
-	(void)path;
+static int find_by_symbols(int fd, const struct sym_lib *L,
+			   struct tt_probe_set *s)
+{
+	const char *names[SYM_LIB_MAX];
+	uint64_t offs[SYM_LIB_MAX];
+	int n, have = 0;
+
+	for (size_t i = 0; i < L->n; i++)
+		names[i] = L->syms[i].name;
+	n = tt_elf_find_syms(fd, names, L->n, offs);
+	if (n <= 0)
+		return n;
 	/* Reading and writing are the minimum worth probing. */
-	if (n <= 0 || (!offs[S_WRITE] && !offs[S_WRITE_EX]) ||
-	    (!offs[S_READ] && !offs[S_READ_EX]))
-		return n < 0 ? n : 0;
-	add_call(s, offs[S_WRITE], TT_LIB_OPENSSL, TT_ROLE_WRITE, 0);
-	add_call(s, offs[S_WRITE_EX], TT_LIB_OPENSSL, TT_ROLE_WRITE_EX, 3);
-	add_call(s, offs[S_READ], TT_LIB_OPENSSL, TT_ROLE_READ, 0);
-	add_call(s, offs[S_READ_EX], TT_LIB_OPENSSL, TT_ROLE_READ_EX, 3);
-	add(s, TT_PROG_TLS_ENTRY, offs[S_CTRL],
-	    TT_COOKIE(TT_LIB_OPENSSL, TT_ROLE_NAME_CTRL, 0));
-	add(s, TT_PROG_TLS_ENTRY, offs[S_FREE],
-	    TT_COOKIE(TT_LIB_OPENSSL, TT_ROLE_FREE, 0));
-	s->lib_id = TT_LIB_OPENSSL;
+	for (size_t i = 0; i < L->n; i++)
+		if (offs[i])
+			have |= L->syms[i].needed;
+	if (have != 3)
+		return 0;
+	for (size_t i = 0; i < L->n; i++) {
+		const struct sym_probe *p = &L->syms[i];
+		uint64_t cookie = TT_COOKIE(L->lib_id, p->role, p->arg);
+
+		if (is_data_role(p->role))
+			add_call(s, offs[i], L->lib_id, p->role, p->arg);
+		else
+			add(s, TT_PROG_TLS_ENTRY, offs[i], cookie);
+	}
+	s->lib_id = L->lib_id;
 	s->nfuncs = n;
 	snprintf(s->detail, sizeof(s->detail), "%d functions by symbol", n);
 	return 1;
 }
 
-/* ---- GnuTLS ---- */
+/* OpenSSL: libssl, and executables that export it (node). */
+static const struct sym_probe openssl_syms[] = {
+	{ "SSL_write", TT_ROLE_WRITE, 0, 1 },
+	{ "SSL_write_ex", TT_ROLE_WRITE_EX, 3, 1 },
+	{ "SSL_read", TT_ROLE_READ, 0, 2 },
+	{ "SSL_read_ex", TT_ROLE_READ_EX, 3, 2 },
+	{ "SSL_ctrl", TT_ROLE_NAME_CTRL, 0, 0 },
+	{ "SSL_free", TT_ROLE_FREE, 0, 0 },
+};
+static const struct sym_lib openssl_lib = {
+	TT_LIB_OPENSSL, sizeof(openssl_syms) / sizeof(openssl_syms[0]), openssl_syms,
+};
 
-enum { G_SEND, G_RECV, G_SNI, G_DEINIT, G_NSYMS };
+/* GnuTLS: the name is read by length where the client sets it. */
+static const struct sym_probe gnutls_syms[] = {
+	{ "gnutls_record_send", TT_ROLE_WRITE_SSIZE, 0, 1 },
+	{ "gnutls_record_recv", TT_ROLE_READ_SSIZE, 0, 2 },
+	{ "gnutls_server_name_set", TT_ROLE_NAME_LEN, 0, 0 },
+	{ "gnutls_deinit", TT_ROLE_FREE, 0, 0 },
+};
+static const struct sym_lib gnutls_lib = {
+	TT_LIB_GNUTLS, sizeof(gnutls_syms) / sizeof(gnutls_syms[0]), gnutls_syms,
+};
+
+_Static_assert(sizeof(openssl_syms) / sizeof(openssl_syms[0]) <= SYM_LIB_MAX &&
+	       sizeof(gnutls_syms) / sizeof(gnutls_syms[0]) <= SYM_LIB_MAX,
+	       "SYM_LIB_MAX too small");
+
+static int find_openssl(int fd, const char *path, struct tt_probe_set *s)
+{
+	(void)path;
+	return find_by_symbols(fd, &openssl_lib, s);
+}
 
 static int find_gnutls(int fd, const char *path, struct tt_probe_set *s)
 {
-	static const char *const names[G_NSYMS] = {
-		"gnutls_record_send", "gnutls_record_recv",
-		"gnutls_server_name_set", "gnutls_deinit",
-	};
-	uint64_t offs[G_NSYMS];
-	int n = tt_elf_find_syms(fd, names, G_NSYMS, offs);
-
 	(void)path;
-	if (n <= 0 || !offs[G_SEND] || !offs[G_RECV])
-		return n < 0 ? n : 0;
-	add_call(s, offs[G_SEND], TT_LIB_GNUTLS, TT_ROLE_WRITE_SSIZE, 0);
-	add_call(s, offs[G_RECV], TT_LIB_GNUTLS, TT_ROLE_READ_SSIZE, 0);
-	add(s, TT_PROG_TLS_ENTRY, offs[G_SNI],
-	    TT_COOKIE(TT_LIB_GNUTLS, TT_ROLE_NAME_LEN, 0));
-	add(s, TT_PROG_TLS_ENTRY, offs[G_DEINIT],
-	    TT_COOKIE(TT_LIB_GNUTLS, TT_ROLE_FREE, 0));
-	s->lib_id = TT_LIB_GNUTLS;
-	s->nfuncs = n;
-	snprintf(s->detail, sizeof(s->detail), "%d functions by symbol", n);
-	return 1;
+	return find_by_symbols(fd, &gnutls_lib, s);
 }
 
 /* ---- ld.so: library loads, not TLS ---- */

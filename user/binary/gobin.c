@@ -3,6 +3,12 @@
  * Go executables: buildinfo, pclntab and symbol lookup, RET offsets by
  * disassembly. libelf reads the ELF headers; every table inside the file
  * is read from the raw image with explicit bounds checks.
+ *
+ * One file of a little over 800 lines on purpose: buildinfo, the pclntab
+ * and the RET scan share one bounds-checked view of the image (struct
+ * tt_gobin with seg_off and the rd* readers); split, each part would
+ * export those readers and the bounds rules would live in a header
+ * instead of here.
  */
 #include <capstone/capstone.h>
 #include <errno.h>

@@ -10,7 +10,7 @@
  * wins (a later value of another type resets the field to absent).
  *
  * Also the multipart/form-data helpers for the endpoints that send the
- * model as a form field (audio transcriptions, image edits).
+ * model as a form field (audio transcriptions, image edits): multipart.c.
  */
 #ifndef TT_REQSCAN_H
 #define TT_REQSCAN_H

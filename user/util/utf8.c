@@ -36,3 +36,19 @@ size_t tt_utf8_len(const unsigned char *s, size_t n)
 			return 0;
 	return len;
 }
+
+/* Length of buf[0..len) without a trailing incomplete UTF-8 sequence, so
+ * a truncated field is still valid text when the input was. */
+size_t tt_utf8_trim(const uint8_t *buf, size_t len)
+{
+	for (size_t back = 1; back <= 3 && back <= len; back++) {
+		uint8_t c = buf[len - back];
+		size_t need;
+
+		if ((c & 0xc0) == 0x80)
+			continue;
+		need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		return back < need ? len - back : len;
+	}
+	return len;
+}

@@ -21,4 +21,9 @@
  * n or by a byte that is not a continuation). n must be at least 1. */
 size_t tt_utf8_len(const unsigned char *s, size_t n);
 
+/* Length of buf[0..len) without a trailing incomplete UTF-8 sequence, so
+ * text cut at len stays valid when the whole was (it looks back at most 3
+ * bytes; it does not validate). */
+size_t tt_utf8_trim(const uint8_t *buf, size_t len);
+
 #endif
