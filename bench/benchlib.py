@@ -5,7 +5,13 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "e2e"))
+# One way to wait for a ready file, the e2e harness's.
+from harness import wait_for as wait_file  # noqa: E402,F401
 
 
 class BenchError(Exception):
@@ -46,17 +52,6 @@ def rss_by_mapping(pid, top=6):
             elif head[0] == "Rss:":
                 sizes[name] = sizes.get(name, 0) + int(head[1])
     return dict(sorted(sizes.items(), key=lambda kv: -kv[1])[:top])
-
-
-def wait_file(path, timeout, proc=None):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if os.path.exists(path):
-            return True
-        if proc is not None and proc.poll() is not None:
-            return False
-        time.sleep(0.02)
-    return False
 
 
 class Agent:
