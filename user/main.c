@@ -247,7 +247,11 @@ int main(int argc, char **argv)
 		for (int i = 2; i < argc; i++) {
 			if (!strcmp(argv[i], "-v")) {
 				verbose = 1;
-			} else if (!strcmp(argv[i], "--status-file") && i + 1 < argc) {
+			} else if (!strcmp(argv[i], "--status-file")) {
+				if (i + 1 == argc) {
+					fprintf(stderr, "tokentap doctor: --status-file needs a path\n");
+					return 2;
+				}
 				status = argv[++i];
 			} else {
 				argv[2 + nfiles++] = argv[i];
