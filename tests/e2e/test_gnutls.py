@@ -70,6 +70,9 @@ def test_gnutls_wget(env):
             if k in ex["usage_expected"]:
                 check(ev["usage"][k] == ex["usage_expected"][k], "%s: %s" % (name, k))
     check(sorted(e["stream"] for e in events) == [False, True], "stream flags")
+    for pid, (name, _) in pids.items():
+        libs = {r["library"] for r in agent.conns(pid)}
+        check(libs == {"gnutls"}, "%s: connection records name %s" % (name, libs))
     # A process armed by a selector at exec races its probes' attachment
     # (~10 ms): when wget names the server before the probes are in, the
     # connection is decided in user space instead. Either way it is filtered

@@ -39,6 +39,7 @@ struct tt_conn {
 	struct tt_http_peek *req; /* first request line: connection records only */
 	char *sni;         /* the server name, "" (static) until one is set */
 	char comm[16];
+	uint8_t lib;       /* enum tt_lib of the first event */
 	uint8_t *peek;     /* first egress bytes while undecided */
 	size_t peek_len;
 	/* First ingress bytes while undecided (an HTTP/2 server's SETTINGS

@@ -215,6 +215,23 @@ static void record_dir(struct tt_jsonw *w, const char *key,
 	tt_jsonw_close(w);
 }
 
+/* The TLS library of a connection record, as the probes named it. */
+static const char *lib_name(unsigned lib)
+{
+	switch (lib) {
+	case TT_LIB_OPENSSL:
+		return "openssl";
+	case TT_LIB_GNUTLS:
+		return "gnutls";
+	case TT_LIB_GO:
+		return "go";
+	case TT_LIB_BORINGSSL:
+		return "boringssl";
+	default:
+		return "unknown";
+	}
+}
+
 /* One record per captured connection. Names and counts only: never a
  * header value other than Host, never a body byte. */
 static void emit_record(struct tt_pipeline *p, const struct tt_conn *conn,
@@ -235,7 +252,7 @@ static void emit_record(struct tt_pipeline *p, const struct tt_conn *conn,
 	tt_jsonw_int(&w, "tid", conn->tid);
 	tt_jsonw_str(&w, "comm", conn->comm);
 	tt_jsonw_int(&w, "cgroup_id", (int64_t)conn->cgroup_id);
-	tt_jsonw_str(&w, "library", "openssl");
+	tt_jsonw_str(&w, "library", lib_name(conn->lib));
 	tt_jsonw_str(&w, "server_name", conn->sni);
 	tt_jsonw_str(&w, "provider", conn->provider ? conn->provider : "");
 	tt_jsonw_str(&w, "classified_by", conn->reason);
@@ -344,6 +361,7 @@ static struct tt_conn *conn_for(struct tt_pipeline *p,
 		conn->t_first_ns = h->ts_ns;
 		conn->tid = h->tid;
 		conn->cgroup_id = h->cgroup_id;
+		conn->lib = h->lib;
 		memcpy(conn->comm, h->comm, sizeof(conn->comm));
 		conn->comm[sizeof(conn->comm) - 1] = '\0';
 		/* The observer may have tied a socket to it already. */
