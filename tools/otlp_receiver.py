@@ -87,6 +87,15 @@ def resource_of(entry):
     return attributes(entry.get("resource", {}).get("attributes", []), "resource")
 
 
+def trace_id(v, digits, what):
+    """OTLP/JSON trace and span ids are hex strings; absent is None."""
+    if v is None or v == "":
+        return None
+    need(isinstance(v, str) and len(v) == digits and
+         all(c in "0123456789abcdef" for c in v), "%s %r" % (what, v))
+    return v
+
+
 def parse_logs(doc):
     lines = []
     for rl in doc.get("resourceLogs", []):
@@ -103,6 +112,8 @@ def parse_logs(doc):
                     "severity_text": rec.get("severityText"),
                     "body": any_value(rec.get("body"), "body"),
                     "attributes": attributes(rec.get("attributes", []), "log"),
+                    "trace_id": trace_id(rec.get("traceId"), 32, "traceId"),
+                    "span_id": trace_id(rec.get("spanId"), 16, "spanId"),
                 })
                 need(isinstance(rec.get("severityNumber"), int), "severityNumber")
     return lines

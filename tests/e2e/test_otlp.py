@@ -26,6 +26,7 @@ PRICES = os.path.join(ROOT, "config", "prices.json")
 PORT = 14318
 TLS_PORT = 14319
 ENDPOINT = "http://127.0.0.1:%d" % PORT
+TRACE_ID, SPAN_ID = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
 
 
 class Receiver:
@@ -198,6 +199,12 @@ def check_record(ev, rec):
     check(attrs.get("error.type") == want_err, "%s: error.type %r, want %r"
           % (label, attrs.get("error.type"), want_err))
     check(rec["body"] == "ai_api_cost_allocation", "%s: body %r" % (label, rec["body"]))
+    declared = ev.get("declared") or {}
+    check(rec["trace_id"] == declared.get("trace_id") and
+          rec["span_id"] == declared.get("span_id"),
+          "%s: traceId/spanId %r/%r, declared %r/%r" % (
+              label, rec["trace_id"], rec["span_id"], declared.get("trace_id"),
+              declared.get("span_id")))
     check(rec["resource"].get("service.name") == "tokentap" and
           rec["resource"].get("host.name") == ev["host"],
           "%s: resource %r" % (label, rec["resource"]))
@@ -241,7 +248,7 @@ def phase_delivery(env, recv, work):
     cfg = write_config(env, "a", spool, 1 << 20)
     agent = Agent(env, "otlp-a", ["--config", cfg, "--otlp-endpoint", ENDPOINT], digest=False)
     try:
-        work.curl()
+        work.curl(headers=["traceparent: 00-%s-%s-01" % (TRACE_ID, SPAN_ID)])
         work.curl(headers=["X-Fake-Status: 500"])
         work.requests()
         n_up = 4
@@ -267,6 +274,12 @@ def phase_delivery(env, recv, work):
     recs = {r["attributes"]["tokentap.event_id"]: r for r in recv.lines("log")}
     for ev in events:
         check_record(ev, recs[ev["event_id"]])
+    # The call sent with a traceparent joins that trace (check_record
+    # compared every record's ids with the ledger's).
+    check([r["trace_id"] for r in recs.values() if r["trace_id"]] == [TRACE_ID] and
+          [r["span_id"] for r in recs.values() if r["span_id"]] == [SPAN_ID],
+          "the traceparent call's record: %r" % [(r["trace_id"], r["span_id"])
+                                                 for r in recs.values()])
     o = otlp_stats(agent)
     check(o["sent"] == 7 and o["dropped_total"] == 0 and o["spool_records"] == 0,
           "otlp stats %r" % o)

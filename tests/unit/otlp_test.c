@@ -343,6 +343,57 @@ TT_TEST(error_type_and_nulls)
 	tt_otlp_event_free(&ev);
 }
 
+/* A declared traceparent puts the record into the caller's trace; ids
+ * that are not W3C ids (wrong length, upper case, all zero) are left out,
+ * the span without its trace too. */
+TT_TEST(declared_traceparent_sets_trace_and_span)
+{
+	static const struct {
+		const char *declared, *trace, *span;
+	} cases[] = {
+		{ "'trace_id':'4bf92f3577b34da6a3ce929d0e0e4736',"
+		  "'span_id':'00f067aa0ba902b7'",
+		  "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7" },
+		{ "'trace_id':'4bf92f3577b34da6a3ce929d0e0e4736','span_id':null",
+		  "4bf92f3577b34da6a3ce929d0e0e4736", NULL },
+		{ "'trace_id':'4BF92F3577B34DA6A3CE929D0E0E4736',"
+		  "'span_id':'00f067aa0ba902b7'", NULL, NULL },
+		{ "'trace_id':'00000000000000000000000000000000',"
+		  "'span_id':'00f067aa0ba902b7'", NULL, NULL },
+		{ "'trace_id':'4bf92f3577b34da6a3ce929d0e0e473',"
+		  "'span_id':'00f067aa0ba902b7'", NULL, NULL },
+		{ "'trace_id':null,'span_id':'00f067aa0ba902b7'", NULL, NULL },
+	};
+	static char out[8192];
+	struct tt_otlp_event ev;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char line[512], want[64];
+		cJSON *rec;
+
+		snprintf(line, sizeof(line), "%s'outcome':'success',"
+			 "'declared':{%s}}", HEAD, cases[i].declared);
+		tt_case("%s", cases[i].declared);
+		TT_CHECK(record_of(line, out, sizeof(out), &ev) > 0);
+		rec = cJSON_Parse(out);
+		TT_CHECK(rec != NULL);
+		if (cases[i].trace) {
+			snprintf(want, sizeof(want), "%s", cases[i].trace);
+			TT_CHECK_EQ_STR(cJSON_GetStringValue(
+				cJSON_GetObjectItem(rec, "traceId")), want);
+		} else {
+			TT_CHECK(!cJSON_GetObjectItem(rec, "traceId"));
+		}
+		if (cases[i].span)
+			TT_CHECK_EQ_STR(cJSON_GetStringValue(
+				cJSON_GetObjectItem(rec, "spanId")), cases[i].span);
+		else
+			TT_CHECK(!cJSON_GetObjectItem(rec, "spanId"));
+		cJSON_Delete(rec);
+		tt_otlp_event_free(&ev);
+	}
+}
+
 TT_TEST(strings_are_reescaped)
 {
 	static char out[8192];

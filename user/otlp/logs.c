@@ -232,6 +232,22 @@ static void attr_value(struct tt_jsonw *w, const struct tt_event *ev,
 	}
 }
 
+/* s is n lower-case hex digits, not all zero (W3C Trace Context ids). */
+static int trace_hex(const char *s, size_t n)
+{
+	int nonzero = 0;
+	size_t i;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+		nonzero |= s[i] != '0';
+	}
+	return !s[n] && nonzero;
+}
+
 long tt_otlp_log_record(const struct tt_event *ev, uint64_t observed_ns,
 			char *out, size_t cap)
 {
@@ -248,6 +264,14 @@ long tt_otlp_log_record(const struct tt_event *ev, uint64_t observed_ns,
 	/* A failed call is worth a look: WARN; everything else INFO. */
 	tt_jsonw_int(&w, "severityNumber", ok ? 9 : 13);
 	tt_jsonw_str(&w, "severityText", ok ? "INFO" : "WARN");
+	/* The caller's traceparent: the record joins the application's trace
+	 * under the span that made the call (OTLP/JSON ids are hex). The
+	 * ledger was checked at capture; a line read back is checked again. */
+	if (trace_hex(ev->trace_id, 32)) {
+		tt_jsonw_str(&w, "traceId", ev->trace_id);
+		if (trace_hex(ev->span_id, 16))
+			tt_jsonw_str(&w, "spanId", ev->span_id);
+	}
 	tt_jsonw_open(&w, "body");
 	tt_jsonw_str(&w, "stringValue", TT_EVENT_TYPE);
 	tt_jsonw_close(&w);
