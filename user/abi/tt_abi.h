@@ -48,6 +48,7 @@ enum tt_lib {
 	TT_LIB_GO = 3,        /* Go crypto/tls */
 	TT_LIB_BORINGSSL = 4, /* Bun and other BoringSSL users */
 	TT_LIB_SOCKET = 5,    /* not a TLS library: the connection observer */
+	TT_LIB_RUSTLS = 6,    /* rustls, read at aws-lc's AEAD (Codex) */
 	TT_LIB_MAX,
 };
 
@@ -71,6 +72,11 @@ enum tt_probe_role {
 	TT_ROLE_GO_WRITE,    /* Go (*Conn).Write: RAX conn, RBX buf, RCX len */
 	TT_ROLE_GO_READ,
 	TT_ROLE_GO_CLOSE,
+	/* aws-lc's AEAD under rustls: one TLS record per call, keyed by the
+	 * write key's EVP_AEAD_CTX (bpf/aead.bpf.h). Stack arguments. */
+	TT_ROLE_AEAD_SEAL,         /* EVP_AEAD_CTX_seal: in, in_len, ad, ad_len at arg 7-10 */
+	TT_ROLE_AEAD_SEAL_SCATTER, /* ..._seal_scatter: in, in_len at arg 8-9, ad at 12-13 */
+	TT_ROLE_AEAD_OPEN,         /* EVP_AEAD_CTX_open: out, *out_len; ad at arg 9-10 */
 };
 
 #define TT_COOKIE(lib, role, arg) \

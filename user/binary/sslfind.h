@@ -38,6 +38,7 @@ enum tt_sslfind_lib {
 	TT_SSLFIND_OPENSSL = 1,
 	TT_SSLFIND_BORINGSSL,
 	TT_SSLFIND_RUSTLS,
+	TT_SSLFIND_AWSLC, /* aws-lc's AEAD, under rustls (aws-lc-rs) */
 };
 
 /* What a found function is, by its signature. */
@@ -52,6 +53,10 @@ enum tt_sslfind_kind {
 	TT_SSLFIND_SHUTDOWN,     /* int SSL_shutdown(ssl) */
 	TT_SSLFIND_RUST_SEND,    /* rustls: every application-data write */
 	TT_SSLFIND_RUST_CONSUME, /* rustls: plaintext handed to the reader */
+	/* aws-lc (BoringSSL's C ABI): one TLS record each */
+	TT_SSLFIND_AEAD_SEAL,         /* EVP_AEAD_CTX_seal: TLS 1.3 records */
+	TT_SSLFIND_AEAD_SEAL_SCATTER, /* EVP_AEAD_CTX_seal_scatter: TLS 1.2 */
+	TT_SSLFIND_AEAD_OPEN,         /* EVP_AEAD_CTX_open: both versions */
 };
 
 #define TT_SSLFIND_F_FDE 0x01     /* bounds from .eh_frame, else prologue */
