@@ -29,7 +29,8 @@ import tempfile
 from benchlib import (Agent, BenchError, bpf_prog_stats, bpf_stats_enable,
                       bpf_stats_restore, cpu_seconds, status_kb)
 
-PROGS = ("sock_connect4", "sock_connect6", "sock_egress", "sock_state_change")
+PROGS = ("sock_connect4", "sock_connect6", "sock_egress", "sock_state_change",
+         "sock_send", "sock_recv")
 
 
 def churn(args):

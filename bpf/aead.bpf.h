@@ -162,7 +162,9 @@ int aead_return(struct pt_regs *ctx)
 	__u64 id = bpf_get_current_pid_tgid(), len = 0, n = 0;
 	struct aead_open *o = bpf_map_lookup_elem(&aead_opens, &id);
 	struct aead_rkey rk = {};
+	struct tt_conn_key ck = { .pid = id >> 32 };
 	struct aead_open a;
+	__u64 *w;
 	struct last_recv *lr;
 	__u32 tid = (__u32)id;
 	__u64 conn;
@@ -177,29 +179,27 @@ int aead_return(struct pt_regs *ctx)
 		return 0;
 	rk.rkey = a.key;
 	rk.tgid = id >> 32;
-	lr = bpf_map_lookup_elem(&last_recv, &tid);
-	if (lr && lr->tgid == rk.tgid &&
-	    bpf_ktime_get_ns() - lr->ts <= RECV_TIE_NS) {
-		conn = lr->conn;
-		bpf_map_update_elem(&aead_rkeys, &rk, &conn, BPF_ANY);
-	} else {
-		/* A thread may decrypt what another one read (tokio moves
-		 * a connection between workers): the read key's connection
-		 * as an earlier read tied it, while that connection lives
-		 * (its kernel entry goes with its socket). */
-		__u64 *w = bpf_map_lookup_elem(&aead_rkeys, &rk);
-		struct tt_conn_key ck = { .pid = rk.tgid };
-
-		if (w)
-			ck.ptr = *w;
-		if (!w || !bpf_map_lookup_elem(&conns, &ck)) {
-			/* No AI socket to put it under: counted, never
-			 * guessed. */
-			count(TT_C_AEAD_UNTIED, 1);
-			return 0;
-		}
-		conn = ck.ptr;
+	/* The read key's connection as its first record's read tied it,
+	 * while that connection lives (its kernel entry goes with its
+	 * socket): a thread may decrypt what another one read, since tokio
+	 * moves a connection between workers. */
+	w = bpf_map_lookup_elem(&aead_rkeys, &rk);
+	if (w) {
+		ck.ptr = *w;
+		if (bpf_map_lookup_elem(&conns, &ck))
+			return call_done(rk.tgid, ck.ptr, a.out, TT_DIR_INGRESS,
+					 n, TT_LIB_RUSTLS);
 	}
+	/* A new read key: the AI socket this thread just received from. */
+	lr = bpf_map_lookup_elem(&last_recv, &tid);
+	if (!lr || lr->tgid != rk.tgid ||
+	    bpf_ktime_get_ns() - lr->ts > RECV_TIE_NS) {
+		/* No AI socket to put it under: counted, never guessed. */
+		count(TT_C_AEAD_UNTIED, 1);
+		return 0;
+	}
+	conn = lr->conn;
+	bpf_map_update_elem(&aead_rkeys, &rk, &conn, BPF_ANY);
 	return call_done(rk.tgid, conn, a.out, TT_DIR_INGRESS, n, TT_LIB_RUSTLS);
 }
 

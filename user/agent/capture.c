@@ -173,13 +173,7 @@ static int attach_observer(struct tt_capture *cap, const char *root)
 		tt_warn("observer: cannot attach to %s: %s", root, strerror(-err));
 		return err;
 	}
-	/* Optional: without them rustls's reads have no socket (counted). */
-	if (bpf_program__autoload(s->progs.sock_recv))
-		attach_prog(&cap->obs_links[4], s->progs.sock_recv,
-			    "socket-read tracepoint (rustls)");
-	if (bpf_program__autoload(s->progs.sock_send))
-		attach_prog(&cap->obs_links[5], s->progs.sock_send,
-			    "socket-send tracepoint (rustls)");
+
 	cap->observer = 1;
 	return 0;
 }

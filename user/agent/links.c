@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "tokentap.skel.h"
+#include "util/log.h"
 #include "agent/links.h"
 #include "agent/umulti.h"
 
@@ -201,6 +202,44 @@ static int attach_perf(struct tokentap_bpf *skel, const struct tt_probe_set *set
 	return 0;
 }
 
+/* rustls's socket ties (bpf/aead.bpf.h) run at every socket send and
+ * receive on the host (about 150-180 ns each for a process that is not
+ * armed): attached with the first probes that need them, so a host that
+ * never runs a rustls client never pays. They stay until the agent stops
+ * (the skeleton owns the links). */
+static void want_socket_ties(struct tokentap_bpf *skel,
+			     const struct tt_probe_set *set)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct { struct bpf_link **slot; struct bpf_program *prog; } t[] = {
+		{ &skel->links.sock_send, skel->progs.sock_send },
+		{ &skel->links.sock_recv, skel->progs.sock_recv },
+	};
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (set->prog[i] == TT_PROG_AEAD_ENTRY)
+			break;
+	if (i == set->n)
+		return;
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct bpf_link *link;
+
+		/* Not loaded: the kernel has no such tracepoint (logged). */
+		if (*t[i].slot || !bpf_program__autoload(t[i].prog))
+			continue;
+		link = bpf_program__attach(t[i].prog);
+		if (libbpf_get_error(link)) {
+			tt_warn("cannot attach %s: rustls records will go untied",
+				bpf_program__name(t[i].prog));
+			continue;
+		}
+		*t[i].slot = link;
+	}
+	pthread_mutex_unlock(&lock);
+}
+
 int tt_links_attach(struct tokentap_bpf *skel, const struct tt_probe_set *set,
 		    const char *path, pid_t pid, struct tt_links *out)
 {
@@ -220,5 +259,7 @@ int tt_links_attach(struct tokentap_bpf *skel, const struct tt_probe_set *set,
 				 : attach_perf(skel, set, path, pid, order[k], out);
 	if (err)
 		tt_links_detach(out);
+	else
+		want_socket_ties(skel, set);
 	return err;
 }
