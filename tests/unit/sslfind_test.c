@@ -484,8 +484,9 @@ TT_TEST(awslc_aead_synthetic)
 		TT_CHECK(tt_sslfind_describe(&res, TT_SSLFIND_AWSLC, how, sizeof(how)) > 0);
 		TT_CHECK(strstr(how, "aws-lc AEAD") && strstr(how, ".eh_frame"));
 		if (res.n == 3) {
-			tt_sslfind_func_how(&res.fn[2], how, sizeof(how));
-			TT_CHECK(strstr(how, "aead.c") && strstr(how, "EVP_AEAD_CTX_open"));
+			/* doctor prints it into 192 bytes */
+			TT_CHECK(tt_sslfind_func_how(&res.fn[2], how, sizeof(how)) < 192);
+			TT_CHECK(strstr(how, "aead.c") && strstr(how, "ctx->aead->open"));
 		}
 	}
 	/* seal reads no stack argument: dropped, and open and seal_scatter

@@ -379,11 +379,11 @@ int tt_sslfind_func_how(const struct tt_sslfind_func *f, char *buf, size_t len)
 				"the one function loading the consume_first_chunk "
 				"panic message and a vecbuf.rs Location", bounds);
 	case TT_SSLFIND_AWSLC:
-		return snprintf(buf, len, "OPENSSL_PUT_ERROR sites naming "
-				"crypto/fipsmodule/cipher/aead.c with %s's set of "
-				"CIPHER reason codes; reads its plaintext stack "
-				"arguments and calls through ctx->aead's %s; %s",
-				f->name, f->kind == TT_SSLFIND_AEAD_OPEN ? "open" :
+		/* doctor's buffer is 192 bytes: short. */
+		return snprintf(buf, len, "its set of CIPHER reason codes at "
+				"aead.c's OPENSSL_PUT_ERROR sites; reads in, in_len "
+				"(stack), calls ctx->aead->%s; %s",
+				f->kind == TT_SSLFIND_AEAD_OPEN ? "open" :
 				"seal_scatter", bounds);
 	}
 	if (len)
