@@ -53,7 +53,7 @@ int go_tls_entry(struct pt_regs *ctx)
 	case TT_ROLE_GO_READ:
 		return go_enter(ctx, TT_DIR_INGRESS);
 	case TT_ROLE_GO_CLOSE:
-		return conn_close(ctx->ax, TT_LIB_GO);
+		return conn_end(bpf_get_current_pid_tgid() >> 32, ctx->ax, TT_LIB_GO);
 	}
 	return 0;
 }

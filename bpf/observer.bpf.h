@@ -393,6 +393,22 @@ static __always_inline int decided(struct sock_state *st, __u8 rule, __u64 now)
 	return 1;
 }
 
+/* Ties st to lt's TLS connection if that write came after the ClientHello
+ * (so not an older connection's) and just now. */
+static __always_inline int link_sock(struct sock_state *st,
+				     const struct last_tls *lt, __u64 now)
+{
+	if (lt->ts < st->t_hello || now - lt->ts > LINK_WINDOW_NS)
+		return 0;
+	st->s.tls_conn = lt->conn;
+	st->s.lib = lt->lib;
+	st->s.flags |= TT_SOCKF_LINKED;
+	list_sock(st);
+	count(TT_C_SOCK_LINKED, 1);
+	sock_event(st, TT_SOCK_EV_LINK, 0, 0, 0);
+	return 1;
+}
+
 /* Ties the socket to the TLS connection whose write this segment carries:
  * the sending thread's last TLS write, if it came after the ClientHello
  * (so not an older connection's) and just now. */
@@ -410,14 +426,8 @@ static __always_inline void try_link(struct sock_state *st, __u64 now,
 	    (first_byte != TLS_APPDATA && first_byte != TLS_CCS))
 		return;
 	lt = bpf_map_lookup_elem(&last_tls, &tid);
-	if (!lt || lt->ts < st->t_hello || now - lt->ts > LINK_WINDOW_NS)
-		return;
-	st->s.tls_conn = lt->conn;
-	st->s.lib = lt->lib;
-	st->s.flags |= TT_SOCKF_LINKED;
-	list_sock(st);
-	count(TT_C_SOCK_LINKED, 1);
-	sock_event(st, TT_SOCK_EV_LINK, 0, 0, 0);
+	if (lt)
+		link_sock(st, lt, now);
 }
 
 struct seg {
@@ -621,6 +631,10 @@ int BPF_PROG(sock_state_change, struct sock *sk, int oldstate, int newstate)
 	if (tp)
 		payload_bytes(sk, tp, oldstate, &sent, &rcvd);
 	sock_event(st, TT_SOCK_EV_CLOSE, sent, rcvd, 0);
+	/* rustls's keys are freed with no call to probe: its connection
+	 * ends with its socket (aead.bpf.h). */
+	if ((st->s.flags & TT_SOCKF_LINKED) && st->s.lib == TT_LIB_RUSTLS)
+		conn_end(st->s.tgid, st->s.tls_conn, TT_LIB_RUSTLS);
 	bpf_map_delete_elem(&ai_socks, &st->s.cookie);
 	st->s.state = TT_SOCK_OTHER; /* reported once */
 	return 0;

@@ -282,17 +282,19 @@ static __always_inline int name_set(__u64 ssl, const void *name, long len,
 	return sni_decide(ssl, ev, conn, lib);
 }
 
-static __always_inline int conn_close(__u64 ssl, __u8 lib)
+/* The connection object ssl of process pid is gone (a free call, or for
+ * rustls the end of its socket: then in any task's context, so the
+ * header names pid, not the current task). */
+static __always_inline int conn_end(__u32 pid, __u64 ssl, __u8 lib)
 {
-	struct tt_conn_key key = {
-		.pid = bpf_get_current_pid_tgid() >> 32, .ptr = ssl,
-	};
+	struct tt_conn_key key = { .pid = pid, .ptr = ssl };
 	struct tt_conn_val *conn = bpf_map_lookup_elem(&conns, &key);
 	struct tt_ev_close ev = {};
 
 	if (!conn)
 		return 0; /* never tracked */
 	fill_hdr(&ev.hdr, TT_EV_CLOSE, ssl, lib);
+	ev.hdr.pid = pid;
 	ev.off[0] = conn->off[0];
 	ev.off[1] = conn->off[1];
 	bpf_map_delete_elem(&conns, &key);
@@ -351,7 +353,7 @@ int tls_entry(struct pt_regs *ctx)
 	case TT_ROLE_NAME_CSTR:
 		return name_set(conn, (const void *)PT_REGS_PARM2(ctx), -1, lib);
 	case TT_ROLE_FREE:
-		return conn_close(conn, lib);
+		return conn_end(bpf_get_current_pid_tgid() >> 32, conn, lib);
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
  *   go.bpf.h        plaintext at Go crypto/tls
  *   observer.bpf.h  every outbound TCP connection: the ClientHello's name,
  *                   the hold, the tie to a TLS connection, the end
+ *   aead.bpf.h      rustls at aws-lc's AEAD, tied by socket reads
  *   proc.bpf.h      exec, exit, library loads
  */
 #include "vmlinux.h"
@@ -24,4 +25,5 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #include "tls.bpf.h"
 #include "go.bpf.h"
 #include "observer.bpf.h"
+#include "aead.bpf.h"
 #include "proc.bpf.h"

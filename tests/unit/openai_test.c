@@ -708,6 +708,9 @@ TT_TEST(routes)
 		  "openai", "other", NULL, TT_FRAME_IGNORE },
 		{ "openai", API, "GET", "/v1/responses/resp_1", NULL, 0, "openai",
 		  "other", NULL, TT_FRAME_IGNORE },
+		/* The Responses WebSocket's upgrade, as a call when refused */
+		{ "openai", API, "GET", "/v1/responses", NULL, 0, "openai",
+		  "responses", NULL, TT_FRAME_IGNORE },
 		{ "openai", API, "POST", "/v1/responses/resp_1/cancel", NULL, 0,
 		  "openai", "other", NULL, TT_FRAME_IGNORE },
 		{ "openai", API, "POST", "/v1/responses/input_tokens", "gpt-5", 0,

@@ -123,7 +123,8 @@ enum tt_verdict {
 	X(SOCK_LINKED, "AI connections tied to their TLS connection")          \
 	X(SOCK_TABLE_FULL, "AI connections not listed: ai_socks full")         \
 	X(SOCK_KICKED, "held segments pushed out once the process was armed") \
-	X(SOCK_EV_LOST, "observer events dropped: process ring buffer full")
+	X(SOCK_EV_LOST, "observer events dropped: process ring buffer full")   \
+	X(AEAD_UNTIED, "rustls records read with no AI socket to tie them to")
 
 enum tt_counter {
 #define TT_C_ENUM(id, doc) TT_C_##id,

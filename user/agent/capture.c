@@ -58,7 +58,8 @@ static void set_umulti(struct tokentap_bpf *skel)
 	struct bpf_program *progs[] = {
 		skel->progs.tls_entry, skel->progs.tls_return,
 		skel->progs.go_tls_entry, skel->progs.go_tls_ret,
-		skel->progs.ldso_load_notify,
+		skel->progs.ldso_load_notify, skel->progs.aead_entry,
+		skel->progs.aead_return,
 	};
 
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
@@ -172,6 +173,13 @@ static int attach_observer(struct tt_capture *cap, const char *root)
 		tt_warn("observer: cannot attach to %s: %s", root, strerror(-err));
 		return err;
 	}
+	/* Optional: without them rustls's reads have no socket (counted). */
+	if (bpf_program__autoload(s->progs.sock_recv))
+		attach_prog(&cap->obs_links[4], s->progs.sock_recv,
+			    "socket-read tracepoint (rustls)");
+	if (bpf_program__autoload(s->progs.sock_send))
+		attach_prog(&cap->obs_links[5], s->progs.sock_send,
+			    "socket-send tracepoint (rustls)");
 	cap->observer = 1;
 	return 0;
 }
@@ -193,6 +201,16 @@ static int load(struct tt_capture *cap, const struct tt_capture_opts *o,
 	skel->rodata->data_wakeup_bytes = o->ringbuf_bytes / 8;
 	if (cap->umulti)
 		set_umulti(skel);
+	/* sock_recv_length came with Linux 6.3: older kernels load without
+	 * it, and rustls's reads are then not tied (capture.md). */
+	if (libbpf_find_vmlinux_btf_id("sock_recv_length", BPF_TRACE_RAW_TP) < 0 ||
+	    libbpf_find_vmlinux_btf_id("sock_send_length", BPF_TRACE_RAW_TP) < 0) {
+		tt_warn("kernel has no sock_recv_length/sock_send_length "
+			"tracepoints: rustls responses (Codex's WebSocket) are "
+			"not captured");
+		bpf_program__set_autoload(skel->progs.sock_recv, false);
+		bpf_program__set_autoload(skel->progs.sock_send, false);
+	}
 	cap->pinned = 0;
 	if (!err && o->state_dir && o->state_dir[0] && !setup_pins(skel, o->state_dir))
 		cap->pinned = 1;

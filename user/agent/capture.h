@@ -20,7 +20,7 @@ struct tt_capture {
 	int observer;        /* the connection observer is attached */
 	int pinned;          /* connection state lives in state_dir */
 	int cgroup_fd;
-	struct bpf_link *obs_links[4];
+	struct bpf_link *obs_links[6];
 };
 
 struct tt_capture_opts {

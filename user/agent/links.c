@@ -31,6 +31,8 @@ static struct bpf_program *prog_of(struct tokentap_bpf *s, int prog)
 	case TT_PROG_GO_ENTRY: return s->progs.go_tls_entry;
 	case TT_PROG_GO_RET: return s->progs.go_tls_ret;
 	case TT_PROG_LDSO: return s->progs.ldso_load_notify;
+	case TT_PROG_AEAD_ENTRY: return s->progs.aead_entry;
+	case TT_PROG_AEAD_RETURN: return s->progs.aead_return;
 	}
 	return NULL;
 }
@@ -151,7 +153,7 @@ static int attach_umulti(struct tokentap_bpf *skel, const struct tt_probe_set *s
 {
 	uint64_t off[TT_PROBES_MAX], cookie[TT_PROBES_MAX];
 	struct tt_umulti u = { .path = path, .offsets = off, .cookies = cookie,
-			       .retprobe = prog == TT_PROG_TLS_RETURN, .pid = pid };
+			       .retprobe = prog == TT_PROG_TLS_RETURN || prog == TT_PROG_AEAD_RETURN, .pid = pid };
 	int fd;
 
 	for (size_t i = 0; i < set->n; i++) {
@@ -175,7 +177,7 @@ static int attach_perf(struct tokentap_bpf *skel, const struct tt_probe_set *set
 {
 	for (size_t i = 0; i < set->n; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = set->cookie[i],
-			    .retprobe = prog == TT_PROG_TLS_RETURN);
+			    .retprobe = prog == TT_PROG_TLS_RETURN || prog == TT_PROG_AEAD_RETURN);
 		struct bpf_link *link;
 		struct bpf_link **grown;
 		int err;
@@ -204,8 +206,9 @@ int tt_links_attach(struct tokentap_bpf *skel, const struct tt_probe_set *set,
 {
 	/* Returns (and RET-instruction probes) first. */
 	static const int order[TT_PROGS] = {
-		TT_PROG_TLS_RETURN, TT_PROG_GO_RET, TT_PROG_TLS_ENTRY,
-		TT_PROG_GO_ENTRY, TT_PROG_LDSO,
+		TT_PROG_TLS_RETURN, TT_PROG_GO_RET, TT_PROG_AEAD_RETURN,
+		TT_PROG_TLS_ENTRY, TT_PROG_GO_ENTRY, TT_PROG_AEAD_ENTRY,
+		TT_PROG_LDSO,
 	};
 	int err = 0;
 

@@ -300,6 +300,9 @@ static int role_of(const struct tt_sslfind_func *f, int *arg, int *dir)
 	case TT_SSLFIND_READ_EX: *arg = f->count_arg, *dir = 2; return TT_ROLE_READ_EX;
 	case TT_SSLFIND_CTRL: return TT_ROLE_NAME_CTRL;
 	case TT_SSLFIND_SET_HOST: return TT_ROLE_NAME_CSTR;
+	case TT_SSLFIND_AEAD_SEAL: *dir = 1; return TT_ROLE_AEAD_SEAL;
+	case TT_SSLFIND_AEAD_SEAL_SCATTER: *dir = 1; return TT_ROLE_AEAD_SEAL_SCATTER;
+	case TT_SSLFIND_AEAD_OPEN: *dir = 2; return TT_ROLE_AEAD_OPEN;
 	default: return 0;
 	}
 }
@@ -311,7 +314,11 @@ static int lib_probed(const struct tt_sslfind_result *res, unsigned lib)
 	int dirs = 0, arg, dir;
 
 	if (lib == TT_SSLFIND_RUSTLS)
-		return 0; /* Rust ABI: no BPF program reads it */
+		return 0; /* Rust ABI: read at aws-lc's AEAD instead */
+	/* aws-lc's AEAD is TLS records only under rustls: another user of
+	 * it (file encryption, say) is not probed. */
+	if (lib == TT_SSLFIND_AWSLC && !(res->libs & (1u << TT_SSLFIND_RUSTLS)))
+		return 0;
 	for (size_t i = 0; i < res->n; i++)
 		if (res->fn[i].lib == lib && role_of(&res->fn[i], &arg, &dir))
 			dirs |= dir;
@@ -331,9 +338,15 @@ static int add_static(struct tt_probe_set *s, const struct tt_sslfind_result *re
 
 		if (!role)
 			continue;
-		if (role == TT_ROLE_NAME_CTRL || role == TT_ROLE_NAME_CSTR)
+		if (role == TT_ROLE_NAME_CTRL || role == TT_ROLE_NAME_CSTR) {
 			add(s, TT_PROG_TLS_ENTRY, f->off, TT_COOKIE(lib_id, role, 0));
-		else
+		} else if (lib == TT_SSLFIND_AWSLC) {
+			/* A seal is read at its entry; an open at its return. */
+			add(s, TT_PROG_AEAD_ENTRY, f->off, TT_COOKIE(lib_id, role, 0));
+			if (role == TT_ROLE_AEAD_OPEN)
+				add(s, TT_PROG_AEAD_RETURN, f->off,
+				    TT_COOKIE(lib_id, role, 0));
+		} else
 			add_call(s, f->off, lib_id, role, arg);
 		nfuncs++;
 	}
@@ -344,22 +357,26 @@ static int find_static(int fd, const char *path, struct tt_probe_set *s)
 {
 	struct tt_sslfind_result res;
 	char ossl[96] = "", bssl[96] = "", rust[64] = "";
-	int n_ossl, n_bssl;
+	int n_ossl, n_bssl, n_rust;
 
 	if (static_result(fd, path, &res))
 		return 0;
 	n_ossl = add_static(s, &res, TT_SSLFIND_OPENSSL, TT_LIB_OPENSSL);
 	n_bssl = add_static(s, &res, TT_SSLFIND_BORINGSSL, TT_LIB_BORINGSSL);
-	if (!n_ossl && !n_bssl)
+	n_rust = add_static(s, &res, TT_SSLFIND_AWSLC, TT_LIB_RUSTLS);
+	if (!n_ossl && !n_bssl && !n_rust)
 		return 0;
-	s->lib_id = n_ossl ? TT_LIB_OPENSSL : TT_LIB_BORINGSSL;
-	s->lib = n_ossl ? "openssl" : "boringssl";
-	s->nfuncs = n_ossl + n_bssl;
+	s->lib_id = n_ossl ? TT_LIB_OPENSSL : n_bssl ? TT_LIB_BORINGSSL : TT_LIB_RUSTLS;
+	s->lib = n_ossl ? "openssl" : n_bssl ? "boringssl" : "rustls";
+	s->nfuncs = n_ossl + n_bssl + n_rust;
 	if (n_ossl)
 		tt_sslfind_describe(&res, TT_SSLFIND_OPENSSL, ossl, sizeof(ossl));
 	if (n_bssl)
 		tt_sslfind_describe(&res, TT_SSLFIND_BORINGSSL, bssl, sizeof(bssl));
-	if (res.libs & (1u << TT_SSLFIND_RUSTLS))
+	if (n_rust)
+		snprintf(rust, sizeof(rust), "rustls %s read at aws-lc's AEAD",
+			 res.rustls_version);
+	else if (res.libs & (1u << TT_SSLFIND_RUSTLS))
 		snprintf(rust, sizeof(rust), "rustls %s inside, not traced (Rust ABI)",
 			 res.rustls_version);
 	snprintf(s->detail, sizeof(s->detail), "%s%s%s%s%s", ossl,
@@ -383,7 +400,7 @@ int tt_tlslib_static_note(int fd, char *buf, size_t len)
 		buf[0] = '\0';
 	if (static_result(fd, "", &res))
 		return 0;
-	for (unsigned lib = TT_SSLFIND_OPENSSL; lib <= TT_SSLFIND_RUSTLS; lib++) {
+	for (unsigned lib = TT_SSLFIND_OPENSSL; lib <= TT_SSLFIND_AWSLC; lib++) {
 		char one[128];
 
 		if (!tt_sslfind_describe(&res, lib, one, sizeof(one)) || o >= len)

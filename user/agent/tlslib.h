@@ -20,6 +20,8 @@ enum tt_probe_prog {
 	TT_PROG_GO_ENTRY,      /* Go (*Conn).Write/Read/Close entry */
 	TT_PROG_GO_RET,        /* a RET instruction of Go Write/Read */
 	TT_PROG_LDSO,          /* ld.so's _dl_debug_state */
+	TT_PROG_AEAD_ENTRY,    /* aws-lc AEAD seal/open entry (rustls) */
+	TT_PROG_AEAD_RETURN,   /* aws-lc AEAD open return */
 	TT_PROGS,
 };
 

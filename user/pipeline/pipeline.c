@@ -227,6 +227,8 @@ static const char *lib_name(unsigned lib)
 		return "go";
 	case TT_LIB_BORINGSSL:
 		return "boringssl";
+	case TT_LIB_RUSTLS:
+		return "rustls";
 	default:
 		return "unknown";
 	}

@@ -239,9 +239,13 @@ static void oai_begin(struct tt_pdec *d, const struct tt_req_info *req,
 	}
 	/* GET /v1/chat/completions lists stored completions, GET
 	 * /v1/responses/{id} retrieves one: their usage was counted when
-	 * they were created. */
+	 * they were created. GET /v1/responses itself is the Responses
+	 * WebSocket's upgrade: its calls are the session's messages, but an
+	 * upgrade refused (426: Codex then falls back to POST) is a failed
+	 * responses call of its own. */
 	if (st->kind != K_NONE && !is_method(req, "POST")) {
-		op = "other";
+		if (st->kind != K_RESPONSES || !ends_with(path, "/responses"))
+			op = "other";
 		st->kind = K_NONE;
 	}
 	set_str(d->call.operation, sizeof(d->call.operation), op);
