@@ -8,7 +8,9 @@ Mode-1 inputs (the harness builds the ELF around them, see build_elf in
 sslfind_fuzz.c; the layout here must match it): small programs in which
 the finder does find OpenSSL 3 (PIE, ERR __func__ names, .eh_frame),
 BoringSSL (non-PIE, ssl_lib.cc error reasons, frame-pointer prologues,
-callers) and rustls (panic Locations, .eh_frame). Mode 0: the same
+callers), rustls (panic Locations, .eh_frame) and aws-lc's AEAD (aead.c
+error reasons, stack-argument reads, vtable calls, .eh_frame; and two
+variants it must refuse). Mode 0: the same
 OpenSSL image as a whole file. Mode 2: a CIE body. With IMAGE-DIR, the
 three images are also written there whole, to check what the finder makes
 of them (the fuzz harness builds the same bytes).
@@ -168,6 +170,45 @@ def rustls_seed():
     return seed(True, ro, eh, tx)
 
 
+def awslc_seed(variant="ok"):
+    """aws-lc's aead.c (PIE, .eh_frame): EVP_AEAD_CTX_seal, seal_scatter,
+    open and open_gather with their CIPHER reasons and shapes. Variants the
+    finder must refuse: "noshape" (seal reads no stack argument), "reason"
+    (open lacks BAD_DECRYPT: only open_gather's set is left)."""
+    path = "/aws-lc/crypto/fipsmodule/cipher/aead.c"
+    ro, at = strings(["x", path])
+    rbp_args = lambda *ds: b"".join(b"\x48\x8b\x45" + bytes([d]) for d in ds)
+    seal_args = b"" if variant == "noshape" else rbp_args(0x10, 0x18)
+    open_reasons = [115, 103] if variant == "reason" else [115, 101, 103, 104]
+    vt = lambda disp: b"\x4c\x8b\x17" + b"\x41\xff\x52" + bytes([disp])  # r10=[rdi]; call [r10+d]
+    funcs = [  # (reasons, code before the sites, code after them)
+        ([117, 103, 115], seal_args, vt(0x30)),
+        ([115, 112], rbp_args(0x18, 0x20), vt(0x30)),
+        # rcx=[rdi]; r12=[rcx+0x28] ... call r12
+        (open_reasons, rbp_args(0x10, 0x18) + b"\x48\x8b\x0f\x4c\x8b\x61\x28", b"\x41\xff\xd4"),
+        ([115, 104], b"", b"\x48\x8b\x07\xff\x50\x38"),  # rax=[rdi]; call [rax+0x38]
+    ]
+    eh_len = len(ehframe(0, [(0, 0)] * len(funcs)))
+    lay = Layout(True, len(ro), eh_len)
+    file_va = lay.ro + at[path]
+    tx, bounds = b"", []
+    for reasons, pre, post in funcs:
+        va = lay.tx + len(tx)
+        code = b"\x55\x48\x89\xe5" + pre                # push rbp; mov rbp, rsp
+        for r in reasons:
+            code += lea(1, va + len(code), file_va)       # lea rcx, [file]
+            code += b"\xbf\x1e\x00\x00\x00\x31\xf6"      # mov edi, 30; xor esi, esi
+            code += b"\xba" + struct.pack("<I", r)        # mov edx, reason
+            code += b"\x41\xb8\x2a\x00\x00\x00"          # mov r8d, 42
+            code += call(va + len(code), lay.tx + 0x1000)
+        code = pad16(code + post + b"\x5d\xc3")
+        bounds.append((va, len(code)))
+        tx += code
+    eh = ehframe(lay.eh, bounds)
+    assert len(eh) == eh_len
+    return seed(True, ro, eh, tx)
+
+
 def build_elf(data):
     """The image sslfind_fuzz.c's build_elf makes of a mode-1 input."""
     d = data[1:]
@@ -207,14 +248,17 @@ def main():
     os.makedirs(out, exist_ok=True)
     ossl, _ = openssl_seed()
     seeds = {"openssl-pie": ossl, "boringssl-exec": bssl_seed(),
-             "rustls-pie": rustls_seed(),
+             "rustls-pie": rustls_seed(), "awslc-pie": awslc_seed(),
+             "awslc-noshape-pie": awslc_seed("noshape"),
+             "awslc-reason-pie": awslc_seed("reason"),
              "cie-zplr": bytes([2, 1]) + b"zPLR\0" + bytes([1, 0x78, 16, 7, 0x9B, 1, 2, 3, 4, 0x1B, 0x1B])}
     seeds["openssl-image"] = b"\0" + build_elf(ossl)
     for name, data in seeds.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
     if len(sys.argv) > 2:  # the images themselves, to look at
-        for name in ("openssl-pie", "boringssl-exec", "rustls-pie"):
+        for name in ("openssl-pie", "boringssl-exec", "rustls-pie", "awslc-pie",
+                     "awslc-noshape-pie", "awslc-reason-pie"):
             with open(os.path.join(sys.argv[2], name + ".elf"), "wb") as f:
                 f.write(build_elf(seeds[name]))
 

@@ -46,9 +46,10 @@ static void check_result(int ret, const struct tt_sslfind_result *r,
 		bool ex = f->kind == TT_SSLFIND_WRITE_EX || f->kind == TT_SSLFIND_READ_EX;
 
 		CHECK(f->name && f->name[0]);
-		CHECK(f->lib >= TT_SSLFIND_OPENSSL && f->lib <= TT_SSLFIND_RUSTLS);
+		CHECK(f->lib >= TT_SSLFIND_OPENSSL && f->lib <= TT_SSLFIND_AWSLC);
 		CHECK(r->libs & (1u << f->lib));
-		CHECK(f->kind >= TT_SSLFIND_WRITE && f->kind <= TT_SSLFIND_RUST_CONSUME);
+		CHECK(f->kind >= TT_SSLFIND_WRITE && f->kind <= TT_SSLFIND_AEAD_OPEN);
+		CHECK((f->lib == TT_SSLFIND_AWSLC) == (f->kind >= TT_SSLFIND_AEAD_SEAL));
 		CHECK(ex ? f->count_arg == 3 || f->count_arg == 4 : f->count_arg == 0);
 		CHECK(f->off < size);
 	}

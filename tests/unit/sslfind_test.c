@@ -245,6 +245,9 @@ TT_TEST(node_agrees_with_its_dynsym)
 	TT_CHECK_EQ_INT(writes, 3);
 	TT_CHECK_EQ_INT(reads, 3);
 	TT_CHECK(fn_named(&res, "ssl3_ctrl", offs[6]) != NULL);
+	/* node's OpenSSL has no aws-lc aead.c: nothing of it, not even seen. */
+	TT_CHECK(!(res.libs & (1u << TT_SSLFIND_AWSLC)));
+	TT_CHECK(res.n == 8);
 }
 
 /* A program without TLS costs a look at its read-only data, no more. */
@@ -269,7 +272,7 @@ TT_TEST(program_without_tls)
 struct known {
 	const char *id;   /* hex build id, or the file size in decimal */
 	const char *version;
-	uint64_t off[8];  /* in the order of the wanted list */
+	uint64_t off[11]; /* in the order of the wanted list */
 };
 
 static const struct known known_claude[] = {
@@ -282,10 +285,13 @@ static const struct known known_claude[] = {
 static const struct known known_codex[] = {
 	{ "315109048", "0.171.0",
 	  { 0x1222dbc0, 0x1222d5d0, 0x1222df20, 0x1222d7d0, 0x1221f140,
-	    0x1222dfe0, 0x11602f70, 0x115e5ba0 } },
+	    0x1222dfe0, 0x11602f70, 0x115e5ba0,
+	    /* aws-lc's EVP_AEAD_CTX_{seal,seal_scatter,open}: the plaintext of
+	     * every record there (/work/proto/rustls-aead/FINDINGS.md) */
+	    0x12628450, 0x12628570, 0x12628690 } },
 	{ "309732776", "0.165.0",
 	  { 0xe94fb70, 0xe94f580, 0xe94fed0, 0xe94f780, 0xe942100, 0xe94ff90,
-	    0xdd0e180, 0xdcedc40 } },
+	    0xdd0e180, 0xdcedc40, 0xed473c0, 0xed474e0, 0xed47600 } },
 };
 
 static const struct want want_claude[] = {
@@ -305,6 +311,9 @@ static const struct want want_codex[] = {
 	{ "SSL_shutdown", TT_SSLFIND_SHUTDOWN, 0, FDE },
 	{ "CommonState::send_appdata_encrypt", TT_SSLFIND_RUST_SEND, 0, FDE },
 	{ "ChunkVecBuffer::consume_first_chunk", TT_SSLFIND_RUST_CONSUME, 0, FDE },
+	{ "EVP_AEAD_CTX_seal", TT_SSLFIND_AEAD_SEAL, 0, FDE },
+	{ "EVP_AEAD_CTX_seal_scatter", TT_SSLFIND_AEAD_SEAL_SCATTER, 0, FDE },
+	{ "EVP_AEAD_CTX_open", TT_SSLFIND_AEAD_OPEN, 0, FDE },
 };
 
 /* The known offsets for this file, or NULL. */
@@ -375,11 +384,11 @@ TT_TEST(claude_code_boringssl)
 			AGENTS_DEFAULT);
 }
 
-TT_TEST(codex_openssl_and_rustls)
+TT_TEST(codex_openssl_rustls_and_awslc)
 {
-	size_t n = check_agents(AGENT_CODEX, want_codex, 8,
-				1u << TT_SSLFIND_OPENSSL | 1u << TT_SSLFIND_RUSTLS,
-				known_codex, 2);
+	size_t n = check_agents(AGENT_CODEX, want_codex, 11,
+				1u << TT_SSLFIND_OPENSSL | 1u << TT_SSLFIND_RUSTLS |
+				1u << TT_SSLFIND_AWSLC, known_codex, 2);
 
 	if (!n)
 		TT_SKIP("no Codex executable under $TT_AGENTS_DIR or %s",
@@ -426,6 +435,74 @@ TT_TEST(claude_code_two_versions)
 TT_TEST(codex_two_versions)
 {
 	two_versions(AGENT_CODEX);
+}
+
+/* ---- aws-lc's AEAD, synthetic ---- */
+
+/* Small images with aws-lc's aead.c error sites, made by the fuzz seed
+ * writer (tests/fuzz/mk_sslfind_seeds.py, awslc_seed): seal,
+ * seal_scatter, open (open_gather inlined) and open_gather, each with its
+ * reason set, stack-argument reads and vtable call; and two broken ones. */
+static bool awslc_image(const char *dir, const char *name,
+			struct tt_sslfind_result *res)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/img/%s.elf", dir, name);
+	tt_case("%s", name);
+	return analyse(path, NULL, res);
+}
+
+TT_TEST(awslc_aead_synthetic)
+{
+	char dir[] = "/tmp/tt_sslfind_awslc.XXXXXX", cmd[512], how[256];
+	struct tt_sslfind_result res;
+
+	if (!mkdtemp(dir)) {
+		TT_CHECK(!"mkdtemp");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/img && python3 "
+		 "tests/fuzz/mk_sslfind_seeds.py %s/seeds %s/img", dir, dir, dir);
+	if (system(cmd) != 0) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		TT_CHECK(system(cmd) == 0);
+		TT_SKIP("python3 tests/fuzz/mk_sslfind_seeds.py did not run");
+	}
+	if (awslc_image(dir, "awslc-pie", &res)) {
+		/* The offsets the seed writer's layout gives (PIE at 0). */
+		static const struct want w[] = {
+			{ "EVP_AEAD_CTX_seal", TT_SSLFIND_AEAD_SEAL, 0, FDE },
+			{ "EVP_AEAD_CTX_seal_scatter", TT_SSLFIND_AEAD_SEAL_SCATTER, 0, FDE },
+			{ "EVP_AEAD_CTX_open", TT_SSLFIND_AEAD_OPEN, 0, FDE },
+		};
+		static const uint64_t offs[] = { 0x2e0, 0x350, 0x3b0 };
+
+		check_exact(&res, w, 3, offs);
+		TT_CHECK_EQ_INT(res.libs, 1u << TT_SSLFIND_AWSLC);
+		TT_CHECK_EQ_INT(res.rejected, 0);
+		TT_CHECK(tt_sslfind_describe(&res, TT_SSLFIND_AWSLC, how, sizeof(how)) > 0);
+		TT_CHECK(strstr(how, "aws-lc AEAD") && strstr(how, ".eh_frame"));
+		if (res.n == 3) {
+			/* doctor prints it into 192 bytes */
+			TT_CHECK(tt_sslfind_func_how(&res.fn[2], how, sizeof(how)) < 192);
+			TT_CHECK(strstr(how, "aead.c") && strstr(how, "ctx->aead->open"));
+		}
+	}
+	/* seal reads no stack argument: dropped, and open and seal_scatter
+	 * with it (both directions or nothing), each counted. */
+	if (awslc_image(dir, "awslc-noshape-pie", &res)) {
+		TT_CHECK_EQ_INT(res.n, 0);
+		TT_CHECK_EQ_INT(res.libs, 1u << TT_SSLFIND_AWSLC);
+		TT_CHECK_EQ_INT(res.rejected, 3);
+	}
+	/* open lacks BAD_DECRYPT: open_gather's {115, 104} is never OPEN. */
+	if (awslc_image(dir, "awslc-reason-pie", &res)) {
+		TT_CHECK_EQ_INT(res.n, 0);
+		TT_CHECK_EQ_INT(res.rejected, 2);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	TT_CHECK(system(cmd) == 0);
 }
 
 /* ---- damaged files ---- */

@@ -206,22 +206,32 @@ TT_TEST(claude_code_probes)
 }
 
 /* Codex: its OpenSSL 3.6 (ssl_write_internal's *written is argument 4),
- * and a note that its rustls connections are not traced. */
+ * and its rustls read at aws-lc's AEAD: seal and seal_scatter at entry,
+ * open at entry and return (TT_PROG_AEAD_*), under TT_LIB_RUSTLS. */
 static void check_codex(const struct tt_probe_set *set)
 {
-	size_t write_ex = 0, read_ex = 0, ctrl = 0;
+	size_t write_ex = 0, read_ex = 0, ctrl = 0, seal = 0, scatter = 0;
+	size_t open_in = 0, open_out = 0;
 
 	TT_CHECK_EQ_STR(set->lib, "openssl");
-	TT_CHECK_EQ_INT(set->n, 5);
+	TT_CHECK_EQ_INT(set->n, 9);
 	for (size_t k = 0; k < set->n; k++) {
 		uint64_t c = set->cookie[k];
+		bool entry = set->prog[k] == TT_PROG_AEAD_ENTRY;
 
 		write_ex += c == TT_COOKIE(TT_LIB_OPENSSL, TT_ROLE_WRITE_EX, 4);
 		read_ex += c == TT_COOKIE(TT_LIB_OPENSSL, TT_ROLE_READ_EX, 3);
 		ctrl += c == TT_COOKIE(TT_LIB_OPENSSL, TT_ROLE_NAME_CTRL, 0);
+		seal += entry && c == TT_COOKIE(TT_LIB_RUSTLS, TT_ROLE_AEAD_SEAL, 0);
+		scatter += entry &&
+			   c == TT_COOKIE(TT_LIB_RUSTLS, TT_ROLE_AEAD_SEAL_SCATTER, 0);
+		open_in += entry && c == TT_COOKIE(TT_LIB_RUSTLS, TT_ROLE_AEAD_OPEN, 0);
+		open_out += set->prog[k] == TT_PROG_AEAD_RETURN &&
+			    c == TT_COOKIE(TT_LIB_RUSTLS, TT_ROLE_AEAD_OPEN, 0);
 	}
 	TT_CHECK(write_ex == 2 && read_ex == 2 && ctrl == 1);
-	TT_CHECK(strstr(set->detail, "rustls 0.23") != NULL);
+	TT_CHECK(seal == 1 && scatter == 1 && open_in == 1 && open_out == 1);
+	TT_CHECK(strstr(set->detail, "rustls 0.23.46 read at aws-lc's AEAD") != NULL);
 }
 
 TT_TEST(codex_probes)

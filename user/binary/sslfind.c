@@ -22,6 +22,8 @@ static const struct tt_needle needles[SF_NEEDLES] = {
 	[SF_N_SHUTDOWN] = NEEDLE("SSL_shutdown", TT_NEEDLE_NUL),
 	[SF_N_OSSL_VERSION] = NEEDLE("OpenSSL 3.", 0),
 	[SF_N_BSSL_FILE] = NEEDLE("/ssl/ssl_lib.cc", TT_NEEDLE_NUL),
+	[SF_N_AWSLC_AEAD] = NEEDLE("/crypto/fipsmodule/cipher/aead.c",
+				   TT_NEEDLE_NUL),
 	[SF_N_RS_VECBUF] = NEEDLE("/src/vecbuf.rs", 0),
 	[SF_N_RS_FRAG] = NEEDLE("/src/msgs/fragmenter.rs", 0),
 	[SF_N_RS_RECORD] = NEEDLE("/src/record_layer.rs", 0),
@@ -206,6 +208,8 @@ static int scan_code(struct sf_ctx *c)
 		ret = sf_bssl_anchors(c, anchors, &n, ANCHORS_MAX);
 	if (!ret)
 		ret = sf_rustls_anchors(c, anchors, &n, ANCHORS_MAX);
+	if (!ret)
+		ret = sf_awslc_anchors(c, anchors, &n, ANCHORS_MAX);
 	if (ret || !n)
 		return ret;
 	c->cs.anchors = anchors;
@@ -253,6 +257,8 @@ int tt_sslfind_view(struct tt_elfview *ev, const struct tt_sslfind_opts *opts,
 		ret = sf_bssl_find(c);
 	if (!ret && c->nrefs)
 		ret = sf_rustls_find(c);
+	if (!ret && c->nrefs)
+		ret = sf_awslc_find(c);
 out:
 	res->stats.bytes_read = ev->bytes_read - read0;
 	tt_codescan_free(&c->cs);
@@ -321,6 +327,10 @@ int tt_sslfind_describe(const struct tt_sslfind_result *res, unsigned lib,
 				"Locations, %s",
 				res->rustls_version, fde ? ".eh_frame bounds" :
 				"no function found");
+	case TT_SSLFIND_AWSLC:
+		return snprintf(buf, len, "aws-lc AEAD (rustls's crypto) stripped, "
+				"found via CIPHER error sites of aead.c, %s",
+				fde ? ".eh_frame bounds" : "no function found");
 	}
 	return 0;
 }
@@ -368,6 +378,13 @@ int tt_sslfind_func_how(const struct tt_sslfind_func *f, char *buf, size_t len)
 				"rustls's fragmenter and record layer" :
 				"the one function loading the consume_first_chunk "
 				"panic message and a vecbuf.rs Location", bounds);
+	case TT_SSLFIND_AWSLC:
+		/* doctor's buffer is 192 bytes: short. */
+		return snprintf(buf, len, "its set of CIPHER reason codes at "
+				"aead.c's OPENSSL_PUT_ERROR sites; reads in, in_len "
+				"(stack), calls ctx->aead->%s; %s",
+				f->kind == TT_SSLFIND_AEAD_OPEN ? "open" :
+				"seal_scatter", bounds);
 	}
 	if (len)
 		buf[0] = '\0';

@@ -19,6 +19,11 @@
  *    ChunkVecBuffer::consume_first_chunk. Their Rust ABI has no BPF role;
  *    the connection object, the server name and the close are not
  *    reachable at all (docs/coverage.md).
+ *  - aws-lc's AEAD under rustls (aws-lc-rs, Codex): OPENSSL_PUT_ERROR
+ *    sites of crypto/fipsmodule/cipher/aead.c, ERR_LIB_CIPHER reasons
+ *    per function, checked by shape (stack-argument reads, a call through
+ *    the evp_aead_st vtable). Bounds from .eh_frame. Found:
+ *    EVP_AEAD_CTX_seal, EVP_AEAD_CTX_seal_scatter, EVP_AEAD_CTX_open.
  *
  * A candidate that fails a structural check is dropped (counted in
  * rejected), never reported: a wrong offset would corrupt a process.

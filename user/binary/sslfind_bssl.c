@@ -22,11 +22,7 @@
  * only when the sweep from it lands on every reference and some direct
  * call or jmp in the program reaches it.
  */
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 #include "binary/sslfind_impl.h"
-#include "util/sorted.h"
 
 #define ERR_LIB_SSL 16
 #define R_SNHBC 66 /* ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED */
@@ -36,116 +32,41 @@
 #define R_HS_FAILURE 215
 #define R_UNINITIALIZED 226
 #define R_APPDATA_SHUTDOWN 291
-#define REASONS_MAX 16
-#define PATH_BACK 256 /* a source path is shorter */
-
-struct bfunc {
-	uint64_t start;
-	bool ok;  /* sweep in sync with the references, and called */
-	bool fde; /* bounds from .eh_frame, not the prologue scan */
-	int reasons[REASONS_MAX];
-	size_t nreasons;
-	uint64_t calls[TT_X86FN_CALLS_MAX];
-	size_t ncalls;
-};
-
-/* The start of the C string that ends with the suffix at va. */
-static uint64_t string_start(struct sf_ctx *c, uint64_t va)
-{
-	uint8_t buf[PATH_BACK];
-	uint64_t from = va > PATH_BACK ? va - PATH_BACK : 0;
-	size_t i = (size_t)(va - from);
-
-	if (tt_elfview_read_va(c->ev, from, buf, i))
-		return va;
-	while (i > 0 && buf[i - 1])
-		i--;
-	return from + i;
-}
 
 int sf_bssl_anchors(struct sf_ctx *c, uint64_t *out, size_t *n, size_t max)
 {
-	uint64_t at[SF_HITS_PER_NEEDLE];
-	size_t m = sf_hits(c, SF_N_BSSL_FILE, at, SF_HITS_PER_NEEDLE);
-
-	for (size_t i = 0; i < m && i < SF_HITS_PER_NEEDLE; i++) {
-		uint64_t s = string_start(c, at[i]);
-
-		if (*n == max)
-			return -E2BIG;
-		c->bssl_files[c->nbssl_files++] = s;
-		out[(*n)++] = s;
-	}
-	qsort(c->bssl_files, c->nbssl_files, sizeof(uint64_t), tt_cmp_u64);
-	return 0;
+	return sf_file_anchors(c, SF_N_BSSL_FILE, c->bssl_files, &c->nbssl_files,
+			       out, n, max);
 }
 
-static bool has(const struct bfunc *f, int r)
+static bool has(const struct sf_errfn *f, int r)
 {
-	for (size_t i = 0; i < f->nreasons; i++)
-		if (f->reasons[i] == r)
-			return true;
-	return false;
+	return sf_errfn_has(f, r);
 }
 
-static bool calls(const struct bfunc *f, uint64_t to)
+static bool calls(const struct sf_errfn *f, uint64_t to)
 {
-	for (size_t i = 0; i < f->ncalls; i++)
-		if (f->calls[i] == to)
-			return true;
-	return false;
+	return tt_x86fn_calls(f->sw, to);
 }
 
-/* Sweeps one referencing function: its reasons, calls and checks. */
-static int collect(struct sf_ctx *c, const struct sf_group *g,
-		   struct tt_x86sweep *sw, struct bfunc *f)
+static bool is_write(const struct sf_errfn *f, const void *arg)
 {
-	int ret = sf_sweep(c, g, c->bssl_files, c->nbssl_files, sw);
-
-	memset(f, 0, sizeof(*f));
-	f->start = g->start;
-	f->fde = g->bounds == SF_B_FDE;
-	if (ret)
-		return ret == -ENOMEM ? ret : 0;
-	f->ok = sw->sync && tt_codescan_branch_target(&c->cs, g->start);
-	memcpy(f->calls, sw->calls, sw->ncalls * sizeof(sw->calls[0]));
-	f->ncalls = sw->ncalls;
-	for (size_t s = 0; s < sw->nsites && f->nreasons < REASONS_MAX; s++) {
-		const struct tt_x86site *site = &sw->sites[s];
-
-		if (site->arg[0] == ERR_LIB_SSL && site->arg[2] != TT_X86FN_NO_IMM &&
-		    site->arg[2] >= 0 && site->arg[2] < 4096 &&
-		    !has(f, (int)site->arg[2]))
-			f->reasons[f->nreasons++] = (int)site->arg[2];
-	}
-	return 0;
-}
-
-static bool is_write(const struct bfunc *f)
-{
+	(void)arg;
 	return has(f, R_SNHBC) && has(f, R_UNINITIALIZED) && has(f, R_BAD_LENGTH);
 }
 
-static bool is_read_impl(const struct bfunc *f)
+static bool is_read_impl(const struct sf_errfn *f, const void *arg)
 {
+	(void)arg;
 	return has(f, R_UNINITIALIZED) && has(f, R_HS_FAILURE) &&
 	       !has(f, R_BAD_LENGTH) && !has(f, R_APPDATA_SHUTDOWN) &&
 	       !has(f, R_SNHBC);
 }
 
-static bool is_sni(const struct bfunc *f) { return has(f, R_SERVERNAME); }
-static bool is_handshake(const struct bfunc *f) { return has(f, R_CONN_TYPE_NOT_SET); }
-static bool is_shutdown(const struct bfunc *f) { return has(f, R_APPDATA_SHUTDOWN); }
-
-/* Index of the one function matching pred; -1 none, -2 several. */
-static int pick(const struct bfunc *fn, size_t n, bool (*pred)(const struct bfunc *))
+/* The one-reason functions: arg points to the reason. */
+static bool raises(const struct sf_errfn *f, const void *arg)
 {
-	int found = -1;
-
-	for (size_t i = 0; i < n; i++)
-		if (pred(&fn[i]))
-			found = found == -1 ? (int)i : -2;
-	return found;
+	return has(f, *(const int *)arg);
 }
 
 /*
@@ -154,12 +75,12 @@ static int pick(const struct bfunc *fn, size_t n, bool (*pred)(const struct bfun
  * SSL_peek has the same shape; SSL_read calls SSL_peek when that is not
  * inlined, so of two matches the caller wins.
  */
-static int pick_read(const struct bfunc *fn, size_t n, int impl)
+static int pick_read(const struct sf_errfn *fn, size_t n, int impl)
 {
 	int cand[4], nc = 0;
 
 	for (size_t i = 0; i < n && nc < 4; i++) {
-		const struct bfunc *f = &fn[i];
+		const struct sf_errfn *f = &fn[i];
 
 		if (!has(f, R_SNHBC) || has(f, R_BAD_LENGTH) || has(f, R_APPDATA_SHUTDOWN))
 			continue;
@@ -176,47 +97,30 @@ static int pick_read(const struct bfunc *fn, size_t n, int impl)
 	return nc ? -2 : -1;
 }
 
-static int report(struct sf_ctx *c, const struct bfunc *fn, int i,
-		  unsigned kind, const char *name)
-{
-	if (i == -2 || (i >= 0 && !fn[i].ok))
-		c->res->rejected++;
-	if (i < 0 || !fn[i].ok)
-		return 0;
-	return sf_add(c, TT_SSLFIND_BORINGSSL, kind, name, fn[i].start, 0,
-		      fn[i].fde ? TT_SSLFIND_F_FDE : 0);
-}
-
 int sf_bssl_find(struct sf_ctx *c)
 {
-	struct sf_group *g = calloc(SF_GROUPS_MAX, sizeof(*g));
-	struct bfunc *fn = calloc(SF_GROUPS_MAX, sizeof(*fn));
-	struct tt_x86sweep *sw = malloc(sizeof(*sw));
-	size_t ng = 0;
-	int ret = -ENOMEM, impl;
+	static const int sni = R_SERVERNAME, hs = R_CONN_TYPE_NOT_SET,
+			 shut = R_APPDATA_SHUTDOWN;
+	const unsigned lib = TT_SSLFIND_BORINGSSL;
+	struct sf_errset *s;
+	int ret, impl;
 
-	if (!g || !fn || !sw)
-		goto out;
-	ret = 0;
-	if (c->nbssl_files)
-		ng = sf_groups(c, c->bssl_files, c->nbssl_files, -1, g, SF_GROUPS_MAX);
-	for (size_t i = 0; i < ng && !ret; i++)
-		ret = collect(c, &g[i], sw, &fn[i]);
-	if (ret || !ng)
-		goto out;
-	c->res->libs |= 1u << TT_SSLFIND_BORINGSSL;
-	impl = pick(fn, ng, is_read_impl);
-	report(c, fn, pick(fn, ng, is_write), TT_SSLFIND_WRITE, "SSL_write");
-	report(c, fn, pick_read(fn, ng, impl), TT_SSLFIND_READ, "SSL_read");
-	report(c, fn, pick(fn, ng, is_sni), TT_SSLFIND_SET_HOST,
-	       "SSL_set_tlsext_host_name");
-	report(c, fn, pick(fn, ng, is_handshake), TT_SSLFIND_HANDSHAKE,
-	       "SSL_do_handshake");
-	report(c, fn, pick(fn, ng, is_shutdown), TT_SSLFIND_SHUTDOWN,
-	       "SSL_shutdown");
-out:
-	free(g);
-	free(fn);
-	free(sw);
-	return ret;
+	ret = sf_errset_collect(c, c->bssl_files, c->nbssl_files, ERR_LIB_SSL,
+				true, &s);
+	if (ret || !s)
+		return ret;
+	c->res->libs |= 1u << lib;
+	impl = sf_errset_pick(s, is_read_impl, NULL);
+	sf_errset_report(c, lib, s, sf_errset_pick(s, is_write, NULL),
+			 TT_SSLFIND_WRITE, "SSL_write");
+	sf_errset_report(c, lib, s, pick_read(s->fn, s->n, impl),
+			 TT_SSLFIND_READ, "SSL_read");
+	sf_errset_report(c, lib, s, sf_errset_pick(s, raises, &sni),
+			 TT_SSLFIND_SET_HOST, "SSL_set_tlsext_host_name");
+	sf_errset_report(c, lib, s, sf_errset_pick(s, raises, &hs),
+			 TT_SSLFIND_HANDSHAKE, "SSL_do_handshake");
+	sf_errset_report(c, lib, s, sf_errset_pick(s, raises, &shut),
+			 TT_SSLFIND_SHUTDOWN, "SSL_shutdown");
+	sf_errset_free(s);
+	return 0;
 }

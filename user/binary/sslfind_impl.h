@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Shared by sslfind.c (the passes over the file) and the library finders
- * sslfind_ossl.c, sslfind_bssl.c, sslfind_rustls.c: one analysis's state.
+ * sslfind_ossl.c, sslfind_bssl.c, sslfind_rustls.c, sslfind_awslc.c (with
+ * the error-site helpers of sslfind_errsite.c): one analysis's state.
  *
  * The passes: (1) one scan of the read-only data for every library's
  * strings; (2) per library, the addresses its code loads (anchors), for
@@ -27,6 +28,7 @@ enum sf_needle {
 	SF_N_SHUTDOWN,
 	SF_N_OSSL_VERSION, /* "OpenSSL 3." */
 	SF_N_BSSL_FILE,    /* ".../ssl/ssl_lib.cc" */
+	SF_N_AWSLC_AEAD,   /* ".../crypto/fipsmodule/cipher/aead.c" */
 	SF_N_RS_VECBUF,    /* rustls source paths (Rust strings: no NUL) */
 	SF_N_RS_FRAG,
 	SF_N_RS_RECORD,
@@ -65,6 +67,8 @@ struct sf_ctx {
 	size_t nhits;
 	uint64_t bssl_files[SF_HITS_PER_NEEDLE]; /* ssl_lib.cc path starts */
 	size_t nbssl_files;
+	uint64_t awslc_files[SF_HITS_PER_NEEDLE]; /* aws-lc's aead.c */
+	size_t nawslc_files;
 	struct tt_rustloc locs[SF_LOCS_MAX]; /* rustls Locations */
 	uint8_t loc_file[SF_LOCS_MAX];       /* SF_N_RS_* of each */
 	size_t nlocs;
@@ -95,6 +99,56 @@ int sf_add(struct sf_ctx *c, unsigned lib, unsigned kind, const char *name,
 /* Index of the group starting at start, or -1. */
 int sf_group_at(const struct sf_group *g, size_t n, uint64_t start);
 
+/* ---- functions known by their error sites (sslfind_errsite.c) ----
+ * OPENSSL_PUT_ERROR(lib, reason) in BoringSSL and aws-lc is
+ * ERR_put_error(lib, 0, reason, __FILE__, __LINE__): each site loads the
+ * file name (the anchor) and the constants right before the call. */
+
+#define SF_REASONS_MAX 16
+
+struct sf_errfn {
+	uint64_t start;
+	bool ok;  /* sweep in sync with the references (and called, if asked) */
+	bool fde; /* bounds from .eh_frame, not the prologue scan */
+	int reasons[SF_REASONS_MAX]; /* of the sites with arg[0] == lib */
+	size_t nreasons;
+	struct tt_x86sweep *sw; /* the sweep (calls, shape), owned by the set */
+};
+
+/* The functions referencing one source file's name. */
+struct sf_errset {
+	struct sf_group g[SF_GROUPS_MAX];
+	struct sf_errfn fn[SF_GROUPS_MAX];
+	size_t n;
+};
+
+/* The start of each hit of needle (a path suffix: the whole C string is
+ * what __FILE__ loads) into files (sorted, at most SF_HITS_PER_NEEDLE)
+ * and the anchors out. 0 or -E2BIG. */
+int sf_file_anchors(struct sf_ctx *c, int needle, uint64_t *files,
+		    size_t *nfiles, uint64_t *out, size_t *n, size_t max);
+
+/* Sweeps each function referencing files[0, nf) and collects the reasons
+ * of its lib error sites; with called, ok also needs a direct call or jmp
+ * landing on it. *set is allocated (NULL and 0 with no function), freed
+ * by sf_errset_free. 0, -ENOMEM. */
+int sf_errset_collect(struct sf_ctx *c, const uint64_t *files, size_t nf,
+		      int lib, bool called, struct sf_errset **set);
+void sf_errset_free(struct sf_errset *set);
+
+bool sf_errfn_has(const struct sf_errfn *f, int reason);
+
+/* Index of the one function for which pred(f, arg) holds; -1 none, -2
+ * several. */
+int sf_errset_pick(const struct sf_errset *s,
+		   bool (*pred)(const struct sf_errfn *, const void *),
+		   const void *arg);
+
+/* Reports s->fn[i] (i from sf_errset_pick) when it is ok; a failed
+ * check or an ambiguous pick (-2) is counted in rejected. 0 or sf_add's. */
+int sf_errset_report(struct sf_ctx *c, unsigned lib, const struct sf_errset *s,
+		     int i, unsigned kind, const char *name);
+
 /* Per library: the anchors for the code scan (appended to out, at most
  * max in all), then the analysis once the references are known. */
 int sf_ossl_anchors(struct sf_ctx *c, uint64_t *out, size_t *n, size_t max);
@@ -103,5 +157,7 @@ int sf_bssl_anchors(struct sf_ctx *c, uint64_t *out, size_t *n, size_t max);
 int sf_bssl_find(struct sf_ctx *c);
 int sf_rustls_anchors(struct sf_ctx *c, uint64_t *out, size_t *n, size_t max);
 int sf_rustls_find(struct sf_ctx *c);
+int sf_awslc_anchors(struct sf_ctx *c, uint64_t *out, size_t *n, size_t max);
+int sf_awslc_find(struct sf_ctx *c);
 
 #endif

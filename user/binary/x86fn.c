@@ -141,6 +141,136 @@ static void end_block(struct tt_x86sweep *out, struct blk *b)
 	blk_reset(b);
 }
 
+/* General register 0..15 (64- or 32-bit name), or -1. */
+static int gpr(unsigned r)
+{
+	static const unsigned r64[16] = {
+		X86_REG_RAX, X86_REG_RCX, X86_REG_RDX, X86_REG_RBX, X86_REG_RSP,
+		X86_REG_RBP, X86_REG_RSI, X86_REG_RDI, X86_REG_R8, X86_REG_R9,
+		X86_REG_R10, X86_REG_R11, X86_REG_R12, X86_REG_R13, X86_REG_R14,
+		X86_REG_R15,
+	};
+	static const unsigned r32[16] = {
+		X86_REG_EAX, X86_REG_ECX, X86_REG_EDX, X86_REG_EBX, X86_REG_ESP,
+		X86_REG_EBP, X86_REG_ESI, X86_REG_EDI, X86_REG_R8D, X86_REG_R9D,
+		X86_REG_R10D, X86_REG_R11D, X86_REG_R12D, X86_REG_R13D,
+		X86_REG_R14D, X86_REG_R15D,
+	};
+
+	for (int i = 0; i < 16; i++)
+		if (r == r64[i] || r == r32[i])
+			return i;
+	return -1;
+}
+
+#define VT_DISP_MAX 0x200 /* struct offsets a vtable call may use */
+
+/* What the shape check needs: loads from [reg+d], and the stack depth. */
+struct shape {
+	int64_t ldisp[16]; /* register loaded from [reg+d] with this d, or -1 */
+	int64_t depth;     /* bytes rsp is below its entry value; -1 unknown */
+	bool fp;           /* "push rbp; mov rbp, rsp" at entry */
+	bool push_rbp;     /* the first instruction is push rbp */
+	size_t n;          /* instructions seen */
+};
+
+static void shape_reset(struct shape *sh)
+{
+	for (int i = 0; i < 16; i++)
+		sh->ldisp[i] = -1;
+	sh->depth = 0;
+	sh->fp = sh->push_rbp = false;
+	sh->n = 0;
+}
+
+/* d of a "[reg+d]" operand through a struct pointer, or -1. */
+static int64_t vt_disp(const cs_x86_op *op)
+{
+	int b = gpr(op->mem.base);
+
+	if (op->type != X86_OP_MEM || b < 0 || b == 4 || b == 5 ||
+	    op->mem.index != X86_REG_INVALID || op->mem.disp < 0 ||
+	    op->mem.disp >= VT_DISP_MAX || op->mem.disp % 8)
+		return -1;
+	return op->mem.disp;
+}
+
+/* A memory read of a stack argument: its bit, or 0. */
+static uint32_t stack_arg(const struct shape *sh, const cs_x86_op *op)
+{
+	int64_t k = -1;
+
+	if (op->type != X86_OP_MEM || op->mem.index != X86_REG_INVALID ||
+	    op->mem.disp % 8)
+		return 0;
+	if (op->mem.base == X86_REG_RBP && sh->fp && op->mem.disp >= 0x10)
+		k = (op->mem.disp - 0x10) / 8;
+	else if (op->mem.base == X86_REG_RSP && sh->depth >= 0 &&
+		 op->mem.disp >= sh->depth + 8)
+		k = (op->mem.disp - sh->depth - 8) / 8;
+	return k >= 0 && k < 32 ? 1u << k : 0;
+}
+
+/* The rsp depth after in (only on the path from the entry). */
+static void shape_depth(struct shape *sh, const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_op *dst = &x->operands[0];
+	bool rsp = x->op_count >= 1 && dst->type == X86_OP_REG &&
+		   dst->reg == X86_REG_RSP;
+
+	if (sh->depth < 0)
+		return;
+	if (in->id == X86_INS_PUSH)
+		sh->depth += 8;
+	else if (in->id == X86_INS_POP)
+		sh->depth -= 8;
+	else if (rsp && x->op_count == 2 && x->operands[1].type == X86_OP_IMM &&
+		 (in->id == X86_INS_SUB || in->id == X86_INS_ADD))
+		sh->depth += in->id == X86_INS_SUB ? x->operands[1].imm
+						    : -x->operands[1].imm;
+	else if (rsp || in->id == X86_INS_RET || in->id == X86_INS_JMP)
+		sh->depth = -1; /* another path follows */
+}
+
+/* Before track(): stack argument reads, vtable loads and calls. */
+static void shape_step(struct shape *sh, const cs_insn *in,
+		       struct tt_x86sweep *out)
+{
+	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_op *dst = &x->operands[0];
+	bool branch = in->id == X86_INS_CALL || in->id == X86_INS_JMP;
+	int r = x->op_count >= 1 && dst->type == X86_OP_REG ? gpr(dst->reg) : -1;
+	int64_t d = -1;
+
+	if (sh->n == 0)
+		sh->push_rbp = in->id == X86_INS_PUSH && x->op_count == 1 &&
+			       dst->type == X86_OP_REG && dst->reg == X86_REG_RBP;
+	if (sh->n == 1 && sh->push_rbp && in->id == X86_INS_MOV && x->op_count == 2 &&
+	    dst->type == X86_OP_REG && dst->reg == X86_REG_RBP &&
+	    x->operands[1].type == X86_OP_REG && x->operands[1].reg == X86_REG_RSP)
+		sh->fp = true;
+	sh->n++;
+	for (uint8_t i = 0; i < x->op_count && in->id != X86_INS_LEA; i++)
+		if (!(i == 0 && in->id == X86_INS_MOV)) /* a store writes */
+			out->stack_args |= stack_arg(sh, &x->operands[i]);
+	if (branch && x->op_count == 1)
+		d = r >= 0 ? sh->ldisp[r] : vt_disp(dst);
+	if (d >= 0)
+		out->vcalls |= 1ull << (d / 8);
+	shape_depth(sh, in);
+	if (in->id == X86_INS_CALL) { /* caller-saved registers are gone */
+		static const int clobbered[] = { 0, 1, 2, 6, 7, 8, 9, 10, 11 };
+
+		for (size_t i = 0; i < sizeof(clobbered) / sizeof(clobbered[0]); i++)
+			sh->ldisp[clobbered[i]] = -1;
+	} else if (r >= 0 && !branch && in->id != X86_INS_PUSH &&
+		   in->id != X86_INS_CMP && in->id != X86_INS_TEST) {
+		sh->ldisp[r] = in->id == X86_INS_MOV && x->op_count == 2 &&
+			       dst->size == 8 ? vt_disp(&x->operands[1]) : -1;
+	}
+}
+
 static void add_call(struct tt_x86sweep *out, uint64_t t)
 {
 	if (tt_x86fn_calls(out, t))
@@ -167,6 +297,7 @@ int tt_x86fn_sweep(struct tt_x86fn *d, struct tt_elfview *ev, uint64_t start,
 	const uint8_t *code;
 	size_t len, hits = 0, ri = 0;
 	uint64_t addr = start;
+	struct shape sh;
 	struct blk b;
 	cs_insn *in;
 	int ret;
@@ -183,6 +314,7 @@ int tt_x86fn_sweep(struct tt_x86fn *d, struct tt_elfview *ev, uint64_t start,
 		return -ENOMEM;
 	code = d->buf;
 	blk_reset(&b);
+	shape_reset(&sh);
 	while (cs_disasm_iter(d->handle, &code, &len, &addr, in)) {
 		const cs_x86 *x = &in->detail->x86;
 
@@ -198,6 +330,7 @@ int tt_x86fn_sweep(struct tt_x86fn *d, struct tt_elfview *ev, uint64_t start,
 			addr = in->address; /* padding after the function */
 			break;
 		}
+		shape_step(&sh, in, out);
 		track(in, anchors, na, &b);
 		if (in->id == X86_INS_CALL || in->id == X86_INS_JMP) {
 			if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM)

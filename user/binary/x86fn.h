@@ -51,6 +51,15 @@ struct tt_x86sweep {
 	size_t nsites;                      /* capped */
 	bool sync; /* every given reference starts an instruction (or is the
 		    * byte before one: a REX guess of the byte scan) */
+	/* Shape, for C-ABI checks (aws-lc's EVP_AEAD_CTX_*): */
+	uint64_t vcalls;     /* bit d/8: an indirect call/jmp through a
+			      * pointer at [reg+d] (d < 0x200, 8-aligned):
+			      * "call [reg+d]", or "call reg2" after "mov reg2,
+			      * [reg+d]" (reg not rip/rsp/rbp) */
+	uint32_t stack_args; /* bit k: stack argument k (0: [rsp+8] at entry)
+			      * read: [rbp+0x10+8k] after "push rbp; mov rbp,
+			      * rsp", or rsp-relative on the path to the
+			      * first ret/jmp */
 };
 
 /* 0, -ENOMEM, -ENOTSUP (Capstone cannot do x86-64). */
