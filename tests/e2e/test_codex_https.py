@@ -5,8 +5,8 @@ http_headers on every request); the fake answers the upgrade 426 and codex
 falls back to POST /v1/responses (SSE) at once. With the test CA in the
 system store (no CA variable) that HTTPS path is codex's static OpenSSL
 3.6 (HTTP/1.1, no ALPN); the refused upgrade is rustls. Both pinned
-versions; the checks of test_codex_ws.py: the OpenSSL connection must be
-decoded exactly, the rustls one may be one dark event.
+versions; the checks of test_codex_ws.py: both connections decoded
+exactly, the OpenSSL one and the rustls one (the 426).
 """
 from test_codex_ws import run_versions
 

@@ -11,16 +11,15 @@ helpers.
 Client side: codex exits 0 and its turn.completed usage equals what the fake
 sent for the turn (not the prewarm); the fake saw exactly the expected
 requests. Agent side: every exchange is exactly one event (model, tokens,
-status, pid, cgroup, owner) and nothing else, none for the 101; no prompt
-or key in any output. Codex's WebSocket runs on rustls, which tokentap may
-not decrypt: such a connection may instead be booked, as a whole, as
-exactly one dark event (usage "unobserved", a problem naming why, codex's
-pid, cgroup and owner, the server's TCP byte counts).
+status, pid, cgroup, owner) and nothing else, none for the 101, no dark
+event; no prompt or key in any output. Codex's WebSocket runs on rustls,
+read at aws-lc's AEAD (bpf/aead.bpf.h): its connection records must say
+"rustls", and not one rustls record may go untied.
 """
 import json
 import os
 
-from harness import Agent
+from harness import Agent, Skip
 import agentlib as al
 
 ORDER = 61  # run.py runs the test files by ORDER, then by name
@@ -84,14 +83,19 @@ def client_problems(run, want_requests, turn_ops):
     return out
 
 
-def is_upgrade(conn):
-    """The connections codex makes through rustls: its WebSocket and the
-    upgrade attempt the fallback starts with. Dark, they must say why:
-    "tls_not_traced" (rustls is found in codex but has no probe,
-    docs/coverage.md), never joined_midway or a hold that expired."""
-    if any(r.get("upgrade") == "websocket" for r in conn["requests"]):
-        return "tls_not_traced"
-    return None
+def rustls_checks(agent, runs):
+    """The rustls connections (the WebSocket, or the refused upgrade) were
+    read at aws-lc: records say "rustls", every record was tied."""
+    problems = []
+    for run in runs:
+        libs = sorted({r["library"] for r in agent.conns(run.pid)})
+        if "rustls" not in libs:
+            problems.append("%s: no rustls connection record (libraries %r)" % (run.name, libs))
+    st = [r for r in agent.records if r.get("type") == "agent_stats"]
+    untied = st[0]["capture"]["rustls_untied_records"] if st else None
+    if untied != 0:
+        problems.append("rustls records read with no socket to tie them to: %r" % untied)
+    return problems
 
 
 def run_versions(env, name, extra_argv, want_requests, turn_ops):
@@ -109,12 +113,15 @@ def run_versions(env, name, extra_argv, want_requests, turn_ops):
                           codex_env(env, sec, run), ca_bundle=True)
     finally:
         agent.stop()
+    if "no sock_recv_length" in open(agent.errfile).read():
+        raise Skip("the kernel has no sock_recv_length/sock_send_length tracepoints")
     problems = []
     for run, _ in plans:
         problems += client_problems(run, want_requests, turn_ops)
     client_ok = not problems
     for run, _ in plans:
-        problems += al.check_calls(agent, run, may_be_dark=is_upgrade)
+        problems += al.check_calls(agent, run)
+    problems += rustls_checks(agent, [run for run, _ in plans])
     problems += al.no_secrets(env, agent)
     if not client_ok:
         problems.insert(0, "(the client side failed too: the fake or codex, not the agent)")

@@ -431,7 +431,10 @@ static const char *probe_what(int role)
 	case TT_ROLE_WRITE: case TT_ROLE_WRITE_EX: return "probed: bytes written";
 	case TT_ROLE_READ: case TT_ROLE_READ_EX: return "probed: bytes read";
 	case TT_ROLE_NAME_CTRL: case TT_ROLE_NAME_CSTR: return "probed: server name";
-	default: return NULL;
+	case TT_ROLE_AEAD_SEAL: case TT_ROLE_AEAD_SEAL_SCATTER:
+		return "probed: rustls records written";
+	case TT_ROLE_AEAD_OPEN: return "probed: rustls records read";
+	default: return "probed";
 	}
 }
 
@@ -459,7 +462,8 @@ int tt_tlslib_static_funcs(int fd, void (*emit)(void *ctx, const char *text),
 		tt_sslfind_func_how(f, how, sizeof(how));
 		snprintf(text, sizeof(text), "%s at file offset 0x%llx, %s; %s",
 			 f->name, (unsigned long long)f->off, role ? probe_what(role) :
-			 f->lib == TT_SSLFIND_RUSTLS ? "not probed (Rust ABI)" :
+			 f->lib == TT_SSLFIND_RUSTLS ?
+			 "not probed (Rust ABI: read at aws-lc's AEAD when it is there)" :
 			 "not probed", how);
 		emit(ctx, text);
 	}
