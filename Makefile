@@ -388,6 +388,7 @@ bench-capture: $(B)/tokentap $(CONNS_BENCH_BIN)
 	$(Q)$(PYTHON) bench/observer_cost.py --agent $(B)/tokentap --bench $(CONNS_BENCH_BIN)
 	$(Q)$(PYTHON) bench/idle_conns.py --agent $(B)/tokentap --bench $(CONNS_BENCH_BIN)
 	$(Q)$(PYTHON) bench/firstcall.py --agent $(B)/tokentap
+	$(Q)$(PYTHON) bench/rustls_cost.py --agent $(B)/tokentap
 
 # A few workloads in their own cgroups, the agent and the fake provider
 # (root): prints the allocation events and a per-owner summary.
