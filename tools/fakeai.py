@@ -600,6 +600,10 @@ class Server:
             os.makedirs(args.record, exist_ok=True)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        if args.tls_max == "1.2":
+            # A gateway or load balancer that stops at TLS 1.2: the client's
+            # records then carry no inner content type.
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(args.cert, args.key)
         # h2 only when asked: curl and others pick it whenever it is offered.
         ctx.set_alpn_protocols(["h2", "http/1.1"] if args.h2 else ["http/1.1"])
@@ -633,6 +637,7 @@ class Server:
                                 "error": str(getattr(e, "reason", None) or type(e).__name__)})
                 return
             alpn = sock.selected_alpn_protocol()  # before unwrap() drops the SSL object
+            tls_version = sock.version()  # "TLSv1.3", "TLSv1.2"
             if self.args.record:
                 recorder = Recorder(self.args.record, conn_id)
                 recorder.event(open={"host": _tls.sni, "pid": owner[0], "comm": owner[1]})
@@ -670,6 +675,7 @@ class Server:
                 recorder = None
             self.write_log({
                 "event": "conn", "conn": conn_id, "sni": _tls.sni, "alpn": alpn,
+                "tls_version": tls_version,
                 "peer_port": peer_port, "bytes_in": conn.bytes_in, "bytes_out": conn.bytes_out,
                 "sha256_in": conn.h_in.hexdigest(), "sha256_out": conn.h_out.hexdigest(),
                 "requests": requests, "aborted": aborted, "tcp": tcp.result(),
@@ -746,6 +752,8 @@ def main():
     ap.add_argument("--h2", action="store_true",
                     help="offer HTTP/2 in ALPN (h2, http/1.1; needs python3-h2); "
                          "default: http/1.1 only")
+    ap.add_argument("--tls-max", choices=("1.2", "1.3"), default="1.3",
+                    help="highest TLS version offered (default 1.3)")
     ap.add_argument("--ws", choices=fakeai_ws.MODES, default="on",
                     help="WebSocket upgrades of /v1/responses and /v1/realtime: on (default; "
                          "permessage-deflate when offered), refuse (426), no-deflate, "

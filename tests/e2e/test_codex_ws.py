@@ -19,7 +19,7 @@ read at aws-lc's AEAD (bpf/aead.bpf.h): its connection records must say
 import json
 import os
 
-from harness import Agent, Skip
+from harness import AI_NAME, Agent, Skip
 import agentlib as al
 
 ORDER = 61  # run.py runs the test files by ORDER, then by name
@@ -98,7 +98,9 @@ def rustls_checks(agent, runs):
     return problems
 
 
-def run_versions(env, name, extra_argv, want_requests, turn_ops):
+def run_versions(env, name, extra_argv, want_requests, turn_ops, tls_version=None):
+    """Both pinned versions, one agent: every exchange exact, no dark event;
+    with tls_version, every connection of theirs negotiated it."""
     sec = al.Secrets(env)
     plans = []
     for i, alias in enumerate(VERSIONS):
@@ -118,6 +120,10 @@ def run_versions(env, name, extra_argv, want_requests, turn_ops):
     problems = []
     for run, _ in plans:
         problems += client_problems(run, want_requests, turn_ops)
+        if tls_version:
+            problems += ["%s conn %d: %s, want %s" % (run.name, c["conn"], c.get("tls_version"),
+                                                       tls_version)
+                         for c in run.conns if c.get("tls_version") != tls_version]
     client_ok = not problems
     for run, _ in plans:
         problems += al.check_calls(agent, run)
@@ -132,3 +138,20 @@ def test_codex_websocket(env):
     """codex exec over its default WebSocket transport: prewarm + turn."""
     run_versions(env, "ws", [], [("GET", "/v1/responses", 101)],
                  ["responses_prewarm", "responses"])
+
+
+TLS12_PORT = 9443
+
+
+def test_codex_websocket_tls12(env):
+    """The same over TLS 1.2 (a gateway that stops there, on another port of
+    api.openai.com): rustls seals with EVP_AEAD_CTX_seal_scatter and the
+    record type is in the additional data, not the plaintext."""
+    env.start_server(port=TLS12_PORT, log=env.server_log, name="server-tls12",
+                     extra=["--tls-max", "1.2"])
+    provider = ('model_providers.fake12={name="OpenAI",base_url="https://%s:%d/v1",'
+                'env_key="CODEX_API_KEY",wire_api="responses",supports_websockets=true}'
+                % (AI_NAME, TLS12_PORT))
+    run_versions(env, "tls12", ["-c", "model_provider=fake12", "-c", provider],
+                 [("GET", "/v1/responses", 101)], ["responses_prewarm", "responses"],
+                 tls_version="TLSv1.2")
