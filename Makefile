@@ -102,7 +102,7 @@ FUZZ_SECONDS ?= 5
 	bench-capture clean install fuzz fuzz-smoke golden demo docs prices coverage
 all: $(B)/tokentap $(E2E_BINS)
 
-$(BPF_OBJ): $(BPF_SRC) $(wildcard bpf/*.bpf.h) user/abi/tt_abi.h vmlinux/$(ARCH)/vmlinux.h
+$(BPF_OBJ): $(BPF_SRC) $(wildcard bpf/*.bpf.h) $(wildcard user/abi/*.h) vmlinux/$(ARCH)/vmlinux.h
 	@mkdir -p $(@D)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(DEPFLAGS) \

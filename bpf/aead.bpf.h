@@ -22,6 +22,8 @@
 #ifndef TT_AEAD_BPF_H
 #define TT_AEAD_BPF_H
 
+#include "tt_tls13.h"
+
 #define TLS_CT_APPDATA 23
 #define AEAD_AD_TLS13 5   /* the record header */
 #define AEAD_AD_TLS12 13  /* sequence number, type, version, length */
@@ -86,38 +88,48 @@ static __always_inline __u64 stack_arg(struct pt_regs *ctx, int n)
 }
 
 /* The type of the record whose plaintext is [buf, buf + len), sealed or
- * opened with additional data ad of ad_len bytes; *n its application
- * bytes. -1: not a TLS record layout this knows. */
+ * opened with additional data ad of ad_len bytes; *n its content bytes.
+ * -1: not a TLS record layout this knows (aws-lc sealing something else);
+ * -2: a TLS record whose type could not be read (counted by the caller). */
 static __always_inline int record_type(__u64 buf, __u64 len, __u64 ad,
 				       __u64 ad_len, __u64 *n)
 {
+	unsigned char tail[TT_TLS13_TAIL] = {};
+	__u32 tl;
 	__u8 t = 0;
 
-	if (!len || len > 0x7fffffff)
+	if (ad_len != AEAD_AD_TLS12 && ad_len != AEAD_AD_TLS13)
 		return -1;
-	if (ad_len == AEAD_AD_TLS13) {
-		/* No padding (0 bytes before the type) from rustls or the
-		 * usual servers; a padded record reads as type 0: dropped. */
-		if (bpf_probe_read_user(&t, 1, (void *)(buf + len - 1)))
-			return -1;
-		*n = len - 1;
-		return t;
-	}
+	if (!len || len > 0x7fffffff)
+		return -2;
 	if (ad_len == AEAD_AD_TLS12) {
 		if (bpf_probe_read_user(&t, 1, (void *)(ad + 8)))
-			return -1;
+			return -2;
 		*n = len;
 		return t;
 	}
-	return -1;
+	if (len >= TT_TLS13_TAIL) {
+		tl = TT_TLS13_TAIL;
+		if (bpf_probe_read_user(tail, TT_TLS13_TAIL,
+					(void *)(buf + len - TT_TLS13_TAIL)))
+			return -2;
+	} else {
+		tl = (__u32)len & (TT_TLS13_TAIL - 1);
+		if (!tl || bpf_probe_read_user(tail, tl, (void *)(buf + len - tl)))
+			return -2;
+	}
+	return tt_tls13_inner_type(tail, tl, len, n);
 }
 
 static __always_inline int aead_seal(struct pt_regs *ctx, __u64 in,
 				     __u64 in_len, __u64 ad, __u64 ad_len)
 {
 	__u64 key = PT_REGS_PARM1(ctx), n = 0;
+	int t = record_type(in, in_len, ad, ad_len, &n);
 
-	if (record_type(in, in_len, ad, ad_len, &n) != TLS_CT_APPDATA || !n)
+	if (t == -2)
+		count(TT_C_AEAD_UNPARSED, 1);
+	if (t != TLS_CT_APPDATA || !n)
 		return 0;
 	note_write(key, TT_LIB_RUSTLS);
 	return call_done(bpf_get_current_pid_tgid() >> 32, key, in,
@@ -168,14 +180,19 @@ int aead_return(struct pt_regs *ctx)
 	struct last_recv *lr;
 	__u32 tid = (__u32)id;
 	__u64 conn;
+	int t;
 
 	if (!o)
 		return 0;
 	a = *o;
 	bpf_map_delete_elem(&aead_opens, &id);
-	if ((int)PT_REGS_RC(ctx) != 1 ||
-	    bpf_probe_read_user(&len, sizeof(len), (void *)a.out_len) ||
-	    record_type(a.out, len, a.ad, a.ad_len, &n) != TLS_CT_APPDATA || !n)
+	if ((int)PT_REGS_RC(ctx) != 1)
+		return 0; /* not authentic: the connection fails */
+	t = bpf_probe_read_user(&len, sizeof(len), (void *)a.out_len) ? -2 :
+		record_type(a.out, len, a.ad, a.ad_len, &n);
+	if (t == -2)
+		count(TT_C_AEAD_UNPARSED, 1);
+	if (t != TLS_CT_APPDATA || !n)
 		return 0;
 	rk.rkey = a.key;
 	rk.tgid = id >> 32;

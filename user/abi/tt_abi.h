@@ -124,7 +124,8 @@ enum tt_verdict {
 	X(SOCK_TABLE_FULL, "AI connections not listed: ai_socks full")         \
 	X(SOCK_KICKED, "held segments pushed out once the process was armed") \
 	X(SOCK_EV_LOST, "observer events dropped: process ring buffer full")   \
-	X(AEAD_UNTIED, "rustls records read with no AI socket to tie them to")
+	X(AEAD_UNTIED, "rustls records read with no AI socket to tie them to") \
+	X(AEAD_UNPARSED, "rustls records whose type could not be read")
 
 enum tt_counter {
 #define TT_C_ENUM(id, doc) TT_C_##id,

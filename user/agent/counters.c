@@ -221,6 +221,7 @@ const struct tt_counter_row tt_counter_rows[] = {
 	ROW("capture", "sni_filtered_connections", KERNEL_FILTERED, "server_name", BPF(SNI_FILTERED))
 	ROW("capture", "server_role_connections", KERNEL_FILTERED, "server_role", BPF(SERVER_CONNS))
 	ROW("capture", "rustls_untied_records", EVENTS_DROPPED, "rustls_untied", BPF(AEAD_UNTIED))
+	ROW("capture", "rustls_unparsed_records", EVENTS_DROPPED, "rustls_unparsed", BPF(AEAD_UNPARSED))
 	ROW("capture", "events", EVENTS, NULL, pipe.events)
 	ROW("capture", "bad_events", EVENTS_DROPPED, "malformed", pipe.bad_events)
 	ROW("capture", "untracked_events", EVENTS_DROPPED, "untracked", pipe.untracked_events)
