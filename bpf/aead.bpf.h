@@ -6,18 +6,20 @@
  * found without symbols by their error sites (sslfind_awslc.c), whereas
  * rustls's own functions take Rust-ABI structures no program can read.
  * One call is one record: its plaintext, and its type (TLS 1.3: the
- * plaintext's last byte; TLS 1.2: byte 8 of the 13-byte additional data).
- * Only application data goes on; the handshake's records and the session
- * tickets are dropped here.
+ * plaintext's last non-zero byte, tt_tls13.h; TLS 1.2: byte 8 of the
+ * 13-byte additional data). Only application data goes on; the
+ * handshake's records and the session tickets are dropped here.
  *
  * The connection key is the write key's EVP_AEAD_CTX, the object every
- * seal of the connection passes. An open passes the read key, another
- * object, so its bytes go under the write key of the socket its thread
- * last received from (sock_recv_length): the observer tied that socket to
- * the write key at its first application-data segment (try_link), since a
- * seal and the send that carries it run on one thread. The key ends with
- * the socket (sock_state_change): aws-lc frees these objects with no call
- * to probe, and its allocator reuses them.
+ * seal of the connection passes. A seal notes it as its thread's last TLS
+ * write, and the send that follows on that thread ties the socket to it
+ * (sock_send_length; the observer's segment tie, try_link, also works but
+ * comes too late when Nagle holds the segment). An open passes the read
+ * key, another object: its first record goes under the write key of the
+ * AI socket its thread last received from (sock_recv_length), and the
+ * read key keeps that tie (aead_rkeys) while the connection lives. The
+ * key ends with the socket (sock_state_change): aws-lc frees these
+ * objects with no call to probe, and its allocator reuses them.
  */
 #ifndef TT_AEAD_BPF_H
 #define TT_AEAD_BPF_H
