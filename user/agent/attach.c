@@ -535,12 +535,16 @@ int tt_attach_scan_system(struct tt_attach *am)
 	static const char *const bindirs[] = { "/usr/bin", "/usr/local/bin", "/bin" };
 	int found = 0;
 
+	/* The shared objects tlslib.c describes by file name: ld.so's
+	 * library-load notice in every mode, the TLS libraries themselves
+	 * only in mode all (scoped mode probes them per process). */
 	for (size_t i = 0; i < sizeof(libdirs) / sizeof(libdirs[0]); i++) {
-		found += scan_dir(am, libdirs[i], "ld-linux", 0);
-		if (am->scoped)
-			continue;
-		found += scan_dir(am, libdirs[i], "libssl.so", 0);
-		found += scan_dir(am, libdirs[i], "libgnutls.so", 0);
+		for (const struct tt_tlslib *const *l = tt_tlslibs; *l; l++) {
+			if (!(*l)->file_prefix ||
+			    (am->scoped && strcmp((*l)->name, "ld.so")))
+				continue;
+			found += scan_dir(am, libdirs[i], (*l)->file_prefix, 0);
+		}
 	}
 	/* Runtimes known to carry OpenSSL in the executable. */
 	for (size_t i = 0; !am->scoped && i < sizeof(bindirs) / sizeof(bindirs[0]); i++)
