@@ -173,7 +173,6 @@ static int attach_observer(struct tt_capture *cap, const char *root)
 		tt_warn("observer: cannot attach to %s: %s", root, strerror(-err));
 		return err;
 	}
-
 	cap->observer = 1;
 	return 0;
 }

@@ -24,6 +24,12 @@ int tt_links_umulti(void)
 	return use_umulti;
 }
 
+/* A return probe (uretprobe), not an entry or an instruction probe. */
+static int is_return(int prog)
+{
+	return prog == TT_PROG_TLS_RETURN || prog == TT_PROG_AEAD_RETURN;
+}
+
 static struct bpf_program *prog_of(struct tokentap_bpf *s, int prog)
 {
 	switch (prog) {
@@ -154,7 +160,7 @@ static int attach_umulti(struct tokentap_bpf *skel, const struct tt_probe_set *s
 {
 	uint64_t off[TT_PROBES_MAX], cookie[TT_PROBES_MAX];
 	struct tt_umulti u = { .path = path, .offsets = off, .cookies = cookie,
-			       .retprobe = prog == TT_PROG_TLS_RETURN || prog == TT_PROG_AEAD_RETURN, .pid = pid };
+			       .retprobe = is_return(prog), .pid = pid };
 	int fd;
 
 	for (size_t i = 0; i < set->n; i++) {
@@ -178,7 +184,7 @@ static int attach_perf(struct tokentap_bpf *skel, const struct tt_probe_set *set
 {
 	for (size_t i = 0; i < set->n; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = set->cookie[i],
-			    .retprobe = prog == TT_PROG_TLS_RETURN || prog == TT_PROG_AEAD_RETURN);
+			    .retprobe = is_return(prog));
 		struct bpf_link *link;
 		struct bpf_link **grown;
 		int err;
