@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "tokentap.skel.h"
 #include "util/log.h"
@@ -177,6 +178,23 @@ static int attach_observer(struct tt_capture *cap, const char *root)
 	return 0;
 }
 
+/* The kernel has tracepoints sock_recv_length and sock_send_length (one
+ * read of its BTF for both: libbpf_find_vmlinux_btf_id reads it per call). */
+static int has_socket_length_tracepoints(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int ok;
+
+	if (libbpf_get_error(vmlinux))
+		return 0;
+	ok = btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length",
+				    BTF_KIND_TYPEDEF) > 0 &&
+	     btf__find_by_name_kind(vmlinux, "btf_trace_sock_send_length",
+				    BTF_KIND_TYPEDEF) > 0;
+	btf__free(vmlinux);
+	return ok;
+}
+
 static int load(struct tt_capture *cap, const struct tt_capture_opts *o,
 		struct tokentap_bpf **out)
 {
@@ -196,8 +214,7 @@ static int load(struct tt_capture *cap, const struct tt_capture_opts *o,
 		set_umulti(skel);
 	/* sock_recv_length came with Linux 6.3: older kernels load without
 	 * it, and rustls's reads are then not tied (capture.md). */
-	if (libbpf_find_vmlinux_btf_id("sock_recv_length", BPF_TRACE_RAW_TP) < 0 ||
-	    libbpf_find_vmlinux_btf_id("sock_send_length", BPF_TRACE_RAW_TP) < 0) {
+	if (!has_socket_length_tracepoints()) {
 		tt_warn("kernel has no sock_recv_length/sock_send_length "
 			"tracepoints: rustls responses (Codex's WebSocket) are "
 			"not captured");
